@@ -1,0 +1,51 @@
+// Uploads bundled models through the admin API, the same path an operator uses. Runtime-neutral (plain fetch),
+// so `npm run dev` (Node) and the tests (workerd) seed the same way. Skips versions already stored with the
+// same digest, so it is cheap to run on every start.
+
+/** Manifest fields an operator may set (see src/registry/manifest.ts ManifestInputSchema). */
+const INPUT_FIELDS = ["task", "description", "visibility", "owner", "labels", "preprocess", "postprocess", "cache", "limits", "source"];
+
+/**
+ * @param {object} options
+ * @param {Array<Record<string, any>>} options.manifests bundled manifests (models/*.json)
+ * @param {(url: string, init?: RequestInit) => Promise<Response>} options.fetch
+ * @param {string} options.baseUrl
+ * @param {string} options.token admin token
+ * @param {(file: string) => Promise<Uint8Array>} options.readWeights reads a version's `file` (node_modules path)
+ * @param {(line: string) => void} [options.log]
+ * @returns {Promise<Array<{model: string, version: string, uploaded: boolean}>>}
+ */
+export async function seedModels({ manifests, fetch, baseUrl, token, readWeights, log = () => {} }) {
+  const auth = { Authorization: `Bearer ${token}` };
+  const results = [];
+  for (const bundled of manifests) {
+    const name = bundled.name;
+    const input = Object.fromEntries(INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]));
+    await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(input) }), `manifest of ${name}`);
+    const stored = await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { headers: auth }), `manifest of ${name}`);
+    for (const [version, entry] of Object.entries(bundled.versions)) {
+      if (stored.versions[version]?.sha256 === entry.sha256) {
+        results.push({ model: name, version, uploaded: false });
+        continue;
+      }
+      const bytes = await readWeights(entry.file);
+      const isDefault = bundled.aliases?.default === version;
+      const url = `${baseUrl}/admin/models/${name}/versions/${version}?default=${isDefault}`;
+      const result = await expectOk(fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }), `${name} version ${version}`);
+      if (result.sha256 !== entry.sha256) throw new Error(`${name} version ${version}: stored digest ${result.sha256} differs from models/${name}.json (${entry.sha256})`);
+      log(`uploaded ${name}:${version} (${(entry.bytes / 1e6).toFixed(1)} MB)`);
+      results.push({ model: name, version, uploaded: true });
+    }
+    for (const [alias, version] of Object.entries(bundled.aliases ?? {})) {
+      await expectOk(fetch(`${baseUrl}/admin/models/${name}/aliases/${alias}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ version }) }), `alias ${name}@${alias}`);
+    }
+  }
+  return results;
+}
+
+async function expectOk(responsePromise, what) {
+  const response = await responsePromise;
+  const text = await response.text();
+  if (!response.ok) throw new Error(`seeding ${what} failed: HTTP ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}

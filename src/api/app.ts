@@ -1,0 +1,59 @@
+/**
+ * Builds the Hono application: middleware, every route family, the OpenAPI document and the error mapping.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import { timing } from "hono/timing";
+import { AppError } from "../errors";
+import { registerAdminModelRoutes } from "./admin/models";
+import { registerAdminProfileRoute } from "./admin/profile";
+import { registerAdminRuntimeRoutes } from "./admin/runtime";
+import type { AppEnv } from "./context";
+import { notFound, onError } from "./errors";
+import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./health";
+import { adminAuth } from "./middleware/admin-auth";
+import { services } from "./middleware/services";
+import { registerOipModelRoutes } from "./oip/routes";
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0]!;
+        throw new AppError("invalid_request", `${result.target} '${issue.path.join(".") || "(root)"}': ${issue.message}`);
+      }
+    },
+  });
+
+  app.use(requestId());
+  app.use(timing({ totalDescription: "total" }));
+  app.use(services());
+  app.use("/admin/*", adminAuth());
+
+  registerHealthRoutes(app);
+  registerOipModelRoutes(app);
+  registerAdminModelRoutes(app);
+  registerAdminRuntimeRoutes(app);
+  registerAdminProfileRoute(app);
+
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/openapi.json",
+    tags: ["Discovery"],
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The document", content: { "application/json": { schema: { type: "object" } } } } },
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: SERVER_NAME,
+      version: SERVER_VERSION,
+      description: "Your ONNX models from R2, served by Cloudflare Workers with onnxruntime-web.",
+    },
+  });
+
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}

@@ -1,0 +1,12 @@
+/**
+ * The Hono environment every route and middleware shares: the Worker's bindings and the typed per-request
+ * variables set by middleware.
+ */
+import type { RequestIdVariables } from "hono/request-id";
+import type { TimingVariables } from "hono/timing";
+import type { ServiceVariables } from "./middleware/services";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables & TimingVariables & ServiceVariables;
+};

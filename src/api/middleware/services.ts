@@ -1,0 +1,27 @@
+/**
+ * Puts the domain services on `c.var`: configuration, the model registry (per request, over the R2 binding)
+ * and the isolate's session pool (one per isolate, created on first use, never at global scope).
+ */
+import { createMiddleware } from "hono/factory";
+import { readConfig, type Config } from "../../config";
+import { ModelRegistry } from "../../registry/registry";
+import { SessionPool } from "../../runtime/session-pool";
+
+export type ServiceVariables = {
+  config: Config;
+  registry: ModelRegistry;
+  runtime: SessionPool;
+};
+
+let pool: SessionPool | undefined;
+
+export function services() {
+  return createMiddleware<{ Bindings: Env; Variables: ServiceVariables }>(async function services(c, next) {
+    const config = readConfig(c.env);
+    pool ??= new SessionPool(config.sessionBudgetBytes);
+    c.set("config", config);
+    c.set("registry", new ModelRegistry(c.env.MODELS, config.manifestCacheMillis));
+    c.set("runtime", pool);
+    await next();
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The OIP inference data plane: resolve the model, decode and check the request against its signature and
+ * limits (before any tensor data is converted), run it, encode the response.
+ */
+import type { Context } from "hono";
+import { endTime, setMetric, startTime } from "hono/timing";
+import type { ResolvedModel } from "../../registry/registry";
+import type { RunTimings } from "../../runtime/session-pool";
+import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
+import type { NamedTensors } from "../../runtime/tensor";
+import type { AppEnv } from "../context";
+import { decodeInferRequest, encodeInferResponse, materialize, type DecodedRequest, type ResponseOutput } from "./codec";
+
+export interface PreparedInference {
+  request: DecodedRequest;
+  inputs: NamedTensors;
+  /** Output names the client asked for; undefined for all. */
+  outputNames?: string[];
+}
+
+/** Resolves `{model}` and `{version}` (or an alias; `default` when absent) from the path. */
+export async function resolveModel(c: Context<AppEnv>): Promise<ResolvedModel> {
+  startTime(c, "resolve");
+  try {
+    return await c.var.registry.resolve(c.req.param("model")!, c.req.param("version"));
+  } finally {
+    endTime(c, "resolve");
+  }
+}
+
+/** Decodes the request body and checks it against the model; tensors are built only once the checks pass. */
+export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel): Promise<PreparedInference> {
+  const request = await decodeInferRequest(c.req.raw);
+  const limits = {
+    maxElements: model.manifest.limits?.maxElements ?? c.var.config.maxTensorElements,
+    maxBatch: model.manifest.limits?.maxBatch,
+  };
+  checkInputs(model.entry, request.inputs, limits);
+  const outputNames = request.outputs?.map((output) => output.name);
+  if (outputNames) checkOutputs(model.entry, outputNames);
+  const inputs: NamedTensors = {};
+  for (const input of request.inputs) inputs[input.name] = materialize(input);
+  return { request, inputs, outputNames };
+}
+
+export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
+  const model = await resolveModel(c);
+  const { request, inputs, outputNames } = await prepareInference(c, model);
+  const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
+  recordTimings(c, timings);
+  const { body, headers } = encodeInferResponse(
+    { model_name: model.manifest.name, model_version: model.version, id: request.id ?? c.var.requestId },
+    selectOutputs(model.entry.outputs, outputs, request),
+  );
+  return c.body(body as ArrayBuffer, 200, headers);
+}
+
+function selectOutputs(specs: TensorSpec[], outputs: NamedTensors, request: DecodedRequest): ResponseOutput[] {
+  const wanted = request.outputs ?? specs.map((spec) => ({ name: spec.name, binary: request.binaryOutputs }));
+  return wanted.map(({ name, binary }) => ({ name, binary, tensor: outputs[name]! }));
+}
+
+/** Server-Timing entries for the stages of one run (cold stages only on a cold run). */
+function recordTimings(c: Context<AppEnv>, timings: RunTimings): void {
+  if (timings.init !== undefined) setMetric(c, "ort-init", timings.init);
+  if (timings.fetch !== undefined) setMetric(c, "r2-read", timings.fetch);
+  if (timings.create !== undefined) setMetric(c, "session", timings.create);
+  setMetric(c, "queue", timings.queue);
+  setMetric(c, "infer", timings.run);
+}

@@ -1,0 +1,43 @@
+/**
+ * Server limits and tunables, read from the Worker's `[vars]` (wrangler.toml) with safe defaults.
+ */
+
+export interface Config {
+  /** Largest inference request body. */
+  maxRequestBytes: number;
+  /** Largest model upload. */
+  maxModelBytes: number;
+  /** Largest admin JSON body. */
+  maxAdminJsonBytes: number;
+  /** Default largest element count of one input tensor (a manifest's `limits.maxElements` overrides it). */
+  maxTensorElements: number;
+  /** WASM memory the session pool may fill before it releases least recently used sessions. */
+  sessionBudgetBytes: number;
+  /** How long an isolate trusts its cached copy of a manifest. */
+  manifestCacheMillis: number;
+}
+
+const MiB = 1024 * 1024;
+
+type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS", string>>;
+
+export function readConfig(vars: ConfigVars): Config {
+  return {
+    maxRequestBytes: positive(vars.MAX_REQUEST_BYTES, 16 * MiB),
+    maxModelBytes: positive(vars.MAX_MODEL_BYTES, 64 * MiB),
+    maxAdminJsonBytes: 256 * 1024,
+    maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
+    sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
+    manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+  };
+}
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function nonNegative(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && Number.isFinite(n) && n >= 0 ? n : fallback;
+}

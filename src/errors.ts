@@ -1,0 +1,60 @@
+/**
+ * Domain errors. Every module throws `AppError` with a stable code; only `src/api/errors.ts` knows which
+ * HTTP status and body shape a code becomes.
+ */
+
+export const ERROR_CODES = [
+  // the request itself is malformed
+  "invalid_request",
+  "invalid_json",
+  "invalid_binary_header",
+  // the request is well formed but does not fit the model
+  "tensor_mismatch",
+  "inference_failed",
+  // lookups
+  "not_found",
+  "model_not_found",
+  "version_not_found",
+  "method_not_allowed",
+  // limits
+  "payload_too_large",
+  "too_many_elements",
+  "batch_too_large",
+  "unsupported_media_type",
+  // uploads and registry state
+  "invalid_model",
+  "invalid_manifest",
+  "version_exists",
+  "alias_in_use",
+  "conflict",
+  // access
+  "unauthorized",
+  "admin_not_configured",
+  // capacity
+  "runtime_busy",
+  "internal_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorOptions {
+  /** Seconds a client should wait before retrying (becomes `Retry-After`). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,114 @@
+/**
+ * Writes small ONNX models: the runtime's warm-up graph and the fixtures tests use to cover every datatype,
+ * dynamic dimensions and multi-input/multi-output graphs. Not a general-purpose ONNX editor.
+ *
+ * @example
+ * const bytes = writeOnnxModel({
+ *   inputs: [{ name: "x", elemType: 1, dims: ["batch", 4] }],
+ *   outputs: [{ name: "y", elemType: 1, dims: ["batch", 4] }],
+ *   nodes: [{ opType: "Relu", inputs: ["x"], outputs: ["y"] }],
+ * });
+ */
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+
+export interface ValueSpec {
+  name: string;
+  /** `TensorProto.DataType` (1 = FLOAT, 7 = INT64, ...). */
+  elemType: number;
+  /** Numbers are fixed sizes, strings are symbolic (dynamic) dimensions; `null` leaves the rank unknown. */
+  dims: (number | string)[] | null;
+}
+
+export type AttributeValue = number | number[] | string | { float: number };
+
+export interface NodeSpec {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  domain?: string;
+  attributes?: Record<string, AttributeValue>;
+}
+
+export interface InitializerSpec {
+  name: string;
+  elemType: number;
+  dims: number[];
+  /** Little-endian element bytes. */
+  raw: Uint8Array;
+}
+
+export interface ModelSpec {
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  nodes: NodeSpec[];
+  initializers?: InitializerSpec[];
+  opset?: number;
+  irVersion?: number;
+  producer?: string;
+}
+
+const LEN = WireType.LengthDelimited;
+
+export function writeOnnxModel(spec: ModelSpec): Uint8Array {
+  const w = new BinaryWriter();
+  w.tag(1, WireType.Varint).int64(spec.irVersion ?? 8);
+  w.tag(2, LEN).string(spec.producer ?? "edge-maas");
+  w.tag(7, LEN).fork();
+  writeGraph(w, spec);
+  w.join();
+  w.tag(8, LEN).fork().tag(1, LEN).string("").tag(2, WireType.Varint).int64(spec.opset ?? 17).join();
+  return w.finish();
+}
+
+function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
+  for (const node of spec.nodes) {
+    w.tag(1, LEN).fork();
+    for (const name of node.inputs) w.tag(1, LEN).string(name);
+    for (const name of node.outputs) w.tag(2, LEN).string(name);
+    w.tag(4, LEN).string(node.opType);
+    for (const [name, value] of Object.entries(node.attributes ?? {})) writeAttribute(w, name, value);
+    if (node.domain) w.tag(7, LEN).string(node.domain);
+    w.join();
+  }
+  w.tag(2, LEN).string("graph");
+  for (const init of spec.initializers ?? []) {
+    w.tag(5, LEN).fork();
+    for (const d of init.dims) w.tag(1, WireType.Varint).int64(d);
+    w.tag(2, WireType.Varint).int32(init.elemType);
+    w.tag(8, LEN).string(init.name);
+    w.tag(9, LEN).bytes(init.raw);
+    w.join();
+  }
+  for (const value of spec.inputs) writeValueInfo(w, 11, value);
+  for (const value of spec.outputs) writeValueInfo(w, 12, value);
+}
+
+/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), type (20). */
+function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
+  w.tag(5, LEN).fork().tag(1, LEN).string(name);
+  if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
+  else if (typeof value === "string") w.tag(4, LEN).bytes(new TextEncoder().encode(value)).tag(20, WireType.Varint).int32(3);
+  else if (Array.isArray(value)) {
+    for (const v of value) w.tag(8, WireType.Varint).int64(v);
+    w.tag(20, WireType.Varint).int32(7);
+  } else w.tag(2, WireType.Bit32).float(value.float).tag(20, WireType.Varint).int32(1);
+  w.join();
+}
+
+function writeValueInfo(w: BinaryWriter, field: number, value: ValueSpec): void {
+  w.tag(field, LEN).fork().tag(1, LEN).string(value.name);
+  w.tag(2, LEN).fork(); // TypeProto
+  w.tag(1, LEN).fork(); // TypeProto.Tensor
+  w.tag(1, WireType.Varint).int32(value.elemType);
+  if (value.dims) {
+    w.tag(2, LEN).fork();
+    for (const d of value.dims) {
+      w.tag(1, LEN).fork();
+      if (typeof d === "number") w.tag(1, WireType.Varint).int64(d);
+      else w.tag(2, LEN).string(d);
+      w.join();
+    }
+    w.join();
+  }
+  w.join().join().join();
+}

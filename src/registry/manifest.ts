@@ -1,0 +1,83 @@
+/**
+ * The model manifest stored at `models/{model}/manifest.json` (../shared/DESIGN.md §2), and the part of it an
+ * operator may set. Versions' signatures, digests and sizes are written by the server, never by the caller.
+ */
+import { z } from "zod";
+import { DATATYPES } from "../runtime/datatypes";
+
+export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const TASKS = ["tensor", "text-classification", "feature-extraction", "image-classification", "ocr", "voice-activity"] as const;
+export type Task = (typeof TASKS)[number];
+
+export const ModelName = z.string().regex(MODEL_NAME, "lowercase letters, digits, '.', '_' or '-', at most 64").meta({ example: "silero-vad" });
+export const VersionName = z.string().regex(VERSION_NAME, "letters, digits, '.', '_' or '-', at most 64").meta({ example: "1" });
+
+export const TensorSpecSchema = z
+  .object({
+    name: z.string(),
+    datatype: z.enum(DATATYPES),
+    shape: z.array(z.number().int()).nullable().meta({ description: "-1 marks a dynamic dimension; null an undeclared rank" }),
+  })
+  .meta({ id: "TensorSpec" });
+
+export const VersionEntrySchema = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+    inputs: z.array(TensorSpecSchema),
+    outputs: z.array(TensorSpecSchema),
+    opsets: z.record(z.string(), z.number().int()).optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "ModelVersion" });
+
+const LimitsSchema = z
+  .object({
+    maxBatch: z.number().int().positive().optional(),
+    maxElements: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const SourceSchema = z
+  .object({
+    url: z.string().optional(),
+    license: z.string().optional(),
+    package: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .strict();
+
+/** What `PUT /admin/models/{model}` accepts. Unknown fields are rejected. */
+export const ManifestInputSchema = z
+  .object({
+    name: ModelName.optional().meta({ description: "must equal the path's model name when given" }),
+    task: z.enum(TASKS).default("tensor"),
+    description: z.string().max(2000).optional(),
+    visibility: z.enum(["public", "private"]).default("public"),
+    owner: z.string().optional().meta({ description: "tenant id owning a private model" }),
+    labels: z.array(z.string()).optional(),
+    preprocess: z.record(z.string(), z.unknown()).optional(),
+    postprocess: z.record(z.string(), z.unknown()).optional(),
+    cache: z.object({ ttlSeconds: z.number().int().min(0) }).strict().optional(),
+    limits: LimitsSchema.optional(),
+    source: SourceSchema.optional(),
+  })
+  .strict()
+  .meta({ id: "ManifestInput" });
+
+export const ManifestSchema = ManifestInputSchema.extend({
+  name: ModelName,
+  versions: z.record(z.string(), VersionEntrySchema),
+  aliases: z.record(z.string(), z.string()),
+  updatedAt: z.string(),
+}).meta({ id: "Manifest" });
+
+export type ManifestInput = z.infer<typeof ManifestInputSchema>;
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type VersionEntry = z.infer<typeof VersionEntrySchema>;
+
+/** Version names sorted, numeric names numerically ("2" before "10"). */
+export function versionNames(manifest: Manifest): string[] {
+  return Object.keys(manifest.versions).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}

@@ -1,0 +1,254 @@
+/**
+ * Models in R2 (../shared/DESIGN.md §2): `models/{model}/manifest.json` plus immutable, content-addressed weights
+ * at `models/{model}/{sha256}.onnx`. Manifest updates are compare-and-swap on the R2 etag, so concurrent admin
+ * calls never lose a version. Manifests are cached per isolate for `cacheMillis`; an unknown version or alias
+ * always re-reads R2, and writes made through this isolate invalidate its cache at once.
+ */
+import { AppError } from "../errors";
+import { OnnxFormatError, readOnnxModel, type OnnxValueInfo } from "../onnx/reader";
+import type { ModelSource } from "../runtime/session-pool";
+import type { Signature } from "../runtime/signature";
+import { ManifestSchema, type Manifest, type ManifestInput, type VersionEntry } from "./manifest";
+
+export interface ResolvedModel {
+  manifest: Manifest;
+  version: string;
+  entry: VersionEntry;
+  source: ModelSource;
+}
+
+/** Creates a session from the uploaded bytes and returns the signature the model itself declares. */
+export type Inspector = (source: ModelSource, declared: Map<string, OnnxValueInfo>) => Promise<Signature>;
+
+interface CachedManifest {
+  manifest: Manifest;
+  fetchedAt: number;
+}
+
+const DEFAULT_ALIAS = "default";
+const CAS_ATTEMPTS = 20;
+const cache = new Map<string, CachedManifest>();
+
+export const manifestKey = (model: string) => `models/${model}/manifest.json`;
+export const weightsKey = (model: string, sha256: string) => `models/${model}/${sha256}.onnx`;
+
+export class ModelRegistry {
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly cacheMillis: number,
+  ) {}
+
+  async list(): Promise<Manifest[]> {
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix: "models/", delimiter: "/", cursor });
+      for (const prefix of page.delimitedPrefixes) names.push(prefix.slice("models/".length, -1));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    const manifests = await Promise.all(names.map((name) => this.read(name)));
+    return manifests.flatMap((found) => (found ? [found.manifest] : []));
+  }
+
+  async get(model: string): Promise<Manifest> {
+    return (await this.cached(model, true)).manifest;
+  }
+
+  /** The version a reference (version name or alias, `default` when absent) points at. */
+  async resolve(model: string, reference = DEFAULT_ALIAS): Promise<ResolvedModel> {
+    let { manifest, fresh } = await this.cached(model, false);
+    let version = pickVersion(manifest, reference);
+    if (!version && !fresh) {
+      manifest = (await this.cached(model, true)).manifest;
+      version = pickVersion(manifest, reference);
+    }
+    if (!version) {
+      const what = Object.keys(manifest.versions).length === 0 ? "has no versions yet" : `has no version or alias '${reference}'`;
+      throw new AppError("version_not_found", `model '${model}' ${what}`);
+    }
+    const entry = manifest.versions[version]!;
+    return { manifest, version, entry, source: this.source(model, version, entry) };
+  }
+
+  /** Creates or updates a manifest's descriptive fields; versions and aliases are kept. */
+  async upsertManifest(model: string, input: ManifestInput): Promise<{ manifest: Manifest; created: boolean }> {
+    if (input.name !== undefined && input.name !== model) {
+      throw new AppError("invalid_manifest", `manifest name '${input.name}' does not match the path's '${model}'`);
+    }
+    let created = false;
+    const manifest = await this.update(model, true, (current) => {
+      created = current === undefined;
+      return { ...input, name: model, versions: current?.versions ?? {}, aliases: current?.aliases ?? {}, updatedAt: now() };
+    });
+    return { manifest, created };
+  }
+
+  /**
+   * Validates uploaded weights (a real ONNX protobuf that onnxruntime-web can load), stores them under their digest
+   * and records the version. Re-uploading identical bytes to the same version is a no-op; different bytes are 409.
+   */
+  async addVersion(
+    model: string,
+    version: string,
+    bytes: Uint8Array,
+    inspect: Inspector,
+    options: { makeDefault: boolean },
+  ): Promise<{ manifest: Manifest; entry: VersionEntry; created: boolean }> {
+    const existing = await this.get(model);
+    const sha256 = await digestHex(bytes);
+    const previous = existing.versions[version];
+    if (previous) return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
+
+    let info;
+    try {
+      info = readOnnxModel(bytes);
+    } catch (error) {
+      if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
+      throw error;
+    }
+    const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
+    const source: ModelSource = { digest: sha256, label: `${model}:${version}`, bytes: bytes.byteLength, load: async () => bytes };
+    const signature = await inspect(source, declared);
+
+    const key = weightsKey(model, sha256);
+    if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
+
+    const entry: VersionEntry = {
+      sha256,
+      bytes: bytes.byteLength,
+      inputs: signature.inputs,
+      outputs: signature.outputs,
+      opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
+      createdAt: now(),
+    };
+    let created = true;
+    const manifest = await this.update(model, false, (current) => {
+      const raced = current!.versions[version];
+      if (raced) {
+        created = ensureSameWeights(model, version, raced, sha256);
+        return current!;
+      }
+      const aliases = { ...current!.aliases };
+      if (options.makeDefault || !aliases[DEFAULT_ALIAS]) aliases[DEFAULT_ALIAS] = version;
+      return { ...current!, versions: { ...current!.versions, [version]: entry }, aliases, updatedAt: now() };
+    });
+    return { manifest, entry: manifest.versions[version]!, created };
+  }
+
+  async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
+    return this.update(model, false, (current) => {
+      if (!current!.versions[version]) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+      if (current!.versions[alias]) throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
+      return { ...current!, aliases: { ...current!.aliases, [alias]: version }, updatedAt: now() };
+    });
+  }
+
+  /**
+   * Removes a version. Refused (409) while an alias points at it and other versions remain; removing the last
+   * version also clears its aliases. Weights are deleted once no version refers to them.
+   */
+  async deleteVersion(model: string, version: string): Promise<Manifest> {
+    let removed: VersionEntry | undefined;
+    const manifest = await this.update(model, false, (current) => {
+      removed = current!.versions[version];
+      if (!removed) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+      const { [version]: _, ...versions } = current!.versions;
+      const pointing = Object.entries(current!.aliases).filter(([, target]) => target === version);
+      if (pointing.length > 0 && Object.keys(versions).length > 0) {
+        const names = pointing.map(([alias]) => `'${alias}'`).join(", ");
+        throw new AppError("alias_in_use", `version '${version}' is the target of alias ${names}; point it at another version first`);
+      }
+      const aliases = Object.fromEntries(Object.entries(current!.aliases).filter(([, target]) => target !== version));
+      return { ...current!, versions, aliases, updatedAt: now() };
+    });
+    const stillUsed = Object.values(manifest.versions).some((entry) => entry.sha256 === removed!.sha256);
+    if (!stillUsed) await this.bucket.delete(weightsKey(model, removed!.sha256));
+    return manifest;
+  }
+
+  async deleteModel(model: string): Promise<void> {
+    await this.get(model);
+    await this.bucket.delete(manifestKey(model));
+    cache.delete(model);
+    const page = await this.bucket.list({ prefix: `models/${model}/` });
+    if (page.objects.length > 0) await this.bucket.delete(page.objects.map((object) => object.key));
+  }
+
+  private source(model: string, version: string, entry: VersionEntry): ModelSource {
+    return {
+      digest: entry.sha256,
+      label: `${model}:${version}`,
+      bytes: entry.bytes,
+      load: async () => {
+        const object = await this.bucket.get(weightsKey(model, entry.sha256));
+        if (!object) {
+          cache.delete(model);
+          throw new AppError("version_not_found", `the weights of '${model}' version '${version}' are gone; retry`);
+        }
+        return new Uint8Array(await object.arrayBuffer());
+      },
+    };
+  }
+
+  private async cached(model: string, forceFresh: boolean): Promise<{ manifest: Manifest; fresh: boolean }> {
+    const hit = cache.get(model);
+    if (!forceFresh && hit && Date.now() - hit.fetchedAt < this.cacheMillis) return { manifest: hit.manifest, fresh: false };
+    const found = await this.read(model);
+    if (!found) {
+      cache.delete(model);
+      throw new AppError("model_not_found", `model '${model}' does not exist`);
+    }
+    return { manifest: found.manifest, fresh: true };
+  }
+
+  private async read(model: string): Promise<{ manifest: Manifest; etag: string } | undefined> {
+    const object = await this.bucket.get(manifestKey(model));
+    if (!object) return undefined;
+    const parsed = ManifestSchema.safeParse(await object.json());
+    if (!parsed.success) throw new AppError("internal_error", `the stored manifest of '${model}' is invalid: ${parsed.error.message}`);
+    cache.set(model, { manifest: parsed.data, fetchedAt: Date.now() });
+    return { manifest: parsed.data, etag: object.etag };
+  }
+
+  /** Read-modify-write with an etag precondition, retried when another writer got there first. */
+  private async update(model: string, mayCreate: boolean, change: (current: Manifest | undefined) => Manifest): Promise<Manifest> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const found = await this.read(model);
+      if (!found && !mayCreate) throw new AppError("model_not_found", `model '${model}' does not exist`);
+      const next = change(found?.manifest);
+      if (found && next === found.manifest) return next;
+      const onlyIf: R2Conditional = found ? { etagMatches: found.etag } : { etagDoesNotMatch: "*" };
+      const written = await this.bucket.put(manifestKey(model), JSON.stringify(next), {
+        onlyIf,
+        httpMetadata: { contentType: "application/json" },
+      });
+      if (written) {
+        cache.set(model, { manifest: next, fetchedAt: Date.now() });
+        return next;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1))); // jittered backoff
+    }
+    throw new AppError("conflict", `model '${model}' is being changed concurrently; retry`, { retryAfterSeconds: 1 });
+  }
+}
+
+function pickVersion(manifest: Manifest, reference: string): string | undefined {
+  if (manifest.versions[reference]) return reference;
+  const target = manifest.aliases[reference];
+  return target && manifest.versions[target] ? target : undefined;
+}
+
+/** Returns `false` (nothing created) when the stored version has the same digest; throws otherwise. */
+function ensureSameWeights(model: string, version: string, entry: VersionEntry, sha256: string): false {
+  if (entry.sha256 === sha256) return false;
+  throw new AppError("version_exists", `model '${model}' already has a version '${version}' with other weights; versions are immutable, upload a new version`);
+}
+
+async function digestHex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

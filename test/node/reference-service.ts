@@ -1,0 +1,89 @@
+/**
+ * Runs in Node, reached from tests through the REFERENCE service binding:
+ * - `GET /file?path=<repo path>`: a file of this checkout (README.md, models/*.json) or of node_modules
+ *   (`path=node_modules/...`), e.g. bundled weights;
+ * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
+ *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
+ */
+import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { join, normalize } from "node:path";
+import * as ort from "onnxruntime-node";
+import type { WireTensor } from "../support/wire";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+const ORT_TYPES: Record<string, ort.Tensor.Type> = {
+  BOOL: "bool", UINT8: "uint8", INT8: "int8", UINT16: "uint16", INT16: "int16", UINT32: "uint32",
+  INT32: "int32", UINT64: "uint64", INT64: "int64", FP16: "float16", FP32: "float32", FP64: "float64",
+};
+const OIP_TYPES = Object.fromEntries(Object.entries(ORT_TYPES).map(([k, v]) => [v, k]));
+
+export async function referenceService(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  try {
+    if (url.pathname === "/file") return new Response(await readRepoFile(url.searchParams.get("path") ?? ""));
+    if (url.pathname === "/run" && request.method === "POST") return Response.json(await run((await request.json()) as RunRequest));
+    return new Response("not found", { status: 404 });
+  } catch (error) {
+    return new Response(String((error as Error).stack ?? error), { status: 500 });
+  }
+}
+
+async function readRepoFile(path: string): Promise<Uint8Array> {
+  const clean = normalize(path);
+  if (clean.startsWith("..") || clean.startsWith("/")) throw new Error(`refusing ${path}`);
+  return new Uint8Array(await readFile(join(ROOT, clean)));
+}
+
+interface RunRequest {
+  model: { file: string } | { base64: string };
+  inputs: Record<string, WireTensor>;
+  outputs?: string[];
+}
+
+async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTensor> }> {
+  const bytes = "file" in body.model ? await readRepoFile(body.model.file) : new Uint8Array(Buffer.from(body.model.base64, "base64"));
+  const key = createHash("sha256").update(bytes).digest("hex");
+  let session = sessions.get(key);
+  if (!session) {
+    session = ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionMode: "sequential" });
+    sessions.set(key, session);
+  }
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(body.inputs)) {
+    const raw = Buffer.from(t.base64, "base64");
+    feeds[name] = new ort.Tensor(ORT_TYPES[t.datatype]!, typedView(t.datatype, new Uint8Array(raw)) as ort.Tensor.DataType, t.shape);
+  }
+  const results = body.outputs ? await (await session).run(feeds, body.outputs) : await (await session).run(feeds);
+  const outputs: Record<string, WireTensor> = {};
+  for (const [name, value] of Object.entries(results)) {
+    const tensor = value as ort.Tensor;
+    const data = tensor.data as ArrayBufferView;
+    outputs[name] = {
+      datatype: OIP_TYPES[tensor.type]!,
+      shape: [...tensor.dims],
+      base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64"),
+    };
+  }
+  return { outputs };
+}
+
+function typedView(datatype: string, bytes: Uint8Array): ArrayBufferView {
+  const copy = bytes.slice();
+  const b = copy.buffer;
+  switch (datatype) {
+    case "BOOL": case "UINT8": return copy;
+    case "INT8": return new Int8Array(b);
+    case "UINT16": case "FP16": return new Uint16Array(b);
+    case "INT16": return new Int16Array(b);
+    case "UINT32": return new Uint32Array(b);
+    case "INT32": return new Int32Array(b);
+    case "UINT64": return new BigUint64Array(b);
+    case "INT64": return new BigInt64Array(b);
+    case "FP32": return new Float32Array(b);
+    case "FP64": return new Float64Array(b);
+    default: throw new Error(`unknown datatype ${datatype}`);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The session pool with real onnxruntime-web sessions: concurrent cold requests share one load, concurrent runs
+ * on one session all succeed (serialized), and least recently used sessions are released when a new one would
+ * exceed the memory budget.
+ */
+import { describe, expect, it } from "vitest";
+import { AppError } from "../src/errors";
+import { SessionPool, type ModelSource } from "../src/runtime/session-pool";
+import { scaleBy } from "./support/fixtures";
+import { decodeResponse, inferJson } from "./support/oip";
+import { admin, json, seedBundled } from "./support/worker";
+
+function source(factor: number, bytes = scaleBy(factor)): ModelSource & { loads: number } {
+  const s = {
+    digest: `scale-${factor}`,
+    label: `scale:${factor}`,
+    bytes: bytes.byteLength,
+    loads: 0,
+    load: async () => {
+      s.loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5)); // an R2 read takes a while
+      return bytes;
+    },
+  };
+  return s;
+}
+
+const input = (n: number) => ({ x: { datatype: "FP32" as const, shape: [n], data: Float32Array.from({ length: n }, (_, i) => i) } });
+
+describe("SessionPool", () => {
+  it("shares one load among concurrent first requests and serves them all", async () => {
+    const pool = new SessionPool(64 * 1024 * 1024);
+    const model = source(2);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => pool.run(model, input(i + 1))));
+    expect(model.loads).toBe(1);
+    expect(pool.stats().sessions).toHaveLength(1);
+    results.forEach((result, i) => expect(Array.from(result.outputs.y!.data as Float32Array)).toEqual(Array.from({ length: i + 1 }, (_, j) => j * 2)));
+    expect(pool.stats().sessions[0]!.runs).toBe(12);
+  });
+
+  it("reports where a cold run spent its time, and a warm run only queue and run", async () => {
+    const pool = new SessionPool(64 * 1024 * 1024);
+    const model = source(3);
+    const cold = await pool.run(model, input(4));
+    expect(cold.timings.fetch).toBeGreaterThanOrEqual(0);
+    expect(cold.timings.create).toBeGreaterThanOrEqual(0);
+    const warm = await pool.run(model, input(4));
+    expect(warm.timings.fetch).toBeUndefined();
+    expect(warm.timings.create).toBeUndefined();
+  });
+
+  it("releases the least recently used session when a new one would exceed the budget", async () => {
+    const a = source(4);
+    const b = source(5);
+    const c = source(6);
+    const pool = new SessionPool(64 * 1024 * 1024);
+    await pool.run(a, input(2));
+    await pool.run(b, input(2));
+    pool.setBudget(pool.stats().chargedBytes + 1); // room for exactly these two
+    await pool.run(a, input(2)); // b is now the least recently used
+    await pool.run(c, input(2));
+    const loaded = pool.stats().sessions.map((s) => s.label).sort();
+    expect(loaded).toEqual(["scale:4", "scale:6"]);
+    expect(pool.stats().evictions).toBe(1);
+
+    await pool.run(b, input(2)); // reloads on demand
+    expect(b.loads).toBe(2);
+    expect(pool.stats().sessions).toHaveLength(2);
+  });
+
+  it("refuses bytes onnxruntime-web cannot load with invalid_model, and keeps working", async () => {
+    const pool = new SessionPool(64 * 1024 * 1024);
+    const broken = source(7, new Uint8Array([1, 2, 3, 4]));
+    await expect(pool.run(broken, input(1))).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === "invalid_model");
+    const good = await pool.run(source(8), input(1));
+    expect(good.outputs.y!.shape).toEqual([1]);
+  });
+});
+
+describe("the Worker's pool", () => {
+  it("after its sessions are released, 16 concurrent cold requests load the model once", async () => {
+    await seedBundled("ppocr-cls");
+    expect((await admin("/admin/runtime/sessions", { method: "DELETE" })).status).toBe(200);
+    const image = new Float32Array(3 * 48 * 192).fill(0.5);
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, () => inferJson("/v2/models/ppocr-cls/infer", [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: image }])),
+    );
+    const outputs = await Promise.all(responses.map(async (r) => (await decodeResponse(r)).outputs["softmax_0.tmp_0"]!.json));
+    for (const output of outputs) expect(output).toEqual(outputs[0]);
+    const stats = await json(admin("/admin/runtime"));
+    const cls = stats.sessions.filter((s: { label: string }) => s.label === "ppocr-cls:1");
+    expect(cls).toHaveLength(1);
+    expect(cls[0].runs).toBe(16);
+    expect(stats.wasmMemoryBytes).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Test helpers inside workerd: call the Worker, seed bundled models through the admin API, and ask the Node
+ * reference (onnxruntime-node) for expected outputs.
+ */
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { seedModels } from "../../scripts/lib/seed-models.mjs";
+import cls from "../../models/ppocr-cls.json";
+import rec from "../../models/ppocr-rec.json";
+import vad from "../../models/silero-vad.json";
+import type { WireTensor } from "./wire";
+
+export const ADMIN_TOKEN = "test-admin-token";
+export const BUNDLED = { "ppocr-cls": cls, "ppocr-rec": rec, "silero-vad": vad } as const;
+export type BundledName = keyof typeof BUNDLED;
+
+const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
+
+/** Sends a request to the Worker under test (same isolate, real bindings). */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`http://edge-maas.test${path}`, init));
+}
+
+/** Like `call`, with the admin token. */
+export function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("Authorization", `Bearer ${ADMIN_TOKEN}`);
+  return call(path, { ...init, headers });
+}
+
+export async function json<T = any>(response: Response | Promise<Response>): Promise<T> {
+  return (await (await response).json()) as T;
+}
+
+/** Uploads bundled models through the admin API (skips ones already stored). */
+export async function seedBundled(...names: BundledName[]): Promise<void> {
+  await seedModels({
+    manifests: names.map((name) => BUNDLED[name]),
+    fetch: (url, init) => exports.default.fetch(new Request(url, init)),
+    baseUrl: "http://edge-maas.test",
+    token: ADMIN_TOKEN,
+    readWeights: (file) => repoFile(`node_modules/${file}`),
+  });
+}
+
+/** A file of this checkout, read by the Node side. */
+export async function repoFile(path: string): Promise<Uint8Array> {
+  const response = await reference.fetch(`http://reference/file?path=${encodeURIComponent(path)}`);
+  if (!response.ok) throw new Error(`reading ${path}: ${await response.text()}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export async function repoText(path: string): Promise<string> {
+  return new TextDecoder().decode(await repoFile(path));
+}
+
+export type ReferenceModel = { bundled: BundledName } | { bytes: Uint8Array };
+
+/** Runs the model with onnxruntime-node (native) in Node: the independent reference. */
+export async function referenceRun(model: ReferenceModel, inputs: Record<string, WireTensor>, outputs?: string[]): Promise<Record<string, WireTensor>> {
+  const spec = "bundled" in model ? { file: `node_modules/${BUNDLED[model.bundled].versions["1"].file}` } : { base64: toBase64(model.bytes) };
+  const response = await reference.fetch("http://reference/run", { method: "POST", body: JSON.stringify({ model: spec, inputs, outputs }) });
+  if (!response.ok) throw new Error(`reference run failed: ${await response.text()}`);
+  return ((await response.json()) as { outputs: Record<string, WireTensor> }).outputs;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) (mulberry32). */
+export function randomFloats(seed: number, count: number, lo = -1, hi = 1): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+
+/** Asserts every element is within `tolerance` of the reference and reports the worst one. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    if (!(diff <= worst)) {
+      worst = diff;
+      at = i;
+    }
+  }
+  expect(worst, `largest difference ${worst} at element ${at}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** Creates (or updates) a model's manifest and uploads `bytes` as `version`; returns the upload response. */
+export async function uploadModel(name: string, bytes: Uint8Array, options: { version?: string; manifest?: Record<string, unknown>; makeDefault?: boolean } = {}): Promise<Response> {
+  const manifest = await admin(`/admin/models/${name}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(options.manifest ?? { task: "tensor" }) });
+  if (!manifest.ok) throw new Error(`manifest of ${name}: ${manifest.status} ${await manifest.text()}`);
+  const query = options.makeDefault === false ? "?default=false" : "";
+  return admin(`/admin/models/${name}/versions/${options.version ?? "1"}${query}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: bytes });
+}
