@@ -10,7 +10,7 @@ import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
 const PORT = 8799;
 const BASE = `http://127.0.0.1:${PORT}`;
 const state = mkdtempSync(join(tmpdir(), "edge-maas-smoke-"));
-const dev = spawn("npm", ["run", "dev", "--", "--persist-to", state], { cwd: ROOT, env: { ...process.env, PORT: String(PORT) }, stdio: ["ignore", "pipe", "inherit"] });
+const dev = spawn("npm", ["run", "dev", "--", "--persist-to", state], { cwd: ROOT, env: { ...process.env, PORT: String(PORT) }, stdio: ["ignore", "pipe", "inherit"], detached: true });
 
 let output = "";
 const seeded = new Promise((resolve, reject) => {
@@ -40,7 +40,9 @@ try {
   }
   console.log("[smoke] npm run dev serves every bundled model");
 } finally {
-  dev.kill("SIGINT");
-  await new Promise((resolve) => dev.once("exit", resolve));
+  // Ctrl-C in a terminal signals the whole process group (npm, scripts/dev.mjs, wrangler, workerd); so do we.
+  const exited = new Promise((resolve) => dev.once("exit", resolve));
+  process.kill(-dev.pid, "SIGINT");
+  await exited;
   rmSync(state, { recursive: true, force: true });
 }
