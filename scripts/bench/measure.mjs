@@ -1,0 +1,40 @@
+// Timing helpers for the benchmark: sequential samples with warm-up, percentiles, formatting.
+
+/** Runs `fn` `warmup` times untimed, then `iterations` times timed; returns per-call milliseconds. */
+export async function sample(fn, { warmup = 20, iterations = 300 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times = [];
+  for (let i = 0; i < iterations; i++) {
+    const started = performance.now();
+    await fn();
+    times.push(performance.now() - started);
+  }
+  return summarize(times);
+}
+
+/** p50, p99 and mean of a list of milliseconds. */
+export function summarize(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length, n: times.length };
+}
+
+export const ms = (value) => (value === undefined ? "–" : value < 10 ? value.toFixed(2) : value.toFixed(1));
+export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+export const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+
+/** Parses a Server-Timing header into {name: milliseconds}. */
+export function serverTiming(header) {
+  const out = {};
+  for (const part of (header ?? "").split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    const dur = params.find((p) => p.trim().startsWith("dur="));
+    if (name && dur) out[name.trim()] = Number(dur.trim().slice(4));
+  }
+  return out;
+}
+
+/** A markdown table from a header row and data rows. */
+export function table(header, rows) {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}

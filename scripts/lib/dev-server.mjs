@@ -1,0 +1,49 @@
+// Starts `npm run dev` (scripts/dev.mjs) on a spare port with its own persisted state, for scripts that need a
+// running server (smoke test, benchmark). Stops it the way Ctrl-C does: SIGINT to the whole process group.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./bundled-models.mjs";
+
+/**
+ * @param {{port: number, persistTo: string, echo?: boolean}} options
+ * @returns {Promise<{baseUrl: string, adminToken: string, stop: () => Promise<void>}>}
+ */
+export async function startDevServer({ port, persistTo, echo = false }) {
+  const child = spawn("npm", ["run", "dev", "--", "--persist-to", persistTo], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", echo ? "inherit" : "ignore"],
+    detached: true,
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let output = "";
+  await new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (echo) process.stdout.write(chunk);
+      if (output.includes("[edge-maas] serving")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`npm run dev exited (${code}) before serving:\n${output}`)));
+    setTimeout(() => reject(new Error(`npm run dev did not serve within 180 s:\n${output}`)), 180_000).unref();
+  });
+  child.stdout.resume();
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken: readAdminToken(),
+    async stop() {
+      try {
+        process.kill(-child.pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+  };
+}
+
+function readAdminToken() {
+  const found = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"));
+  if (!found) throw new Error(".dev.vars has no ADMIN_TOKEN");
+  return found[1].trim();
+}

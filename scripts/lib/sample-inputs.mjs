@@ -1,0 +1,27 @@
+// One realistic OIP request per bundled model (concrete sizes for its dynamic dimensions, deterministic data),
+// shared by the smoke test and the benchmark.
+
+/** Concrete shapes for each bundled model's inputs (its signature leaves batch and length dynamic). */
+const SHAPES = {
+  "silero-vad": { input: [1, 512], state: [2, 1, 128], sr: [] },
+  "ppocr-rec": { x: [1, 3, 48, 320] },
+  "ppocr-cls": { x: [1, 3, 48, 192] },
+};
+
+/**
+ * @param {Record<string, any>} manifest a bundled manifest (models/*.json)
+ * @returns {Array<{name: string, datatype: string, shape: number[], data: number[]}>} OIP JSON inputs
+ */
+export function sampleInputs(manifest) {
+  const shapes = SHAPES[manifest.name];
+  if (!shapes) throw new Error(`no sample input shapes for ${manifest.name}`);
+  const version = manifest.versions[manifest.aliases.default];
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  return version.inputs.map(({ name, datatype }) => {
+    const shape = shapes[name];
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = datatype === "INT64" ? Array(count).fill(16000) : Array.from({ length: count }, () => Number(next().toFixed(4)));
+    return { name, datatype, shape, data };
+  });
+}
