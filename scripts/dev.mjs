@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // `npm run dev`: creates .dev.vars with a random ADMIN_TOKEN if there is none, starts `wrangler dev` on
-// http://127.0.0.1:8787 (local R2/KV/Durable Objects persisted under .wrangler/state), and seeds the bundled
-// models through the admin API once the Worker answers. Ctrl-C stops everything.
+// http://127.0.0.1:8787 (local R2/KV/Durable Objects persisted under .wrangler/state), seeds the bundled models
+// through the admin API once the Worker answers, and makes sure .dev-api-key holds a working API key of a local
+// tenant. Ctrl-C stops everything.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundledManifests, readWeights, ROOT } from "./lib/bundled-models.mjs";
+import { ensureDevKey } from "./lib/dev-key.mjs";
 import { seedModels } from "./lib/seed-models.mjs";
 import { offlineEnv, waitUntilLive } from "./lib/wrangler.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE_URL = `http://${HOST}:${PORT}`;
+const KEY_FILE = process.env.EDGE_MAAS_KEY_FILE ?? join(ROOT, ".dev-api-key");
 
 const token = ensureAdminToken(join(ROOT, ".dev.vars"));
 const wrangler = spawn(join(ROOT, "node_modules", ".bin", "wrangler"), ["dev", "--ip", HOST, "--port", String(PORT), ...process.argv.slice(2)], {
@@ -33,9 +36,11 @@ try {
     readWeights,
     log: (line) => console.log(`[edge-maas] ${line}`),
   });
+  const devKey = await ensureDevKey({ baseUrl: BASE_URL, adminToken: token, path: KEY_FILE });
+  console.log(`[edge-maas] ${devKey.created ? "created" : "using"} an API key of tenant "local": ${KEY_FILE}`);
   const models = [...new Set(results.map((r) => r.model))];
   console.log(`[edge-maas] serving ${models.join(", ")} on ${BASE_URL} (API: ${BASE_URL}/openapi.json)`);
-  console.log(`[edge-maas] try: curl ${BASE_URL}/v2/models/${models[0]}`);
+  console.log(`[edge-maas] try: curl -H "Authorization: Bearer $(cat ${KEY_FILE})" ${BASE_URL}/v2/models/${models[0]}`);
 } catch (error) {
   console.error(`[edge-maas] could not seed the bundled models: ${error.message}`);
   wrangler.kill("SIGINT");

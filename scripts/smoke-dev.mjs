@@ -12,11 +12,12 @@ const state = mkdtempSync(join(tmpdir(), "edge-maas-smoke-"));
 const server = await startDevServer({ port: 8799, persistTo: state, echo: true });
 try {
   for (const manifest of bundledManifests()) {
-    const metadata = await (await fetch(`${server.baseUrl}/v2/models/${manifest.name}`)).json();
+    const auth = { Authorization: `Bearer ${server.apiKey}` };
+    const metadata = await (await fetch(`${server.baseUrl}/v2/models/${manifest.name}`, { headers: auth })).json();
     if (metadata.name !== manifest.name) throw new Error(`metadata of ${manifest.name}: ${JSON.stringify(metadata)}`);
     const response = await fetch(`${server.baseUrl}/v2/models/${manifest.name}/infer`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { ...auth, "Content-Type": "application/json" },
       body: JSON.stringify({ inputs: sampleInputs(manifest) }),
     });
     if (response.status !== 200) throw new Error(`infer ${manifest.name}: ${response.status} ${await response.text()}`);

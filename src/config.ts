@@ -15,11 +15,13 @@ export interface Config {
   sessionBudgetBytes: number;
   /** How long an isolate trusts its cached copy of a manifest. */
   manifestCacheMillis: number;
+  /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
+  tenancy: "required" | "off";
 }
 
 const MiB = 1024 * 1024;
 
-type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS", string>>;
+type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY", string>>;
 
 export function readConfig(vars: ConfigVars): Config {
   return {
@@ -29,6 +31,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+    tenancy: vars.TENANCY === "off" ? "off" : "required",
   };
 }
 

@@ -27,9 +27,22 @@ export const ERROR_CODES = [
   "version_exists",
   "alias_in_use",
   "conflict",
-  // access
+  // access: admin token, then API keys (one code per reason a key is refused)
   "unauthorized",
   "admin_not_configured",
+  "missing_key",
+  "malformed_key",
+  "unknown_key",
+  "expired_key",
+  "revoked_key",
+  "insufficient_scope",
+  // tenancy
+  "rate_limited",
+  "quota_exceeded",
+  "idempotency_key_reused",
+  "idempotency_in_progress",
+  "tenant_not_found",
+  "key_not_found",
   // capacity
   "runtime_busy",
   "internal_error",
@@ -40,18 +53,22 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorOptions {
   /** Seconds a client should wait before retrying (becomes `Retry-After`). */
   retryAfterSeconds?: number;
+  /** Extra response headers, e.g. `RateLimit-*` on a 429. */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds?: number;
+  readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 }
 

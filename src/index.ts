@@ -4,4 +4,7 @@
  */
 import { createApp } from "./api/app";
 
+export { DirectoryObject } from "./tenancy/directory-object";
+export { TenantObject } from "./tenancy/tenant-object";
+
 export default createApp();

@@ -58,7 +58,7 @@ export async function benchInference({ server, restart, manifests, log }) {
 }
 
 async function coldRequest(server, manifest) {
-  const { headers, body } = binaryRequest(manifest);
+  const { headers, body } = binaryRequest(manifest, server.apiKey);
   const started = performance.now();
   const response = await fetch(`${server.baseUrl}/v2/models/${manifest.name}/infer`, { method: "POST", headers, body });
   await expectOk(response);
@@ -71,8 +71,8 @@ async function coldRequest(server, manifest) {
 
 async function warmFigures(server, manifest) {
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
-  const binary = binaryRequest(manifest);
-  const json = jsonRequest(manifest);
+  const binary = binaryRequest(manifest, server.apiKey);
+  const json = jsonRequest(manifest, server.apiKey);
   const post = (request) => async () => expectOk(await fetch(url, { method: "POST", ...request }));
   const binaryTimes = await sample(post(binary));
   const jsonTimes = await sample(post(json));

@@ -1,7 +1,7 @@
 // Timing helpers for the benchmark: sequential samples with warm-up, percentiles, formatting.
 
-/** Runs `fn` `warmup` times untimed, then `iterations` times timed; returns per-call milliseconds. */
-export async function sample(fn, { warmup = 20, iterations = 300 } = {}) {
+/** Runs `fn` `warmup` times untimed, then `iterations` times timed; summarizes per-call milliseconds. */
+export async function sample(fn, { warmup = 20, iterations = 300, raw = false } = {}) {
   for (let i = 0; i < warmup; i++) await fn();
   const times = [];
   for (let i = 0; i < iterations; i++) {
@@ -9,7 +9,7 @@ export async function sample(fn, { warmup = 20, iterations = 300 } = {}) {
     await fn();
     times.push(performance.now() - started);
   }
-  return summarize(times);
+  return raw ? { ...summarize(times), times } : summarize(times);
 }
 
 /** p50, p99 and mean of a list of milliseconds. */

@@ -12,11 +12,13 @@ export function sampleTensors(manifest) {
   });
 }
 
-export function jsonRequest(manifest) {
-  return { headers: { "Content-Type": "application/json" }, body: JSON.stringify({ inputs: sampleInputs(manifest) }) };
+const auth = (apiKey) => (apiKey ? { Authorization: `Bearer ${apiKey}` } : {});
+
+export function jsonRequest(manifest, apiKey) {
+  return { headers: { ...auth(apiKey), "Content-Type": "application/json" }, body: JSON.stringify({ inputs: sampleInputs(manifest) }) };
 }
 
-export function binaryRequest(manifest) {
+export function binaryRequest(manifest, apiKey) {
   const tensors = sampleTensors(manifest);
   const header = new TextEncoder().encode(
     JSON.stringify({
@@ -25,5 +27,5 @@ export function binaryRequest(manifest) {
     }),
   );
   const body = Buffer.concat([header, ...tensors.map((t) => new Uint8Array(t.data.buffer))]);
-  return { headers: { "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": String(header.byteLength) }, body };
+  return { headers: { ...auth(apiKey), "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": String(header.byteLength) }, body };
 }

@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { ROOT } from "./bundled-models.mjs";
 
 /**
- * @param {{port: number, persistTo: string, echo?: boolean}} options
- * @returns {Promise<{baseUrl: string, adminToken: string, stop: () => Promise<void>}>}
+ * @param {{port: number, persistTo: string, echo?: boolean, vars?: Record<string, string>}} options
+ * @returns {Promise<{baseUrl: string, adminToken: string, apiKey: string, stop: () => Promise<void>}>}
  */
-export async function startDevServer({ port, persistTo, echo = false }) {
-  const child = spawn("npm", ["run", "dev", "--", "--persist-to", persistTo], {
+export async function startDevServer({ port, persistTo, echo = false, vars = {} }) {
+  const keyFile = join(persistTo, "api-key");
+  const extra = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const child = spawn("npm", ["run", "dev", "--", "--persist-to", persistTo, ...extra], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), EDGE_MAAS_KEY_FILE: keyFile },
     stdio: ["ignore", "pipe", echo ? "inherit" : "ignore"],
     detached: true,
   });
@@ -31,6 +33,7 @@ export async function startDevServer({ port, persistTo, echo = false }) {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     adminToken: readAdminToken(),
+    apiKey: readFileSync(keyFile, "utf8").trim(),
     async stop() {
       try {
         process.kill(-child.pid, "SIGINT");

@@ -8,12 +8,15 @@ import { AppError } from "../errors";
 import { registerAdminModelRoutes } from "./admin/models";
 import { registerAdminProfileRoute } from "./admin/profile";
 import { registerAdminRuntimeRoutes } from "./admin/runtime";
+import { registerAdminTenantRoutes } from "./admin/tenants";
 import type { AppEnv } from "./context";
 import { notFound, onError } from "./errors";
 import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./health";
 import { adminAuth } from "./middleware/admin-auth";
 import { services } from "./middleware/services";
+import { tenantKey } from "./middleware/tenant-key";
 import { registerOipModelRoutes } from "./oip/routes";
+import { registerAccountRoutes } from "./v1/account";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -29,12 +32,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(timing({ totalDescription: "total" }));
   app.use(services());
   app.use("/admin/*", adminAuth());
+  app.use("/v1/*", tenantKey());
+  app.use("/v2/models/*", tenantKey());
 
   registerHealthRoutes(app);
   registerOipModelRoutes(app);
   registerAdminModelRoutes(app);
   registerAdminRuntimeRoutes(app);
   registerAdminProfileRoute(app);
+  registerAdminTenantRoutes(app);
+  registerAccountRoutes(app);
 
   app.openAPIRegistry.registerPath({
     method: "get",
@@ -44,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     responses: { 200: { description: "The document", content: { "application/json": { schema: { type: "object" } } } } },
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant's API key (emk_live_…)" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -5,8 +5,9 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
 import type { ServiceVariables } from "./middleware/services";
+import type { TenantVariables } from "./middleware/tenant-key";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: RequestIdVariables & TimingVariables & ServiceVariables;
+  Variables: RequestIdVariables & TimingVariables & ServiceVariables & TenantVariables;
 };

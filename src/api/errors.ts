@@ -18,6 +18,18 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   inference_failed: 422,
   unauthorized: 401,
   admin_not_configured: 503,
+  missing_key: 401,
+  malformed_key: 401,
+  unknown_key: 401,
+  expired_key: 401,
+  revoked_key: 401,
+  insufficient_scope: 403,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  idempotency_key_reused: 422,
+  idempotency_in_progress: 409,
+  tenant_not_found: 404,
+  key_not_found: 404,
   not_found: 404,
   model_not_found: 404,
   version_not_found: 404,
@@ -74,6 +86,7 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   const requestId = c.get("requestId");
   c.header("X-Error-Code", error.code);
   if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   if (isOipPath(c.req.path)) return c.json({ error: error.message }, status);
   return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
 }

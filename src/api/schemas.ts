@@ -19,11 +19,13 @@ export function errorResponses<S extends number>(...statuses: S[]): Record<S, { 
   const descriptions: Record<number, string> = {
     400: "Malformed request",
     401: "Missing or invalid credentials",
+    403: "The API key lacks the scope this route needs",
     404: "Unknown model, version or route",
     409: "Conflicts with the current state",
     413: "Body over the size limit",
     415: "Wrong Content-Type",
     422: "Understood but not acceptable",
+    429: "Rate limit or monthly quota reached (Retry-After, RateLimit-* headers)",
     503: "Temporarily unable to serve",
   };
   return Object.fromEntries(

@@ -16,16 +16,56 @@ export type BundledName = keyof typeof BUNDLED;
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
-/** Sends a request to the Worker under test (same isolate, real bindings). */
-export function call(path: string, init?: RequestInit): Promise<Response> {
+/** Sends a request to the Worker under test (same isolate, real bindings), exactly as given. */
+export function anonymous(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`http://edge-maas.test${path}`, init));
+}
+
+/**
+ * Like `anonymous`, but tenant routes (`/v1/...`, `/v2/models/...`) without an `Authorization` header get the
+ * key of a test tenant with limits no test reaches, so tests about inference need not manage tenancy.
+ */
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("Authorization") && (path.startsWith("/v1/") || path.startsWith("/v2/models/"))) headers.set("Authorization", `Bearer ${await defaultKey()}`);
+  return anonymous(path, { ...init, headers });
+}
+
+let defaultKeyPromise: Promise<string> | undefined;
+
+function defaultKey(): Promise<string> {
+  defaultKeyPromise ??= createTenant({ name: "test default", limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 } }).then((t) => createKey(t.id).then((k) => k.key));
+  return defaultKeyPromise;
+}
+
+export interface TestTenant {
+  id: string;
+  name: string;
+  limits: { requestsPerMinute: number; monthlyUnits: number };
+}
+
+export async function createTenant(input: { name: string; limits: { requestsPerMinute: number; monthlyUnits: number } }): Promise<TestTenant> {
+  const response = await admin("/admin/tenants", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(input) });
+  if (response.status !== 201) throw new Error(`creating a tenant: ${response.status} ${await response.text()}`);
+  return json<TestTenant>(response);
+}
+
+export async function createKey(tenantId: string, input: { name?: string; scopes?: string[]; expiresAt?: string } = {}): Promise<{ id: string; key: string; prefix: string }> {
+  const response = await admin(`/admin/tenants/${tenantId}/keys`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "test key", ...input }) });
+  if (response.status !== 201) throw new Error(`creating a key: ${response.status} ${await response.text()}`);
+  return json(response);
+}
+
+/** Calls the Worker with `key` as the bearer token. */
+export function withKey(key: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("Authorization", `Bearer ${key}`);
+  return anonymous(path, { ...init, headers });
 }
 
 /** Like `call`, with the admin token. */
 export function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set("Authorization", `Bearer ${ADMIN_TOKEN}`);
-  return call(path, { ...init, headers });
+  return withKey(ADMIN_TOKEN, path, init);
 }
 
 export async function json<T = any>(response: Response | Promise<Response>): Promise<T> {

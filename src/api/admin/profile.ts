@@ -9,7 +9,7 @@ import { AppError } from "../../errors";
 import type { AppEnv } from "../context";
 import { limitBody } from "../middleware/body-limit";
 import { inferRequestBody } from "../oip/routes";
-import { prepareInference, resolveModel } from "../oip/infer";
+import { prepareInference } from "../oip/infer";
 import { errorResponses } from "../schemas";
 
 const ProfileSchema = z
@@ -49,7 +49,7 @@ async function profile(c: Context<AppEnv>): Promise<Response> {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
     throw new AppError("invalid_request", `iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
   }
-  const model = await resolveModel(c);
+  const model = await c.var.registry.resolve(c.req.param("model")!, c.req.param("version"));
   const { inputs, outputNames } = await prepareInference(c, model);
   const runtime = c.var.runtime;
   await runtime.run(model.source, inputs, outputNames);

@@ -1,16 +1,18 @@
 /**
  * Puts the domain services on `c.var`: configuration, the model registry (per request, over the R2 binding)
- * and the isolate's session pool (one per isolate, created on first use, never at global scope).
+ * the isolate's session pool (one per isolate, created on first use, never at global scope) and tenancy.
  */
 import { createMiddleware } from "hono/factory";
 import { readConfig, type Config } from "../../config";
 import { ModelRegistry } from "../../registry/registry";
 import { SessionPool } from "../../runtime/session-pool";
+import { Tenancy } from "../../tenancy/tenancy";
 
 export type ServiceVariables = {
   config: Config;
   registry: ModelRegistry;
   runtime: SessionPool;
+  tenancy: Tenancy;
 };
 
 let pool: SessionPool | undefined;
@@ -22,6 +24,7 @@ export function services() {
     c.set("config", config);
     c.set("registry", new ModelRegistry(c.env.MODELS, config.manifestCacheMillis));
     c.set("runtime", pool);
+    c.set("tenancy", new Tenancy(c.env, (promise) => c.executionCtx.waitUntil(promise)));
     await next();
   });
 }

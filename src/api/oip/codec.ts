@@ -32,13 +32,12 @@ export interface DecodedRequest {
   binaryOutputs: boolean;
 }
 
-export async function decodeInferRequest(request: Request): Promise<DecodedRequest> {
-  const body = new Uint8Array(await request.arrayBuffer());
-  const headerLength = request.headers.get(INFERENCE_HEADER);
+export function decodeInferRequest(headers: Headers, body: Uint8Array): DecodedRequest {
+  const headerLength = headers.get(INFERENCE_HEADER);
   let json: Uint8Array;
-  let binary = new Uint8Array(0);
+  let binary: Uint8Array = new Uint8Array(0);
   if (headerLength === null) {
-    const type = request.headers.get("Content-Type");
+    const type = headers.get("Content-Type");
     if (type && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
       throw new AppError("unsupported_media_type", `send 'Content-Type: application/json', or binary tensors with an ${INFERENCE_HEADER} header (got '${type}')`);
     }

@@ -3,12 +3,14 @@
  * limits (before any tensor data is converted), run it, encode the response.
  */
 import type { Context } from "hono";
-import { endTime, setMetric, startTime } from "hono/timing";
+import { setMetric } from "hono/timing";
 import type { ResolvedModel } from "../../registry/registry";
 import type { RunTimings } from "../../runtime/session-pool";
 import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
 import type { NamedTensors } from "../../runtime/tensor";
 import type { AppEnv } from "../context";
+import { metered } from "../metering";
+import { resolveModel } from "../model-access";
 import { decodeInferRequest, encodeInferResponse, materialize, type DecodedRequest, type ResponseOutput } from "./codec";
 
 export interface PreparedInference {
@@ -18,19 +20,9 @@ export interface PreparedInference {
   outputNames?: string[];
 }
 
-/** Resolves `{model}` and `{version}` (or an alias; `default` when absent) from the path. */
-export async function resolveModel(c: Context<AppEnv>): Promise<ResolvedModel> {
-  startTime(c, "resolve");
-  try {
-    return await c.var.registry.resolve(c.req.param("model")!, c.req.param("version"));
-  } finally {
-    endTime(c, "resolve");
-  }
-}
-
 /** Decodes the request body and checks it against the model; tensors are built only once the checks pass. */
 export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel): Promise<PreparedInference> {
-  const request = await decodeInferRequest(c.req.raw);
+  const request = decodeInferRequest(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
   const limits = {
     maxElements: model.manifest.limits?.maxElements ?? c.var.config.maxTensorElements,
     maxBatch: model.manifest.limits?.maxBatch,
@@ -46,13 +38,21 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
 export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
   const model = await resolveModel(c);
   const { request, inputs, outputNames } = await prepareInference(c, model);
-  const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
-  recordTimings(c, timings);
-  const { body, headers } = encodeInferResponse(
-    { model_name: model.manifest.name, model_version: model.version, id: request.id ?? c.var.requestId },
-    selectOutputs(model.entry.outputs, outputs, request),
-  );
-  return c.body(body as ArrayBuffer, 200, headers);
+  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, async () => {
+    const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
+    recordTimings(c, timings);
+    const { body, headers } = encodeInferResponse(
+      { model_name: model.manifest.name, model_version: model.version, id: request.id ?? c.var.requestId },
+      selectOutputs(model.entry.outputs, outputs, request),
+    );
+    return c.body(body as ArrayBuffer, 200, headers);
+  });
+}
+
+/** OIP requests are metered in batch items: the leading dimension of the first input (1 for a scalar). */
+function batchItems(request: DecodedRequest): number {
+  const first = request.inputs[0]?.shape;
+  return first && first.length > 0 ? Math.max(1, first[0]!) : 1;
 }
 
 function selectOutputs(specs: TensorSpec[], outputs: NamedTensors, request: DecodedRequest): ResponseOutput[] {

@@ -8,7 +8,8 @@ import { limitBody } from "../middleware/body-limit";
 import { versionNames, type Manifest } from "../../registry/manifest";
 import type { ResolvedModel } from "../../registry/registry";
 import type { TensorSpec } from "../../runtime/signature";
-import { inferHandler, resolveModel } from "./infer";
+import { authorize, resolveModel } from "../model-access";
+import { inferHandler } from "./infer";
 import { InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelReadySchema, OipErrorSchema } from "./schemas";
 
 const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" }) });
@@ -45,7 +46,10 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
         request: { params },
         responses: { 200: { description: "Inputs and outputs with datatypes and shapes", content: { "application/json": { schema: ModelMetadataSchema } } }, ...oipErrors },
       }),
-      async (c) => c.json(modelMetadata(await resolveModel(c)), 200),
+      async (c) => {
+        await authorize(c, "infer", c.req.param("model"));
+        return c.json(modelMetadata(await resolveModel(c)), 200);
+      },
     );
 
     app.openapi(
@@ -58,6 +62,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
         responses: { 200: { description: "Whether the model can serve requests", content: { "application/json": { schema: ModelReadySchema } } }, ...oipErrors },
       }),
       async (c) => {
+        await authorize(c, "infer", c.req.param("model"));
         const model = await resolveModel(c);
         return c.json({ name: model.manifest.name, ready: true, version: model.version, loaded: c.var.runtime.has(model.entry.sha256) }, 200);
       },

@@ -1,0 +1,72 @@
+/**
+ * Wraps the work of a metered route: one call to the tenant's Durable Object admits the request (key status,
+ * scope, rate limit, quota reservation, idempotency), the work runs, and a second call commits the charge
+ * (2xx) or releases it (anything else) before the response leaves, so a response is never sent uncharged and
+ * nothing is charged twice. Idempotent replays return the first response without running or charging again.
+ */
+import type { Context } from "hono";
+import { endTime, startTime } from "hono/timing";
+import { AppError } from "../errors";
+import type { Admission } from "../tenancy/tenancy";
+import type { AppEnv } from "./context";
+
+export interface MeteredCall {
+  model: string;
+  version: string;
+  /** Natural units of this request (batch items, texts, tokens...), known before the work runs. */
+  units: number;
+  scope?: string;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export async function metered(c: Context<AppEnv>, call: MeteredCall, work: () => Promise<Response>): Promise<Response> {
+  const caller = c.var.tenant;
+  if (!caller) return work();
+
+  const idempotency = await idempotencyOf(c);
+  startTime(c, "auth");
+  const begun = await c.var.tenancy.begin(caller, { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units, idempotency });
+  endTime(c, "auth");
+  if ("replay" in begun) return begun.replay;
+
+  const { admission } = begun;
+  let response: Response;
+  try {
+    response = await work();
+  } catch (error) {
+    await settle(c, admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
+    throw error;
+  }
+  if (response.status < 200 || response.status > 299) {
+    await settle(c, admission, { kind: "release", reason: `status ${response.status}` });
+    return response;
+  }
+  const body = await response.arrayBuffer();
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(admission.headers)) headers.set(name, value);
+  const cached = headers.get("X-Cache") === "HIT";
+  const stored = idempotency ? { status: response.status, headers: [...headers.entries()], body } : undefined;
+  await settle(c, admission, { kind: "commit", cached, response: stored });
+  return new Response(body, { status: response.status, headers });
+}
+
+async function settle(c: Context<AppEnv>, admission: Admission, outcome: Parameters<AppEnv["Variables"]["tenancy"]["complete"]>[1]): Promise<void> {
+  startTime(c, "meter");
+  await c.var.tenancy.complete(admission, outcome);
+  endTime(c, "meter");
+}
+
+/** `Idempotency-Key` plus a fingerprint of the request it names (method, path, content type and body). */
+async function idempotencyOf(c: Context<AppEnv>): Promise<{ key: string; fingerprint: string } | undefined> {
+  const key = c.req.header("Idempotency-Key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) throw new AppError("invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters");
+  const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${c.req.header("Content-Type") ?? ""}\n`);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = new Uint8Array(head.byteLength + body.byteLength);
+  bytes.set(head);
+  bytes.set(body, head.byteLength);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return { key, fingerprint: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") };
+}

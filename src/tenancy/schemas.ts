@@ -1,0 +1,55 @@
+/**
+ * What operators send to create and change tenants and keys (strict: unknown fields are rejected), and the
+ * records the tenant's Durable Object returns.
+ */
+import { z } from "zod";
+
+export const SCOPE = /^(infer|usage:read|infer:[a-z0-9][a-z0-9._-]{0,63})$/;
+export const Scope = z.string().regex(SCOPE, "'infer', 'usage:read' or 'infer:{model}'").meta({ example: "infer" });
+
+export const LimitsSchema = z
+  .strictObject({
+    requestsPerMinute: z.number().int().min(1).max(1_000_000).meta({ description: "Token bucket: capacity and refill per minute" }),
+    monthlyUnits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: "Units per calendar month (UTC)" }),
+  })
+  .meta({ id: "TenantLimits" });
+
+export const TenantInputSchema = z
+  .strictObject({ name: z.string().min(1).max(200), limits: LimitsSchema })
+  .meta({ id: "TenantInput" });
+
+export const TenantPatchSchema = z
+  .strictObject({ name: z.string().min(1).max(200).optional(), limits: LimitsSchema.partial().optional() })
+  .meta({ id: "TenantPatch" });
+
+export const KeyInputSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    scopes: z.array(Scope).min(1).max(64).default(["infer", "usage:read"]),
+    expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: "RFC 3339; the key stops working at this instant" }),
+  })
+  .meta({ id: "KeyInput" });
+
+export type Limits = z.infer<typeof LimitsSchema>;
+export type TenantInput = z.infer<typeof TenantInputSchema>;
+export type TenantPatch = z.infer<typeof TenantPatchSchema>;
+export type KeyInput = z.infer<typeof KeyInputSchema>;
+
+export interface Tenant {
+  id: string;
+  name: string;
+  limits: Limits;
+  createdAt: string;
+}
+
+export interface KeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}

@@ -1,0 +1,243 @@
+/**
+ * The SQL behind one tenant's Durable Object: tenant row, keys (hashes only), the token bucket, monthly quota
+ * counters, the usage ledger and stored idempotent responses. Synchronous (Durable Object SQLite); callers wrap
+ * multi-statement changes in `transactionSync`.
+ */
+import type { Bucket } from "./rate-limit";
+import type { KeyRecord, Limits, Tenant } from "./schemas";
+import type { StoredResponse, UsageQuery, UsageRow } from "./metering-types";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, rpm INTEGER NOT NULL, monthly_units INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, scopes TEXT NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, last_used_at INTEGER);
+CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS months (month TEXT PRIMARY KEY, committed INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, key_id TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, units INTEGER NOT NULL,
+  month TEXT NOT NULL, status TEXT NOT NULL, cached INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, completed_at INTEGER, reason TEXT);
+CREATE INDEX IF NOT EXISTS events_by_status_time ON events (status, created_at);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, event_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+  status INTEGER, headers TEXT);
+CREATE TABLE IF NOT EXISTS idempotency_chunks (key TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (key, seq));
+`;
+
+/** Stored response bodies are split into rows under SQLite's 2 MB row limit. */
+const CHUNK_BYTES = 1024 * 1024;
+
+export type EventStatus = "pending" | "committed" | "released" | "abandoned";
+
+export interface PendingEvent {
+  id: string;
+  units: number;
+  month: string;
+  status: EventStatus;
+}
+
+export interface IdempotencyEntry {
+  fingerprint: string;
+  eventId: string;
+  response?: StoredResponse;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+export class TenantStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  tenant(): Tenant | undefined {
+    const row = this.first("SELECT * FROM tenant LIMIT 1");
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      name: String(row.name),
+      limits: { requestsPerMinute: Number(row.rpm), monthlyUnits: Number(row.monthly_units) },
+      createdAt: new Date(Number(row.created_at)).toISOString(),
+    };
+  }
+
+  insertTenant(id: string, name: string, limits: Limits, now: number): void {
+    this.sql.exec("INSERT INTO tenant (id, name, rpm, monthly_units, created_at) VALUES (?, ?, ?, ?, ?)", id, name, limits.requestsPerMinute, limits.monthlyUnits, now);
+  }
+
+  updateTenant(name: string, limits: Limits): void {
+    this.sql.exec("UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?", name, limits.requestsPerMinute, limits.monthlyUnits);
+  }
+
+  insertKey(key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null }, now: number): void {
+    this.sql.exec(
+      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      key.id, key.hash, key.prefix, key.name, JSON.stringify(key.scopes), now, key.expiresAt,
+    );
+  }
+
+  keyByHash(hash: string): (KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null }) | undefined {
+    const row = this.first("SELECT * FROM keys WHERE hash = ?", hash);
+    return row && this.keyRecord(row);
+  }
+
+  keyById(id: string): KeyRecord | undefined {
+    const row = this.first("SELECT * FROM keys WHERE id = ?", id);
+    return row && publicKey(this.keyRecord(row));
+  }
+
+  keys(): KeyRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM keys ORDER BY created_at, id").toArray().map((row) => publicKey(this.keyRecord(row)));
+  }
+
+  revokeKey(id: string, now: number): void {
+    this.sql.exec("UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id);
+  }
+
+  touchKey(id: string, now: number): void {
+    this.sql.exec("UPDATE keys SET last_used_at = ? WHERE id = ?", now, id);
+  }
+
+  bucket(): Bucket | undefined {
+    const row = this.first("SELECT tokens, updated_at FROM bucket WHERE id = 1");
+    return row ? { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) } : undefined;
+  }
+
+  saveBucket(bucket: Bucket): void {
+    this.sql.exec("INSERT INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at", bucket.tokens, bucket.updatedAt);
+  }
+
+  monthUsage(month: string): { committed: number; reserved: number } {
+    const row = this.first("SELECT committed, reserved FROM months WHERE month = ?", month);
+    return { committed: Number(row?.committed ?? 0), reserved: Number(row?.reserved ?? 0) };
+  }
+
+  reserve(event: { id: string; keyId: string; model: string; version: string; units: number; month: string }, now: number): void {
+    this.sql.exec("INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved", event.month, event.units);
+    this.sql.exec(
+      "INSERT INTO events (id, key_id, model, version, units, month, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+      event.id, event.keyId, event.model, event.version, event.units, event.month, now,
+    );
+  }
+
+  event(id: string): PendingEvent | undefined {
+    const row = this.first("SELECT id, units, month, status FROM events WHERE id = ?", id);
+    return row && { id: String(row.id), units: Number(row.units), month: String(row.month), status: String(row.status) as EventStatus };
+  }
+
+  /** Moves a pending event's units from reserved to committed (or back out of the month, when not charged). */
+  settle(event: PendingEvent, status: Exclude<EventStatus, "pending">, cached: boolean, reason: string | null, now: number): void {
+    const committed = status === "committed" ? event.units : 0;
+    this.sql.exec("UPDATE months SET reserved = reserved - ?, committed = committed + ? WHERE month = ?", event.units, committed, event.month);
+    this.sql.exec("UPDATE events SET status = ?, cached = ?, completed_at = ?, reason = ? WHERE id = ?", status, cached ? 1 : 0, now, reason, event.id);
+  }
+
+  pendingOlderThan(cutoff: number): PendingEvent[] {
+    return this.sql
+      .exec<Row>("SELECT id, units, month, status FROM events WHERE status = 'pending' AND created_at < ?", cutoff)
+      .toArray()
+      .map((row) => ({ id: String(row.id), units: Number(row.units), month: String(row.month), status: "pending" as const }));
+  }
+
+  oldestPending(): number | undefined {
+    const row = this.first("SELECT MIN(created_at) AS oldest FROM events WHERE status = 'pending'");
+    return row?.oldest == null ? undefined : Number(row.oldest);
+  }
+
+  idempotency(key: string): IdempotencyEntry | undefined {
+    const row = this.first("SELECT * FROM idempotency WHERE key = ?", key);
+    if (!row) return undefined;
+    const entry: IdempotencyEntry = { fingerprint: String(row.fingerprint), eventId: String(row.event_id) };
+    if (row.status != null) {
+      const chunks = this.sql.exec<Row>("SELECT data FROM idempotency_chunks WHERE key = ? ORDER BY seq", key).toArray();
+      const body = new Uint8Array(chunks.reduce((n, c) => n + (c.data as ArrayBuffer).byteLength, 0));
+      let offset = 0;
+      for (const chunk of chunks) {
+        body.set(new Uint8Array(chunk.data as ArrayBuffer), offset);
+        offset += (chunk.data as ArrayBuffer).byteLength;
+      }
+      entry.response = { status: Number(row.status), headers: JSON.parse(String(row.headers)) as [string, string][], body: body.buffer };
+    }
+    return entry;
+  }
+
+  insertIdempotency(key: string, fingerprint: string, eventId: string, now: number): void {
+    this.sql.exec("INSERT INTO idempotency (key, fingerprint, event_id, created_at) VALUES (?, ?, ?, ?)", key, fingerprint, eventId, now);
+  }
+
+  storeIdempotentResponse(eventId: string, response: StoredResponse): void {
+    const row = this.first("SELECT key FROM idempotency WHERE event_id = ?", eventId);
+    if (!row) return;
+    const key = String(row.key);
+    this.sql.exec("UPDATE idempotency SET status = ?, headers = ? WHERE key = ?", response.status, JSON.stringify(response.headers), key);
+    const bytes = new Uint8Array(response.body);
+    for (let seq = 0, offset = 0; offset < bytes.byteLength || seq === 0; seq++, offset += CHUNK_BYTES) {
+      this.sql.exec("INSERT INTO idempotency_chunks (key, seq, data) VALUES (?, ?, ?)", key, seq, bytes.slice(offset, offset + CHUNK_BYTES).buffer);
+    }
+  }
+
+  /** Forgets the idempotency key of an event that was not charged, so that a retry runs again. */
+  forgetIdempotency(eventId: string): void {
+    const row = this.first("SELECT key FROM idempotency WHERE event_id = ?", eventId);
+    if (!row) return;
+    this.sql.exec("DELETE FROM idempotency_chunks WHERE key = ?", String(row.key));
+    this.sql.exec("DELETE FROM idempotency WHERE key = ?", String(row.key));
+  }
+
+  expireIdempotency(cutoff: number): void {
+    this.sql.exec("DELETE FROM idempotency_chunks WHERE key IN (SELECT key FROM idempotency WHERE created_at < ?)", cutoff);
+    this.sql.exec("DELETE FROM idempotency WHERE created_at < ?", cutoff);
+  }
+
+  usage(query: UsageQuery): UsageRow[] {
+    const bucketMs = query.granularity === "hour" ? 3_600_000 : 86_400_000;
+    return this.sql
+      .exec<Row>(
+        `SELECT CAST(created_at / ? AS INTEGER) * ? AS start, model, key_id, COUNT(*) AS requests, SUM(units) AS units,
+                SUM(cached) AS cached_requests, SUM(CASE WHEN cached = 1 THEN units ELSE 0 END) AS cached_units
+         FROM events WHERE status = 'committed' AND created_at >= ? AND created_at < ?
+         GROUP BY start, model, key_id ORDER BY start, model, key_id`,
+        bucketMs, bucketMs, query.from, query.to,
+      )
+      .toArray()
+      .map((row) => ({
+        start: new Date(Number(row.start)).toISOString(),
+        model: String(row.model),
+        keyId: String(row.key_id),
+        requests: Number(row.requests),
+        units: Number(row.units),
+        cachedRequests: Number(row.cached_requests),
+        cachedUnits: Number(row.cached_units),
+      }));
+  }
+
+  private cachedTenantId?: string;
+
+  private tenantId(): string {
+    this.cachedTenantId ??= this.tenant()?.id;
+    return this.cachedTenantId ?? "";
+  }
+
+  private first(query: string, ...bindings: SqlStorageValue[]): Row | undefined {
+    return this.sql.exec<Row>(query, ...bindings).toArray()[0];
+  }
+
+  private keyRecord(row: Row): KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null } {
+    const iso = (v: SqlStorageValue | undefined) => (v == null ? null : new Date(Number(v)).toISOString());
+    return {
+      id: String(row.id),
+      tenantId: this.tenantId(),
+      name: String(row.name),
+      prefix: String(row.prefix),
+      scopes: JSON.parse(String(row.scopes)) as string[],
+      createdAt: iso(row.created_at)!,
+      expiresAt: iso(row.expires_at),
+      revokedAt: iso(row.revoked_at),
+      lastUsedAt: iso(row.last_used_at),
+      expiresAtMs: row.expires_at == null ? null : Number(row.expires_at),
+      revoked: row.revoked_at != null,
+      lastUsedMs: row.last_used_at == null ? null : Number(row.last_used_at),
+    };
+  }
+}
+
+function publicKey(key: KeyRecord): KeyRecord {
+  const { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
+  return { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt };
+}
