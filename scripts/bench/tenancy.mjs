@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDevServer } from "../lib/dev-server.mjs";
-import { binaryRequest } from "./oip-requests.mjs";
+import { binaryRequest, uncached } from "./oip-requests.mjs";
 import { ms, ratio, sample, summarize, table } from "./measure.mjs";
 
 const ROUNDS = 6;
@@ -20,7 +20,7 @@ export async function benchTenancy({ server, manifests, log, port }) {
     for (let round = 0; round < ROUNDS; round++) {
       log(`tenancy overhead: round ${round + 1}/${ROUNDS}`);
       for (const target of round % 2 ? [targets.open, targets.metered] : [targets.metered, targets.open]) {
-        const { headers, body } = binaryRequest(manifest, target.server === open ? undefined : target.server.apiKey);
+        const { headers, body } = uncached(binaryRequest(manifest, target.server === open ? undefined : target.server.apiKey));
         const url = `${target.server.baseUrl}/v2/models/${manifest.name}/infer`;
         const result = await sample(async () => {
           const response = await fetch(url, { method: "POST", headers, body });
@@ -35,7 +35,7 @@ export async function benchTenancy({ server, manifests, log, port }) {
     return [
       "## Tenancy: auth + metering overhead (issue 3)",
       "",
-      `Warm \`silero-vad\` binary OIP requests, ${ROUNDS} alternating rounds × ${PER_ROUND} per server: \`TENANCY=required\` (API key, metered) vs a second`,
+      `Warm \`silero-vad\` binary OIP requests (\`Cache-Control: no-store\`), ${ROUNDS} alternating rounds × ${PER_ROUND} per server: \`TENANCY=required\` (API key, metered) vs a second`,
       "server in the same run with `TENANCY=off`. A metered request makes 2 Durable Object calls (`begin`: key status, scope, rate",
       "limit, quota reservation and idempotency in one exact step; `complete`: commit or release before the response leaves) and",
       "no KV read once the isolate has seen the key (the key hash → tenant mapping is immutable, so the isolate keeps it; KV and",

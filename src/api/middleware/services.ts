@@ -1,8 +1,10 @@
 /**
  * Puts the domain services on `c.var`: configuration, the model registry (per request, over the R2 binding)
- * the isolate's session pool (one per isolate, created on first use, never at global scope) and tenancy.
+ * the isolate's session pool (one per isolate, created on first use, never at global scope), tenancy and the
+ * response cache.
  */
 import { createMiddleware } from "hono/factory";
+import { ResponseCache } from "../../cache/response-cache";
 import { readConfig, type Config } from "../../config";
 import { ModelRegistry } from "../../registry/registry";
 import { SessionPool } from "../../runtime/session-pool";
@@ -13,6 +15,7 @@ export type ServiceVariables = {
   registry: ModelRegistry;
   runtime: SessionPool;
   tenancy: Tenancy;
+  cache: ResponseCache;
 };
 
 let pool: SessionPool | undefined;
@@ -24,7 +27,9 @@ export function services() {
     c.set("config", config);
     c.set("registry", new ModelRegistry(c.env.MODELS, config.manifestCacheMillis));
     c.set("runtime", pool);
-    c.set("tenancy", new Tenancy(c.env, (promise) => c.executionCtx.waitUntil(promise)));
+    const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+    c.set("tenancy", new Tenancy(c.env, waitUntil));
+    c.set("cache", new ResponseCache(c.env.CACHE, waitUntil, config.maxCachedBytes));
     await next();
   });
 }

@@ -198,7 +198,8 @@ function exactInteger(value: bigint): unknown {
 export interface ResponseHead {
   model_name: string;
   model_version: string;
-  id: string;
+  /** Echoed when the request had one (OIP: "if provided"); never invented, so identical requests answer alike. */
+  id?: string;
 }
 
 export interface ResponseOutput {

@@ -9,6 +9,7 @@ import type { RunTimings } from "../../runtime/session-pool";
 import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
 import type { NamedTensors } from "../../runtime/tensor";
 import type { AppEnv } from "../context";
+import { cachedResponse } from "../caching";
 import { metered } from "../metering";
 import { resolveModel } from "../model-access";
 import { decodeInferRequest, encodeInferResponse, materialize, type DecodedRequest, type ResponseOutput } from "./codec";
@@ -38,15 +39,25 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
 export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
   const model = await resolveModel(c);
   const { request, inputs, outputNames } = await prepareInference(c, model);
-  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, async () => {
-    const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
-    recordTimings(c, timings);
-    const { body, headers } = encodeInferResponse(
-      { model_name: model.manifest.name, model_version: model.version, id: request.id ?? c.var.requestId },
-      selectOutputs(model.entry.outputs, outputs, request),
-    );
-    return c.body(body as ArrayBuffer, 200, headers);
-  });
+  const cacheSpec = { model, task: "oip", options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs], inputs: canonicalInputs(inputs) };
+  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, () =>
+    cachedResponse(c, cacheSpec, async () => {
+      const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
+      recordTimings(c, timings);
+      const { body, headers } = encodeInferResponse(
+        { model_name: model.manifest.name, model_version: model.version, id: request.id },
+        selectOutputs(model.entry.outputs, outputs, request),
+      );
+      return c.body(body as ArrayBuffer, 200, headers);
+    }),
+  );
+}
+
+/** Each input's name, datatype and shape, then its data bytes: the same tensors hash alike, JSON or binary. */
+function canonicalInputs(inputs: NamedTensors): Uint8Array[] {
+  return Object.entries(inputs)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([name, tensor]) => [new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])), new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)]);
 }
 
 /** OIP requests are metered in batch items: the leading dimension of the first input (1 for a scalar). */

@@ -73,7 +73,7 @@ export const InferResponseSchema = z
   .object({
     model_name: z.string(),
     model_version: z.string(),
-    id: z.string(),
+    id: z.string().optional().meta({ description: "the request's id, when it had one" }),
     parameters: ParametersSchema.optional(),
     outputs: z.array(
       z.object({

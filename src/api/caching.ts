@@ -1,0 +1,47 @@
+/**
+ * Wraps the work of an inference route with the KV response cache. Routes opt in by describing what decides
+ * their output (model version, task, options, canonical input bytes); the wrapper does the rest: `Cache-Control:
+ * no-cache` (skip the read, still write) and `no-store` (neither), `X-Cache: HIT|MISS|BYPASS`, `Age` on hits,
+ * and single flight for identical misses. Metering sees `X-Cache: HIT` and records the request as a cache hit.
+ */
+import type { Context } from "hono";
+import { endTime, startTime } from "hono/timing";
+import { cacheKey } from "../cache/cache-key";
+import type { CacheMode } from "../cache/response-cache";
+import type { ResolvedModel } from "../registry/registry";
+import type { AppEnv } from "./context";
+
+export interface CacheSpec {
+  model: ResolvedModel;
+  /** `oip` or the task name: the shape of the response. */
+  task: string;
+  options: unknown;
+  inputs: Uint8Array[];
+}
+
+export const DEFAULT_CACHE_TTL_SECONDS = 86_400;
+
+export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, work: () => Promise<Response>): Promise<Response> {
+  const { manifest, entry } = spec.model;
+  const ttlSeconds = manifest.cache?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+  const tenantId = manifest.visibility === "private" ? (c.var.tenant?.tenantId ?? manifest.owner ?? "") : undefined;
+  const key = await cacheKey({ model: manifest.name, weights: entry.sha256, task: spec.task, options: spec.options, inputs: spec.inputs, tenantId });
+  startTime(c, "cache");
+  const result = await c.var.cache.serve(key, ttlSeconds, cacheMode(c.req.header("Cache-Control")), async () => {
+    endTime(c, "cache");
+    const response = await work();
+    return { status: response.status, headers: [...response.headers.entries()], body: await response.arrayBuffer() };
+  });
+  if (result.cache === "HIT") endTime(c, "cache");
+  const headers = new Headers(result.headers);
+  headers.set("X-Cache", result.cache);
+  if (result.age !== undefined) headers.set("Age", String(result.age));
+  return new Response(result.body, { status: result.status, headers });
+}
+
+function cacheMode(header: string | undefined): CacheMode {
+  const directives = (header ?? "").toLowerCase().split(",").map((d) => d.trim());
+  if (directives.includes("no-store")) return "no-store";
+  if (directives.includes("no-cache")) return "no-cache";
+  return "normal";
+}
