@@ -1,0 +1,12 @@
+/**
+ * The one table of tasks: `POST /v1/run/{model}` dispatches on the manifest's `task` through it. Adding a task
+ * means one file under `src/tasks/` and one line here; routes do not change.
+ */
+import type { Task } from "../registry/manifest";
+import type { TaskDefinition } from "./task";
+
+export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({});
+
+export function taskDefinition(task: Task): TaskDefinition | undefined {
+  return TASK_DEFINITIONS[task];
+}
