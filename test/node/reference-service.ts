@@ -5,13 +5,11 @@
  * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
  */
-import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import { join, normalize } from "node:path";
 import * as ort from "onnxruntime-node";
 import type { WireTensor } from "../support/wire";
+import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 const ORT_TYPES: Record<string, ort.Tensor.Type> = {
@@ -31,11 +29,6 @@ export async function referenceService(request: Request): Promise<Response> {
   }
 }
 
-async function readRepoFile(path: string): Promise<Uint8Array> {
-  const clean = normalize(path);
-  if (clean.startsWith("..") || clean.startsWith("/")) throw new Error(`refusing ${path}`);
-  return new Uint8Array(await readFile(join(ROOT, clean)));
-}
 
 interface RunRequest {
   model: { file: string } | { base64: string };

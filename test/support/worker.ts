@@ -79,7 +79,7 @@ export async function seedBundled(...names: BundledName[]): Promise<void> {
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
     baseUrl: "http://edge-maas.test",
     token: ADMIN_TOKEN,
-    readWeights: (file) => repoFile(`node_modules/${file}`),
+    readWeights: (file) => repoFile(file),
   });
 }
 
@@ -98,7 +98,7 @@ export type ReferenceModel = { bundled: BundledName } | { bytes: Uint8Array };
 
 /** Runs the model with onnxruntime-node (native) in Node: the independent reference. */
 export async function referenceRun(model: ReferenceModel, inputs: Record<string, WireTensor>, outputs?: string[]): Promise<Record<string, WireTensor>> {
-  const spec = "bundled" in model ? { file: `node_modules/${BUNDLED[model.bundled].versions["1"].file}` } : { base64: toBase64(model.bytes) };
+  const spec = "bundled" in model ? { file: BUNDLED[model.bundled].versions["1"].file } : { base64: toBase64(model.bytes) };
   const response = await reference.fetch("http://reference/run", { method: "POST", body: JSON.stringify({ model: spec, inputs, outputs }) });
   if (!response.ok) throw new Error(`reference run failed: ${await response.text()}`);
   return ((await response.json()) as { outputs: Record<string, WireTensor> }).outputs;
