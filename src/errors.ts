@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   "too_many_elements",
   "batch_too_large",
   "unsupported_media_type",
+  "too_many_pixels",
+  // a body in an accepted media type that cannot be decoded (a broken image, a WAV without samples)
+  "invalid_media",
   // uploads and registry state
   "invalid_model",
   "invalid_manifest",

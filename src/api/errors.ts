@@ -41,6 +41,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   too_many_elements: 413,
   batch_too_large: 413,
   unsupported_media_type: 415,
+  too_many_pixels: 413,
+  invalid_media: 422,
   invalid_model: 422,
   invalid_manifest: 422,
   runtime_busy: 503,
