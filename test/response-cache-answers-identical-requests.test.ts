@@ -117,13 +117,42 @@ describe("response cache", () => {
     expect(second.body).toEqual(first.body);
   });
 
+  it("a hit carries its own request id, never the one its entry was produced under (regression: hits replayed it)", async () => {
+    const path = infer;
+    const first = await call(path, request([21, 22]));
+    await first.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await call(path, { ...request([21, 22]), headers: { "Content-Type": "application/json", "X-Request-Id": "client-chosen-id" } });
+    await second.arrayBuffer();
+    expect([first.headers.get("X-Cache"), second.headers.get("X-Cache")]).toEqual(["MISS", "HIT"]);
+    expect(first.headers.get("X-Request-Id")).toBeTruthy();
+    expect(second.headers.get("X-Request-Id")).toBe("client-chosen-id");
+    expect(second.headers.get("Server-Timing")).not.toContain("infer");
+  });
+
+  it("the body is the KV value itself and the head is its metadata (hits stream from KV)", async () => {
+    const before = new Set((await env.CACHE.list({ prefix: "rc:" })).keys.map((k) => k.name));
+    const response = await send(infer, request([31, 32]));
+    const key = (await settledKeys(before.size + 1)).find((k) => !before.has(k))!;
+    const stored = await env.CACHE.getWithMetadata(key, "arrayBuffer");
+    expect(new Uint8Array(stored.value!)).toEqual(response.body);
+    expect(stored.metadata).toMatchObject({ v: 2, s: 200, n: response.body.byteLength, ttl: 86400 });
+    expect((stored.metadata as { h: [string, string][] }).h.map(([name]) => name.toLowerCase())).not.toContain("x-request-id");
+  });
+
   it("a corrupt or unparsable cache value is a miss, never an error", async () => {
     const before = new Set((await env.CACHE.list({ prefix: "rc:" })).keys.map((k) => k.name));
     await send(infer, request([99, 98]));
     const keys = await settledKeys(before.size + 1);
     const key = keys.find((k) => !before.has(k))!;
-    for (const garbage of [new Uint8Array([1, 2]), new Uint8Array([255, 255, 255, 255, 0]), new TextEncoder().encode("\u0005\u0000\u0000\u0000{\"s\":")]) {
-      await env.CACHE.put(key, garbage);
+    const corrupt: [Uint8Array, unknown][] = [
+      [new Uint8Array([1, 2]), undefined],
+      [new Uint8Array([255, 255, 255, 255, 0]), { v: 2, s: "200" }],
+      [new TextEncoder().encode("\u0005\u0000\u0000\u0000{\"s\":"), { v: 1, s: 200, h: [], t: Date.now(), ttl: 60, n: 9 }],
+      [new Uint8Array([7]), { v: 2, s: 200, h: [["content-type", 5]], t: Date.now(), ttl: 60, n: 1 }],
+    ];
+    for (const [garbage, metadata] of corrupt) {
+      await env.CACHE.put(key, garbage, metadata === undefined ? {} : { metadata });
       const response = await send(infer, request([99, 98]));
       expect([response.status, response.cache]).toEqual([200, "MISS"]);
       expect(JSON.parse(new TextDecoder().decode(response.body)).outputs[0].data).toEqual([396, 392]);

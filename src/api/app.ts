@@ -2,7 +2,6 @@
  * Builds the Hono application: middleware, every route family, the OpenAPI document and the error mapping.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { requestId } from "hono/request-id";
 import { timing } from "hono/timing";
 import { AppError } from "../errors";
 import { registerAdminModelRoutes } from "./admin/models";
@@ -13,6 +12,7 @@ import type { AppEnv } from "./context";
 import { notFound, onError } from "./errors";
 import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./health";
 import { adminAuth } from "./middleware/admin-auth";
+import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
 import { registerOipModelRoutes } from "./oip/routes";
@@ -29,7 +29,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.use(requestId());
+  app.use(requestIdOnEveryResponse());
   app.use(timing({ totalDescription: "total" }));
   app.use(services());
   app.use("/admin/*", adminAuth());

@@ -21,16 +21,26 @@ export interface CacheSpec {
 
 export const DEFAULT_CACHE_TTL_SECONDS = 86_400;
 
+/** Headers that describe one exchange, not the response's content: never stored, never replayed by a hit. */
+const PER_REQUEST_HEADERS = new Set(["x-request-id", "server-timing", "date", "content-length"]);
+
 export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, work: () => Promise<Response>): Promise<Response> {
   const { manifest, entry } = spec.model;
   const ttlSeconds = manifest.cache?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
-  const tenantId = manifest.visibility === "private" ? (c.var.tenant?.tenantId ?? manifest.owner ?? "") : undefined;
-  const key = await cacheKey({ model: manifest.name, weights: entry.sha256, task: spec.task, options: spec.options, inputs: spec.inputs, tenantId });
+  const mode = cacheMode(c.req.header("Cache-Control"));
+  if (ttlSeconds <= 0 || mode === "no-store") {
+    const response = await work();
+    response.headers.set("X-Cache", "BYPASS");
+    return response;
+  }
+  const tenantId = manifest.visibility === "private" ? (c.get("tenant")?.tenantId ?? manifest.owner ?? "") : undefined;
   startTime(c, "cache");
-  const result = await c.var.cache.serve(key, ttlSeconds, cacheMode(c.req.header("Cache-Control")), async () => {
+  const key = await cacheKey({ model: manifest.name, weights: entry.sha256, task: spec.task, options: spec.options, inputs: spec.inputs, tenantId });
+  const result = await c.get("cache").serve(key, ttlSeconds, mode, async () => {
     endTime(c, "cache");
     const response = await work();
-    return { status: response.status, headers: [...response.headers.entries()], body: await response.arrayBuffer() };
+    const headers = [...response.headers.entries()].filter(([name]) => !PER_REQUEST_HEADERS.has(name.toLowerCase()));
+    return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
   });
   if (result.cache === "HIT") endTime(c, "cache");
   const headers = new Headers(result.headers);

@@ -21,12 +21,12 @@ export interface MeteredCall {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export async function metered(c: Context<AppEnv>, call: MeteredCall, work: () => Promise<Response>): Promise<Response> {
-  const caller = c.var.tenant;
+  const caller = c.get("tenant");
   if (!caller) return work();
 
   const idempotency = await idempotencyOf(c);
   startTime(c, "auth");
-  const begun = await c.var.tenancy.begin(caller, { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units, idempotency });
+  const begun = await c.get("tenancy").begin(caller, { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units, idempotency });
   endTime(c, "auth");
   if ("replay" in begun) return begun.replay;
 
@@ -42,18 +42,18 @@ export async function metered(c: Context<AppEnv>, call: MeteredCall, work: () =>
     await settle(c, admission, { kind: "release", reason: `status ${response.status}` });
     return response;
   }
-  const body = await response.arrayBuffer();
-  const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(admission.headers)) headers.set(name, value);
-  const cached = headers.get("X-Cache") === "HIT";
-  const stored = idempotency ? { status: response.status, headers: [...headers.entries()], body } : undefined;
+  for (const [name, value] of Object.entries(admission.headers)) response.headers.set(name, value);
+  const cached = response.headers.get("X-Cache") === "HIT";
+  // only an idempotent request needs the bytes (to replay them); otherwise the body passes through uncopied
+  const body = idempotency ? await response.arrayBuffer() : response.body;
+  const stored = idempotency ? { status: response.status, headers: [...response.headers.entries()], body: body as ArrayBuffer } : undefined;
   await settle(c, admission, { kind: "commit", cached, response: stored });
-  return new Response(body, { status: response.status, headers });
+  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 async function settle(c: Context<AppEnv>, admission: Admission, outcome: Parameters<AppEnv["Variables"]["tenancy"]["complete"]>[1]): Promise<void> {
   startTime(c, "meter");
-  await c.var.tenancy.complete(admission, outcome);
+  await c.get("tenancy").complete(admission, outcome);
   endTime(c, "meter");
 }
 

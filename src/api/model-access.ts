@@ -17,8 +17,8 @@ export function visibleTo(manifest: Manifest, tenantId: string | undefined, tena
 export async function resolveModel(c: Context<AppEnv>, name = c.req.param("model")!, reference = c.req.param("version")): Promise<ResolvedModel> {
   startTime(c, "resolve");
   try {
-    const model = await c.var.registry.resolve(name, reference);
-    if (!visibleTo(model.manifest, c.var.tenant?.tenantId, c.var.config.tenancy)) throw new AppError("model_not_found", `model '${name}' does not exist`);
+    const model = await c.get("registry").resolve(name, reference);
+    if (!visibleTo(model.manifest, c.get("tenant")?.tenantId, c.get("config").tenancy)) throw new AppError("model_not_found", `model '${name}' does not exist`);
     return model;
   } finally {
     endTime(c, "resolve");
@@ -27,10 +27,11 @@ export async function resolveModel(c: Context<AppEnv>, name = c.req.param("model
 
 /** Checks the caller's key (status and scope) for a route that reads but does not meter. */
 export async function authorize(c: Context<AppEnv>, scope: string, model?: string): Promise<void> {
-  if (!c.var.tenant) return;
+  const caller = c.get("tenant");
+  if (!caller) return;
   startTime(c, "auth");
   try {
-    await c.var.tenancy.authorize(c.var.tenant, scope, model);
+    await c.get("tenancy").authorize(caller, scope, model);
   } finally {
     endTime(c, "auth");
   }

@@ -63,14 +63,14 @@ export function taskLimits(c: Context<AppEnv>, manifest: Manifest): TaskLimits {
   const limits = manifest.limits ?? {};
   return {
     maxBatch: limits.maxBatch ?? DEFAULT_MAX_BATCH,
-    maxItems: limits.maxItems ?? c.var.config.maxTaskItems,
-    maxElements: limits.maxElements ?? c.var.config.maxTensorElements,
-    maxImagePixels: limits.maxImagePixels ?? c.var.config.maxImagePixels,
+    maxItems: limits.maxItems ?? c.get("config").maxTaskItems,
+    maxElements: limits.maxElements ?? c.get("config").maxTensorElements,
+    maxImagePixels: limits.maxImagePixels ?? c.get("config").maxImagePixels,
   };
 }
 
 function createTaskContext(c: Context<AppEnv>, model: ResolvedModel, ledger: RunLedger, warnings: string[]): TaskContext {
-  const handle = (resolved: ResolvedModel) => createModelHandle(resolved, c.var.runtime, c.var.registry, ledger);
+  const handle = (resolved: ResolvedModel) => createModelHandle(resolved, c.get("runtime"), c.get("registry"), ledger);
   return {
     model: handle(model),
     limits: taskLimits(c, model.manifest),

@@ -48,12 +48,12 @@ export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema
 export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     createRoute({ method: "get", path: "/admin/models", tags, security, summary: "List models", responses: { 200: json(z.object({ models: z.array(ModelSummarySchema) }), "Every model"), ...errorResponses(401) } }),
-    async (c) => c.json({ models: (await c.var.registry.list()).map(summarize) }, 200),
+    async (c) => c.json({ models: (await c.get("registry").list()).map(summarize) }, 200),
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/admin/models/{model}", tags, security, summary: "Get a manifest", request: { params: ModelParams }, responses: { 200: json(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) } }),
-    async (c) => c.json(await c.var.registry.get(c.req.valid("param").model), 200),
+    async (c) => c.json(await c.get("registry").get(c.req.valid("param").model), 200),
   );
 
   app.openapi(
@@ -72,7 +72,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       const input = c.req.valid("json");
       const task = taskDefinition(input.task);
       if (task) validateTaskConfig(task, input);
-      const { manifest, created } = await c.var.registry.upsertManifest(c.req.valid("param").model, input);
+      const { manifest, created } = await c.get("registry").upsertManifest(c.req.valid("param").model, input);
       return created ? c.json(manifest, 201) : c.json(manifest, 200);
     },
   );
@@ -80,7 +80,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     createRoute({ method: "delete", path: "/admin/models/{model}", tags, security, summary: "Delete a model and all its weights", request: { params: ModelParams }, responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) } }),
     async (c) => {
-      await c.var.registry.deleteModel(c.req.valid("param").model);
+      await c.get("registry").deleteModel(c.req.valid("param").model);
       return c.body(null, 204);
     },
   );
@@ -121,7 +121,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: "delete", path: "/admin/models/{model}/versions/{version}", tags, security, summary: "Delete a version", request: { params: VersionParams }, responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) } }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      return c.json(await c.var.registry.deleteVersion(model, version), 200);
+      return c.json(await c.get("registry").deleteVersion(model, version), 200);
     },
   );
 
@@ -138,7 +138,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { model, alias } = c.req.valid("param");
-      return c.json(await c.var.registry.setAlias(model, alias, c.req.valid("json").version), 200);
+      return c.json(await c.get("registry").setAlias(model, alias, c.req.valid("json").version), 200);
     },
   );
 }
@@ -148,7 +148,7 @@ async function uploadAsset(c: Context<AppEnv>): Promise<Response> {
   const name = AssetName.safeParse(c.req.param("name"));
   if (!model.success || !name.success) throw new AppError("invalid_request", "invalid model or asset name");
   const bytes = await octetStreamBody(c, "the asset");
-  const { entry } = await c.var.registry.putAsset(model.data, name.data, bytes);
+  const { entry } = await c.get("registry").putAsset(model.data, name.data, bytes);
   return c.json({ model: model.data, name: name.data, ...entry }, 200);
 }
 
@@ -167,7 +167,7 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
   const bytes = await octetStreamBody(c, "the .onnx file");
   if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
   const makeDefault = c.req.query("default") !== "false";
-  const { manifest, entry, created } = await c.var.registry.addVersion(model.data, version.data, bytes, (source, declared) => c.var.runtime.inspect(source, declared), { makeDefault });
+  const { manifest, entry, created } = await c.get("registry").addVersion(model.data, version.data, bytes, (source, declared) => c.get("runtime").inspect(source, declared), { makeDefault });
   const body = { model: model.data, version: version.data, default: manifest.aliases.default === version.data, ...entry };
   return c.json(body, created ? 201 : 200);
 }

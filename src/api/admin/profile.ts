@@ -49,9 +49,9 @@ async function profile(c: Context<AppEnv>): Promise<Response> {
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
     throw new AppError("invalid_request", `iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
   }
-  const model = await c.var.registry.resolve(c.req.param("model")!, c.req.param("version"));
+  const model = await c.get("registry").resolve(c.req.param("model")!, c.req.param("version"));
   const { inputs, outputNames } = await prepareInference(c, model);
-  const runtime = c.var.runtime;
+  const runtime = c.get("runtime");
   await runtime.run(model.source, inputs, outputNames);
   const started = performance.now();
   for (let i = 0; i < iterations; i++) await runtime.run(model.source, inputs, outputNames);

@@ -36,14 +36,14 @@ const ok = { description: "Runtime state of the answering isolate", content: { "
 export function registerAdminRuntimeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     createRoute({ method: "get", path: "/admin/runtime", tags, security, summary: "Sessions and WASM memory", responses: { 200: ok, ...errorResponses(401) } }),
-    (c) => c.json(c.var.runtime.stats(), 200),
+    (c) => c.json(c.get("runtime").stats(), 200),
   );
 
   app.openapi(
     createRoute({ method: "delete", path: "/admin/runtime/sessions", tags, security, summary: "Release every idle session", responses: { 200: ok, ...errorResponses(401) } }),
     async (c) => {
-      await c.var.runtime.clear();
-      return c.json(c.var.runtime.stats(), 200);
+      await c.get("runtime").clear();
+      return c.json(c.get("runtime").stats(), 200);
     },
   );
 }

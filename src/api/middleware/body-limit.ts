@@ -10,7 +10,7 @@ import type { ServiceVariables } from "./services";
 
 export function limitBody(maxBytes: (config: Config) => number, what: string) {
   return createMiddleware<{ Variables: ServiceVariables }>(async function limitBody(c, next) {
-    const maxSize = maxBytes(c.var.config);
+    const maxSize = maxBytes(c.get("config"));
     const limit = bodyLimit({
       maxSize,
       onError: () => {

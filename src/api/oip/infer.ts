@@ -25,7 +25,7 @@ export interface PreparedInference {
 export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel): Promise<PreparedInference> {
   const request = decodeInferRequest(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
   const limits = {
-    maxElements: model.manifest.limits?.maxElements ?? c.var.config.maxTensorElements,
+    maxElements: model.manifest.limits?.maxElements ?? c.get("config").maxTensorElements,
     maxBatch: model.manifest.limits?.maxBatch,
   };
   checkInputs(model.entry, request.inputs, limits);
@@ -46,7 +46,7 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
   const cacheSpec = { model, task: "oip", options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs], inputs: canonicalInputs(inputs) };
   return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, () =>
     cachedResponse(c, cacheSpec, async () => {
-      const { outputs, timings } = await c.var.runtime.run(model.source, inputs, outputNames);
+      const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
       recordTimings(c, timings);
       const { body, headers } = encodeInferResponse(
         { model_name: model.manifest.name, model_version: model.version, id: request.id },

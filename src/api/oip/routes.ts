@@ -65,7 +65,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
       async (c) => {
         await authorize(c, "infer", c.req.param("model"));
         const model = await resolveModel(c);
-        return c.json({ name: model.manifest.name, ready: true, version: model.version, loaded: c.var.runtime.has(model.entry.sha256) }, 200);
+        return c.json({ name: model.manifest.name, ready: true, version: model.version, loaded: c.get("runtime").has(model.entry.sha256) }, 200);
       },
     );
 

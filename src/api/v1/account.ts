@@ -42,20 +42,20 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
     createRoute({ method: "get", path: "/v1/usage", tags, security, summary: "This tenant's usage", description: "Needs the `usage:read` scope.", request: { query: UsageQuerySchema }, responses: { 200: { description: "Committed usage grouped by time, model and key", content: { "application/json": { schema: UsageReportSchema } } }, ...errorResponses(400, 401, 403) } }),
     async (c) => {
       const query = parseUsageQuery(c.req.valid("query"));
-      const caller = c.var.tenant;
+      const caller = c.get("tenant");
       if (!caller) throw new AppError("not_found", "usage is only recorded when TENANCY is 'required'");
-      await c.var.tenancy.authorize(caller, "usage:read");
-      return c.json(await c.var.tenancy.usage(caller.tenantId, query), 200);
+      await c.get("tenancy").authorize(caller, "usage:read");
+      return c.json(await c.get("tenancy").usage(caller.tenantId, query), 200);
     },
   );
 }
 
 async function usableModels(c: Context<AppEnv>): Promise<Manifest[]> {
-  const manifests = await c.var.registry.list();
-  const caller = c.var.tenant;
+  const manifests = await c.get("registry").list();
+  const caller = c.get("tenant");
   if (!caller) return manifests;
-  const { scopes } = await c.var.tenancy.authorize(caller, "*");
-  return manifests.filter((m) => visibleTo(m, caller.tenantId, c.var.config.tenancy) && (scopes.includes("infer") || scopes.includes(`infer:${m.name}`)));
+  const { scopes } = await c.get("tenancy").authorize(caller, "*");
+  return manifests.filter((m) => visibleTo(m, caller.tenantId, c.get("config").tenancy) && (scopes.includes("infer") || scopes.includes(`infer:${m.name}`)));
 }
 
 function listing(manifest: Manifest): z.infer<typeof ModelListingSchema> {
