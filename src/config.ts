@@ -11,6 +11,10 @@ export interface Config {
   maxAdminJsonBytes: number;
   /** Default largest element count of one input tensor (a manifest's `limits.maxElements` overrides it). */
   maxTensorElements: number;
+  /** Default largest number of texts or images in one task request (a manifest's `limits.maxItems` overrides it). */
+  maxTaskItems: number;
+  /** Default largest decoded image in pixels (a manifest's `limits.maxImagePixels` overrides it). */
+  maxImagePixels: number;
   /** WASM memory the session pool may fill before it releases least recently used sessions. */
   sessionBudgetBytes: number;
   /** How long an isolate trusts its cached copy of a manifest. */
@@ -25,7 +29,7 @@ const MiB = 1024 * 1024;
 /** KV's value limit is 25 MiB; the stored head needs a little of it. */
 const MAX_KV_VALUE_BYTES = 25 * MiB - 64 * 1024;
 
-type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY" | "CACHE_MAX_BYTES", string>>;
+type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "MAX_TASK_ITEMS" | "MAX_IMAGE_PIXELS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY" | "CACHE_MAX_BYTES", string>>;
 
 export function readConfig(vars: ConfigVars): Config {
   return {
@@ -33,6 +37,8 @@ export function readConfig(vars: ConfigVars): Config {
     maxModelBytes: positive(vars.MAX_MODEL_BYTES, 64 * MiB),
     maxAdminJsonBytes: 256 * 1024,
     maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
+    maxTaskItems: positive(vars.MAX_TASK_ITEMS, 128),
+    maxImagePixels: positive(vars.MAX_IMAGE_PIXELS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),

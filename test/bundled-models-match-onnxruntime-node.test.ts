@@ -68,18 +68,26 @@ describe("served outputs equal onnxruntime-node", () => {
 });
 
 describe("metadata matches the bundled manifests", () => {
-  for (const name of Object.keys(BUNDLED) as BundledName[]) {
-    it(`${name}: digest, size and signature read from the model equal models/${name}.json`, async () => {
-      const bundled = BUNDLED[name];
-      const stored = await json(admin(`/admin/models/${name}`));
-      const version = stored.versions["1"];
-      expect(version.sha256).toBe(bundled.versions["1"].sha256);
-      expect(version.bytes).toBe(bundled.versions["1"].bytes);
-      expect({ inputs: version.inputs, outputs: version.outputs }).toEqual({ inputs: bundled.versions["1"].inputs, outputs: bundled.versions["1"].outputs });
+  beforeAll(async () => {
+    await seedBundled(...Object.keys(BUNDLED));
+  }, 300_000);
 
-      const metadata = await json(call(`/v2/models/${name}`));
-      expect(metadata).toMatchObject({ name, versions: ["1"], platform: "onnxruntime_onnx", inputs: bundled.versions["1"].inputs, outputs: bundled.versions["1"].outputs });
-      expect(await json(call(`/v2/models/${name}/versions/1/ready`))).toMatchObject({ name, ready: true });
+  for (const [name, bundled] of Object.entries(BUNDLED)) {
+    it(`${name}: digest, size, signature and assets read from the model equal models/${name}.json`, async () => {
+      const stored = await json(admin(`/admin/models/${name}`));
+      expect(Object.keys(stored.versions).sort()).toEqual(Object.keys(bundled.versions).sort());
+      for (const [versionName, expected] of Object.entries(bundled.versions)) {
+        const version = stored.versions[versionName];
+        expect(version.sha256).toBe(expected.sha256);
+        expect(version.bytes).toBe(expected.bytes);
+        expect({ inputs: version.inputs, outputs: version.outputs }).toEqual({ inputs: expected.inputs, outputs: expected.outputs });
+        const assets = Object.fromEntries(Object.entries(expected.assets ?? {}).map(([asset, { sha256, bytes }]) => [asset, { sha256, bytes }]));
+        expect(version.assets ?? {}).toEqual(assets);
+        const metadata = await json(call(`/v2/models/${name}/versions/${versionName}`));
+        expect(metadata).toMatchObject({ name, platform: "onnxruntime_onnx", inputs: expected.inputs, outputs: expected.outputs, parameters: { task: bundled.task } });
+        expect(await json(call(`/v2/models/${name}/versions/${versionName}/ready`))).toMatchObject({ name, ready: true });
+      }
+      expect(stored.aliases.default).toBe(bundled.aliases.default);
     });
   }
 });

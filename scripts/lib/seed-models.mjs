@@ -25,14 +25,23 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
     const stored = await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { headers: auth }), `manifest of ${name}`);
     for (const [version, entry] of Object.entries(bundled.versions)) {
       if (stored.versions[version]?.sha256 === entry.sha256) {
+        ensureSameAssets(name, version, stored.versions[version], entry);
         results.push({ model: name, version, uploaded: false });
         continue;
+      }
+      // assets first: a version pins the model's assets present when it is uploaded
+      for (const [assetName, asset] of Object.entries(entry.assets ?? {})) {
+        const bytes = await readWeights(asset.file);
+        const url = `${baseUrl}/admin/models/${name}/assets/${encodeURIComponent(assetName)}`;
+        const result = await expectOk(fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }), `asset ${assetName} of ${name}`);
+        if (result.sha256 !== asset.sha256) throw new Error(`${name} asset ${assetName}: stored digest ${result.sha256} differs from models/${name}.json (${asset.sha256})`);
       }
       const bytes = await readWeights(entry.file);
       const isDefault = bundled.aliases?.default === version;
       const url = `${baseUrl}/admin/models/${name}/versions/${version}?default=${isDefault}`;
       const result = await expectOk(fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }), `${name} version ${version}`);
       if (result.sha256 !== entry.sha256) throw new Error(`${name} version ${version}: stored digest ${result.sha256} differs from models/${name}.json (${entry.sha256})`);
+      ensureSameAssets(name, version, result, entry);
       log(`uploaded ${name}:${version} (${(entry.bytes / 1e6).toFixed(1)} MB)`);
       results.push({ model: name, version, uploaded: true });
     }
@@ -41,6 +50,14 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
     }
   }
   return results;
+}
+
+/** Versions are immutable, assets included: a stored version with other assets needs a new version name. */
+function ensureSameAssets(name, version, stored, bundled) {
+  const digests = (assets) => JSON.stringify(Object.entries(assets ?? {}).map(([n, a]) => [n, a.sha256]).sort());
+  if (digests(stored.assets) !== digests(bundled.assets)) {
+    throw new Error(`${name} version ${version} is stored with other assets than models/${name}.json names; versions are immutable: give the bundled version a new name, or start from empty local state`);
+  }
 }
 
 async function expectOk(responsePromise, what) {

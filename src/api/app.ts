@@ -17,6 +17,7 @@ import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
 import { registerOipModelRoutes } from "./oip/routes";
 import { registerAccountRoutes } from "./v1/account";
+import { registerRunRoute } from "./v1/run";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -42,6 +43,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminProfileRoute(app);
   registerAdminTenantRoutes(app);
   registerAccountRoutes(app);
+  registerRunRoute(app);
 
   app.openAPIRegistry.registerPath({
     method: "get",

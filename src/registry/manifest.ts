@@ -13,6 +13,17 @@ export type Task = (typeof TASKS)[number];
 export const ModelName = z.string().regex(MODEL_NAME, "lowercase letters, digits, '.', '_' or '-', at most 64").meta({ example: "silero-vad" });
 export const VersionName = z.string().regex(VERSION_NAME, "letters, digits, '.', '_' or '-', at most 64").meta({ example: "1" });
 
+export const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const AssetName = z.string().regex(ASSET_NAME, "letters, digits, '.', '_' or '-', at most 128").meta({ example: "tokenizer.json" });
+
+/** A file stored beside the weights (a tokenizer, a vocabulary), content-addressed like them. */
+export const AssetEntrySchema = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+  })
+  .meta({ id: "ModelAsset" });
+
 export const TensorSpecSchema = z
   .object({
     name: z.string(),
@@ -28,6 +39,7 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
+    assets: z.record(z.string(), AssetEntrySchema).optional().meta({ description: "the model's assets when this version was uploaded; the version keeps using them" }),
     createdAt: z.string(),
   })
   .meta({ id: "ModelVersion" });
@@ -36,6 +48,8 @@ const LimitsSchema = z
   .object({
     maxBatch: z.number().int().positive().optional(),
     maxElements: z.number().int().positive().optional(),
+    maxItems: z.number().int().positive().optional().meta({ description: "texts or images one task request may carry" }),
+    maxImagePixels: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -70,12 +84,14 @@ export const ManifestSchema = ManifestInputSchema.extend({
   name: ModelName,
   versions: z.record(z.string(), VersionEntrySchema),
   aliases: z.record(z.string(), z.string()),
+  assets: z.record(z.string(), AssetEntrySchema).optional().meta({ description: "current assets; each version pins the ones present at its upload" }),
   updatedAt: z.string(),
 }).meta({ id: "Manifest" });
 
 export type ManifestInput = z.infer<typeof ManifestInputSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type VersionEntry = z.infer<typeof VersionEntrySchema>;
+export type AssetEntry = z.infer<typeof AssetEntrySchema>;
 
 /** Version names sorted, numeric names numerically ("2" before "10"). */
 export function versionNames(manifest: Manifest): string[] {

@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import { OnnxFormatError, readOnnxModel, type OnnxValueInfo } from "../onnx/reader";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
-import { ManifestSchema, type Manifest, type ManifestInput, type VersionEntry } from "./manifest";
+import { ManifestSchema, type AssetEntry, type Manifest, type ManifestInput, type VersionEntry } from "./manifest";
 
 export interface ResolvedModel {
   manifest: Manifest;
@@ -31,6 +31,7 @@ const cache = new Map<string, CachedManifest>();
 
 export const manifestKey = (model: string) => `models/${model}/manifest.json`;
 export const weightsKey = (model: string, sha256: string) => `models/${model}/${sha256}.onnx`;
+export const assetKey = (model: string, sha256: string) => `models/${model}/assets/${sha256}`;
 
 export class ModelRegistry {
   constructor(
@@ -78,7 +79,8 @@ export class ModelRegistry {
     let created = false;
     const manifest = await this.update(model, true, (current) => {
       created = current === undefined;
-      return { ...input, name: model, versions: current?.versions ?? {}, aliases: current?.aliases ?? {}, updatedAt: now() };
+      const kept = { versions: current?.versions ?? {}, aliases: current?.aliases ?? {}, ...(current?.assets ? { assets: current.assets } : {}) };
+      return { ...input, name: model, ...kept, updatedAt: now() };
     });
     return { manifest, created };
   }
@@ -130,9 +132,33 @@ export class ModelRegistry {
       }
       const aliases = { ...current!.aliases };
       if (options.makeDefault || !aliases[DEFAULT_ALIAS]) aliases[DEFAULT_ALIAS] = version;
-      return { ...current!, versions: { ...current!.versions, [version]: entry }, aliases, updatedAt: now() };
+      const pinned = current!.assets && Object.keys(current!.assets).length > 0 ? { ...entry, assets: { ...current!.assets } } : entry;
+      return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
     });
     return { manifest, entry: manifest.versions[version]!, created };
+  }
+
+  /**
+   * Stores a file versions of this model need beside their weights (a tokenizer, a vocabulary) under its digest.
+   * Versions uploaded from now on pin it; versions already stored keep the assets they were uploaded with.
+   */
+  async putAsset(model: string, name: string, bytes: Uint8Array): Promise<{ manifest: Manifest; entry: AssetEntry }> {
+    await this.get(model);
+    const sha256 = await digestHex(bytes);
+    const key = assetKey(model, sha256);
+    if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256 });
+    const entry: AssetEntry = { sha256, bytes: bytes.byteLength };
+    const manifest = await this.update(model, false, (current) =>
+      current!.assets?.[name]?.sha256 === sha256 ? current! : { ...current!, assets: { ...current!.assets, [name]: entry }, updatedAt: now() },
+    );
+    return { manifest, entry };
+  }
+
+  /** The bytes of an asset a version pinned. */
+  async loadAsset(model: string, asset: AssetEntry): Promise<Uint8Array> {
+    const object = await this.bucket.get(assetKey(model, asset.sha256));
+    if (!object) throw new AppError("invalid_manifest", `an asset of model '${model}' (sha256 ${asset.sha256}) is missing from storage; upload it again`);
+    return new Uint8Array(await object.arrayBuffer());
   }
 
   async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
@@ -163,6 +189,9 @@ export class ModelRegistry {
     });
     const stillUsed = Object.values(manifest.versions).some((entry) => entry.sha256 === removed!.sha256);
     if (!stillUsed) await this.bucket.delete(weightsKey(model, removed!.sha256));
+    const assetsInUse = new Set([...Object.values(manifest.assets ?? {}), ...Object.values(manifest.versions).flatMap((entry) => Object.values(entry.assets ?? {}))].map((a) => a.sha256));
+    const unused = Object.values(removed!.assets ?? {}).filter((asset) => !assetsInUse.has(asset.sha256));
+    if (unused.length > 0) await this.bucket.delete(unused.map((asset) => assetKey(model, asset.sha256)));
     return manifest;
   }
 

@@ -49,6 +49,11 @@ export interface TaskContext {
   readonly limits: TaskLimits;
   /** Another model a pipeline needs (OCR: detector, then classifier and recognizer), `name` or `name@version`. */
   resolve(reference: string): Promise<ModelHandle>;
+  /**
+   * Tells the caller how the request was served when it differs from what was asked (a text truncated to the
+   * model's length, audio resampled). Sent as an RFC 7234 `Warning: 299` header, so response bodies keep their shape.
+   */
+  warn(message: string): void;
 }
 
 /**

@@ -2,17 +2,26 @@
  * Test helpers inside workerd: call the Worker, seed bundled models through the admin API, and ask the Node
  * reference (onnxruntime-node) for expected outputs.
  */
+/// <reference types="vite/types/importMeta.d.ts" />
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { seedModels } from "../../scripts/lib/seed-models.mjs";
-import cls from "../../models/ppocr-cls.json";
-import rec from "../../models/ppocr-rec.json";
-import vad from "../../models/silero-vad.json";
 import type { WireTensor } from "./wire";
 
 export const ADMIN_TOKEN = "test-admin-token";
-export const BUNDLED = { "ppocr-cls": cls, "ppocr-rec": rec, "silero-vad": vad } as const;
-export type BundledName = keyof typeof BUNDLED;
+/** Every bundled manifest (models/*.json), by model name. */
+export const BUNDLED: Record<string, BundledManifest> = Object.fromEntries(
+  Object.values(import.meta.glob<BundledManifest>("../../models/*.json", { eager: true, import: "default" })).map((manifest) => [manifest.name, manifest]),
+);
+export type BundledName = string;
+
+export interface BundledManifest {
+  name: string;
+  task: string;
+  versions: Record<string, { file: string; sha256: string; bytes: number; inputs: unknown[]; outputs: unknown[]; assets?: Record<string, { file: string; sha256: string; bytes: number }> }>;
+  aliases: Record<string, string>;
+  [field: string]: unknown;
+}
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
@@ -75,7 +84,11 @@ export async function json<T = any>(response: Response | Promise<Response>): Pro
 /** Uploads bundled models through the admin API (skips ones already stored). */
 export async function seedBundled(...names: BundledName[]): Promise<void> {
   await seedModels({
-    manifests: names.map((name) => BUNDLED[name]),
+    manifests: names.map((name) => {
+      const manifest = BUNDLED[name];
+      if (!manifest) throw new Error(`no bundled model '${name}' in models/`);
+      return manifest;
+    }),
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
     baseUrl: "http://edge-maas.test",
     token: ADMIN_TOKEN,
@@ -98,7 +111,7 @@ export type ReferenceModel = { bundled: BundledName } | { bytes: Uint8Array };
 
 /** Runs the model with onnxruntime-node (native) in Node: the independent reference. */
 export async function referenceRun(model: ReferenceModel, inputs: Record<string, WireTensor>, outputs?: string[]): Promise<Record<string, WireTensor>> {
-  const spec = "bundled" in model ? { file: BUNDLED[model.bundled].versions["1"].file } : { base64: toBase64(model.bytes) };
+  const spec = "bundled" in model ? { file: BUNDLED[model.bundled]!.versions["1"]!.file } : { base64: toBase64(model.bytes) };
   const response = await reference.fetch("http://reference/run", { method: "POST", body: JSON.stringify({ model: spec, inputs, outputs }) });
   if (!response.ok) throw new Error(`reference run failed: ${await response.text()}`);
   return ((await response.json()) as { outputs: Record<string, WireTensor> }).outputs;

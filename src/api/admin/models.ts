@@ -5,7 +5,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../errors";
-import { ManifestInputSchema, ManifestSchema, ModelName, VersionEntrySchema, VersionName, versionNames, type Manifest } from "../../registry/manifest";
+import { AssetEntrySchema, AssetName, ManifestInputSchema, ManifestSchema, ModelName, VersionEntrySchema, VersionName, versionNames, type Manifest } from "../../registry/manifest";
+import { validateTaskConfig } from "../../tasks/config";
+import { taskDefinition } from "../../tasks/index";
 import type { AppEnv } from "../context";
 import { limitBody } from "../middleware/body-limit";
 import { errorResponses } from "../schemas";
@@ -15,6 +17,8 @@ const security = [{ adminToken: [] }];
 const ModelParams = z.object({ model: ModelName });
 const VersionParams = ModelParams.extend({ version: VersionName });
 const AliasParams = ModelParams.extend({ alias: VersionName });
+const AssetParams = ModelParams.extend({ name: AssetName });
+const octetStream = { required: true, content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } } as const;
 
 const ModelSummarySchema = z
   .object({
@@ -65,7 +69,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: json(ManifestSchema, "Updated"), 201: json(ManifestSchema, "Created"), ...errorResponses(400, 401, 413, 415, 422) },
     }),
     async (c) => {
-      const { manifest, created } = await c.var.registry.upsertManifest(c.req.valid("param").model, c.req.valid("json"));
+      const input = c.req.valid("json");
+      const task = taskDefinition(input.task);
+      if (task) validateTaskConfig(task, input);
+      const { manifest, created } = await c.var.registry.upsertManifest(c.req.valid("param").model, input);
       return created ? c.json(manifest, 201) : c.json(manifest, 200);
     },
   );
@@ -89,12 +96,26 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     request: {
       params: VersionParams,
       query: z.object({ default: z.enum(["true", "false"]).optional() }),
-      body: { required: true, content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } },
+      body: octetStream,
     },
     responses: { 200: json(UploadResultSchema, "Already stored"), 201: json(UploadResultSchema, "Stored"), ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
   });
   app.openAPIRegistry.registerPath(upload);
   app.put("/admin/models/:model/versions/:version", limitBody((config) => config.maxModelBytes, "the model"), uploadVersion);
+
+  const asset = createRoute({
+    method: "put",
+    path: "/admin/models/{model}/assets/{name}",
+    tags,
+    security,
+    summary: "Upload an asset (tokenizer.json, a vocabulary...)",
+    description:
+      "Files a task needs beside the weights, named by the manifest's `preprocess`/`postprocess`. Upload them before the version: each version pins the assets present when it is uploaded, so replacing an asset affects only versions uploaded afterwards.",
+    request: { params: AssetParams, body: octetStream },
+    responses: { 200: json(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"), ...errorResponses(400, 401, 404, 413, 415) },
+  });
+  app.openAPIRegistry.registerPath(asset);
+  app.put("/admin/models/:model/assets/:name", limitBody((config) => config.maxModelBytes, "the asset"), uploadAsset);
 
   app.openapi(
     createRoute({ method: "delete", path: "/admin/models/{model}/versions/{version}", tags, security, summary: "Delete a version", request: { params: VersionParams }, responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) } }),
@@ -122,15 +143,28 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   );
 }
 
+async function uploadAsset(c: Context<AppEnv>): Promise<Response> {
+  const model = ModelName.safeParse(c.req.param("model"));
+  const name = AssetName.safeParse(c.req.param("name"));
+  if (!model.success || !name.success) throw new AppError("invalid_request", "invalid model or asset name");
+  const bytes = await octetStreamBody(c, "the asset");
+  const { entry } = await c.var.registry.putAsset(model.data, name.data, bytes);
+  return c.json({ model: model.data, name: name.data, ...entry }, 200);
+}
+
+async function octetStreamBody(c: Context<AppEnv>, what: string): Promise<Uint8Array> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (!/^application\/octet-stream\b/i.test(type)) {
+    throw new AppError("unsupported_media_type", `upload ${what} with 'Content-Type: application/octet-stream' (got '${type || "none"}')`);
+  }
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
 async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
   const model = ModelName.safeParse(c.req.param("model"));
   const version = VersionName.safeParse(c.req.param("version"));
   if (!model.success || !version.success) throw new AppError("invalid_request", "invalid model or version name");
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^application\/octet-stream\b/i.test(type)) {
-    throw new AppError("unsupported_media_type", `upload the .onnx file with 'Content-Type: application/octet-stream' (got '${type || "none"}')`);
-  }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = await octetStreamBody(c, "the .onnx file");
   if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
   const makeDefault = c.req.query("default") !== "false";
   const { manifest, entry, created } = await c.var.registry.addVersion(model.data, version.data, bytes, (source, declared) => c.var.runtime.inspect(source, declared), { makeDefault });

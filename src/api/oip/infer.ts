@@ -37,7 +37,11 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
 }
 
 export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
-  const model = await resolveModel(c);
+  return serveInference(c, await resolveModel(c));
+}
+
+/** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
+export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
   const { request, inputs, outputNames } = await prepareInference(c, model);
   const cacheSpec = { model, task: "oip", options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs], inputs: canonicalInputs(inputs) };
   return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, () =>

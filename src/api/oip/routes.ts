@@ -9,6 +9,7 @@ import { versionNames, type Manifest } from "../../registry/manifest";
 import type { ResolvedModel } from "../../registry/registry";
 import type { TensorSpec } from "../../runtime/signature";
 import { authorize, resolveModel } from "../model-access";
+import { describeTaskRequest } from "../task-docs";
 import { inferHandler } from "./infer";
 import { InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelReadySchema, OipErrorSchema } from "./schemas";
 
@@ -104,7 +105,13 @@ export function modelMetadata(model: ResolvedModel): z.infer<typeof ModelMetadat
     platform: "onnxruntime_onnx",
     inputs: model.entry.inputs.map(describe),
     outputs: model.entry.outputs.map(describe),
-    parameters: { task: model.manifest.task, version: model.version, aliases: model.manifest.aliases, ...publicFields(model.manifest) },
+    parameters: {
+      task: model.manifest.task,
+      version: model.version,
+      aliases: model.manifest.aliases,
+      ...publicFields(model.manifest),
+      task_request: describeTaskRequest(model.manifest.task),
+    },
   };
 }
 

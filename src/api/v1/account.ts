@@ -8,6 +8,7 @@ import { versionNames, type Manifest } from "../../registry/manifest";
 import { parseUsageQuery } from "../../tenancy/usage-query";
 import type { AppEnv } from "../context";
 import { visibleTo } from "../model-access";
+import { describeTaskRequest } from "../task-docs";
 import { errorResponses } from "../schemas";
 import { UsageQuerySchema, UsageReportSchema } from "../tenancy-schemas";
 
@@ -24,6 +25,10 @@ const ModelListingSchema = z
     defaultVersion: z.string().optional(),
     inputs: z.array(TensorSchema).meta({ description: "of the default version" }),
     outputs: z.array(TensorSchema),
+    request: z
+      .object({ contentTypes: z.array(z.string()), schema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the JSON body" }) })
+      .optional()
+      .meta({ description: "how to call POST /v1/run/{model}: the content types it takes and the JSON form's schema" }),
   })
   .meta({ id: "ModelListing" });
 
@@ -57,5 +62,14 @@ function listing(manifest: Manifest): z.infer<typeof ModelListingSchema> {
   const defaultVersion = manifest.aliases.default;
   const entry = defaultVersion ? manifest.versions[defaultVersion] : undefined;
   const tensors = (specs: { name: string; datatype: string; shape: number[] | null }[] = []) => specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: s.shape ?? [-1] }));
-  return { name: manifest.name, task: manifest.task, description: manifest.description, versions: versionNames(manifest), defaultVersion, inputs: tensors(entry?.inputs), outputs: tensors(entry?.outputs) };
+  return {
+    name: manifest.name,
+    task: manifest.task,
+    description: manifest.description,
+    versions: versionNames(manifest),
+    defaultVersion,
+    inputs: tensors(entry?.inputs),
+    outputs: tensors(entry?.outputs),
+    request: describeTaskRequest(manifest.task),
+  };
 }
