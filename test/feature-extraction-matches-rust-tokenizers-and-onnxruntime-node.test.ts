@@ -52,6 +52,33 @@ describe("tokenization: tokenizers.js in workerd = Hugging Face's Rust tokenizer
   }
 });
 
+describe("long texts: only the start is tokenized, with the same result", () => {
+  const HUGE = Array.from({ length: 60 }, (_, i) => `${i} ${VARIED_TEXTS.join(i % 2 ? " " : "\n")}`).join(" ");
+  const UNSPACED = "中文字日本語のテキスト".repeat(600);
+
+  it("a 60 kB text and 6,600 CJK characters without spaces give the Rust crate's first tokens", async () => {
+    expect(HUGE.length).toBeGreaterThan(50_000);
+    const tokenizer = HfTokenizer.parse(await repoFile(TOKENIZER_FILE));
+    for (const maxLength of [MAX_LENGTH, 512, 3000]) {
+      const expected = await referenceTokenize(TOKENIZER_FILE, [HUGE, UNSPACED], maxLength);
+      for (const [i, text] of [HUGE, UNSPACED].entries()) {
+        const encoded = tokenizer.encode(text, maxLength);
+        expect(encoded.ids).toEqual(expected[i]!.ids.slice(0, encoded.ids.length));
+        expect(encoded.ids).toHaveLength(maxLength);
+        expect(encoded.truncated).toBe(true);
+      }
+    }
+  });
+
+  it("the same through /v1/run: embeddings of the first 128 tokens", async () => {
+    const response = await run({ text: [HUGE, UNSPACED] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Warning")).toContain("texts 0, 1 truncated");
+    const expected = await referenceEmbeddings(MODEL, TOKENIZER_FILE, [HUGE, UNSPACED], { maxLength: MAX_LENGTH, pooling: "mean", normalize: true });
+    (await json(response)).data.forEach((vector: number[], i: number) => expectClose(vector, expected[i]!, TOLERANCE));
+  });
+});
+
 describe("embeddings = plain pooling of onnxruntime-node's outputs on the Rust tokenizer's ids", () => {
   for (const [pooling, normalize] of [["mean", true], ["cls", true], ["mean", false], ["pooled", true]] as const) {
     it(`pooling ${pooling}, normalize ${normalize}`, async () => {
