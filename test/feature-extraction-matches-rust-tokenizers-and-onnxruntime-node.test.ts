@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfTokenizer, padBatch } from "../src/tasks/text/hf-tokenizer";
 import { referenceEmbeddings, referenceTokenize, VARIED_TEXTS } from "./support/embedding-reference";
-import { admin, BUNDLED, call, expectClose, json, repoFile, seedBundled } from "./support/worker";
+import { admin, BUNDLED, call, expectClose, json, repoFile, seedBundled, uploadModel } from "./support/worker";
 
 const MODEL = "bert-fixture";
 const VERSION = BUNDLED[MODEL]!.versions["1"]!;
@@ -148,5 +148,21 @@ describe("bad input", () => {
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await json(response)).error.code).toBe("invalid_request");
     }
+  });
+
+  it("a manifest whose feature-extraction configuration does not parse is refused at upload (422)", async () => {
+    for (const config of [{ postprocess: { pooling: "pooled" } }, { postprocess: { pool: "mean" } }, { preprocess: { maxLength: "long" } }]) {
+      const response = await admin("/admin/models/bert-bad-config", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "feature-extraction", ...config }) });
+      expect(response.status, JSON.stringify(config)).toBe(422);
+      expect((await json(response)).error.code).toBe("invalid_manifest");
+    }
+  });
+
+  it("a version uploaded without its tokenizer.json answers 422 invalid_manifest", async () => {
+    const manifest = { task: "feature-extraction", preprocess: { maxLength: 128 } };
+    expect((await uploadModel("bert-no-tokenizer", await repoFile(VERSION.file), { manifest })).status).toBe(201);
+    const response = await call("/v1/run/bert-no-tokenizer", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "hello" }) });
+    expect(response.status).toBe(422);
+    expect((await json(response)).error).toMatchObject({ code: "invalid_manifest", message: expect.stringContaining("tokenizer.json") });
   });
 });

@@ -105,8 +105,12 @@ describe("POST /v1/embeddings", () => {
     expect((await call("/v1/embeddings", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" })).status).toBe(415);
   });
 
-  it("is in the OpenAPI document", async () => {
+  it("is in the OpenAPI document, and GET /v1/models shows the feature-extraction request schema", async () => {
     const document = await json(call("/openapi.json"));
-    expect(document.paths["/v1/embeddings"].post.requestBody.content["application/json"].schema).toBeDefined();
+    expect(document.paths["/v1/embeddings"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/EmbeddingsRequest" });
+    expect(Object.keys(document.components.schemas.EmbeddingsRequest.properties)).toEqual(["model", "input", "encoding_format", "dimensions", "user"]);
+    const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
+    expect(listing).toMatchObject({ task: "feature-extraction", request: { contentTypes: ["application/json"] } });
+    expect(Object.keys(listing.request.schema.$defs.FeatureExtractionRequest.properties)).toEqual(["text", "pooling", "normalize"]);
   });
 });
