@@ -165,4 +165,15 @@ describe("bad input", () => {
     expect(response.status).toBe(422);
     expect((await json(response)).error).toMatchObject({ code: "invalid_manifest", message: expect.stringContaining("tokenizer.json") });
   });
+
+  it("a pooling the model has no output for: 400 when the request asks for it, 422 when the manifest's default does", async () => {
+    const asked = await call("/v1/run/bert-no-tokenizer", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "hello", pooling: "pooled" }) });
+    expect(asked.status).toBe(400);
+    expect((await json(asked)).error.message).toContain("has no pooled output");
+    const manifest = { task: "feature-extraction", postprocess: { output: "sentence_embedding" } };
+    expect((await uploadModel("bert-wrong-output", await repoFile(VERSION.file), { manifest })).status).toBe(201);
+    const configured = await call("/v1/run/bert-wrong-output", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "hello" }) });
+    expect(configured.status).toBe(422);
+    expect((await json(configured)).error).toMatchObject({ code: "invalid_manifest", message: expect.stringContaining("sentence_embedding") });
+  });
 });

@@ -115,8 +115,10 @@ export async function prepareTexts(texts: readonly string[], options: EmbeddingO
   const output = pooling === "pooled" ? config.postprocess.pooledOutput : config.postprocess.output;
   const outputs = context.model.entry.outputs.map((spec) => spec.name);
   if (output === undefined || !outputs.includes(output)) {
-    const what = pooling === "pooled" ? "a pooled output" : `token states ('${output}')`;
-    throw new AppError("invalid_request", `model '${context.model.name}' has no ${what}, so it cannot pool with '${pooling}'; its outputs are ${outputs.join(", ")}`);
+    const what = pooling === "pooled" ? "pooled output" : `token-state output '${output}'`;
+    // the caller asked for a pooling this model cannot do (400), or the manifest's default does not fit its model (422)
+    const code = options.pooling ? "invalid_request" : "invalid_manifest";
+    throw new AppError(code, `model '${context.model.name}' has no ${what}, so it cannot pool with '${pooling}'; its outputs are ${outputs.join(", ")}`);
   }
 
   const tokenizer = await context.model.asset(config.preprocess.tokenizer, HfTokenizer.parse);
