@@ -52,6 +52,41 @@ describe("tokenization: tokenizers.js in workerd = Hugging Face's Rust tokenizer
   }
 });
 
+describe("a tokenizer.json that truncates and pads on the left", () => {
+  const LEFT_MODEL = "bert-fixture-left";
+  let leftJson = "";
+
+  beforeAll(async () => {
+    const file = JSON.parse(new TextDecoder().decode(await repoFile(TOKENIZER_FILE)));
+    file.truncation = { ...file.truncation, direction: "Left", max_length: 24 };
+    file.padding = { ...file.padding, direction: "Left" };
+    leftJson = JSON.stringify(file);
+    const manifest = { task: "feature-extraction", postprocess: { pooling: "cls" } };
+    expect((await admin(`/admin/models/${LEFT_MODEL}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(manifest) })).ok).toBe(true);
+    const asset = await admin(`/admin/models/${LEFT_MODEL}/assets/tokenizer.json`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: leftJson });
+    expect(asset.ok).toBe(true);
+    expect((await uploadModel(LEFT_MODEL, await repoFile(VERSION.file), { manifest })).status).toBe(201);
+  });
+
+  it("tokenizes, truncates and pads like the Rust crate", async () => {
+    const tokenizer = HfTokenizer.parse(new TextEncoder().encode(leftJson));
+    expect(tokenizer.maxLength).toBe(24);
+    const expected = await referenceTokenize({ json: leftJson }, TEXTS, undefined);
+    const padded = padBatch(TEXTS.map((text) => tokenizer.encode(text, 24)), tokenizer.padding);
+    expect(Array.from(padded.input_ids.data as BigInt64Array, Number)).toEqual(expected.flatMap((e) => e.ids));
+    expect(Array.from(padded.attention_mask.data as BigInt64Array, Number)).toEqual(expected.flatMap((e) => e.attentionMask));
+    expect(expected[0]!.attentionMask[0]).toBe(0);
+  });
+
+  it("pools the right tokens: mean over the mask, and the first kept token for cls", async () => {
+    for (const pooling of ["cls", "mean"] as const) {
+      const answer = await json(call(`/v1/run/${LEFT_MODEL}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: TEXTS, pooling }) }));
+      const expected = await referenceEmbeddings(MODEL, { json: leftJson }, TEXTS, { pooling, normalize: true });
+      answer.data.forEach((vector: number[], i: number) => expectClose(vector, expected[i]!, TOLERANCE));
+    }
+  });
+});
+
 describe("long texts: only the start is tokenized, with the same result", () => {
   const HUGE = Array.from({ length: 60 }, (_, i) => `${i} ${VARIED_TEXTS.join(i % 2 ? " " : "\n")}`).join(" ");
   const UNSPACED = "中文字日本語のテキスト".repeat(600);

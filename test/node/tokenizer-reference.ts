@@ -1,17 +1,19 @@
 /**
  * `POST /tokenize` for the REFERENCE service: encodes texts with Hugging Face's Rust `tokenizers` crate (through
  * the `@anush008/tokenizers` Node binding), an implementation independent of tokenizers.js, which the Worker uses.
- * Body: `{ file, texts, maxLength }` (file: a tokenizer.json path in this checkout). Truncation is set to
- * `maxLength` (longest-first, right) and padding to the batch's longest text with the file's padding settings,
- * exactly as the crate does for `encode_batch`; each encoding comes back as ids, type ids, mask and tokens.
+ * Body: `{ file | json, texts, maxLength? }` (file: a tokenizer.json path in this checkout; json: its text).
+ * `maxLength` replaces the file's truncation (longest-first, right); without it the file's own truncation applies.
+ * Padding follows the file, exactly as the crate does for `encode_batch`; each encoding comes back as ids, type ids,
+ * mask and tokens.
  */
 import { Tokenizer } from "@anush008/tokenizers";
 import { repoPath, ensureGenerated } from "../../scripts/lib/bundled-models.mjs";
 
 export interface TokenizeRequest {
-  file: string;
+  file?: string;
+  json?: string;
   texts: string[];
-  maxLength: number;
+  maxLength?: number;
 }
 
 export interface ReferenceEncoding {
@@ -23,14 +25,15 @@ export interface ReferenceEncoding {
 
 const tokenizers = new Map<string, Tokenizer>();
 
-export async function tokenize({ file, texts, maxLength }: TokenizeRequest): Promise<{ encodings: ReferenceEncoding[] }> {
-  let tokenizer = tokenizers.get(file);
+export async function tokenize({ file, json, texts, maxLength }: TokenizeRequest): Promise<{ encodings: ReferenceEncoding[] }> {
+  const key = file ?? json ?? "";
+  let tokenizer = tokenizers.get(key);
   if (!tokenizer) {
-    await ensureGenerated(file);
-    tokenizer = Tokenizer.fromFile(repoPath(file));
-    tokenizers.set(file, tokenizer);
+    if (file) await ensureGenerated(file);
+    tokenizer = file ? Tokenizer.fromFile(repoPath(file)) : Tokenizer.fromString(key);
+    tokenizers.set(key, tokenizer);
   }
-  tokenizer.setTruncation(maxLength);
+  if (maxLength !== undefined) tokenizer.setTruncation(maxLength);
   const encodings = await tokenizer.encodeBatch(texts);
   return {
     encodings: encodings.map((e) => ({ ids: e.getIds(), typeIds: e.getTypeIds(), attentionMask: e.getAttentionMask(), tokens: e.getTokens() })),

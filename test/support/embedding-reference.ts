@@ -30,9 +30,16 @@ export interface ReferenceEncoding {
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
-/** Encodes `texts` as one batch (padded to the longest, truncated to `maxLength`) with the Rust tokenizers. */
-export async function referenceTokenize(file: string, texts: string[], maxLength: number): Promise<ReferenceEncoding[]> {
-  const response = await reference.fetch("http://reference/tokenize", { method: "POST", body: JSON.stringify({ file, texts, maxLength }) });
+/** A tokenizer.json for the reference: a file of this checkout, or the JSON text itself. */
+export type TokenizerSource = string | { json: string };
+
+/**
+ * Encodes `texts` as one batch with the Rust tokenizers: padded as the file says, truncated to `maxLength` (right),
+ * or as the file's own truncation says when `maxLength` is undefined.
+ */
+export async function referenceTokenize(tokenizer: TokenizerSource, texts: string[], maxLength: number | undefined): Promise<ReferenceEncoding[]> {
+  const source = typeof tokenizer === "string" ? { file: tokenizer } : tokenizer;
+  const response = await reference.fetch("http://reference/tokenize", { method: "POST", body: JSON.stringify({ ...source, texts, maxLength }) });
   if (!response.ok) throw new Error(`reference tokenize failed: ${await response.text()}`);
   return ((await response.json()) as { encodings: ReferenceEncoding[] }).encodings;
 }
@@ -40,8 +47,8 @@ export async function referenceTokenize(file: string, texts: string[], maxLength
 export type ReferencePooling = "mean" | "cls" | "pooled";
 
 /** Embeddings of `texts` computed by the references: Rust tokenizer → onnxruntime-node → plain pooling. */
-export async function referenceEmbeddings(model: BundledName, tokenizerFile: string, texts: string[], options: { maxLength: number; pooling: ReferencePooling; normalize: boolean }): Promise<number[][]> {
-  const encodings = await referenceTokenize(tokenizerFile, texts, options.maxLength);
+export async function referenceEmbeddings(model: BundledName, tokenizer: TokenizerSource, texts: string[], options: { maxLength?: number; pooling: ReferencePooling; normalize: boolean }): Promise<number[][]> {
+  const encodings = await referenceTokenize(tokenizer, texts, options.maxLength);
   const length = encodings[0]!.ids.length;
   const int64 = (pick: (e: ReferenceEncoding) => number[]) => ({
     datatype: "INT64",
@@ -62,7 +69,7 @@ export async function referenceEmbeddings(model: BundledName, tokenizerFile: str
     if (options.pooling === "pooled") vector = Array.from(values.subarray(row * dim, (row + 1) * dim));
     else {
       const token = (t: number) => Array.from(values.subarray((row * length + t) * dim, (row * length + t + 1) * dim));
-      if (options.pooling === "cls") vector = token(0);
+      if (options.pooling === "cls") vector = token(encoding.attentionMask.indexOf(1));
       else {
         vector = new Array<number>(dim).fill(0);
         let count = 0;

@@ -16,10 +16,11 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { AppError } from "../../errors";
 import type { Tensor } from "../../runtime/tensor";
 
+// Long texts (see #leadingTokens): the first prefix tried, how it grows, and the tokens kept clear of the cut.
 const MIN_WINDOW_CHARS = 4096;
 const WINDOW_CHARS_PER_TOKEN = 8;
 const CUT_MARGIN = 16;
-/** Whitespace every tokenizer splits words at (Unicode spaces are not: some normalizers drop or map them). */
+/** Where a long text may be cut: whitespace no normalizer drops or joins (unlike some Unicode spaces). */
 const ASCII_WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 
 /** One text after tokenization and truncation, special tokens included. */
@@ -64,9 +65,10 @@ export class HfTokenizer {
     this.#tokenizer = new Tokenizer(file, {});
     this.maxLength = file.truncation?.max_length ?? undefined;
     this.#truncateLeft = file.truncation?.direction === "Left";
-    const padToken = file.padding?.pad_token ?? "[PAD]";
+    // without a padding section, the usual pad tokens (RoBERTa-style models derive positions from the pad id)
+    const padId = [file.padding?.pad_token, "[PAD]", "<pad>"].flatMap((token) => (token ? [this.#tokenizer.token_to_id(token)] : [])).find((id) => id !== undefined);
     this.padding = {
-      id: file.padding?.pad_id ?? this.#tokenizer.token_to_id(padToken) ?? 0,
+      id: file.padding?.pad_id ?? padId ?? 0,
       typeId: file.padding?.pad_type_id ?? 0,
       left: file.padding?.direction === "Left",
     };
