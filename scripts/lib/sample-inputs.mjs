@@ -6,6 +6,13 @@ const SHAPES = {
   "silero-vad": { input: [1, 512], state: [2, 1, 128], sr: [] },
   "ppocr-rec": { x: [1, 3, 48, 320] },
   "ppocr-cls": { x: [1, 3, 48, 192] },
+  "bert-fixture": { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },
+};
+
+/** The value of each integer input (float inputs get deterministic noise in [-1, 1)). */
+const INTEGERS = {
+  "silero-vad": { sr: 16000 },
+  "bert-fixture": { input_ids: 1000, attention_mask: 1, token_type_ids: 0 },
 };
 
 /**
@@ -21,7 +28,7 @@ export function sampleInputs(manifest, seed = 12345) {
   return version.inputs.map(({ name, datatype }) => {
     const shape = shapes[name];
     const count = shape.reduce((a, b) => a * b, 1);
-    const data = datatype === "INT64" ? Array(count).fill(16000) : Array.from({ length: count }, () => Number(next().toFixed(4)));
+    const data = datatype === "INT64" ? Array(count).fill(INTEGERS[manifest.name]?.[name] ?? 0) : Array.from({ length: count }, () => Number(next().toFixed(4)));
     return { name, datatype, shape, data };
   });
 }

@@ -17,6 +17,7 @@ import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
 import { registerOipModelRoutes } from "./oip/routes";
 import { registerAccountRoutes } from "./v1/account";
+import { registerEmbeddingsRoute } from "./v1/embeddings";
 import { registerRunRoute } from "./v1/run";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -44,6 +45,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminTenantRoutes(app);
   registerAccountRoutes(app);
   registerRunRoute(app);
+  registerEmbeddingsRoute(app);
 
   app.openAPIRegistry.registerPath({
     method: "get",

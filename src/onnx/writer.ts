@@ -1,6 +1,7 @@
 /**
- * Writes small ONNX models: the runtime's warm-up graph and the fixtures tests use to cover every datatype,
- * dynamic dimensions and multi-input/multi-output graphs. Not a general-purpose ONNX editor.
+ * Writes small ONNX models: the runtime's warm-up graph, the fixtures tests use to cover every datatype,
+ * dynamic dimensions and multi-input/multi-output graphs, and generated fixture models (scripts/models/).
+ * Not a general-purpose ONNX editor.
  *
  * @example
  * const bytes = writeOnnxModel({
@@ -48,6 +49,21 @@ export interface ModelSpec {
 }
 
 const LEN = WireType.LengthDelimited;
+
+/** A FLOAT initializer from numbers (stored as float32, little-endian). */
+export function float32Initializer(name: string, dims: number[], values: ArrayLike<number>): InitializerSpec {
+  return { name, elemType: 1, dims, raw: littleEndianBytes(Float32Array.from(values)) };
+}
+
+/** An INT64 initializer from integers. */
+export function int64Initializer(name: string, dims: number[], values: ArrayLike<number>): InitializerSpec {
+  return { name, elemType: 7, dims, raw: littleEndianBytes(BigInt64Array.from(Array.from(values), (v) => BigInt(v))) };
+}
+
+/** Typed arrays are little-endian on every platform we run on (x86-64, arm64, workerd). */
+function littleEndianBytes(array: Float32Array | BigInt64Array): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
 
 export function writeOnnxModel(spec: ModelSpec): Uint8Array {
   const w = new BinaryWriter();

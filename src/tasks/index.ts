@@ -3,9 +3,12 @@
  * means one file under `src/tasks/` and one line here; routes do not change.
  */
 import type { Task } from "../registry/manifest";
+import { featureExtraction } from "./feature-extraction";
 import type { TaskDefinition } from "./task";
 
-export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({});
+export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
+  "feature-extraction": featureExtraction,
+});
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {
   return TASK_DEFINITIONS[task];

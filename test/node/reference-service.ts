@@ -4,11 +4,13 @@
  *   (`path=node_modules/...`), e.g. bundled weights;
  * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
+ * - `POST /tokenize`: encodes texts with Hugging Face's Rust tokenizers (./tokenizer-reference.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import type { WireTensor } from "../support/wire";
 import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { tokenize, type TokenizeRequest } from "./tokenizer-reference.ts";
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
@@ -23,6 +25,7 @@ export async function referenceService(request: Request): Promise<Response> {
   try {
     if (url.pathname === "/file") return new Response(await readRepoFile(url.searchParams.get("path") ?? ""));
     if (url.pathname === "/run" && request.method === "POST") return Response.json(await run((await request.json()) as RunRequest));
+    if (url.pathname === "/tokenize" && request.method === "POST") return Response.json(await tokenize((await request.json()) as TokenizeRequest));
     return new Response("not found", { status: 404 });
   } catch (error) {
     return new Response(String((error as Error).stack ?? error), { status: 500 });

