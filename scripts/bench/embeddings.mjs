@@ -16,7 +16,7 @@ function fixtureTexts(count) {
 }
 
 export async function benchEmbeddings({ server, log }) {
-  const { baseUrl, apiKey } = server();
+  const { baseUrl, apiKey } = await server();
   const texts = fixtureTexts(BATCH);
   const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" };
   const post = async (path, body) => {

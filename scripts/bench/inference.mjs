@@ -1,32 +1,45 @@
-// Issue 2 figures: per bundled model, cold first request split by stage, WASM memory, and warm latency over HTTP
-// next to session.run inside the Worker's isolate, onnxruntime-web in Node and onnxruntime-node (native).
+// Issue 2 figures: per bundled model, cold first request split by stage, WASM memory, and warm latency over HTTP next
+// to session.run inside the Worker's isolate, onnxruntime-web in Node and onnxruntime-node (native). HTTP overhead
+// is split into what carrying the same bytes costs (a bare Worker on the same workerd) and what our code adds.
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { readWeights } from "../lib/bundled-models.mjs";
+import { startDevServer } from "../lib/dev-server.mjs";
 import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
 import { mib, ms, ratio, sample, serverTiming, table } from "./measure.mjs";
 
 ortWeb.env.wasm.numThreads = 1;
+const WARMUP = 150;
 
-export async function benchInference({ server, restart, manifests, log }) {
+export async function benchInference({ server, restart, manifests, log, port, stateDir }) {
+  await server("open"); // stores the bundled models (uploads warm their sessions: every measurement below restarts first)
   const cold = [];
   for (const manifest of manifests) {
-    await restart();
     log(`cold first request: ${manifest.name}`);
-    cold.push(await coldRequest(server(), manifest));
+    cold.push(await coldRequest(await restart("open"), manifest));
   }
 
-  const health = await sample(() => fetchText(`${server().baseUrl}/v2/health/live`));
+  const open = await server("open");
+  const bare = await server("bare");
+  const health = await sample(() => fetchOk(`${open.baseUrl}/v2/health/live`));
   const warm = [];
   for (const manifest of manifests) {
     log(`warm latency: ${manifest.name}`);
-    warm.push(await warmFigures(server(), manifest));
+    warm.push(await warmFigures(open, bare, manifest));
+  }
+  log("the dev proxy: GET /v2/health/live through `npm run dev`");
+  const dev = await startDevServer({ port: port(0), persistTo: stateDir() });
+  let devHealth;
+  try {
+    devHealth = await sample(() => fetchOk(`${dev.baseUrl}/v2/health/live`));
+  } finally {
+    await dev.stop();
   }
 
   return [
     "## Inference (issue 2)",
     "",
-    "Cold first request after a restart of `wrangler dev` (a fresh isolate), split by the Worker's `Server-Timing`;",
+    "Cold first request after a restart of the Worker (a fresh isolate), split by the Worker's `Server-Timing`;",
     "WASM memory read from `GET /admin/runtime` right after it (the heap includes ORT itself and its warm-up model).",
     "",
     table(
@@ -34,34 +47,41 @@ export async function benchInference({ server, restart, manifests, log }) {
       cold.map((c) => [c.model, (c.bytes / 1e6).toFixed(1), ms(c.total), ms(c.timing["ort-init"]), ms(c.timing["r2-read"]), ms(c.timing.session), ms(c.timing.infer), mib(c.wasmMemoryBytes), mib(c.chargedBytes)]),
     ),
     "",
-    `Warm, sequential requests on loopback (20 warm-up, 300 timed; \`Cache-Control: no-store\`, so each runs the model). Baseline \`GET /v2/health/live\`: p50 ${ms(health.p50)} ms, p99 ${ms(health.p99)} ms.`,
-    "`in-isolate run` is the mean `session.run` inside the Worker (`POST /admin/models/{model}/versions/{version}/profile`, 300 iterations);",
-    "HTTP overhead = HTTP binary p50 − in-isolate run (target: under 1 ms); of that, `wrangler dev`'s own HTTP path costs what the",
-    "no-op health request costs, so `Worker overhead` = HTTP overhead − health p50 is what our code adds around `session.run`.",
+    `Warm, sequential requests (${WARMUP} warm-up, 300 timed; \`Cache-Control: no-store\`, so each runs the model) on a \`TENANCY=off\` server: the`,
+    "inference server alone (the tenancy section shows what API keys and metering add). `in-isolate run` is the mean `runtime.run`",
+    "(tensors in, `session.run`, tensors out) inside the Worker (`POST /admin/models/{model}/versions/{version}/profile`, 300 iterations).",
+    "HTTP overhead = HTTP binary p50 − in-isolate run (target: under 1 ms). Of that, `transport` is what a bare Worker on the same",
+    "workerd takes to receive the same request body and send a response of the same size (p50); `our code` is the rest.",
     "",
     table(
-      ["model", "HTTP binary p50 / p99 ms", "HTTP JSON p50 / p99 ms", "in-isolate run ms", "HTTP overhead ms", "Worker overhead ms", "ort-web in Node p50 ms", "ort-node native p50 ms", "workerd run / Node web run", "web (Node) / native"],
+      ["model", "request / response KB", "HTTP binary p50 / p99 ms", "HTTP JSON p50 / p99 ms", "in-isolate run ms", "HTTP overhead ms", "transport ms", "our code ms", "ort-web in Node p50 ms", "ort-node native p50 ms", "workerd run / Node web run", "web (Node) / native"],
       warm.map((w) => [
         w.model,
+        `${(w.requestBytes / 1024).toFixed(1)} / ${(w.responseBytes / 1024).toFixed(1)}`,
         `${ms(w.binary.p50)} / ${ms(w.binary.p99)}`,
         `${ms(w.json.p50)} / ${ms(w.json.p99)}`,
         ms(w.isolateMean),
         ms(w.binary.p50 - w.isolateMean),
-        ms(w.binary.p50 - w.isolateMean - health.p50),
+        ms(w.transport.p50),
+        ms(w.binary.p50 - w.isolateMean - w.transport.p50),
         ms(w.web.p50),
         ms(w.native.p50),
         ratio(w.isolateMean, w.web.p50),
         ratio(w.web.p50, w.native.p50),
       ]),
     ),
+    "",
+    `A no-op \`GET /v2/health/live\` takes p50 ${ms(health.p50)} ms (p99 ${ms(health.p99)}) on the Worker's socket and p50 ${ms(devHealth.p50)} ms (p99 ${ms(devHealth.p99)})`,
+    `through \`npm run dev\`, whose proxy Worker (a second workerd, local development only) adds ${ms(devHealth.p50 - health.p50)} ms to every request.`,
   ].join("\n");
 }
 
 async function coldRequest(server, manifest) {
-  const { headers, body } = binaryRequest(manifest, server.apiKey);
+  const { headers, body } = binaryRequest(manifest);
   const started = performance.now();
   const response = await fetch(`${server.baseUrl}/v2/models/${manifest.name}/infer`, { method: "POST", headers, body });
   await expectOk(response);
+  await response.arrayBuffer();
   const total = performance.now() - started;
   const stats = await (await fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } })).json();
   const version = manifest.versions[manifest.aliases.default];
@@ -69,24 +89,37 @@ async function coldRequest(server, manifest) {
   return { model: manifest.name, bytes: version.bytes, total, timing: serverTiming(response.headers.get("server-timing")), wasmMemoryBytes: stats.wasmMemoryBytes, chargedBytes: session?.chargedBytes ?? 0 };
 }
 
-async function warmFigures(server, manifest) {
+async function warmFigures(server, bare, manifest) {
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
-  const binary = uncached(binaryRequest(manifest, server.apiKey));
-  const json = uncached(jsonRequest(manifest, server.apiKey));
-  const post = (request) => async () => expectOk(await fetch(url, { method: "POST", ...request }));
-  const binaryTimes = await sample(post(binary));
-  const jsonTimes = await sample(post(json));
+  const binary = uncached(binaryRequest(manifest));
+  const json = uncached(jsonRequest(manifest));
+  const post = (target, request) => async () => (await expectOk(await fetch(target, { method: "POST", ...request }))).arrayBuffer();
+  const responseBytes = (await post(url, binary)()).byteLength;
+  // JIT tiers settle over the first hundred or so requests of a route: warm up well before timing
+  const binaryTimes = await sample(post(url, binary), { warmup: WARMUP });
+  const jsonTimes = await sample(post(url, json), { warmup: WARMUP });
+  const transport = await sample(post(`${bare.baseUrl}/echo?bytes=${responseBytes}`, binary), { warmup: WARMUP });
 
   const version = manifest.aliases.default;
   const profileUrl = `${server.baseUrl}/admin/models/${manifest.name}/versions/${version}/profile?iterations=300`;
   const profile = await (await expectOk(await fetch(profileUrl, { method: "POST", headers: { ...binary.headers, Authorization: `Bearer ${server.adminToken}` }, body: binary.body }))).json();
 
   const weights = await readWeights(manifest.versions[version].file);
-  return { model: manifest.name, binary: binaryTimes, json: jsonTimes, isolateMean: profile.meanMillis, web: await timeInProcess(ortWeb, weights, manifest), native: await timeInProcess(ortNode, weights, manifest) };
+  return {
+    model: manifest.name,
+    requestBytes: binary.body.byteLength,
+    responseBytes,
+    binary: binaryTimes,
+    json: jsonTimes,
+    transport,
+    isolateMean: profile.meanMillis,
+    web: await timeInProcess(ortWeb, weights, manifest),
+    native: await timeInProcess(ortNode, weights, manifest),
+  };
 }
 
 async function timeInProcess(ort, weights, manifest) {
-  const session = await ort.InferenceSession.create(weights, ort === ortWeb ? { executionProviders: ["wasm"] } : {});
+  const session = await ort.InferenceSession.create(weights, ort === ortWeb ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 });
   const feeds = Object.fromEntries(sampleTensors(manifest).map((t) => [t.name, new ort.Tensor(t.datatype === "INT64" ? "int64" : "float32", t.data, t.shape)]));
   const times = await sample(async () => {
     const outputs = await session.run(feeds);
@@ -96,7 +129,7 @@ async function timeInProcess(ort, weights, manifest) {
   return times;
 }
 
-async function fetchText(url) {
+async function fetchOk(url) {
   return (await expectOk(await fetch(url))).text();
 }
 

@@ -38,3 +38,14 @@ export function serverTiming(header) {
 export function table(header, rows) {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
+
+/**
+ * Requests per second with autocannon. Its per-connection recorder appends every response body to a JS string
+ * (`req.body += data`), which costs the client ≈10 ms per MB of binary and would cap any server; bodies are dropped.
+ */
+export async function requestsPerSecond(options) {
+  const { default: autocannon } = await import("autocannon");
+  const result = await autocannon({ ...options, setupClient: (client) => void (client.pipelinedRequests.addBody = () => {}) });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`autocannon ${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}

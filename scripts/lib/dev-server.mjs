@@ -4,7 +4,6 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./bundled-models.mjs";
-import { offlineEnv } from "./wrangler.mjs";
 
 /**
  * @param {{port: number, persistTo: string, echo?: boolean, vars?: Record<string, string>}} options
@@ -50,44 +49,4 @@ function readAdminToken() {
   const found = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"));
   if (!found) throw new Error(".dev.vars has no ADMIN_TOKEN");
   return found[1].trim();
-}
-
-/**
- * Starts plain `wrangler dev` for another config (the benchmark's bare Worker) and waits until `probePath` answers.
- * @param {{config: string, port: number, persistTo: string, probePath: string}} options
- */
-export async function startWrangler({ config, port, persistTo, probePath }) {
-  const child = spawn(join(ROOT, "node_modules", ".bin", "wrangler"), ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo], {
-    cwd: ROOT,
-    env: offlineEnv(),
-    stdio: "ignore",
-    detached: true,
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitUntilOk(`${baseUrl}${probePath}`, 120_000);
-  return {
-    baseUrl,
-    async stop() {
-      try {
-        process.kill(-child.pid, "SIGINT");
-      } catch {
-        // already gone
-      }
-      await exited;
-    },
-  };
-}
-
-async function waitUntilOk(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
