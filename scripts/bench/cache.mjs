@@ -69,7 +69,9 @@ export async function benchCache({ server, manifests, log }) {
       ],
     ),
     "",
-    "A metered hit still makes its 2 Durable Object calls (the key's status, rate limit and quota, then the charge).",
+    "The cache's own hit path is the `TENANCY=off` row. A metered hit adds one call to the tenant's Durable Object, which checks the",
+    "key, takes a rate-limit token and commits the charge in one SQLite transaction before the body leaves (exact metering; see the",
+    "tenancy section for what that call costs on a miss).",
   ].join("\n");
 }
 

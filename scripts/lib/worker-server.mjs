@@ -30,7 +30,7 @@ export function bundleWorker() {
  * @param {{port: number, persistTo: string, vars?: Record<string, string>, seed?: boolean}} options
  * @returns {Promise<{baseUrl: string, adminToken: string, apiKey?: string, stop: () => Promise<void>}>}
  */
-export async function startWorker({ port, persistTo, vars = {}, seed = true }) {
+export async function startWorker({ port, persistTo, vars = {}, seed = true, inspectorPort }) {
   const outdir = bundleWorker();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const { modulesRules: _rules, ...options } = workerOptions;
@@ -49,6 +49,7 @@ export async function startWorker({ port, persistTo, vars = {}, seed = true }) {
     unsafeDirectSockets: [{ host: HOST, port }],
     logRequests: false,
     defaultPersistRoot: persistTo,
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   await mf.ready;
   const baseUrl = `http://${HOST}:${port}`;

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { endTime, startTime } from "hono/timing";
 import { cacheKey } from "../cache/cache-key";
-import type { CacheMode } from "../cache/response-cache";
+import type { CacheGate, CacheMode } from "../cache/response-cache";
 import type { ResolvedModel } from "../registry/registry";
 import type { AppEnv } from "./context";
 
@@ -24,11 +24,12 @@ export const DEFAULT_CACHE_TTL_SECONDS = 86_400;
 /** Headers that describe one exchange, not the response's content: never stored, never replayed by a hit. */
 const PER_REQUEST_HEADERS = new Set(["x-request-id", "server-timing", "date", "content-length"]);
 
-export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, work: () => Promise<Response>): Promise<Response> {
+export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, gate: CacheGate, work: () => Promise<Response>): Promise<Response> {
   const { manifest, entry } = spec.model;
   const ttlSeconds = manifest.cache?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
   const mode = cacheMode(c.req.header("Cache-Control"));
   if (ttlSeconds <= 0 || mode === "no-store") {
+    await gate.admit();
     const response = await work();
     response.headers.set("X-Cache", "BYPASS");
     return response;
@@ -36,7 +37,7 @@ export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, work: 
   const tenantId = manifest.visibility === "private" ? (c.get("tenant")?.tenantId ?? manifest.owner ?? "") : undefined;
   startTime(c, "cache");
   const key = await cacheKey({ model: manifest.name, weights: entry.sha256, task: spec.task, options: spec.options, inputs: spec.inputs, tenantId });
-  const result = await c.get("cache").serve(key, ttlSeconds, mode, async () => {
+  const result = await c.get("cache").serve(key, ttlSeconds, mode, gate, async () => {
     endTime(c, "cache");
     const response = await work();
     const headers = [...response.headers.entries()].filter(([name]) => !PER_REQUEST_HEADERS.has(name.toLowerCase()));

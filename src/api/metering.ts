@@ -1,11 +1,16 @@
 /**
- * Wraps the work of a metered route: one call to the tenant's Durable Object admits the request (key status,
- * scope, rate limit, quota reservation, idempotency), the work runs, and a second call commits the charge
- * (2xx) or releases it (anything else) before the response leaves, so a response is never sent uncharged and
- * nothing is charged twice. Idempotent replays return the first response without running or charging again.
+ * Wraps the work of a metered route so that a response is never sent uncharged and nothing is charged twice.
+ * The work tells metering what it turned out to be through the gate it is handed:
+ * - `admit()` before it does work: one call to the tenant's Durable Object admits the request (key status, scope,
+ *   rate limit, quota reservation) and, after the work, a second commits the charge (2xx) or releases it
+ *   (anything else), before the response leaves;
+ * - `hit()` when the response cache answers: admitted and committed in one call, since nothing can fail after.
+ * With an `Idempotency-Key` the request is admitted up front and its response stored with the charge, so a retry
+ * replays it without running or charging again.
  */
 import type { Context } from "hono";
 import { endTime, startTime } from "hono/timing";
+import type { CacheGate } from "../cache/response-cache";
 import { AppError } from "../errors";
 import type { Admission } from "../tenancy/tenancy";
 import type { AppEnv } from "./context";
@@ -19,30 +24,60 @@ export interface MeteredCall {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const OPEN: CacheGate = { hit: async () => undefined, admit: async () => undefined };
 
-export async function metered(c: Context<AppEnv>, call: MeteredCall, work: () => Promise<Response>): Promise<Response> {
+export async function metered(c: Context<AppEnv>, call: MeteredCall, work: (gate: CacheGate) => Promise<Response>): Promise<Response> {
   const caller = c.get("tenant");
-  if (!caller) return work();
+  if (!caller) return work(OPEN);
+  const tenancy = c.get("tenancy");
+  const request = { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units };
 
   const idempotency = await idempotencyOf(c);
-  startTime(c, "auth");
-  const begun = await c.get("tenancy").begin(caller, { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units, idempotency });
-  endTime(c, "auth");
-  if ("replay" in begun) return begun.replay;
+  let admission: Admission | undefined;
+  let chargedHeaders: Record<string, string> | undefined;
+  const admit = async () => {
+    startTime(c, "auth");
+    const begun = await tenancy.begin(caller, { ...request, idempotency });
+    endTime(c, "auth");
+    return begun;
+  };
+  if (idempotency) {
+    const begun = await admit();
+    if ("replay" in begun) return begun.replay;
+    admission = begun.admission;
+  }
+  const gate: CacheGate = idempotency
+    ? OPEN // admitted above; a hit is committed with the stored response below
+    : {
+        async hit() {
+          startTime(c, "auth");
+          chargedHeaders = await tenancy.chargeCached(caller, request);
+          endTime(c, "auth");
+        },
+        async admit() {
+          const begun = await admit();
+          if ("admission" in begun) admission = begun.admission;
+        },
+      };
 
-  const { admission } = begun;
   let response: Response;
   try {
-    response = await work();
+    response = await work(gate);
   } catch (error) {
-    await settle(c, admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
+    if (admission) await settle(c, admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
     throw error;
+  }
+  if (!admission) {
+    if (!chargedHeaders) throw new AppError("internal_error", "a metered route answered without admitting its request");
+    for (const [name, value] of Object.entries(chargedHeaders)) response.headers.set(name, value);
+    return response;
   }
   if (response.status < 200 || response.status > 299) {
     await settle(c, admission, { kind: "release", reason: `status ${response.status}` });
     return response;
   }
   for (const [name, value] of Object.entries(admission.headers)) response.headers.set(name, value);
+  // admitted, then answered by an identical request's run or its cached result: charged as a cache hit
   const cached = response.headers.get("X-Cache") === "HIT";
   // only an idempotent request needs the bytes (to replay them); otherwise the body passes through uncopied
   const body = idempotency ? await response.arrayBuffer() : response.body;

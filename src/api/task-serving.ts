@@ -36,8 +36,8 @@ export async function serveTask<Request, Response>(c: Context<AppEnv>, call: Tas
   const { model, task, request } = call;
   const units = task.units(request);
   const cacheSpec = { model, task: call.shape ?? task.name, options: outputDeterminants(model), inputs: call.cacheInputs };
-  return metered(c, { model: model.manifest.name, version: model.version, units }, () =>
-    cachedResponse(c, cacheSpec, async () => {
+  return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
+    cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, runs: 0 };
       const warnings: string[] = [];
       const context = createTaskContext(c, model, ledger, warnings);

@@ -26,7 +26,18 @@ export interface CacheResult {
   age?: number;
 }
 
-const inFlight = new Map<string, Promise<Produced>>();
+/**
+ * What the cache tells its caller before answering: `hit()` before a cached (or shared) result is returned, `admit()`
+ * before this request's own work runs. Either may refuse by throwing (metering: key status, rate limit, quota).
+ */
+export interface CacheGate {
+  hit(): Promise<void>;
+  admit(): Promise<void>;
+}
+
+/** Marks a shared run whose leader was refused admission: its followers must not inherit the refusal. */
+const ABANDONED = Symbol("abandoned");
+const inFlight = new Map<string, Promise<Produced | typeof ABANDONED>>();
 
 export class ResponseCache {
   constructor(
@@ -36,28 +47,62 @@ export class ResponseCache {
   ) {}
 
   /** `no-cache` skips the read and still stores the result; callers handle `no-store` (and TTL 0) themselves. */
-  async serve(key: string, ttlSeconds: number, mode: Exclude<CacheMode, "no-store">, produce: () => Promise<Produced>): Promise<CacheResult> {
-    if (mode === "normal") {
+  async serve(key: string, ttlSeconds: number, mode: Exclude<CacheMode, "no-store">, gate: CacheGate, produce: () => Promise<Produced>): Promise<CacheResult> {
+    while (mode === "normal") {
       const shared = inFlight.get(key);
-      if (shared) return follow(await shared);
+      if (shared) {
+        const followed = await this.follow(key, shared, gate);
+        if (followed) return followed;
+        continue; // the request it followed was refused: try again on our own
+      }
       const stored = await this.read(key);
-      if (stored) return stored;
-      const startedMeanwhile = inFlight.get(key);
-      if (startedMeanwhile) return follow(await startedMeanwhile);
+      if (stored) {
+        try {
+          await gate.hit();
+        } catch (error) {
+          await (stored.body as ReadableStream).cancel().catch(() => undefined);
+          throw error;
+        }
+        return stored;
+      }
+      if (!inFlight.has(key)) break; // else an identical request started while we read: follow it
     }
-    const run = produce();
+    return this.lead(key, ttlSeconds, mode, gate, produce);
+  }
+
+  /**
+   * Runs the work for everyone asking the same thing. The run is shared from the moment this request asks to be
+   * admitted, so identical requests arriving meanwhile wait for it; if this request is refused, they are told
+   * so (`ABANDONED`) and try on their own rather than inherit another caller's refusal.
+   */
+  private async lead(key: string, ttlSeconds: number, mode: Exclude<CacheMode, "no-store">, gate: CacheGate, produce: () => Promise<Produced>): Promise<CacheResult> {
+    const admission = gate.admit();
+    const run: Promise<Produced | typeof ABANDONED> = admission.then(produce, () => ABANDONED);
     // The entry stays until the KV write lands, so no identical request misses in between.
     if (mode === "normal") inFlight.set(key, run);
+    const forget = () => inFlight.get(key) === run && inFlight.delete(key);
     let produced: Produced;
     try {
-      produced = await run;
+      await admission;
+      produced = (await run) as Produced;
     } catch (error) {
-      inFlight.delete(key);
+      forget();
       throw error;
     }
     const write = this.cacheable(produced) ? this.write(key, produced, ttlSeconds) : Promise.resolve();
-    this.waitUntil(write.finally(() => inFlight.get(key) === run && inFlight.delete(key)));
+    this.waitUntil(write.finally(forget));
     return { ...produced, cache: mode === "normal" ? "MISS" : "BYPASS" };
+  }
+
+  /** A follower is charged only once the run it shares has succeeded; `undefined` when that run was refused. */
+  private async follow(key: string, shared: Promise<Produced | typeof ABANDONED>, gate: CacheGate): Promise<CacheResult | undefined> {
+    const produced = await shared;
+    if (produced === ABANDONED) {
+      if (inFlight.get(key) === shared) inFlight.delete(key);
+      return undefined;
+    }
+    await gate.hit();
+    return { status: produced.status, headers: produced.headers, body: produced.body.slice(), cache: "HIT", age: 0 };
   }
 
   private cacheable(produced: Produced): boolean {
@@ -86,9 +131,4 @@ export class ResponseCache {
     const age = Math.floor((Date.now() - head.storedAt) / 1000);
     return { status: head.status, headers: head.headers, body: found.value, cache: "HIT", age };
   }
-}
-
-/** Followers of a single flight are hits on the leader's result; each gets its own copy of the bytes. */
-function follow(produced: Produced): CacheResult {
-  return { status: produced.status, headers: produced.headers, body: produced.body.slice(), cache: "HIT", age: 0 };
 }

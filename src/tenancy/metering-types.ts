@@ -56,6 +56,10 @@ export type BeginResult =
   | { kind: "replay"; response: StoredResponse }
   | { kind: "admitted"; eventId: string; keyId: string; units: number; rateLimit: RateLimitState; quota: QuotaState };
 
+/** A request answered from the response cache: admitted and charged in one step (no idempotency key). */
+export type ChargeRequest = Omit<BeginRequest, "idempotency">;
+export type ChargeResult = Rejection | { kind: "charged"; eventId: string; keyId: string; units: number; rateLimit: RateLimitState; quota: QuotaState };
+
 export type Outcome =
   | { kind: "commit"; cached: boolean; response?: StoredResponse }
   | { kind: "release"; reason: string };

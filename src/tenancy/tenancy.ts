@@ -5,7 +5,7 @@
  */
 import { AppError, type ErrorCode } from "../errors";
 import { generateKey, hashKey, isWellFormedKey, randomId } from "./keys";
-import type { BeginRequest, Outcome, Rejection, UsageQuery, UsageReport } from "./metering-types";
+import type { BeginRequest, ChargeRequest, Outcome, QuotaState, RateLimitState, Rejection, UsageQuery, UsageReport } from "./metering-types";
 import type { KeyInput, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
 import type { DirectoryTenant } from "./directory-object";
 
@@ -70,8 +70,14 @@ export class Tenancy {
       headers.set("Idempotent-Replayed", "true");
       return { replay: new Response(result.response.body, { status: result.response.status, headers }) };
     }
-    const headers = { ...rateLimitHeaders(result.rateLimit), ...quotaHeaders(result.quota), "X-Units": String(result.units) };
-    return { admission: { tenantId: caller.tenantId, eventId: result.eventId, keyId: result.keyId, units: result.units, headers } };
+    return { admission: { tenantId: caller.tenantId, eventId: result.eventId, keyId: result.keyId, units: result.units, headers: chargeHeaders(result) } };
+  }
+
+  /** Admits and charges a request answered from the response cache, in one call; returns the response headers. */
+  async chargeCached(caller: Caller, request: Omit<ChargeRequest, "keyHash">): Promise<Record<string, string>> {
+    const result = await this.tenant(caller.tenantId).chargeCached({ ...request, keyHash: caller.keyHash });
+    if (result.kind === "rejected") throw rejectionError(result);
+    return chargeHeaders(result);
   }
 
   async complete(admission: Admission, outcome: Outcome): Promise<void> {
@@ -147,6 +153,10 @@ export class Tenancy {
 function rejectionError(rejection: Rejection): AppError {
   const headers = { ...(rejection.rateLimit ? rateLimitHeaders(rejection.rateLimit) : {}), ...(rejection.quota ? quotaHeaders(rejection.quota) : {}) };
   return new AppError(rejection.code satisfies ErrorCode, rejection.message, { retryAfterSeconds: rejection.retryAfterSeconds, headers });
+}
+
+function chargeHeaders(result: { rateLimit: RateLimitState; quota: QuotaState; units: number }): Record<string, string> {
+  return { ...rateLimitHeaders(result.rateLimit), ...quotaHeaders(result.quota), "X-Units": String(result.units) };
 }
 
 function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {

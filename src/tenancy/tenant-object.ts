@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { monthOf, secondsToNextMonth } from "./calendar";
-import type { AuthorizeResult, BeginRequest, BeginResult, Outcome, QuotaState, Rejection, UsageQuery, UsageReport } from "./metering-types";
+import type { AuthorizeResult, BeginRequest, BeginResult, ChargeRequest, ChargeResult, Outcome, QuotaState, Rejection, UsageQuery, UsageReport } from "./metering-types";
 import { takeToken } from "./rate-limit";
 import type { KeyRecord, Limits, Tenant } from "./schemas";
 import { TenantStore } from "./tenant-store";
@@ -63,13 +63,10 @@ export class TenantObject extends DurableObject<Env> {
 
   begin(request: BeginRequest): BeginResult {
     const now = Date.now();
-    const tenant = this.store.tenant();
-    const key = this.activeKey(request.keyHash, request.scope, now, request.model);
-    if ("kind" in key) return key;
-    if (!tenant) return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" };
-
     const idempotency = request.idempotency && this.store.idempotency(request.idempotency.key);
     if (idempotency) {
+      const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+      if ("kind" in key) return key;
       if (idempotency.fingerprint !== request.idempotency!.fingerprint) {
         return { kind: "rejected", code: "idempotency_key_reused", message: "this Idempotency-Key was used with a different request" };
       }
@@ -78,6 +75,44 @@ export class TenantObject extends DurableObject<Env> {
       }
       return { kind: "replay", response: idempotency.response };
     }
+    const admitted = this.admit(request, now);
+    if (admitted.kind === "rejected") return admitted;
+    const { key, rate, month, result } = admitted;
+    const eventId = crypto.randomUUID();
+    this.transaction(() => {
+      this.store.saveBucket(rate.bucket);
+      this.store.reserve({ id: eventId, keyId: key.id, model: request.model, version: request.version, units: request.units, month }, now);
+      if (request.idempotency) this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, eventId, now);
+      if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
+    });
+    this.scheduleCleanup(now + RESERVATION_TTL_MS);
+    return { kind: "admitted", eventId, ...result };
+  }
+
+  /**
+   * Admits and charges a request the response cache answered, in one step: the same checks as `begin`, then the
+   * units are committed at once (nothing can fail after a hit is found, so there is nothing to reserve).
+   */
+  chargeCached(request: ChargeRequest): ChargeResult {
+    const now = Date.now();
+    const admitted = this.admit(request, now);
+    if (admitted.kind === "rejected") return admitted;
+    const { key, rate, month, result } = admitted;
+    const eventId = crypto.randomUUID();
+    this.transaction(() => {
+      this.store.saveBucket(rate.bucket);
+      this.store.commitCached({ id: eventId, keyId: key.id, model: request.model, version: request.version, units: request.units, month }, now);
+      if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
+    });
+    return { kind: "charged", eventId, ...result };
+  }
+
+  /** Key status and scope, rate limit, then quota; nothing is written here. */
+  private admit(request: ChargeRequest, now: number) {
+    const tenant = this.store.tenant();
+    const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+    if ("kind" in key) return key;
+    if (!tenant) return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" } satisfies Rejection;
 
     const month = monthOf(now);
     const rate = takeToken(this.store.bucket(), tenant.limits.requestsPerMinute, now);
@@ -88,22 +123,13 @@ export class TenantObject extends DurableObject<Env> {
 
     if (!rate.allowed) {
       this.store.saveBucket(rate.bucket);
-      return { kind: "rejected", code: "rate_limited", message: `rate limit of ${rate.limit} requests per minute reached`, retryAfterSeconds: rate.retryAfterSeconds, rateLimit, quota: quota(Math.max(0, left)) };
+      return { kind: "rejected", code: "rate_limited", message: `rate limit of ${rate.limit} requests per minute reached`, retryAfterSeconds: rate.retryAfterSeconds, rateLimit, quota: quota(Math.max(0, left)) } satisfies Rejection;
     }
     if (request.units > left) {
       const message = `monthly quota of ${tenant.limits.monthlyUnits} units reached (${Math.max(0, left)} left, this request needs ${request.units})`;
-      return { kind: "rejected", code: "quota_exceeded", message, retryAfterSeconds: secondsToNextMonth(now), rateLimit, quota: quota(Math.max(0, left)) };
+      return { kind: "rejected", code: "quota_exceeded", message, retryAfterSeconds: secondsToNextMonth(now), rateLimit, quota: quota(Math.max(0, left)) } satisfies Rejection;
     }
-
-    const eventId = crypto.randomUUID();
-    this.ctx.storage.transactionSync(() => {
-      this.store.saveBucket(rate.bucket);
-      this.store.reserve({ id: eventId, keyId: key.id, model: request.model, version: request.version, units: request.units, month }, now);
-      if (request.idempotency) this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, eventId, now);
-      if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
-    });
-    this.scheduleCleanup(now + RESERVATION_TTL_MS);
-    return { kind: "admitted", eventId, keyId: key.id, units: request.units, rateLimit, quota: quota(left - request.units) };
+    return { kind: "admitted" as const, key, rate, month, result: { keyId: key.id, units: request.units, rateLimit, quota: quota(left - request.units) } };
   }
 
   /** Settles an admitted request exactly once; a second call for the same event changes nothing. */
@@ -111,7 +137,7 @@ export class TenantObject extends DurableObject<Env> {
     const event = this.store.event(eventId);
     if (!event || event.status !== "pending") return false;
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       if (outcome.kind === "commit") {
         this.store.settle(event, "committed", outcome.cached, null, now);
         if (outcome.response) this.store.storeIdempotentResponse(eventId, outcome.response);
@@ -143,7 +169,7 @@ export class TenantObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       for (const event of this.store.pendingOlderThan(now - RESERVATION_TTL_MS)) {
         this.store.settle(event, "abandoned", false, "the Worker never settled this request", now);
         this.store.forgetIdempotency(event.id);
@@ -162,6 +188,16 @@ export class TenantObject extends DurableObject<Env> {
     const allowed = scope === "*" || key.scopes.includes(scope) || (model !== undefined && key.scopes.includes(`${scope}:${model}`));
     if (!allowed) return { kind: "rejected", code: "insufficient_scope", message: `the API key lacks the '${model ? `${scope}' or '${scope}:${model}` : scope}' scope` };
     return key;
+  }
+
+  /** One SQLite transaction; if it fails, the rows kept in memory are dropped with it. */
+  private transaction(change: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(change);
+    } catch (error) {
+      this.store.forgetCached();
+      throw error;
+    }
   }
 
   private scheduleCleanup(at: number): void {

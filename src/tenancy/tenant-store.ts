@@ -2,6 +2,10 @@
  * The SQL behind one tenant's Durable Object: tenant row, keys (hashes only), the token bucket, monthly quota
  * counters, the usage ledger and stored idempotent responses. Synchronous (Durable Object SQLite); callers wrap
  * multi-statement changes in `transactionSync`.
+ *
+ * The rows every metered request reads (tenant, key, bucket, the month's counters) are kept in memory and written
+ * through: the object is single-threaded and the only writer of its database, so memory and SQL cannot diverge
+ * except when a transaction fails, after which `forgetCached()` makes the next read go to SQL again.
  */
 import type { Bucket } from "./rate-limit";
 import type { KeyRecord, Limits, Tenant } from "./schemas";
@@ -40,29 +44,51 @@ export interface IdempotencyEntry {
 }
 
 type Row = Record<string, SqlStorageValue>;
+type StoredKey = KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null };
+type MonthUsage = { committed: number; reserved: number };
 
 export class TenantStore {
+  /** `null`: known to be absent; `undefined`: not read yet. */
+  private cachedTenant: Tenant | null | undefined;
+  private readonly cachedKeys = new Map<string, StoredKey>();
+  private cachedBucket: Bucket | null | undefined;
+  private readonly cachedMonths = new Map<string, MonthUsage>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
 
+  /** Drops every row kept in memory (after a failed transaction). */
+  forgetCached(): void {
+    this.cachedTenant = undefined;
+    this.cachedKeys.clear();
+    this.cachedBucket = undefined;
+    this.cachedMonths.clear();
+  }
+
   tenant(): Tenant | undefined {
-    const row = this.first("SELECT * FROM tenant LIMIT 1");
-    if (!row) return undefined;
-    return {
-      id: String(row.id),
-      name: String(row.name),
-      limits: { requestsPerMinute: Number(row.rpm), monthlyUnits: Number(row.monthly_units) },
-      createdAt: new Date(Number(row.created_at)).toISOString(),
-    };
+    if (this.cachedTenant === undefined) {
+      const row = this.first("SELECT * FROM tenant LIMIT 1");
+      this.cachedTenant = row
+        ? {
+            id: String(row.id),
+            name: String(row.name),
+            limits: { requestsPerMinute: Number(row.rpm), monthlyUnits: Number(row.monthly_units) },
+            createdAt: new Date(Number(row.created_at)).toISOString(),
+          }
+        : null;
+    }
+    return this.cachedTenant ?? undefined;
   }
 
   insertTenant(id: string, name: string, limits: Limits, now: number): void {
     this.sql.exec("INSERT INTO tenant (id, name, rpm, monthly_units, created_at) VALUES (?, ?, ?, ?, ?)", id, name, limits.requestsPerMinute, limits.monthlyUnits, now);
+    this.cachedTenant = undefined;
   }
 
   updateTenant(name: string, limits: Limits): void {
     this.sql.exec("UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?", name, limits.requestsPerMinute, limits.monthlyUnits);
+    this.cachedTenant = undefined;
   }
 
   insertKey(key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null }, now: number): void {
@@ -72,9 +98,13 @@ export class TenantStore {
     );
   }
 
-  keyByHash(hash: string): (KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null }) | undefined {
+  keyByHash(hash: string): StoredKey | undefined {
+    const cached = this.cachedKeys.get(hash);
+    if (cached) return cached;
     const row = this.first("SELECT * FROM keys WHERE hash = ?", hash);
-    return row && this.keyRecord(row);
+    const key = row && this.keyRecord(row);
+    if (key) this.cachedKeys.set(hash, key);
+    return key;
   }
 
   keyById(id: string): KeyRecord | undefined {
@@ -88,31 +118,61 @@ export class TenantStore {
 
   revokeKey(id: string, now: number): void {
     this.sql.exec("UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id);
+    this.cachedKeys.clear();
   }
 
   touchKey(id: string, now: number): void {
     this.sql.exec("UPDATE keys SET last_used_at = ? WHERE id = ?", now, id);
+    for (const key of this.cachedKeys.values()) {
+      if (key.id === id) Object.assign(key, { lastUsedMs: now, lastUsedAt: new Date(now).toISOString() });
+    }
   }
 
   bucket(): Bucket | undefined {
-    const row = this.first("SELECT tokens, updated_at FROM bucket WHERE id = 1");
-    return row ? { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) } : undefined;
+    if (this.cachedBucket === undefined) {
+      const row = this.first("SELECT tokens, updated_at FROM bucket WHERE id = 1");
+      this.cachedBucket = row ? { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) } : null;
+    }
+    return this.cachedBucket ?? undefined;
   }
 
   saveBucket(bucket: Bucket): void {
     this.sql.exec("INSERT INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at", bucket.tokens, bucket.updatedAt);
+    this.cachedBucket = { ...bucket };
   }
 
-  monthUsage(month: string): { committed: number; reserved: number } {
-    const row = this.first("SELECT committed, reserved FROM months WHERE month = ?", month);
-    return { committed: Number(row?.committed ?? 0), reserved: Number(row?.reserved ?? 0) };
+  monthUsage(month: string): MonthUsage {
+    let usage = this.cachedMonths.get(month);
+    if (!usage) {
+      const row = this.first("SELECT committed, reserved FROM months WHERE month = ?", month);
+      usage = { committed: Number(row?.committed ?? 0), reserved: Number(row?.reserved ?? 0) };
+      this.cachedMonths.set(month, usage);
+    }
+    return { ...usage };
+  }
+
+  /** Applies a change already written to `months` to the copy in memory (if any). */
+  private addToMonth(month: string, committed: number, reserved: number): void {
+    const usage = this.cachedMonths.get(month);
+    if (usage) this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
   }
 
   reserve(event: { id: string; keyId: string; model: string; version: string; units: number; month: string }, now: number): void {
     this.sql.exec("INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved", event.month, event.units);
+    this.addToMonth(event.month, 0, event.units);
     this.sql.exec(
       "INSERT INTO events (id, key_id, model, version, units, month, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
       event.id, event.keyId, event.model, event.version, event.units, event.month, now,
+    );
+  }
+
+  /** Records a cache hit that is charged at once: committed units, a committed, cached event. */
+  commitCached(event: { id: string; keyId: string; model: string; version: string; units: number; month: string }, now: number): void {
+    this.sql.exec("INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed", event.month, event.units);
+    this.addToMonth(event.month, event.units, 0);
+    this.sql.exec(
+      "INSERT INTO events (id, key_id, model, version, units, month, status, cached, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'committed', 1, ?, ?)",
+      event.id, event.keyId, event.model, event.version, event.units, event.month, now, now,
     );
   }
 
@@ -125,6 +185,7 @@ export class TenantStore {
   settle(event: PendingEvent, status: Exclude<EventStatus, "pending">, cached: boolean, reason: string | null, now: number): void {
     const committed = status === "committed" ? event.units : 0;
     this.sql.exec("UPDATE months SET reserved = reserved - ?, committed = committed + ? WHERE month = ?", event.units, committed, event.month);
+    this.addToMonth(event.month, committed, -event.units);
     this.sql.exec("UPDATE events SET status = ?, cached = ?, completed_at = ?, reason = ? WHERE id = ?", status, cached ? 1 : 0, now, reason, event.id);
   }
 
@@ -218,7 +279,7 @@ export class TenantStore {
     return this.sql.exec<Row>(query, ...bindings).toArray()[0];
   }
 
-  private keyRecord(row: Row): KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null } {
+  private keyRecord(row: Row): StoredKey {
     const iso = (v: SqlStorageValue | undefined) => (v == null ? null : new Date(Number(v)).toISOString());
     return {
       id: String(row.id),

@@ -44,8 +44,8 @@ export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
 export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
   const { request, inputs, outputNames } = await prepareInference(c, model);
   const cacheSpec = { model, task: "oip", options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs], inputs: canonicalInputs(inputs) };
-  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, () =>
-    cachedResponse(c, cacheSpec, async () => {
+  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, (gate) =>
+    cachedResponse(c, cacheSpec, gate, async () => {
       const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
       recordTimings(c, timings);
       const { body, headers } = encodeInferResponse(
