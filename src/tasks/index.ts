@@ -4,10 +4,12 @@
  */
 import type { Task } from "../registry/manifest";
 import { featureExtraction } from "./feature-extraction";
+import { ocr } from "./ocr";
 import type { TaskDefinition } from "./task";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
+  ocr,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {
