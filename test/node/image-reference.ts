@@ -6,7 +6,8 @@
  * - `POST /image/classify` `{model: {file}, images: [base64], preprocess, postprocess, decoder}`: an independent
  *   implementation of the image-classification preprocessing (sharp decode — or jpeg-js for JPEGs when asked, to
  *   compare without IDCT differences — straightforward per-pixel resize/fit/tensor code written from the spec,
- *   not from src/tasks/image), run with onnxruntime-node, softmax: `{tensor: WireTensor, scores: number[][]}`.
+ *   not from src/tasks/image: 2-D coverage sums and 4-tap bilinear in float64, where the server runs separable
+ *   passes), run with onnxruntime-node, softmax: `{tensor: WireTensor, scores: number[][]}`.
  */
 import { deflateSync } from "node:zlib";
 import jpeg from "jpeg-js";
@@ -30,6 +31,13 @@ interface Rgba {
   width: number;
   height: number;
   data: Uint8Array;
+}
+
+/** Resampled pixels keep unrounded levels (the server quantizes only when decoding). */
+interface Levels {
+  width: number;
+  height: number;
+  data: Float64Array;
 }
 
 async function sharpRgba(bytes: Buffer): Promise<Rgba> {
@@ -286,7 +294,7 @@ function flatten(image: Rgba, background: number[]): Rgba {
 
 type Fit = ClassifyRequest["preprocess"];
 
-function fit(image: Rgba, p: Fit): Rgba {
+function fit(image: Rgba, p: Fit): Levels {
   if (p.fit === "stretch") return resample(image, 0, 0, image.width, image.height, p.width, p.height, p.resize);
   if (p.fit === "cover") {
     const s = Math.max(p.width / image.width, p.height / image.height);
@@ -300,7 +308,7 @@ function fit(image: Rgba, p: Fit): Rgba {
   const inner = resample(image, 0, 0, image.width, image.height, w, h, p.resize);
   const left = Math.floor((p.width - w) / 2);
   const top = Math.floor((p.height - h) / 2);
-  const data = new Uint8Array(p.width * p.height * 4);
+  const data = new Float64Array(p.width * p.height * 4);
   for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) {
     const sx = x - left;
     const sy = y - top;
@@ -318,9 +326,9 @@ function fit(image: Rgba, p: Fit): Rgba {
 }
 
 /** Resamples the region (x0, y0, w, h) of `image` to outW×outH: each output pixel computed on its own, in 2-D. */
-function resample(image: Rgba, x0: number, y0: number, w: number, h: number, outW: number, outH: number, method: Fit["resize"]): Rgba {
+function resample(image: Rgba, x0: number, y0: number, w: number, h: number, outW: number, outH: number, method: Fit["resize"]): Levels {
   const area = method === "area" || (method === "auto" && outW <= w && outH <= h);
-  const data = new Uint8Array(outW * outH * 4);
+  const data = new Float64Array(outW * outH * 4);
   const at = (x: number, y: number, c: number) => image.data[((y0 + y) * image.width + x0 + x) * 4 + c]!;
   for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) for (let c = 0; c < 4; c++) {
     let value: number;
@@ -343,7 +351,7 @@ function resample(image: Rgba, x0: number, y0: number, w: number, h: number, out
       const [fx, fy] = [sx - xa, sy - ya];
       value = at(xa, ya, c) * (1 - fx) * (1 - fy) + at(xb, ya, c) * fx * (1 - fy) + at(xa, yb, c) * (1 - fx) * fy + at(xb, yb, c) * fx * fy;
     }
-    data[(oy * outW + ox) * 4 + c] = Math.round(value);
+    data[(oy * outW + ox) * 4 + c] = value;
   }
   return { width: outW, height: outH, data };
 }

@@ -4,8 +4,8 @@
  * padded with a colour or by repeating the edge pixels) or `cover` (the centre region with the target's aspect
  * ratio, cropped, then resized).
  */
-import { pixelWords, type RgbaImage } from "./rgba";
-import { resizeImage, type ResizeMethod } from "./resize";
+import type { FloatRgbaImage, RgbaImage } from "./rgba";
+import { resizeToFloat, type ResizeMethod } from "./resize";
 
 export const FIT_MODES = ["stretch", "contain", "cover"] as const;
 export type FitMode = (typeof FIT_MODES)[number];
@@ -39,22 +39,25 @@ export function flattenAlpha(image: RgbaImage, background: Rgb): RgbaImage {
   return { width: image.width, height: image.height, data: out };
 }
 
-/** @example fitImage(photo, { width: 28, height: 28, fit: "contain", padding: "edge", resize: "auto" }) */
-export function fitImage(image: RgbaImage, spec: FitSpec): RgbaImage {
+/**
+ * The image at exactly `width`×`height`, with unrounded levels (see ./rgba.ts).
+ * @example fitImage(photo, { width: 28, height: 28, fit: "contain", padding: "edge", resize: "auto" })
+ */
+export function fitImage(image: RgbaImage, spec: FitSpec): FloatRgbaImage {
   const { width, height } = spec;
-  if (spec.fit === "stretch") return resizeImage(image, width, height, spec.resize);
+  if (spec.fit === "stretch") return resizeToFloat(image, width, height, spec.resize);
   if (spec.fit === "cover") {
     const scale = Math.max(width / image.width, height / image.height);
     const cropWidth = Math.min(image.width, Math.max(1, Math.round(width / scale)));
     const cropHeight = Math.min(image.height, Math.max(1, Math.round(height / scale)));
     const left = Math.floor((image.width - cropWidth) / 2);
     const top = Math.floor((image.height - cropHeight) / 2);
-    return resizeImage(crop(image, left, top, cropWidth, cropHeight), width, height, spec.resize);
+    return resizeToFloat(crop(image, left, top, cropWidth, cropHeight), width, height, spec.resize);
   }
   const scale = Math.min(width / image.width, height / image.height);
   const innerWidth = Math.min(width, Math.max(1, Math.round(image.width * scale)));
   const innerHeight = Math.min(height, Math.max(1, Math.round(image.height * scale)));
-  const inner = resizeImage(image, innerWidth, innerHeight, spec.resize);
+  const inner = resizeToFloat(image, innerWidth, innerHeight, spec.resize);
   return pad(inner, width, height, Math.floor((width - innerWidth) / 2), Math.floor((height - innerHeight) / 2), spec.padding);
 }
 
@@ -68,19 +71,22 @@ export function crop(image: RgbaImage, left: number, top: number, width: number,
 }
 
 /** Places `image` at (left, top) on a width×height canvas; margins take `padding`. */
-function pad(image: RgbaImage, width: number, height: number, left: number, top: number, padding: Padding): RgbaImage {
-  const data = new Uint8Array(width * height * 4);
-  const words = new Uint32Array(data.buffer);
-  const source = pixelWords(image);
-  const fill = padding === "edge" ? 0 : new Uint32Array(Uint8Array.of(padding[0], padding[1], padding[2], 255).buffer)[0]!;
+function pad(image: FloatRgbaImage, width: number, height: number, left: number, top: number, padding: Padding): FloatRgbaImage {
+  const data = new Float32Array(width * height * 4);
+  const fill = padding === "edge" ? undefined : [padding[0], padding[1], padding[2], 255];
   for (let y = 0; y < height; y++) {
-    const sy = y - top;
     for (let x = 0; x < width; x++) {
-      const sx = x - left;
-      const inside = sx >= 0 && sx < image.width && sy >= 0 && sy < image.height;
-      if (inside) words[y * width + x] = source[sy * image.width + sx]!;
-      else if (padding === "edge") words[y * width + x] = source[clamp(sy, image.height) * image.width + clamp(sx, image.width)]!;
-      else words[y * width + x] = fill;
+      const at = (y * width + x) * 4;
+      if (fill) {
+        const inside = x >= left && x < left + image.width && y >= top && y < top + image.height;
+        if (!inside) {
+          data.set(fill, at);
+          continue;
+        }
+      }
+      // inside the image, or the nearest edge pixel of it
+      const from = (clamp(y - top, image.height) * image.width + clamp(x - left, image.width)) * 4;
+      data.set(image.data.subarray(from, from + 4), at);
     }
   }
   return { width, height, data };

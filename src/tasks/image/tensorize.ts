@@ -3,7 +3,7 @@
  * optional inversion (255 − v; `auto` inverts when the image's border is light, i.e. a dark subject on a light
  * background), then `v · scale`, minus `mean`, divided by `std` per tensor channel, written in `nchw` or `nhwc`.
  */
-import type { RgbaImage } from "./rgba";
+import type { AnyRgbaImage } from "./rgba";
 
 export const CHANNEL_ORDERS = ["rgb", "bgr", "gray"] as const;
 export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
@@ -29,7 +29,7 @@ export function channelCount(order: ChannelOrder): number {
  * @returns whether the image was inverted
  * @example writeImageTensor(image28x28, { channels: "gray", layout: "nchw", scale: 1 / 255, mean: [0.5], std: [0.5], invert: "auto" }, batch, i * 784)
  */
-export function writeImageTensor(image: RgbaImage, spec: TensorSpec, out: Float32Array, offset: number): boolean {
+export function writeImageTensor(image: AnyRgbaImage, spec: TensorSpec, out: Float32Array, offset: number): boolean {
   const { width, height, data } = image;
   const pixels = width * height;
   const count = channelCount(spec.channels);
@@ -50,12 +50,12 @@ export function writeImageTensor(image: RgbaImage, spec: TensorSpec, out: Float3
 }
 
 /** ITU-R BT.601 luma, as PIL's "L" conversion and OpenCV's RGB2GRAY weigh the channels (unrounded). */
-export function luma(data: Uint8Array, at: number): number {
+export function luma(data: ArrayLike<number>, at: number): number {
   return 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
 }
 
 /** Whether the mean luma of the outermost rows and columns is above mid-grey. */
-export function hasLightBorder(image: RgbaImage): boolean {
+export function hasLightBorder(image: AnyRgbaImage): boolean {
   const { width, height, data } = image;
   const border: number[] = [];
   for (let x = 0; x < width; x++) border.push(x, (height - 1) * width + x);
