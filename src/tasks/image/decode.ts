@@ -7,15 +7,10 @@ import { AppError, isAppError } from "../../errors";
 import { imageInfo, isPng, pngHeader } from "./header";
 import { decodeJpeg } from "./jpeg";
 import { decodePng } from "./png";
+import type { RgbaImage } from "./rgba";
 
 export { imageInfo, type ImageFormat, type ImageInfo } from "./header";
-
-/** 8-bit RGBA, row-major, `width * height * 4` bytes. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbaImage } from "./rgba";
 
 /**
  * Decodes a PNG or JPEG into RGBA (JPEGs turned upright per their EXIF orientation).

@@ -4,7 +4,7 @@
  * Pixel values may differ from libjpeg's by a few levels (IDCT and chroma upsampling differ).
  */
 import decodeWithJpegJs from "jpeg-js/lib/decoder.js";
-import type { RgbaImage } from "./decode";
+import type { RgbaImage } from "./rgba";
 import { exifOrientation, orient } from "./orientation";
 
 /** Bytes jpeg-js may allocate per pixel: its component planes, coefficient blocks and the RGBA output. */

@@ -2,7 +2,7 @@
  * EXIF orientation (tag 0x0112 in IFD0, EXIF 2.32 §4.6.4): phones store the sensor's pixels and record how to turn
  * them. Browsers apply it when they show a JPEG, so a classifier sees what the user saw only if we apply it too.
  */
-import type { RgbaImage } from "./decode";
+import { pixelWords, type RgbaImage } from "./rgba";
 
 /**
  * The orientation (1..8) recorded in a TIFF-structured EXIF block, or 1 when there is none or it is unreadable.
@@ -41,7 +41,7 @@ export function orient(image: RgbaImage, orientation: number): RgbaImage {
   const swap = orientation >= 5;
   const width = swap ? h : w;
   const height = swap ? w : h;
-  const source = new Uint32Array(image.data.buffer, image.data.byteOffset, w * h);
+  const source = pixelWords(image);
   const data = new Uint8Array(width * height * 4);
   const target = new Uint32Array(data.buffer);
   for (let v = 0; v < height; v++) {

@@ -4,7 +4,7 @@
  * 1/2/4-bit greys scale to 0..255 exactly (×255, ×85, ×17). APNG files give their default image.
  */
 import { decode as decodeWithFastPng } from "fast-png";
-import type { RgbaImage } from "./decode";
+import type { RgbaImage } from "./rgba";
 import type { PngHeader } from "./header";
 import { decodeLowDepthAdam7 } from "./png-adam7";
 import { assertInflatesWithin, inflatedBytes, readPngChunks } from "./png-chunks";
