@@ -6,9 +6,9 @@
  */
 import { bundledManifests, readRepoFile } from "../lib/bundled-models.mjs";
 import { decodeImage } from "../../src/tasks/image/decode.ts";
+import { flattenAlpha } from "../../src/tasks/image/fit.ts";
 import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
 import { detectorInput } from "../../src/tasks/ocr/detector-input.ts";
-import { flattenOnWhite } from "../../src/tasks/ocr/pixels.ts";
 import { readLines, runOcrNetworks, type FloatTensor, type OcrLine, type OcrNetworks } from "../../src/tasks/ocr/pipeline.ts";
 import { OcrConfigSchema, ocrSettings } from "../../src/tasks/ocr/settings.ts";
 
@@ -91,7 +91,7 @@ export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model
       classify: classify && ((input) => run(classify, input)),
       recognize: (input) => run(recognize, input),
     };
-    const image = flattenOnWhite(decodeImage(bytes, MAX_IMAGE_PIXELS));
+    const image = flattenAlpha(decodeImage(bytes, MAX_IMAGE_PIXELS), [255, 255, 255]);
     const outputs = await runOcrNetworks(image, detectorInput(image, config.preprocess.maxSide), networks, settings);
     const lines = readLines(outputs, alphabet, settings.dropScore);
     return { lines, totalMillis: performance.now() - started, runMillis, runs };

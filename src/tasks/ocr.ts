@@ -14,9 +14,9 @@ import { AppError, isAppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { taskConfig } from "./config";
 import { decodeImage, type RgbaImage } from "./image/decode";
+import { flattenAlpha } from "./image/fit";
 import { parseAlphabet, type Alphabet } from "./ocr/ctc";
 import { detectorInput, type DetectorInput } from "./ocr/detector-input";
-import { flattenOnWhite } from "./ocr/pixels";
 import { readLines, runOcrNetworks, type FloatTensor, type OcrNetworks, type OcrOutputs } from "./ocr/pipeline";
 import { OcrConfigSchema, ocrSettings, type OcrConfig } from "./ocr/settings";
 import type { ModelHandle, TaskContext, TaskDefinition } from "./task";
@@ -55,6 +55,9 @@ export interface PreparedPage {
   alphabet: Alphabet;
 }
 
+/** Translucent pixels are laid over white, so a transparent PNG with dark text reads as it is shown. */
+const WHITE = [255, 255, 255] as const;
+
 function fromBytes(image: ArrayLike<number>): Uint8Array {
   return image instanceof Uint8Array ? image : Uint8Array.from(image);
 }
@@ -62,7 +65,7 @@ function fromBytes(image: ArrayLike<number>): Uint8Array {
 async function preparePage(request: OcrRequest, context: TaskContext): Promise<PreparedPage> {
   const config = taskConfig(ocr, context.model.manifest);
   const alphabet = await context.model.asset(config.preprocess.dictionary, parseAlphabet);
-  const image = flattenOnWhite(decodeImage(fromBytes(request.image), context.limits.maxImagePixels));
+  const image = flattenAlpha(decodeImage(fromBytes(request.image), context.limits.maxImagePixels), WHITE);
   return { image, detection: detectorInput(image, config.preprocess.maxSide), config, alphabet };
 }
 

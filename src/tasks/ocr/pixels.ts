@@ -38,15 +38,3 @@ export function writePlanes(image: RgbaImage, out: Float32Array, offset: number,
     }
   }
 }
-
-/** Lays translucent pixels over white, in place: a transparent PNG with dark text reads as it is shown. */
-export function flattenOnWhite(image: RgbaImage): RgbaImage {
-  const { data } = image;
-  for (let i = 0; i < data.length; i += 4) {
-    const alpha = data[i + 3]!;
-    if (alpha === 255) continue;
-    for (let c = 0; c < 3; c++) data[i + c] = Math.round((data[i + c]! * alpha + 255 * (255 - alpha)) / 255);
-    data[i + 3] = 255;
-  }
-  return image;
-}
