@@ -190,11 +190,22 @@ describe("line inputs", () => {
 });
 
 describe("detector size", () => {
-  it("caps the longer side, then rounds both sides to multiples of 32 (halves to even, at least 32)", () => {
-    expect(detectorSize(1000, 500, 576)).toEqual({ width: 576, height: 288 });
-    expect(detectorSize(300, 48, 576)).toEqual({ width: 288, height: 64 }); // 300/32 = 9.4 → 9; 48/32 = 1.5 → 2
-    expect(detectorSize(100, 80, 576)).toEqual({ width: 96, height: 64 }); // 80/32 = 2.5 → 2
-    expect(detectorSize(20, 10, 576)).toEqual({ width: 32, height: 32 });
+  it("scales down to at most maxPixels, rounds both sides to multiples of 32 (halves to even, at least 32)", () => {
+    const cap = 576 * 576;
+    expect(detectorSize(1000, 1000, cap)).toEqual({ width: 576, height: 576 });
+    // √(331776 / 500000) = 0.8146: 814 x 407 → 800 x 416 = 332800 pixels, over the cap: the width gives way to 768
+    expect(detectorSize(1000, 500, cap)).toEqual({ width: 768, height: 416 });
+    expect(detectorSize(300, 48, cap)).toEqual({ width: 288, height: 64 }); // 300/32 = 9.4 → 9; 48/32 = 1.5 → 2
+    expect(detectorSize(100, 80, cap)).toEqual({ width: 96, height: 64 }); // 80/32 = 2.5 → 2
+    expect(detectorSize(20, 10, cap)).toEqual({ width: 32, height: 32 });
+    // under the cap as it is, but 704 x 480 after rounding: the longer side gives way
+    expect(detectorSize(705, 470, cap)).toEqual({ width: 672, height: 480 });
+    // a long thin strip: 32 rows, so at most 10368 columns
+    expect(detectorSize(20000, 10, cap)).toEqual({ width: 10368, height: 32 });
+    for (const [w, h] of [[1000, 1000], [1546, 464], [20000, 10], [599, 555], [4096, 1024]] as const) {
+      const size = detectorSize(w, h, cap);
+      expect(size.width * size.height, `${w}x${h}`).toBeLessThanOrEqual(cap);
+    }
     expect(() => detectorSize(100, 100, 500)).toThrow(RangeError);
   });
 });

@@ -92,7 +92,7 @@ export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model
       recognize: (input) => run(recognize, input),
     };
     const image = flattenAlpha(decodeImage(bytes, MAX_IMAGE_PIXELS), [255, 255, 255]);
-    const outputs = await runOcrNetworks(image, detectorInput(image, config.preprocess.maxSide), networks, settings);
+    const outputs = await runOcrNetworks(image, detectorInput(image, config.preprocess.maxPixels), networks, settings);
     const lines = readLines(outputs, alphabet, settings.dropScore);
     return { lines, totalMillis: performance.now() - started, runMillis, runs };
   };

@@ -66,7 +66,7 @@ async function preparePage(request: OcrRequest, context: TaskContext): Promise<P
   const config = taskConfig(ocr, context.model.manifest);
   const alphabet = await context.model.asset(config.preprocess.dictionary, parseAlphabet);
   const image = flattenAlpha(decodeImage(fromBytes(request.image), context.limits.maxImagePixels), WHITE);
-  return { image, detection: detectorInput(image, config.preprocess.maxSide), config, alphabet };
+  return { image, detection: detectorInput(image, config.preprocess.maxPixels), config, alphabet };
 }
 
 async function runNetworks(prepared: PreparedPage, context: TaskContext): Promise<OcrOutputs> {

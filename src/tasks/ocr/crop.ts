@@ -82,7 +82,7 @@ export function applyHomography(h: Homography, x: number, y: number): Point {
   return [(h[0]! * x + h[1]! * y + h[2]!) / w, (h[3]! * x + h[4]! * y + h[5]!) / w];
 }
 
-/** OpenCV's bicubic kernel (a = −0.75) weights for the 4 taps around a sample at fraction `t`. */
+/** OpenCV's bicubic kernel (a = −0.75): the weights of the 4 taps around a sample at fraction `t`, into `out`. */
 function cubicWeights(t: number, out: Float64Array): void {
   const a = -0.75;
   out[0] = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a;
@@ -91,35 +91,46 @@ function cubicWeights(t: number, out: Float64Array): void {
   out[3] = 1 - out[0] - out[1] - out[2];
 }
 
-/** Output pixel (x, y) samples the page at `toPage(x, y)`, bicubically, with the page's edge pixels repeated. */
+/**
+ * Output pixel (x, y) samples the page at `toPage(x, y)`, bicubically, with the page's edge pixels repeated.
+ * The homography's numerators and denominator move by constant steps along a row, so no division is repeated.
+ */
 function warp(image: RgbaImage, toPage: Homography, width: number, height: number): RgbaImage {
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = toPage as [number, number, number, number, number, number, number, number, number];
   const data = new Uint8Array(width * height * 4);
   const wx = new Float64Array(4);
   const wy = new Float64Array(4);
-  const xs = new Int32Array(4);
-  const ys = new Int32Array(4);
+  const columns = new Int32Array(4);
+  const rows = new Int32Array(4);
   const lastX = image.width - 1;
   const lastY = image.height - 1;
+  const stride = image.width * 4;
   const source = image.data;
+  let out = 0;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [sx, sy] = applyHomography(toPage, x, y);
+    let u = h1 * y + h2;
+    let v = h4 * y + h5;
+    let w = h7 * y + h8;
+    for (let x = 0; x < width; x++, u += h0, v += h3, w += h6, out += 4) {
+      const sx = u / w;
+      const sy = v / w;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       cubicWeights(sx - x0, wx);
       cubicWeights(sy - y0, wy);
       for (let k = 0; k < 4; k++) {
-        xs[k] = Math.min(Math.max(x0 - 1 + k, 0), lastX) * 4;
-        ys[k] = Math.min(Math.max(y0 - 1 + k, 0), lastY) * image.width * 4;
+        const column = x0 - 1 + k;
+        const row = y0 - 1 + k;
+        columns[k] = (column < 0 ? 0 : column > lastX ? lastX : column) * 4;
+        rows[k] = (row < 0 ? 0 : row > lastY ? lastY : row) * stride;
       }
-      const out = (y * width + x) * 4;
       for (let c = 0; c < 3; c++) {
         let sum = 0;
         for (let j = 0; j < 4; j++) {
-          const row = ys[j]! + c;
-          sum += wy[j]! * (wx[0]! * source[row + xs[0]!]! + wx[1]! * source[row + xs[1]!]! + wx[2]! * source[row + xs[2]!]! + wx[3]! * source[row + xs[3]!]!);
+          const at = rows[j]! + c;
+          sum += wy[j]! * (wx[0]! * source[at + columns[0]!]! + wx[1]! * source[at + columns[1]!]! + wx[2]! * source[at + columns[2]!]! + wx[3]! * source[at + columns[3]!]!);
         }
-        data[out + c] = Math.min(Math.max(Math.round(sum), 0), 255);
+        data[out + c] = sum <= 0 ? 0 : sum >= 255 ? 255 : Math.round(sum);
       }
       data[out + 3] = 255;
     }

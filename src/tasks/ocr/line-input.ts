@@ -43,7 +43,8 @@ export function lineBatch(lines: readonly RgbaImage[], width: number): Float32Ar
   const itemSize = 3 * LINE_HEIGHT * width;
   const data = new Float32Array(lines.length * itemSize);
   lines.forEach((line, i) => {
-    const scaled = resizeBilinear(line, Math.min(Math.ceil(LINE_HEIGHT * (line.width / line.height)), width), LINE_HEIGHT);
+    const scaledWidth = Math.min(Math.ceil(LINE_HEIGHT * (line.width / line.height)), width);
+    const scaled = scaledWidth === line.width && line.height === LINE_HEIGHT ? line : resizeBilinear(line, scaledWidth, LINE_HEIGHT);
     writePlanes(scaled, data, i * itemSize, width, LINE_HEIGHT, LINE_NORMALIZATION);
   });
   return data;

@@ -54,7 +54,7 @@ export interface OcrLine {
   box: Quad;
 }
 
-/** Runs the networks on one page (`detection` is `detectorInput(image, maxSide)`). */
+/** Runs the networks on one page (`detection` is `detectorInput(image, maxPixels)`). */
 export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput, networks: OcrNetworks, settings: OcrSettings): Promise<OcrOutputs> {
   const map = await networks.detect({ data: detection.data, shape: [1, 3, detection.height, detection.width] });
   const [, , height, width] = map.shape;
@@ -111,7 +111,10 @@ function turnedBox(box: Quad, page: { width: number; height: number }): Quad {
   return [turn(box[2]), turn(box[3]), turn(box[0]), turn(box[1])];
 }
 
-/** Decodes the recognizer's outputs; lines keep reading order, those under `dropScore` are left out. */
+/**
+ * Decodes the recognizer's outputs; lines keep reading order, those under `dropScore` (or with no text but spaces)
+ * are left out, and spaces at either end are trimmed (PaddleOCR keeps them).
+ */
 export function readLines(outputs: OcrOutputs, alphabet: Alphabet, dropScore: number): OcrLine[] {
   const decoded = new Array<{ text: string; score: number } | undefined>(outputs.boxes.length);
   for (const { lines, output } of outputs.batches) {
@@ -119,6 +122,8 @@ export function readLines(outputs: OcrOutputs, alphabet: Alphabet, dropScore: nu
   }
   return outputs.boxes.flatMap((box, i) => {
     const line = decoded[i];
-    return line && line.score >= dropScore ? [{ text: line.text, score: line.score, box }] : [];
+    // spaces at either end come from the box's margin, not from the text
+    const text = line?.text.replace(/^ +| +$/g, "") ?? "";
+    return line && line.score >= dropScore && text !== "" ? [{ text, score: line.score, box }] : [];
   });
 }

@@ -1,11 +1,11 @@
 /**
  * The `ocr` task's manifest configuration (validated at upload): which models and dictionary make up the pipeline
- * and its thresholds. Defaults are PaddleOCR's (tools/infer/utility.py) except the detector's side cap, which
+ * and its thresholds. Defaults are PaddleOCR's (tools/infer/utility.py) except the detector's input size, which
  * bounds WASM memory (notes/ocr.md).
  *
  * ```json
- * "preprocess": {"maxSide": 576, "classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1", "dictionary": "ppocr_keys_v1.txt"},
- * "postprocess": {"thresh": 0.3, "boxThresh": 0.6, "unclipRatio": 1.5, "dropScore": 0.5}
+ * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1", "dictionary": "ppocr_keys_v1.txt"},
+ * "postprocess": {"thresh": 0.3, "boxThresh": 0.6, "unclipRatio": 2.2, "dropScore": 0.5}
  * ```
  * Name the other models with a version (`name@version`): responses are cached by the detector's manifest and
  * assets, so an unpinned reference could serve answers of a recognizer that has since changed.
@@ -14,15 +14,15 @@ import { z } from "zod";
 import { DB_DEFAULTS } from "./db-postprocess";
 import type { OcrSettings } from "./pipeline";
 
-/** The detector's default side cap (a multiple of 32): WASM heap ≤ 83 MiB with all three models (notes/ocr.md). */
-export const DEFAULT_MAX_SIDE = 576;
+/** The detector's input at most 576x576 pixels: the WASM heap stays at 70 MiB in workerd with all three models (notes/ocr.md). */
+export const DEFAULT_MAX_PIXELS = 576 * 576;
 
 const probability = z.number().min(0).max(1);
 
 export const OcrConfigSchema = z.object({
   preprocess: z
     .object({
-      maxSide: z.number().int().min(32).max(4096).multipleOf(32).default(DEFAULT_MAX_SIDE),
+      maxPixels: z.number().int().min(32 * 32).max(4096 * 4096).default(DEFAULT_MAX_PIXELS).meta({ description: "the detector's input is scaled down to at most this many pixels (WASM memory follows it)" }),
       classifier: z.string().min(1).optional().meta({ description: "direction classifier model (`name@version`); without it lines are taken as upright" }),
       recognizer: z.string().min(1).meta({ description: "text recognizer model (`name@version`)" }),
       dictionary: z.string().min(1).default("ppocr_keys_v1.txt").meta({ description: "asset of this model: the recognizer's characters, one per line" }),
