@@ -112,11 +112,11 @@ describe("reads the rendered test set", () => {
 
 describe("bad input gets a clear 4xx, and the next good request works", () => {
   const good = () => pages.find((p) => p.file === "en-line-07.png")!;
-  const hugePngHeader = () => {
-    // the signature and IHDR of a 5000x5000 PNG, no image data: refused from the header alone
+  const pngHeader = (width: number, height: number) => {
+    // the signature and IHDR of a PNG this size, no image data: refused from the header alone
     const header = good().bytes.slice(0, 33);
-    new DataView(header.buffer).setUint32(16, 5000);
-    new DataView(header.buffer).setUint32(20, 5000);
+    new DataView(header.buffer).setUint32(16, width);
+    new DataView(header.buffer).setUint32(20, height);
     return header;
   };
   const cases: { name: string; send: () => Promise<Response>; status: number; code: string }[] = [
@@ -126,7 +126,8 @@ describe("bad input gets a clear 4xx, and the next good request works", () => {
     { name: "a truncated PNG", send: () => postImage(good().bytes.slice(0, 200), "image/png"), status: 422, code: "invalid_media" },
     { name: "a truncated JPEG", send: () => postImage(pages.find((p) => p.file.endsWith(".jpg"))!.bytes.slice(0, 300), "image/jpeg"), status: 422, code: "invalid_media" },
     { name: "JSON bytes that are no image", send: () => postJson({ image: [1, 2, 3, 4] }), status: 422, code: "invalid_media" },
-    { name: "a 5000x5000 PNG header", send: () => postImage(hugePngHeader(), "image/png"), status: 413, code: "too_many_pixels" },
+    { name: "a 5000x5000 PNG header", send: () => postImage(pngHeader(5000, 5000), "image/png"), status: 413, code: "too_many_pixels" },
+    { name: "a 2000x1500 PNG header (over the model's 2 Mi pixels, under the server's 4 Mi)", send: () => postImage(pngHeader(2000, 1500), "image/png"), status: 413, code: "too_many_pixels" },
     { name: "a byte above 255", send: () => postJson({ image: [137, 80, 300] }), status: 400, code: "invalid_request" },
     { name: "an empty image", send: () => postJson({ image: [] }), status: 400, code: "invalid_request" },
     { name: "an unknown field", send: () => postJson({ image: Array.from(good().bytes), lang: "en" }), status: 400, code: "invalid_request" },
