@@ -40,7 +40,7 @@ export const OcrResponseSchema = z
       }),
     ),
   })
-  .meta({ id: "OcrResponse", example: { lines: [{ text: "Invoice No. 2024-0117", score: 0.997, box: [[18, 20], [338, 20], [338, 56], [18, 56]] }] } });
+  .meta({ id: "OcrResponse", example: { lines: [{ text: "Invoice No. 2024-0117", score: 0.9652, box: [[24, 28], [340, 27], [340, 56], [24, 57]] }] } });
 
 /** JSON bodies carry the bytes as numbers; media bodies as they came. */
 export interface OcrRequest {
