@@ -12,6 +12,7 @@
 import { deflateSync } from "node:zlib";
 import jpeg from "jpeg-js";
 import sharp from "sharp";
+import { photoLike } from "../../scripts/lib/photo-like.mjs";
 import type { WireTensor } from "../support/wire";
 
 type Run = (body: { model: { file: string }; inputs: Record<string, WireTensor>; outputs?: string[] }) => Promise<{ outputs: Record<string, WireTensor> }>;
@@ -47,25 +48,6 @@ async function sharpRgba(bytes: Buffer): Promise<Rgba> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sample files
-
-/** Deterministic "photo-like" RGB: smooth gradients, a few shapes, fine texture. */
-export function photoLike(width: number, height: number, seed = 1): Buffer {
-  const out = Buffer.alloc(width * height * 3);
-  let state = seed >>> 0;
-  const noise = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 12;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const u = x / width;
-      const v = y / height;
-      const disc = (u - 0.35) ** 2 + (v - 0.45) ** 2 < 0.04;
-      const stripe = Math.sin(u * 40 + v * 7) > 0.6 && v > 0.6;
-      const base = [90 + 120 * u, 60 + 140 * v, 160 - 100 * u * v];
-      const colour = disc ? [220, 70 + 60 * v, 40] : stripe ? [30, 40 + 50 * u, 90] : base;
-      for (let c = 0; c < 3; c++) out[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c]! + noise())));
-    }
-  }
-  return out;
-}
 
 export interface Sample {
   name: string;
