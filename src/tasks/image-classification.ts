@@ -11,7 +11,7 @@
  * output?, topK: 5}`, `labels` (one per class; classes without one are named by their index).
  */
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import type { VersionEntry } from "../registry/manifest";
 import { inBatches } from "./batching";
 import { taskConfig } from "./config";
@@ -99,23 +99,37 @@ export async function prepareImages(request: ImageClassificationRequest, context
   if (batchSize < 1) throw new AppError("too_many_elements", `one ${geometry.itemShape.join("x")} input has ${geometry.perImage} elements; the limit is ${maxElements}`);
 
   const bytes = images.map((image) => (image instanceof Uint8Array ? image : Uint8Array.from(image)));
+  const which = (index: number) => (list ? `image ${index}` : "the image");
   // every header before any decoding, so an oversized image is refused before anything is allocated
-  bytes.forEach((file, index) => {
-    const { format, width, height } = imageInfo(file);
-    if (width * height > maxImagePixels) {
-      const which = list ? `image ${index} ` : "the image ";
-      throw new AppError("too_many_pixels", `${which}is a ${width}x${height} ${format.toUpperCase()} (${width * height} pixels); the limit is ${maxImagePixels} pixels`);
-    }
-  });
+  bytes.forEach((file, index) =>
+    naming(which(index), () => {
+      const { format, width, height } = imageInfo(file);
+      if (width * height > maxImagePixels) {
+        throw new AppError("too_many_pixels", `a ${width}x${height} ${format.toUpperCase()} has ${width * height} pixels; the limit is ${maxImagePixels}`);
+      }
+    }),
+  );
   const tensor = new Float32Array(bytes.length * geometry.perImage);
   const { preprocess } = config;
-  bytes.forEach((file, index) => {
-    const opaque = flattenAlpha(decodeImage(file, maxImagePixels), preprocess.background);
-    const fitted = fitImage(opaque, { width: geometry.width, height: geometry.height, fit: preprocess.fit, padding: preprocess.padding, resize: preprocess.resize });
-    writeImageTensor(fitted, preprocess, tensor, index * geometry.perImage);
-  });
+  bytes.forEach((file, index) =>
+    naming(which(index), () => {
+      const opaque = flattenAlpha(decodeImage(file, maxImagePixels), preprocess.background);
+      const fitted = fitImage(opaque, { width: geometry.width, height: geometry.height, fit: preprocess.fit, padding: preprocess.padding, resize: preprocess.resize });
+      writeImageTensor(fitted, preprocess, tensor, index * geometry.perImage);
+    }),
+  );
   const { activation, topK: defaultTopK } = config.postprocess;
   return { tensor, count: bytes.length, ...geometry, output, batchSize, activation, labels: config.labels, topK: request.top_k ?? defaultTopK, list };
+}
+
+/** Runs `step`, prefixing the message of an `AppError` it throws with the image it was about ("image 3: …"). */
+function naming(image: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    throw new AppError(error.code, `${image}: ${error.message}`, { cause: error });
+  }
 }
 
 interface InputGeometry {

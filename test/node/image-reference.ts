@@ -3,7 +3,7 @@
  * - `GET /image/samples`: PNG and JPEG files of every kind the decoder must handle, made by sharp (libvips) and, for
  *   what sharp cannot write (1/2/4-bit grey, tRNS colour keys), by the small PNG writer below;
  * - `POST /image/decode` `{base64}`: the image decoded by sharp (libspng / mozjpeg, EXIF orientation applied) as RGBA;
- * - `POST /image/classify` `{model: {file}, images: [base64], preprocess, postprocess, decoder}`: an independent
+ * - `POST /image/classify` `{model?: {file}, images: [base64], preprocess, decoder}`: an independent
  *   implementation of the image-classification preprocessing (sharp decode — or jpeg-js for JPEGs when asked, to
  *   compare without IDCT differences — straightforward per-pixel resize/fit/tensor code written from the spec,
  *   not from src/tasks/image: 2-D coverage sums and 4-tap bilinear in float64, where the server runs separable
@@ -12,6 +12,7 @@
 import { deflateSync } from "node:zlib";
 import jpeg from "jpeg-js";
 import sharp from "sharp";
+import { photoLike } from "../../scripts/lib/photo-like.mjs";
 import type { WireTensor } from "../support/wire";
 
 type Run = (body: { model: { file: string }; inputs: Record<string, WireTensor>; outputs?: string[] }) => Promise<{ outputs: Record<string, WireTensor> }>;
@@ -47,25 +48,6 @@ async function sharpRgba(bytes: Buffer): Promise<Rgba> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sample files
-
-/** Deterministic "photo-like" RGB: smooth gradients, a few shapes, fine texture. */
-export function photoLike(width: number, height: number, seed = 1): Buffer {
-  const out = Buffer.alloc(width * height * 3);
-  let state = seed >>> 0;
-  const noise = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 12;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const u = x / width;
-      const v = y / height;
-      const disc = (u - 0.35) ** 2 + (v - 0.45) ** 2 < 0.04;
-      const stripe = Math.sin(u * 40 + v * 7) > 0.6 && v > 0.6;
-      const base = [90 + 120 * u, 60 + 140 * v, 160 - 100 * u * v];
-      const colour = disc ? [220, 70 + 60 * v, 40] : stripe ? [30, 40 + 50 * u, 90] : base;
-      for (let c = 0; c < 3; c++) out[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c]! + noise())));
-    }
-  }
-  return out;
-}
 
 export interface Sample {
   name: string;
@@ -210,7 +192,8 @@ function crc32(bytes: Buffer): number {
 // Reference preprocessing + onnxruntime-node
 
 interface ClassifyRequest {
-  model: { file: string };
+  /** Without a model, only the tensor is made. */
+  model?: { file: string };
   input: string;
   output: string;
   images: string[];
@@ -231,7 +214,7 @@ interface ClassifyRequest {
   };
 }
 
-async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: WireTensor; scores: number[][] }> {
+async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: WireTensor; scores?: number[][] }> {
   const p = body.preprocess;
   const channels = p.channels === "gray" ? 1 : 3;
   const per = channels * p.width * p.height;
@@ -239,7 +222,7 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
   for (const [n, base64] of body.images.entries()) {
     const bytes = Buffer.from(base64, "base64");
     const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
-    const decoded = isJpeg && body.decoder === "jpeg-js" ? jpegJsRgba(bytes) : await sharpRgba(bytes);
+    const decoded = isJpeg && body.decoder === "jpeg-js" ? await jpegJsRgba(bytes) : await sharpRgba(bytes);
     const fitted = fit(flatten(decoded, p.background), p);
     const value = (x: number, y: number, c: number) => {
       const i = (y * p.width + x) * 4;
@@ -264,6 +247,7 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
   }
   const shape = p.layout === "nchw" ? [body.images.length, channels, p.height, p.width] : [body.images.length, p.height, p.width, channels];
   const wire: WireTensor = { datatype: "FP32", shape, base64: Buffer.from(tensor.buffer).toString("base64") };
+  if (!body.model) return { tensor: wire };
   const { outputs } = await run({ model: body.model, inputs: { [body.input]: wire }, outputs: [body.output] });
   const logits = new Float32Array(new Uint8Array(Buffer.from(outputs[body.output]!.base64, "base64")).buffer);
   const classes = logits.length / body.images.length;
@@ -277,9 +261,19 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
   return { tensor: wire, scores };
 }
 
-function jpegJsRgba(bytes: Buffer): Rgba {
+/** jpeg-js's pixels, turned upright by sharp per the orientation sharp reads from the EXIF block. */
+async function jpegJsRgba(bytes: Buffer): Promise<Rgba> {
   const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  return { width, height, data };
+  const { orientation = 1 } = await sharp(bytes).metadata();
+  if (orientation === 1) return { width, height, data };
+  const angle = [0, 0, 0, 180, 0, 90, 90, 270, 270][orientation]!;
+  const mirrored = [2, 5, 7].includes(orientation);
+  let image = sharp(data, { raw: { width, height, channels: 4 } }).rotate(angle);
+  image = sharp(await image.raw().toBuffer(), { raw: { width: angle % 180 ? height : width, height: angle % 180 ? width : height, channels: 4 } });
+  if (mirrored) image = image.flop();
+  if (orientation === 4) image = image.flip();
+  const result = await image.raw().toBuffer({ resolveWithObject: true });
+  return { width: result.info.width, height: result.info.height, data: new Uint8Array(result.data) };
 }
 
 function flatten(image: Rgba, background: number[]): Rgba {

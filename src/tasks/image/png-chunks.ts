@@ -1,7 +1,7 @@
 /**
- * The PNG chunk layer (PNG spec §5): the compressed image data, palette and transparency, and a check that the
- * image data does not inflate past what the header's dimensions need. fast-png inflates without a bound, so a
- * small file that passes the pixel limit could still inflate to gigabytes (a "decompression bomb") without it.
+ * The PNG chunk layer (PNG spec §5, §10): the image data, palette and transparency, and inflating the image data
+ * into exactly the bytes the header's dimensions need — never more, however far a malicious stream would inflate
+ * (a "decompression bomb": a few KB that inflate to gigabytes).
  */
 import { Unzlib } from "fflate";
 import type { PngHeader } from "./header";
@@ -11,13 +11,14 @@ export interface PngChunks {
   idat: Uint8Array[];
   /** PLTE entries as [r, g, b], with tRNS alpha appended as a fourth value when present. */
   palette?: number[][];
-  /** tRNS of a grey ([grey]) or RGB ([r, g, b]) image, at sample depth. */
+  /** tRNS of a grey ([grey]) or RGB ([r, g, b]) image: the colour that is fully transparent, at sample depth. */
   transparency?: number[];
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Samples per pixel by colour type (PNG spec §11.2.2): grey, RGB, palette index, grey + alpha, RGBA. */
+export const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-/** Pass origins and steps of Adam7 interlacing, PNG spec §8.2. */
+/** Pass origins and steps of Adam7 interlacing, PNG spec §8.2; a non-interlaced image is one pass. */
 export const ADAM7_PASSES = [
   { x: 0, y: 0, dx: 8, dy: 8 },
   { x: 4, y: 0, dx: 8, dy: 8 },
@@ -27,6 +28,12 @@ export const ADAM7_PASSES = [
   { x: 1, y: 0, dx: 2, dy: 2 },
   { x: 0, y: 1, dx: 1, dy: 2 },
 ] as const;
+export const SINGLE_PASS = [{ x: 0, y: 0, dx: 1, dy: 1 }] as const;
+
+export type Pass = (typeof ADAM7_PASSES)[number] | (typeof SINGLE_PASS)[number];
+
+/** Compressed bytes handed to the inflater at a time: what one call can inflate to is at most ~1032 times this. */
+const INFLATE_SLICE = 4096;
 
 export function readPngChunks(bytes: Uint8Array, header: PngHeader): PngChunks {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -52,25 +59,57 @@ export function readPngChunks(bytes: Uint8Array, header: PngHeader): PngChunks {
     return { idat, palette };
   }
   const keyLength = header.colorType === 0 ? 1 : header.colorType === 2 ? 3 : 0;
-  const transparency =
-    alphas && keyLength > 0 && alphas.length >= keyLength * 2 ? Array.from({ length: keyLength }, (_, i) => (alphas![i * 2]! << 8) | alphas![i * 2 + 1]!) : undefined;
+  const keyed = alphas && keyLength > 0 && alphas.length >= keyLength * 2;
+  const transparency = keyed ? Array.from({ length: keyLength }, (_, i) => (alphas![i * 2]! << 8) | alphas![i * 2 + 1]!) : undefined;
   return { idat, transparency };
 }
 
-/** Bytes the inflated image data has: a filter byte plus the packed samples for each row (of each pass). */
-export function inflatedBytes(header: PngHeader): number {
-  const bitsPerPixel = header.bitDepth * CHANNELS[header.colorType]!;
-  const rows = (width: number, height: number) => (width > 0 && height > 0 ? height * (1 + Math.ceil((width * bitsPerPixel) / 8)) : 0);
-  if (!header.interlaced) return rows(header.width, header.height);
-  return ADAM7_PASSES.reduce((sum, pass) => sum + rows(Math.ceil((header.width - pass.x) / pass.dx), Math.ceil((header.height - pass.y) / pass.dy)), 0);
+export function passesOf(header: PngHeader): readonly Pass[] {
+  return header.interlaced ? ADAM7_PASSES : SINGLE_PASS;
 }
 
-/** Inflates the image data without keeping it, and throws as soon as it grows past `maxBytes`. */
-export function assertInflatesWithin(idat: readonly Uint8Array[], maxBytes: number): void {
-  let total = 0;
+/** A pass's size in pixels (0 when the image is too small to have pixels in it). */
+export function passSize(header: PngHeader, pass: Pass): { width: number; height: number } {
+  const width = Math.max(0, Math.ceil((header.width - pass.x) / pass.dx));
+  const height = Math.max(0, Math.ceil((header.height - pass.y) / pass.dy));
+  return width > 0 && height > 0 ? { width, height } : { width: 0, height: 0 };
+}
+
+/** Bytes of one row of a pass without its filter byte. */
+export function rowBytes(header: PngHeader, width: number): number {
+  return Math.ceil((width * header.bitDepth * CHANNELS[header.colorType]!) / 8);
+}
+
+/** Bytes the inflated image data has: a filter byte plus the packed samples for each row of each pass. */
+export function inflatedBytes(header: PngHeader): number {
+  return passesOf(header).reduce((sum, pass) => {
+    const { width, height } = passSize(header, pass);
+    return sum + (height > 0 ? height * (1 + rowBytes(header, width)) : 0);
+  }, 0);
+}
+
+/**
+ * Inflates the image data into a buffer of exactly `size` bytes. Feeding the inflater small slices keeps what it
+ * holds at once small, and the first byte past `size` stops it.
+ * @throws Error when the data is not zlib, inflates to more than `size` bytes, or to fewer
+ */
+export function inflateImageData(idat: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let filled = 0;
   const inflater = new Unzlib((chunk) => {
-    total += chunk.length;
-    if (total > maxBytes) throw new Error(`the PNG image data inflates past the ${maxBytes} bytes its dimensions need`);
+    if (filled + chunk.length > size) throw new Error(`the PNG image data inflates past the ${size} bytes its dimensions need`);
+    out.set(chunk, filled);
+    filled += chunk.length;
   });
-  idat.forEach((part, index) => inflater.push(part, index === idat.length - 1));
+  const total = idat.reduce((sum, part) => sum + part.length, 0);
+  let pushed = 0;
+  for (const part of idat) {
+    for (let at = 0; at < part.length; at += INFLATE_SLICE) {
+      const slice = part.subarray(at, at + INFLATE_SLICE);
+      pushed += slice.length;
+      inflater.push(slice, pushed === total);
+    }
+  }
+  if (filled < size) throw new Error(`the PNG image data is truncated: ${filled} of ${size} bytes`);
+  return out;
 }

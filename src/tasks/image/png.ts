@@ -1,13 +1,13 @@
 /**
- * PNG → 8-bit RGBA with fast-png (pure JavaScript, inflates with fflate): every colour type and bit depth, palettes,
- * tRNS transparency, Adam7 interlacing. 16-bit samples keep their high byte (as libpng's strip_16 and sharp do);
- * 1/2/4-bit greys scale to 0..255 exactly (×255, ×85, ×17). APNG files give their default image.
+ * PNG → 8-bit RGBA (PNG spec, W3C 2003): every colour type and bit depth, palettes, tRNS transparency, Adam7
+ * interlacing. The image data is inflated by fflate into exactly the size the header implies (./png-chunks.ts),
+ * rows are unfiltered in place (§9), samples unpacked and converted: 16-bit samples keep their high byte (as libpng's
+ * strip_16 and sharp do), 1/2/4-bit greys scale to 0..255 exactly (×255, ×85, ×17). APNG files give their default
+ * image. Ancillary chunks (gAMA, iCCP, eXIf) are ignored; CRCs are not checked (zlib's structure catches most damage).
  */
-import { decode as decodeWithFastPng } from "fast-png";
-import type { RgbaImage } from "./rgba";
 import type { PngHeader } from "./header";
-import { decodeLowDepthAdam7 } from "./png-adam7";
-import { assertInflatesWithin, inflatedBytes, readPngChunks } from "./png-chunks";
+import { CHANNELS, inflatedBytes, inflateImageData, passesOf, passSize, readPngChunks, rowBytes, type Pass } from "./png-chunks";
+import type { RgbaImage } from "./rgba";
 
 /** A decoded PNG with one array element per sample (sub-byte samples unpacked), before conversion to RGBA. */
 export interface PngSamples {
@@ -16,7 +16,7 @@ export interface PngSamples {
   depth: number;
   /** 1 grey or palette index, 2 grey + alpha, 3 RGB, 4 RGBA */
   channels: number;
-  samples: Uint8Array | Uint8ClampedArray | Uint16Array;
+  samples: Uint8Array | Uint16Array;
   /** Palette entries as [r, g, b] or [r, g, b, a]; present for colour type 3. */
   palette?: readonly (readonly number[])[];
   /** tRNS of a grey ([grey]) or RGB ([r, g, b]) image: the one colour that is fully transparent, at sample depth. */
@@ -26,28 +26,87 @@ export interface PngSamples {
 /** Decodes a PNG whose header has already been checked against the pixel limit. Throws plain errors when broken. */
 export function decodePng(bytes: Uint8Array, header: PngHeader): RgbaImage {
   const chunks = readPngChunks(bytes, header);
-  // fast-png 8.0.0 de-interlaces 1/2/4-bit images as if each sample were a byte and fails on them
-  if (header.interlaced && header.bitDepth < 8) return pngSamplesToRgba(decodeLowDepthAdam7(header, chunks));
-  assertInflatesWithin(chunks.idat, inflatedBytes(header));
-  const png = decodeWithFastPng(bytes);
-  const samples = png.depth < 8 ? unpackRows(png.data as Uint8Array, png.width, png.height, png.depth) : png.data;
-  const transparency = png.palette ? undefined : png.transparency;
-  return pngSamplesToRgba({ width: png.width, height: png.height, depth: png.depth, channels: png.channels, samples, palette: png.palette, transparency });
+  const stream = inflateImageData(chunks.idat, inflatedBytes(header));
+  const channels = CHANNELS[header.colorType]!;
+  const pixels = header.width * header.height;
+  const samples = header.bitDepth === 16 ? new Uint16Array(pixels * channels) : new Uint8Array(pixels * channels);
+  let offset = 0;
+  for (const pass of passesOf(header)) offset = readPass(stream, offset, header, pass, samples);
+  const { width, height, bitDepth: depth } = header;
+  return pngSamplesToRgba({ width, height, depth, channels, samples, palette: chunks.palette, transparency: chunks.transparency });
 }
 
-/** One byte per sample from rows of packed 1/2/4-bit samples (each row starts on a byte boundary). */
-export function unpackRows(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
-  const rowBytes = Math.ceil((width * depth) / 8);
+/** Unfilters one pass's rows in place and unpacks its samples into their pixels; returns the offset after it. */
+function readPass(stream: Uint8Array, start: number, header: PngHeader, pass: Pass, samples: Uint8Array | Uint16Array): number {
+  const { width, height } = passSize(header, pass);
+  if (height === 0) return start;
+  const channels = CHANNELS[header.colorType]!;
+  const depth = header.bitDepth;
+  const length = rowBytes(header, width);
+  // the filters' "previous pixel" is this many bytes back (1 for sub-byte samples), §9.2
+  const step = Math.max(1, (depth * channels) >> 3);
   const mask = (1 << depth) - 1;
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * rowBytes;
-    for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      out[y * width + x] = (packed[row + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
+  let previous: Uint8Array | undefined;
+  for (let row = 0; row < height; row++) {
+    const at = start + row * (length + 1);
+    const line = stream.subarray(at + 1, at + 1 + length);
+    unfilter(stream[at]!, line, previous, step);
+    previous = line;
+    const y = pass.y + row * pass.dy;
+    if (depth === 8 && pass.dx === 1) {
+      samples.set(line, y * header.width * channels);
+      continue;
+    }
+    for (let column = 0; column < width; column++) {
+      const target = (y * header.width + pass.x + column * pass.dx) * channels;
+      for (let c = 0; c < channels; c++) {
+        const index = column * channels + c;
+        if (depth === 16) samples[target + c] = (line[index * 2]! << 8) | line[index * 2 + 1]!;
+        else if (depth === 8) samples[target + c] = line[index]!;
+        else {
+          const bit = index * depth;
+          samples[target + c] = (line[bit >> 3]! >> (8 - depth - (bit & 7))) & mask;
+        }
+      }
     }
   }
-  return out;
+  return start + height * (length + 1);
+}
+
+/** Reverses one row's filter in place (PNG spec §9.2); typed-array stores wrap modulo 256. */
+function unfilter(type: number, line: Uint8Array, previous: Uint8Array | undefined, step: number): void {
+  const n = line.length;
+  switch (type) {
+    case 0:
+      return;
+    case 1:
+      for (let i = step; i < n; i++) line[i] = line[i]! + line[i - step]!;
+      return;
+    case 2:
+      if (previous) for (let i = 0; i < n; i++) line[i] = line[i]! + previous[i]!;
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) line[i] = line[i]! + (((i >= step ? line[i - step]! : 0) + (previous ? previous[i]! : 0)) >> 1);
+      return;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const left = i >= step ? line[i - step]! : 0;
+        const up = previous ? previous[i]! : 0;
+        const upLeft = previous && i >= step ? previous[i - step]! : 0;
+        line[i] = line[i]! + paeth(left, up, upLeft);
+      }
+      return;
+    default:
+      throw new Error(`the PNG image has an unknown row filter ${type}`);
+  }
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 export function pngSamplesToRgba(png: PngSamples): RgbaImage {
