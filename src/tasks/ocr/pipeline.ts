@@ -61,7 +61,7 @@ export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput,
   if (map.shape.length !== 4 || height !== detection.height || width !== detection.width) {
     throw new AppError("inference_failed", `the detector's output has shape [${map.shape}], expected [1, 1, ${detection.height}, ${detection.width}]`);
   }
-  const found = boxesFromProbabilityMap({ data: map.data, width, height }, image, settings.db).map((found) => found.box);
+  const found = boxesFromProbabilityMap({ data: map.data, width, height }, image, settings.db).map((text) => text.box);
   let boxes = readingOrder(found).map((i) => found[i]!);
   if (boxes.length === 0) return { boxes, batches: [] };
 
@@ -80,6 +80,7 @@ export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput,
   for (const batch of recognizerBatches(lines, settings.recognizer)) {
     const data = lineBatch(batch.lines.map((i) => lines[i]!), batch.width);
     const output = await networks.recognize({ data, shape: [batch.lines.length, 3, LINE_HEIGHT, batch.width] });
+    if (output.shape[0] !== batch.lines.length) throw new AppError("inference_failed", `the recognizer answered ${output.shape[0]} lines for ${batch.lines.length}`);
     batches.push({ lines: batch.lines, output });
   }
   return { boxes, batches };
