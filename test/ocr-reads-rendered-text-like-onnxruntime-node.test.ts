@@ -6,6 +6,7 @@
  * native runtime) and its boxes agree within a pixel; `{image: number[]}` equals the raw body; bad input is
  * 400/413/415/422 and a good request works after each; the configuration is checked at upload and at request.
  */
+import { encodeRgbPng } from "./support/png";
 import { beforeAll, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { scoreGroups, scorePage, type PageScore } from "../scripts/ocr/metrics";
@@ -172,7 +173,6 @@ describe("manifest configuration", () => {
 /** The image re-encoded as an all-white PNG of the same size, with the Worker's own decoder's dimensions. */
 async function blankPng(like: Uint8Array): Promise<Uint8Array> {
   const view = new DataView(like.buffer, like.byteOffset, like.byteLength);
-  const { encode } = await import("fast-png");
   const [width, height] = [view.getUint32(16), view.getUint32(20)];
-  return encode({ width, height, data: new Uint8Array(width * height * 3).fill(255), channels: 3, depth: 8 });
+  return encodeRgbPng(width, height, new Uint8Array(width * height * 3).fill(255));
 }
