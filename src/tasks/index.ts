@@ -5,9 +5,11 @@
 import type { Task } from "../registry/manifest";
 import { featureExtraction } from "./feature-extraction";
 import type { TaskDefinition } from "./task";
+import { voiceActivity } from "./voice-activity";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
+  "voice-activity": voiceActivity,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {
