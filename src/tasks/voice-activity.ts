@@ -31,6 +31,9 @@ export const WAV_MEDIA_TYPES = ["audio/wav", "audio/x-wav", "audio/wave"] as con
 
 /** The rate audio is resampled to when the model does not take it natively. */
 const TARGET_RATE = 16000;
+/** Rates taken: below 8 kHz speech has lost what Silero listens to; above 192 kHz is not speech audio. */
+const MIN_RATE = 8000;
+const MAX_RATE = 192000;
 /** Silero's window is 32 ms (512 samples at 16 kHz), preceded by 4 ms of context (64 samples). */
 const WINDOW_SECONDS = 0.032;
 const CONTEXT_SECONDS = 0.004;
@@ -48,11 +51,13 @@ const OptionsShape = {
 };
 type RequestOptions = z.infer<z.ZodObject<typeof OptionsShape>>;
 
-/** A WAV body with its header read. Serialized (for the response cache key) as its bytes in base64. */
+/** A WAV body with its header read and checked. Serialized (for the response cache key) as its bytes in base64. */
 export class WavAudio {
   readonly header: WavHeader;
   constructor(readonly bytes: Uint8Array) {
     this.header = readWavHeader(bytes);
+    const rate = this.header.sampleRate;
+    if (rate < MIN_RATE || rate > MAX_RATE) throw new AppError("unsupported_media_type", `audio sampled at ${rate} Hz is not taken; send ${MIN_RATE} to ${MAX_RATE} Hz`);
   }
   toJSON(): string {
     let binary = "";

@@ -46,7 +46,7 @@ const UNKNOWN_SIZE = 0xffffffff;
 const MAX_CHANNELS = 32;
 
 /** Names of format codes callers may meet, for clearer refusals. */
-const FORMAT_NAMES: Record<number, string> = { 0x0002: "Microsoft ADPCM", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10", 0x0050: "MPEG", 0x0055: "MP3", 0x0161: "WMA" };
+const FORMAT_NAMES: Record<number, string> = { 0x0001: "PCM", 0x0003: "IEEE float", 0x0006: "A-law", 0x0007: "μ-law", 0x0002: "Microsoft ADPCM", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10", 0x0050: "MPEG", 0x0055: "MP3", 0x0161: "WMA" };
 
 /**
  * Reads and checks the header of a WAV file; the samples are not read.
@@ -134,7 +134,7 @@ function encodingOf(code: number, bits: number): WavEncoding {
     default:
       throw unsupported(`WAV encoding ${described} is not supported; send PCM (8-32 bit), IEEE float (32/64 bit), A-law or μ-law`);
   }
-  throw unsupported(`${bits}-bit samples in WAV encoding ${code === FORMAT_PCM ? "PCM" : code === FORMAT_IEEE_FLOAT ? "IEEE float" : described} are not supported`);
+  throw unsupported(`${bits}-bit samples in WAV encoding ${described} are not supported`);
 }
 
 /**

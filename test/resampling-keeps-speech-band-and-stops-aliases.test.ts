@@ -1,0 +1,70 @@
+/**
+ * The resampler (src/tasks/audio/resample.ts) against pure tones, whose resampled form is known exactly: tones up
+ * to 6 kHz come out as the same tone at 16 kHz within −70 dB (peak error over amplitude) for every input rate,
+ * including a rate with no small common divisor (44101 Hz: phases rounded to 4096); tones that would alias at
+ * 16 kHz (8.5 kHz and above) are attenuated by at least 80 dB; DC passes unchanged; the output length is
+ * ceil(n · 16000 / rate).
+ */
+import { describe, expect, it } from "vitest";
+import { resample } from "../src/tasks/audio/resample";
+
+const TO = 16000;
+const AMPLITUDE = 0.5;
+const PHASE = 0.3;
+/** Output samples at each end left out: within a kernel's reach of the edge the input is zero-padded. */
+const EDGE = 200;
+
+const tone = (frequency: number, rate: number, seconds = 0.5) =>
+  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => AMPLITUDE * Math.sin((2 * Math.PI * frequency * i) / rate + PHASE));
+
+const decibels = (ratio: number) => 20 * Math.log10(ratio);
+
+function peakErrorDb(output: Float32Array, frequency: number): number {
+  let worst = 0;
+  for (let k = EDGE; k < output.length - EDGE; k++) worst = Math.max(worst, Math.abs(output[k]! - AMPLITUDE * Math.sin((2 * Math.PI * frequency * k) / TO + PHASE)));
+  return decibels(worst / AMPLITUDE);
+}
+
+function rmsGainDb(output: Float32Array): number {
+  let sum = 0;
+  for (let k = EDGE; k < output.length - EDGE; k++) sum += output[k]! ** 2;
+  return decibels(Math.sqrt(sum / (output.length - 2 * EDGE)) / (AMPLITUDE / Math.SQRT2));
+}
+
+const RATES = [11025, 12000, 22050, 32000, 44100, 44101, 48000, 96000];
+
+describe("passband: tones come out unchanged", () => {
+  for (const rate of RATES) {
+    it(`${rate} Hz → 16 kHz`, () => {
+      for (const frequency of [100, 1000, 3000, 4000, 5000, 6000].filter((f) => f < 0.75 * (Math.min(rate, TO) / 2))) {
+        expect(peakErrorDb(resample(tone(frequency, rate), rate, TO), frequency), `${frequency} Hz`).toBeLessThan(-70);
+      }
+    });
+  }
+});
+
+describe("stopband: what would alias at 16 kHz is removed", () => {
+  for (const rate of RATES.filter((r) => r > 2 * 8500)) {
+    it(`${rate} Hz → 16 kHz`, () => {
+      for (const frequency of [8500, 9000, 10000, 12000, 15000, 20000, 40000].filter((f) => f < rate / 2)) {
+        expect(rmsGainDb(resample(tone(frequency, rate), rate, TO)), `${frequency} Hz`).toBeLessThan(-80);
+      }
+    });
+  }
+});
+
+describe("DC and lengths", () => {
+  it("a constant stays that constant away from the edges, and the length is ceil(n · 16000 / rate)", () => {
+    for (const rate of RATES) {
+      const input = new Float32Array(rate / 4 + 7).fill(0.25);
+      const output = resample(input, rate, TO);
+      expect(output.length).toBe(Math.ceil((input.length * TO) / rate));
+      for (let k = EDGE; k < output.length - EDGE; k++) expect(Math.abs(output[k]! - 0.25)).toBeLessThan(1e-6);
+    }
+  });
+
+  it("the same rate returns the input as it is", () => {
+    const input = tone(440, TO);
+    expect(resample(input, TO, TO)).toBe(input);
+  });
+});
