@@ -153,6 +153,17 @@ describe("the request: media types, JSON forms, options, units and headers", () 
     expect(response.headers.get("Warning")).toBeNull();
   });
 
+  it("is described in the OpenAPI document and by GET /v1/models: WAV media types and the JSON schema", async () => {
+    const document = await json(call("/openapi.json"));
+    const run = document.paths["/v1/run/{model}"].post;
+    for (const type of ["audio/wav", "audio/x-wav", "audio/wave"]) expect(run.requestBody.content[type]).toBeDefined();
+    expect(Object.keys(document.components.schemas.VoiceActivityRequest.properties)).toEqual(["audio", "threshold", "neg_threshold", "min_speech_duration_ms", "min_silence_duration_ms", "speech_pad_ms", "max_speech_duration_s", "frames"]);
+    expect(document.components.schemas.VoiceActivityResponse.properties.segments).toBeDefined();
+    const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
+    expect(listing).toMatchObject({ task: "voice-activity", request: { contentTypes: ["application/json", "audio/wav", "audio/x-wav", "audio/wave"] } });
+    expect(listing.request.schema.$defs.VoiceActivityRequest.required).toEqual(["audio"]);
+  });
+
   it("says in a Warning header when it resampled or averaged channels", async () => {
     const resampled = await runWav(await wavBody("speech-44k1.wav"));
     expect(resampled.headers.get("Warning")).toBe('299 edge-maas "audio resampled from 44100 Hz to 16000 Hz"');

@@ -9,6 +9,7 @@ const file = (path, contentType) => ({ headers: { "Content-Type": contentType },
 /** model name → a request ({headers, body}) and what it is, for tables */
 const SAMPLES = {
   "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
+  "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
 };
 
 /**
