@@ -4,11 +4,13 @@
  */
 import type { Task } from "../registry/manifest";
 import { featureExtraction } from "./feature-extraction";
+import { imageClassification } from "./image-classification";
 import type { TaskDefinition } from "./task";
 import { voiceActivity } from "./voice-activity";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
+  "image-classification": imageClassification,
   "voice-activity": voiceActivity,
 });
 
