@@ -9,11 +9,8 @@ const file = (path, contentType) => ({ headers: { "Content-Type": contentType },
 /** model name → a request ({headers, body}) and what it is, for tables */
 const SAMPLES = {
   "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
-<<<<<<< HEAD
-  "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
-=======
   "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
->>>>>>> main
+  "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
 };
 
 /**
