@@ -86,7 +86,7 @@ export async function benchVoice({ server, log }) {
     { name: "state", datatype: "FP32", shape: [2, 1, 128], data: Array(256).fill(0) },
     { name: "sr", datatype: "INT64", shape: [], data: [16000] },
   ] };
-  const profile = await (await fetch(`${open.baseUrl}/admin/models/silero-vad/versions/1/profile?iterations=2000`, {
+  const profile = await (await fetch(`${open.baseUrl}/admin/models/silero-vad/versions/1/profile?iterations=1000`, {
     method: "POST", headers: { Authorization: `Bearer ${open.adminToken}`, "Content-Type": "application/json" }, body: JSON.stringify(window),
   })).json();
   const bytes = readFileSync(join(ROOT, MODEL_FILE));
@@ -109,7 +109,7 @@ export async function benchVoice({ server, log }) {
     "One window (a [1, 576] input, state carried), per call, one thread:",
     "",
     table(["where", "ms per call"], [
-      ["workerd: the session pool's `run` (admin profile route, 2000 calls)", ms(profile.meanMillis)],
+      ["workerd: the session pool's `run` (admin profile route, 1000 calls)", ms(profile.meanMillis)],
       ["Node: onnxruntime-web 1.30 `session.run` (WASM SIMD), mean / p50", `${ms(web.mean)} / ${ms(web.p50)}`],
       ["Node: onnxruntime-node 1.30 `session.run` (native), mean / p50", `${ms(native.mean)} / ${ms(native.p50)}`],
     ]),
