@@ -6,7 +6,7 @@
  * ceil(n · 16000 / rate).
  */
 import { describe, expect, it } from "vitest";
-import { resample } from "../src/tasks/audio/resample";
+import { resample, resampledLength } from "../src/tasks/audio/resample";
 
 const TO = 16000;
 const AMPLITUDE = 0.5;
@@ -63,8 +63,12 @@ describe("DC and lengths", () => {
     }
   });
 
-  it("the same rate returns the input as it is", () => {
+  it("the same rate copies the input; a given output array is written in place", () => {
     const input = tone(440, TO);
-    expect(resample(input, TO, TO)).toBe(input);
+    expect(resample(input, TO, TO)).toEqual(input);
+    const output = new Float32Array(resampledLength(input.length, TO, 8000) + 5).fill(7);
+    expect(resample(input, TO, 8000, output)).toBe(output);
+    expect(output.subarray(0, -5)).toEqual(resample(input, TO, 8000));
+    expect(Array.from(output.subarray(-5))).toEqual([7, 7, 7, 7, 7]);
   });
 });

@@ -21,7 +21,7 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { decodeMono, readWavHeader, type WavHeader } from "./audio/wav";
-import { resample } from "./audio/resample";
+import { resample, resampledLength } from "./audio/resample";
 import { speechSegments, type SegmentOptions } from "./audio/speech-segments";
 import { taskConfig } from "./config";
 import { float32ToJson } from "./text/pooling";
@@ -141,23 +141,25 @@ export function prepareAudio(request: VoiceActivityRequest, context: TaskContext
   const segmentOptions = resolveSegmentOptions(request, config.postprocess);
   const stateShape = modelStateShape(context);
 
-  let samples = decodeMono(bytes, header);
   if (header.channels > 1) context.warn(`${header.channels} channels averaged to mono`);
-  let sampleRate = header.sampleRate;
-  if (!(config.preprocess.sampleRates as number[]).includes(sampleRate)) {
-    samples = resample(samples, sampleRate, TARGET_RATE);
-    context.warn(`audio resampled from ${sampleRate} Hz to ${TARGET_RATE} Hz`);
-    sampleRate = TARGET_RATE;
-  }
+  const native = (config.preprocess.sampleRates as number[]).includes(header.sampleRate);
+  const sampleRate = native ? header.sampleRate : TARGET_RATE;
+  const length = native ? header.frames : resampledLength(header.frames, header.sampleRate, TARGET_RATE);
   const windowSamples = Math.round(sampleRate * WINDOW_SECONDS);
   const contextSamples = Math.round(sampleRate * CONTEXT_SECONDS);
-  const windows = Math.ceil(samples.length / windowSamples);
+  const windows = Math.ceil(length / windowSamples);
+  // the samples go straight to their place between the first window's context and the last window's padding
   const padded = new Float32Array(contextSamples + windows * windowSamples);
-  padded.set(samples, contextSamples);
+  const samples = padded.subarray(contextSamples, contextSamples + length);
+  if (native) decodeMono(bytes, header, samples);
+  else {
+    resample(decodeMono(bytes, header), header.sampleRate, TARGET_RATE, samples);
+    context.warn(`audio resampled from ${header.sampleRate} Hz to ${TARGET_RATE} Hz`);
+  }
   return {
     padded,
     sampleRate,
-    length: samples.length,
+    length,
     windowSamples,
     contextSamples,
     windows,

@@ -138,25 +138,27 @@ function encodingOf(code: number, bits: number): WavEncoding {
 }
 
 /**
- * The samples of `header`'s file as one mono channel (the channels' mean), in [-1, 1) for integer encodings.
+ * The samples of `header`'s file as one mono channel (the channels' mean), in [-1, 1) for integer encodings,
+ * written into `into` (at least `header.frames` long; a new array when omitted).
  * Non-finite float samples are `invalid_media`: they would poison a model's recurrent state.
  */
-export function decodeMono(bytes: Uint8Array, header: WavHeader): Float32Array {
+export function decodeMono(bytes: Uint8Array, header: WavHeader, into = new Float32Array(header.frames)): Float32Array {
   const { channels, frames, dataOffset, containerBytes } = header;
+  if (into.length < frames) throw new RangeError(`decoding ${frames} frames needs as many samples, got ${into.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = sampleReader(view, header);
-  const mono = new Float32Array(frames);
   const frameBytes = channels * containerBytes;
   for (let frame = 0, at = dataOffset; frame < frames; frame++, at += frameBytes) {
     let sum = 0;
     for (let channel = 0, p = at; channel < channels; channel++, p += containerBytes) sum += read(p);
-    mono[frame] = channels === 1 ? sum : sum / channels;
+    into[frame] = channels === 1 ? sum : sum / channels;
   }
   if (header.encoding === "float") {
-    const bad = mono.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) throw invalid(`sample frame ${bad} of the WAV file is not a finite number`);
+    for (let frame = 0; frame < frames; frame++) {
+      if (!Number.isFinite(into[frame]!)) throw invalid(`sample frame ${frame} of the WAV file is not a finite number`);
+    }
   }
-  return mono;
+  return into;
 }
 
 /** A function reading one sample at a byte offset, as a float. */
