@@ -103,6 +103,7 @@ describe("the manifest's voice-activity configuration is checked at upload", () 
     ["an unknown postprocess field", { postprocess: { threshhold: 0.5 } }],
     ["a sample rate Silero has no weights for", { preprocess: { sampleRates: [44100] } }],
     ["a negative maxSeconds", { preprocess: { maxSeconds: -1 } }],
+    ["a negThreshold above the threshold", { postprocess: { threshold: 0.5, negThreshold: 0.6 } }],
   ] as const) {
     it(`${what}: 422 invalid_manifest`, async () => {
       const response = await admin("/admin/models/silero-vad-bad-config", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "voice-activity", ...config }) });

@@ -7,7 +7,7 @@
  * The header is read when the request is (./audio/wav.ts: broken files 422, unsupported encodings 415), so the
  * units (seconds of audio, rounded up) and the length limit (413) are known before any decoding. The samples are
  * averaged to mono and, unless the model takes their rate natively (16 kHz, 8 kHz), resampled to 16 kHz
- * (./audio/resample.ts); a `Warning` header says so. Inference runs window by window as silero-vad's
+ * (./audio/resample.ts; 8 kHz for a model that takes only that); a `Warning` header says so. Inference runs window by window as silero-vad's
  * `OnnxWrapper.__call__` does: 512 samples at 16 kHz (256 at 8 kHz), each preceded by the 64 (32) samples before it
  * (zeros for the first window), the recurrent state carried from one window to the next, the last window padded
  * with zeros. The probabilities become segments as silero-vad's `get_speech_timestamps` makes them
@@ -29,8 +29,6 @@ import type { MediaBody, TaskContext, TaskDefinition } from "./task";
 
 export const WAV_MEDIA_TYPES = ["audio/wav", "audio/x-wav", "audio/wave"] as const;
 
-/** The rate audio is resampled to when the model does not take it natively. */
-const TARGET_RATE = 16000;
 /** Rates taken: below 8 kHz speech has lost what Silero listens to; above 192 kHz is not speech audio. */
 const MIN_RATE = 8000;
 const MAX_RATE = 192000;
@@ -94,7 +92,7 @@ export const VoiceActivityResponseSchema = z
     segments: z.array(SegmentSchema).meta({ description: "the speech, in order, in seconds from the start of the audio" }),
     frames: z.array(z.number()).optional().meta({ description: "with `frames: true`: the speech probability of each 32 ms window; window i starts at 0.032·i s" }),
   })
-  .meta({ id: "VoiceActivityResponse", example: { segments: [{ start: 0.482, end: 2.626 }, { start: 3.334, end: 4.312 }] } });
+  .meta({ id: "VoiceActivityResponse", example: { segments: [{ start: 0.482, end: 2.238 }, { start: 3.682, end: 4.51 }] } });
 
 export type VoiceActivityResponse = z.infer<typeof VoiceActivityResponseSchema>;
 
@@ -102,7 +100,7 @@ const ConfigSchema = z.object({
   preprocess: z
     .object({
       maxSeconds: z.number().positive().default(600).meta({ description: "longer audio is refused (413 audio_too_long), judged from the WAV header" }),
-      sampleRates: z.array(z.union([z.literal(16000), z.literal(8000)])).min(1).default([16000, 8000]).meta({ description: "rates the model takes natively; others are resampled to 16 kHz" }),
+      sampleRates: z.array(z.union([z.literal(16000), z.literal(8000)])).min(1).default([16000, 8000]).meta({ description: "rates the model takes natively; others are resampled to 16 kHz (8 kHz for an 8 kHz-only model)" }),
     })
     .strict(),
   postprocess: z
@@ -114,7 +112,8 @@ const ConfigSchema = z.object({
       speechPadMs: z.number().int().min(0).default(30),
       maxSpeechDurationS: z.number().positive().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.negThreshold === undefined || p.negThreshold <= p.threshold, { message: "negThreshold must not exceed threshold", path: ["negThreshold"] }),
 });
 
 export interface PreparedAudio {
@@ -142,9 +141,10 @@ export function prepareAudio(request: VoiceActivityRequest, context: TaskContext
   const stateShape = modelStateShape(context);
 
   if (header.channels > 1) context.warn(`${header.channels} channels averaged to mono`);
-  const native = (config.preprocess.sampleRates as number[]).includes(header.sampleRate);
-  const sampleRate = native ? header.sampleRate : TARGET_RATE;
-  const length = native ? header.frames : resampledLength(header.frames, header.sampleRate, TARGET_RATE);
+  const rates: readonly number[] = config.preprocess.sampleRates;
+  const native = rates.includes(header.sampleRate);
+  const sampleRate = native ? header.sampleRate : rates.includes(16000) ? 16000 : 8000;
+  const length = native ? header.frames : resampledLength(header.frames, header.sampleRate, sampleRate);
   const windowSamples = Math.round(sampleRate * WINDOW_SECONDS);
   const contextSamples = Math.round(sampleRate * CONTEXT_SECONDS);
   const windows = Math.ceil(length / windowSamples);
@@ -153,8 +153,8 @@ export function prepareAudio(request: VoiceActivityRequest, context: TaskContext
   const samples = padded.subarray(contextSamples, contextSamples + length);
   if (native) decodeMono(bytes, header, samples);
   else {
-    resample(decodeMono(bytes, header), header.sampleRate, TARGET_RATE, samples);
-    context.warn(`audio resampled from ${header.sampleRate} Hz to ${TARGET_RATE} Hz`);
+    resample(decodeMono(bytes, header), header.sampleRate, sampleRate, samples);
+    context.warn(`audio resampled from ${header.sampleRate} Hz to ${sampleRate} Hz`);
   }
   return {
     padded,
