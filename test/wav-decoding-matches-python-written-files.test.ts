@@ -80,9 +80,18 @@ describe("headers written by streaming tools, and bytes after the file", () => {
     expectClose(decodeMono(streamed, header), expected, 0);
   });
 
-  it("a data size left at 0 with samples after it: the same", async () => {
+  it("sizes left at their start values (data 0, RIFF up to the data: Python's wave on a pipe): the same", async () => {
     const { bytes } = await fixture("pcm16");
-    expect(readWavHeader(edit(bytes, (view) => view.setUint32(40, 0, true))).frames).toBe(800);
+    expect(readWavHeader(edit(bytes, (view) => (view.setUint32(4, 36, true), view.setUint32(40, 0, true)))).frames).toBe(800);
+  });
+
+  it("a data chunk that is really empty, with chunks after it the RIFF size covers, has no samples", async () => {
+    const { bytes } = await fixture("pcm16");
+    const list = concat(ascii("LIST"), Uint8Array.of(12, 0, 0, 0), ascii("INFOICMT"), Uint8Array.of(0, 0, 0, 0));
+    const empty = edit(concat(bytes.subarray(0, 44), list), (view) => (view.setUint32(4, 36 + list.length, true), view.setUint32(40, 0, true)));
+    const error = failure(() => readWavHeader(empty));
+    expect(error.code).toBe("invalid_media");
+    expect(error.message).toMatch(/no samples/);
   });
 
   it("bytes after the RIFF chunk (an appended tag) are not samples; a trailing half frame is dropped", async () => {

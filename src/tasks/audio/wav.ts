@@ -39,8 +39,8 @@ const FORMAT_EXTENSIBLE = 0xfffe;
 /** The 14 bytes after the format code in a KSDATAFORMAT_SUBTYPE_* GUID (…-0000-0010-8000-00AA00389B71). */
 const SUBTYPE_SUFFIX = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 /**
- * Data sizes written by tools streaming to a pipe, who cannot go back to fill them in (0xFFFFFFFF, or the 0 they
- * started with): the samples run to the end of the file.
+ * The data size tools streaming to a pipe write when they cannot go back to fill it in: the samples run to the end
+ * of the file. Others (Python's `wave`) leave the 0 they started with, and a RIFF size that ends at the data.
  */
 const UNKNOWN_SIZE = 0xffffffff;
 const MAX_CHANNELS = 32;
@@ -72,8 +72,8 @@ export function readWavHeader(bytes: Uint8Array): WavHeader {
     const id = tag(offset);
     const size = view.getUint32(offset + 4, true);
     const body = offset + 8;
-    if (id === "data" && (size === 0 || size === UNKNOWN_SIZE)) {
-      data ??= { offset: body, size: end - body };
+    if (id === "data" && (size === UNKNOWN_SIZE || (size === 0 && 8 + riffSize <= body))) {
+      data ??= { offset: body, size: bytes.length - body };
       break;
     }
     if (body + size > bytes.length) throw invalid(`the WAV file is truncated: its '${printable(id)}' chunk at byte ${offset} declares ${size} bytes, ${bytes.length - body} are present`);
