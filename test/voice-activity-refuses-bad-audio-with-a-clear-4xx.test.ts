@@ -53,6 +53,7 @@ const cases: Case[] = [
   { name: "a fractional min_speech_duration_ms", send: () => post(good, "audio/wav", "?min_speech_duration_ms=2.5"), status: 400, code: "invalid_request", message: /min_speech_duration_ms/ },
   { name: "frames=maybe", send: () => post(good, "audio/wav", "?frames=maybe"), status: 400, code: "invalid_request", message: /'frames' \("maybe"\)/ },
   { name: "an unknown query parameter", send: () => post(good, "audio/wav", "?treshold=0.6"), status: 400, code: "invalid_request", message: /unknown query parameter 'treshold'; voice-activity takes threshold, neg_threshold/ },
+  { name: "a repeated query parameter", send: () => post(good, "audio/wav", "?threshold=0.6&threshold=0.7"), status: 400, code: "invalid_request", message: /query parameter 'threshold' is given more than once/ },
   { name: "neg_threshold above threshold", send: () => post(good, "audio/wav", "?threshold=0.4&neg_threshold=0.6"), status: 400, code: "invalid_request", message: /neg_threshold \(0\.6\) must not exceed threshold \(0\.4\)/ },
   { name: "max_speech_duration_s shorter than its pads", send: () => post(good, "audio/wav", "?max_speech_duration_s=0.05"), status: 400, code: "invalid_request", message: /max_speech_duration_s \(0\.05\) must exceed/ },
   { name: "JSON without audio", send: () => postJson({ threshold: 0.5 }), status: 400, code: "invalid_request", message: /'audio'/ },

@@ -264,6 +264,7 @@ export function optionsFromQuery(query: URLSearchParams): RequestOptions {
   const values: Record<string, unknown> = {};
   for (const [name, value] of query) {
     if (!(name in OptionsShape)) throw new AppError("invalid_request", `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`);
+    if (name in values) throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
     if (name === "frames") values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
   }
