@@ -1,14 +1,16 @@
 /**
  * Speech segments from probabilities (src/tasks/audio/speech-segments.ts) on synthetic sequences whose answers are
- * worked out below by hand from silero-vad's `get_speech_timestamps` rules (all in samples). The same sequences
- * gave the same answers from silero-vad's own function (utils_vad.py, run with torch and a model stub replaying
- * the probabilities), as did 4,000 random sequences (see notes/voice-activity.md).
+ * worked out below by hand from silero-vad's `get_speech_timestamps` rules (all in samples), and on 240 random
+ * sequences (test/data/vad/segment-cases.json, every option, both rates, splits at max_speech_duration_s) whose
+ * answers silero-vad's own function gave (test/data/vad/make-segment-cases.py: utils_vad.py run with torch and a
+ * model stub replaying the probabilities).
  *
  * Defaults at 16 kHz: window 512, threshold 0.5, neg threshold 0.35, min speech 250 ms = 4000, min silence
  * 100 ms = 1600, pad 30 ms = 480. Window i starts at 512·i.
  */
 import { describe, expect, it } from "vitest";
 import { speechSegments, type SegmentOptions } from "../src/tasks/audio/speech-segments";
+import { repoText } from "./support/worker";
 
 const RATE = 16000;
 const WINDOW = 512;
@@ -88,5 +90,41 @@ describe("speech segments as silero-vad's get_speech_timestamps makes them", () 
 
   it("no probabilities, no segments", () => {
     expect(segments([])).toEqual([]);
+  });
+});
+
+/** One line of test/data/vad/segment-cases.json: silero-vad's options (null: its default), its answer in samples. */
+interface SileroCase {
+  sampleRate: 16000 | 8000;
+  totalSamples: number;
+  threshold: number;
+  neg_threshold: number | null;
+  min_speech_duration_ms: number;
+  min_silence_duration_ms: number;
+  speech_pad_ms: number;
+  max_speech_duration_s: number | null;
+  probabilities: number[];
+  segments: [number, number][];
+}
+
+describe("random sequences: the answers of silero-vad's own get_speech_timestamps", () => {
+  it("all 240 cases, segment for segment, to the sample", async () => {
+    const cases = JSON.parse(await repoText("test/data/vad/segment-cases.json")) as SileroCase[];
+    expect(cases).toHaveLength(240);
+    expect(cases.filter((c) => c.max_speech_duration_s !== null && c.segments.length > 1).length).toBeGreaterThan(20);
+    cases.forEach((c, i) => {
+      const samples = (ms: number) => (c.sampleRate * ms) / 1000;
+      const options: SegmentOptions = {
+        threshold: c.threshold,
+        negThreshold: c.neg_threshold ?? Math.max(c.threshold - 0.15, 0.01), // silero-vad's default, as the task's
+        minSpeechSamples: samples(c.min_speech_duration_ms),
+        minSilenceSamples: samples(c.min_silence_duration_ms),
+        speechPadSamples: samples(c.speech_pad_ms),
+        maxSpeechSeconds: c.max_speech_duration_s ?? Infinity,
+      };
+      const geometry = { sampleRate: c.sampleRate, windowSamples: c.sampleRate === 16000 ? 512 : 256, totalSamples: c.totalSamples };
+      const found = speechSegments(c.probabilities, options, geometry).map((s) => [s.start, s.end]);
+      expect(found, `case ${i}`).toEqual(c.segments);
+    });
   });
 });
