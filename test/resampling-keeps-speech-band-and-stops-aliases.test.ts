@@ -3,10 +3,11 @@
  * to 6 kHz come out as the same tone at 16 kHz within −70 dB (peak error over amplitude) for every input rate,
  * including a rate with no small common divisor (44101 Hz: phases rounded to 4096); tones that would alias at
  * 16 kHz (8.5 kHz and above) are attenuated by at least 80 dB; DC passes unchanged; the output length is
- * ceil(n · 16000 / rate).
+ * ceil(n · 16000 / rate); reading the input a block at a time (as the Worker decodes WAV files) gives the same bits
+ * as one pass over it, whatever the block size.
  */
 import { describe, expect, it } from "vitest";
-import { resample, resampledLength } from "../src/tasks/audio/resample";
+import { resample, resampledLength, resampleSource } from "../src/tasks/audio/resample";
 
 const TO = 16000;
 const AMPLITUDE = 0.5;
@@ -70,5 +71,30 @@ describe("DC and lengths", () => {
     expect(resample(input, TO, 8000, output)).toBe(output);
     expect(output.subarray(0, -5)).toEqual(resample(input, TO, 8000));
     expect(Array.from(output.subarray(-5))).toEqual([7, 7, 7, 7, 7]);
+  });
+});
+
+describe("blocks", () => {
+  it("any block size gives exactly the one-pass answer, edges and phases included", () => {
+    let seed = 7;
+    const noise = (n: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
+    for (const [from, to] of [[48000, 16000], [44100, 16000], [44101, 16000], [8000, 16000], [16000, 8000], [11025, 16000], [16000, 16000]] as const) {
+      for (const length of [1, 37, 30_000]) {
+        const input = noise(length);
+        const outputs = resampledLength(length, from, to);
+        const reads: [number, number][] = [];
+        const source = (copy: boolean) => ({ length, read: (lo: number, hi: number) => (reads.push([lo, hi]), copy ? input.slice(lo, hi) : input.subarray(lo, hi)) });
+        const onePass = resampleSource(source(false), from, to, undefined, outputs);
+        expect(reads).toHaveLength(1);
+        expect(resample(input, from, to), `${from} → ${to}, ${length}`).toEqual(onePass);
+        for (const block of [1, 7, 4096]) {
+          reads.length = 0;
+          // a fresh copy per read: the block may only use what it asked for
+          expect(resampleSource(source(true), from, to, undefined, block), `${from} → ${to}, ${length}, blocks of ${block}`).toEqual(onePass);
+          expect(reads.every(([lo, hi]) => lo >= 0 && hi <= length && lo <= hi)).toBe(true);
+          expect(reads).toHaveLength(Math.ceil(outputs / block));
+        }
+      }
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AppError } from "../src/errors";
-import { decodeMono, readWavHeader, type WavHeader } from "../src/tasks/audio/wav";
+import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../src/tasks/audio/wav";
 import { expectClose, repoFile } from "./support/worker";
 
 const FORMATS = "test/data/vad/formats";
@@ -66,6 +66,20 @@ describe("every encoding decodes to the samples Python wrote", () => {
       expectClose(decodeMono(bytes, read), expected, 1e-7);
     });
   }
+});
+
+describe("decoding a range of frames (a long file a block at a time)", () => {
+  it("gives the same samples as decoding it all, for every encoding; a range past the end is a RangeError", async () => {
+    for (const name of Object.keys(FIXTURES)) {
+      const { bytes } = await fixture(name);
+      const header = readWavHeader(bytes);
+      const whole = decodeMono(bytes, header);
+      for (const [from, count] of [[0, 1], [1, 99], [333, 467], [799, 1], [0, 800]] as const) {
+        expect(decodeMonoRange(bytes, header, from, new Float32Array(count)), `${name} ${from}+${count}`).toEqual(whole.subarray(from, from + count));
+      }
+      expect(() => decodeMonoRange(bytes, header, 790, new Float32Array(11))).toThrow(RangeError);
+    }
+  });
 });
 
 describe("headers written by streaming tools, and bytes after the file", () => {

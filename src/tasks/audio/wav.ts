@@ -143,19 +143,27 @@ function encodingOf(code: number, bits: number): WavEncoding {
  * Non-finite float samples are `invalid_media`: they would poison a model's recurrent state.
  */
 export function decodeMono(bytes: Uint8Array, header: WavHeader, into = new Float32Array(header.frames)): Float32Array {
+  if (into.length < header.frames) throw new RangeError(`decoding ${header.frames} frames needs as many samples, got ${into.length}`);
+  decodeMonoRange(bytes, header, 0, into.subarray(0, header.frames));
+  return into;
+}
+
+/** As `decodeMono`, for sample frames `from` … `from + into.length − 1` only (decoding a long file in blocks). */
+export function decodeMonoRange(bytes: Uint8Array, header: WavHeader, from: number, into: Float32Array): Float32Array {
   const { channels, frames, dataOffset, containerBytes } = header;
-  if (into.length < frames) throw new RangeError(`decoding ${frames} frames needs as many samples, got ${into.length}`);
+  const count = into.length;
+  if (from < 0 || from + count > frames) throw new RangeError(`frames ${from} to ${from + count} are not all in the file's ${frames}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = sampleReader(view, header);
   const frameBytes = channels * containerBytes;
-  for (let frame = 0, at = dataOffset; frame < frames; frame++, at += frameBytes) {
+  for (let i = 0, at = dataOffset + from * frameBytes; i < count; i++, at += frameBytes) {
     let sum = 0;
     for (let channel = 0, p = at; channel < channels; channel++, p += containerBytes) sum += read(p);
-    into[frame] = channels === 1 ? sum : sum / channels;
+    into[i] = channels === 1 ? sum : sum / channels;
   }
   if (header.encoding === "float") {
-    for (let frame = 0; frame < frames; frame++) {
-      if (!Number.isFinite(into[frame]!)) throw invalid(`sample frame ${frame} of the WAV file is not a finite number`);
+    for (let i = 0; i < count; i++) {
+      if (!Number.isFinite(into[i]!)) throw invalid(`sample frame ${from + i} of the WAV file is not a finite number`);
     }
   }
   return into;
