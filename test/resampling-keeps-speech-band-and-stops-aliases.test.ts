@@ -4,10 +4,11 @@
  * including a rate with no small common divisor (44101 Hz: phases rounded to 4096); tones that would alias at
  * 16 kHz (8.5 kHz and above) are attenuated by at least 80 dB; DC passes unchanged; the output length is
  * ceil(n · 16000 / rate); reading the input a block at a time (as the Worker decodes WAV files) gives the same bits
- * as one pass over it, whatever the block size.
+ * as one pass over it, whatever the block size; the kernels kept between requests stay within 8 MiB whatever rates
+ * arrive.
  */
 import { describe, expect, it } from "vitest";
-import { resample, resampledLength, resampleSource } from "../src/tasks/audio/resample";
+import { kernelCacheBytes, resample, resampledLength, resampleSource } from "../src/tasks/audio/resample";
 
 const TO = 16000;
 const AMPLITUDE = 0.5;
@@ -96,5 +97,16 @@ describe("blocks", () => {
         }
       }
     }
+  });
+});
+
+describe("kernel cache", () => {
+  it("odd rates (4096-phase kernels, up to 7 MB each) do not pile up: at most 8 MiB is kept, and results do not change", () => {
+    const input = tone(440, 44100, 0.05);
+    const before = resample(input, 44100, TO);
+    for (const rate of [191_999, 180_001, 96_001, 88_201, 176_399, 150_001]) resample(new Float32Array(rate / 100), rate, TO);
+    expect(kernelCacheBytes()).toBeGreaterThan(0);
+    expect(kernelCacheBytes()).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(resample(input, 44100, TO)).toEqual(before); // rebuilt after eviction: the same kernel
   });
 });

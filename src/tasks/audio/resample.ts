@@ -129,16 +129,37 @@ interface KernelTable {
   table: Float32Array;
 }
 
+/**
+ * Kernel tables kept per isolate, least recently used first, within TABLE_CACHE_BYTES. The common rates' tables are
+ * small (44.1 kHz → 16 kHz: 160 phases × 100 taps, 64 KB), but a rate sharing no factor with 16000 takes
+ * MAX_PHASES phases (191,999 Hz: 4096 × 428 taps, 7 MB): without a bound, requests at a few dozen odd rates would
+ * fill the isolate's 128 MB.
+ */
+const TABLE_CACHE_BYTES = 8 * 1024 * 1024;
 const tables = new Map<string, KernelTable>();
+let cachedBytes = 0;
 
 function kernelTable(up: number, down: number): KernelTable {
   const key = `${up}/${down}`;
   let kernel = tables.get(key);
-  if (!kernel) {
+  if (kernel) {
+    tables.delete(key); // re-inserted below: now the most recently used
+  } else {
     kernel = buildKernel(up, down);
-    tables.set(key, kernel);
+    cachedBytes += kernel.table.byteLength;
+  }
+  tables.set(key, kernel);
+  for (const [oldKey, old] of tables) {
+    if (cachedBytes <= TABLE_CACHE_BYTES) break;
+    tables.delete(oldKey);
+    cachedBytes -= old.table.byteLength;
   }
   return kernel;
+}
+
+/** Bytes of kernel tables this isolate keeps (for tests). */
+export function kernelCacheBytes(): number {
+  return cachedBytes;
 }
 
 function buildKernel(up: number, down: number): KernelTable {
