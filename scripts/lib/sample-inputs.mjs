@@ -6,6 +6,7 @@ const SHAPES = {
   "silero-vad": { input: [1, 512], state: [2, 1, 128], sr: [] },
   "ppocr-rec": { x: [1, 3, 48, 320] },
   "ppocr-cls": { x: [1, 3, 48, 192] },
+  ppocr: { x: [1, 3, 96, 96] },
   "bert-fixture": { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },
   "mnist-digits": { image: [1, 1, 28, 28] },
 };

@@ -1,0 +1,99 @@
+/**
+ * The `ocr` task's pipeline in Node: the Worker's own decoding, pre- and post-processing (src/tasks/ocr/) around
+ * sessions of onnxruntime-node (native; the independent reference) or onnxruntime-web (the Worker's WASM build,
+ * for timings outside workerd). Models, dictionary and settings come from the bundled manifests (models/ppocr.json
+ * and the models it names), so the Node side runs exactly what the Worker serves.
+ */
+import { bundledManifests, readRepoFile } from "../lib/bundled-models.mjs";
+import { decodeImage } from "../../src/tasks/image/decode.ts";
+import { flattenAlpha } from "../../src/tasks/image/fit.ts";
+import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
+import { detectorInput } from "../../src/tasks/ocr/detector-input.ts";
+import { readLines, runOcrNetworks, type FloatTensor, type OcrLine, type OcrNetworks } from "../../src/tasks/ocr/pipeline.ts";
+import { OcrConfigSchema, ocrSettings } from "../../src/tasks/ocr/settings.ts";
+
+export type Runtime = "onnxruntime-node" | "onnxruntime-web";
+
+export interface NodeOcrResult {
+  lines: OcrLine[];
+  /** Milliseconds: the whole call, and the part inside `session.run`. */
+  totalMillis: number;
+  runMillis: number;
+  runs: number;
+}
+
+/** Same limit as the Worker's default (`MAX_IMAGE_PIXELS`). */
+const MAX_IMAGE_PIXELS = 4 * 1024 * 1024;
+
+interface Session {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+}
+
+interface OrtModule {
+  InferenceSession: { create(bytes: Uint8Array, options: Record<string, unknown>): Promise<Session> };
+  Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
+  env: { wasm: { numThreads?: number; proxy?: boolean } };
+}
+
+async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options: Record<string, unknown> }> {
+  if (runtime === "onnxruntime-node") {
+    const ort = (await import("onnxruntime-node")) as unknown as OrtModule;
+    return { ort, options: { intraOpNumThreads: 1, executionMode: "sequential" } };
+  }
+  const ort = (await import("onnxruntime-web/wasm")) as unknown as OrtModule;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  return { ort, options: { executionProviders: ["wasm"], graphOptimizationLevel: "all" } };
+}
+
+/** Loads the detector named `model` (default `ppocr`) and the models its manifest names; returns the pipeline. */
+export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model = "ppocr"): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
+  const manifests = new Map(bundledManifests().map((m) => [m.name as string, m]));
+  const versionOf = (reference: string) => {
+    const [name, version] = reference.split("@") as [string, string | undefined];
+    const manifest = manifests.get(name);
+    if (!manifest) throw new Error(`no bundled model '${name}'`);
+    const entry = manifest.versions[version ?? manifest.aliases.default];
+    if (!entry) throw new Error(`bundled model '${name}' has no version '${version}'`);
+    return entry as { file: string; assets?: Record<string, { file: string }> };
+  };
+  const detector = manifests.get(model);
+  if (!detector) throw new Error(`no bundled model '${model}'`);
+  const config = OcrConfigSchema.parse({ preprocess: detector.preprocess ?? {}, postprocess: detector.postprocess ?? {} });
+  const settings = ocrSettings(config);
+  const detectorVersion = versionOf(model);
+  const dictionary = detectorVersion.assets?.[config.preprocess.dictionary];
+  if (!dictionary) throw new Error(`${model} has no asset ${config.preprocess.dictionary}`);
+  const alphabet = parseAlphabet(await readRepoFile(dictionary.file));
+
+  const { ort, options } = await loadRuntime(runtime);
+  const open = async (file: string) => ort.InferenceSession.create(await readRepoFile(file), options);
+  const detect = await open(detectorVersion.file);
+  const recognize = await open(versionOf(config.preprocess.recognizer).file);
+  const classify = config.preprocess.classifier === undefined ? undefined : await open(versionOf(config.preprocess.classifier).file);
+
+  return async (bytes) => {
+    const started = performance.now();
+    let runMillis = 0;
+    let runs = 0;
+    const run = async (session: Session, input: FloatTensor): Promise<FloatTensor> => {
+      const runStarted = performance.now();
+      const outputs = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", input.data, input.shape) });
+      runMillis += performance.now() - runStarted;
+      runs += 1;
+      const output = outputs[session.outputNames[0]!]!;
+      return { data: output.data as Float32Array, shape: [...output.dims] };
+    };
+    const networks: OcrNetworks = {
+      detect: (input) => run(detect, input),
+      classify: classify && ((input) => run(classify, input)),
+      recognize: (input) => run(recognize, input),
+    };
+    const image = flattenAlpha(decodeImage(bytes, MAX_IMAGE_PIXELS), [255, 255, 255]);
+    const outputs = await runOcrNetworks(image, detectorInput(image, config.preprocess.maxPixels), networks, settings);
+    const lines = readLines(outputs, alphabet, settings.dropScore);
+    return { lines, totalMillis: performance.now() - started, runMillis, runs };
+  };
+}

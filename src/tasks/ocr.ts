@@ -1,0 +1,122 @@
+/**
+ * `ocr`: an image → its text lines with their boxes (../shared/DESIGN.md §3), with PaddleOCR's PP-OCR system:
+ * the model named in the request is the text detector (DB); its manifest names the direction classifier and the
+ * recognizer (other models, resolved per request) and the recognizer's character dictionary (an asset of the
+ * detector's version). Stages: decode and resize (preprocess); detector, boxes, crops, classifier, recognizer
+ * (infer: ./ocr/pipeline.ts); CTC decoding (postprocess). One unit per image.
+ *
+ * Request: an `image/png` or `image/jpeg` body, or JSON `{image: number[]}` (the file's bytes).
+ * Response: `{lines: [{text, score, box}]}` in reading order; `box` is four corners (top-left, top-right,
+ * bottom-right, bottom-left) in the original image's pixels.
+ */
+import { z } from "zod";
+import { AppError, isAppError } from "../errors";
+import type { Tensor } from "../runtime/tensor";
+import { taskConfig } from "./config";
+import { decodeImage, type RgbaImage } from "./image/decode";
+import { flattenAlpha } from "./image/fit";
+import { parseAlphabet, type Alphabet } from "./ocr/ctc";
+import { detectorInput, type DetectorInput } from "./ocr/detector-input";
+import { readLines, runOcrNetworks, type FloatTensor, type OcrNetworks, type OcrOutputs } from "./ocr/pipeline";
+import { OcrConfigSchema, ocrSettings, type OcrConfig } from "./ocr/settings";
+import type { ModelHandle, TaskContext, TaskDefinition } from "./task";
+
+const Point = z.tuple([z.number().int(), z.number().int()]);
+
+export const OcrRequestSchema = z
+  .object({
+    image: z.array(z.number().int().min(0).max(255)).min(1).meta({ description: "the bytes of a PNG or JPEG file" }),
+  })
+  .strict()
+  .meta({ id: "OcrRequest", example: { image: [137, 80, 78, 71, 13, 10, 26, 10] } });
+
+export const OcrResponseSchema = z
+  .object({
+    lines: z.array(
+      z.object({
+        text: z.string(),
+        score: z.number().meta({ description: "mean probability of the recognized characters" }),
+        box: z.tuple([Point, Point, Point, Point]).meta({ description: "corners in image pixels: top-left, top-right, bottom-right, bottom-left" }),
+      }),
+    ),
+  })
+  .meta({ id: "OcrResponse", example: { lines: [{ text: "Invoice No. 2024-0117", score: 0.9652, box: [[24, 28], [340, 27], [340, 56], [24, 57]] }] } });
+
+/** JSON bodies carry the bytes as numbers; media bodies as they came. */
+export interface OcrRequest {
+  image: ArrayLike<number>;
+}
+export type OcrResponse = z.infer<typeof OcrResponseSchema>;
+
+export interface PreparedPage {
+  image: RgbaImage;
+  detection: DetectorInput;
+  config: OcrConfig;
+  alphabet: Alphabet;
+}
+
+/** Translucent pixels are laid over white, so a transparent PNG with dark text reads as it is shown. */
+const WHITE = [255, 255, 255] as const;
+
+function fromBytes(image: ArrayLike<number>): Uint8Array {
+  return image instanceof Uint8Array ? image : Uint8Array.from(image);
+}
+
+async function preparePage(request: OcrRequest, context: TaskContext): Promise<PreparedPage> {
+  const config = taskConfig(ocr, context.model.manifest);
+  const alphabet = await context.model.asset(config.preprocess.dictionary, parseAlphabet);
+  const image = flattenAlpha(decodeImage(fromBytes(request.image), context.limits.maxImagePixels), WHITE);
+  return { image, detection: detectorInput(image, config.preprocess.maxPixels), config, alphabet };
+}
+
+async function runNetworks(prepared: PreparedPage, context: TaskContext): Promise<OcrOutputs> {
+  const { preprocess } = prepared.config;
+  const recognizer = await pipelineModel(context, "recognizer", preprocess.recognizer);
+  const classifier = preprocess.classifier === undefined ? undefined : await pipelineModel(context, "classifier", preprocess.classifier);
+  const networks: OcrNetworks = {
+    detect: (input) => runFloat(context.model, input),
+    classify: classifier && ((input) => runFloat(classifier, input)),
+    recognize: (input) => runFloat(recognizer, input),
+  };
+  return runOcrNetworks(prepared.image, prepared.detection, networks, ocrSettings(prepared.config));
+}
+
+/** A model the manifest names; a name that does not resolve is the manifest's fault (422), not the caller's. */
+async function pipelineModel(context: TaskContext, role: string, reference: string): Promise<ModelHandle> {
+  try {
+    return await context.resolve(reference);
+  } catch (error) {
+    if (isAppError(error) && (error.code === "model_not_found" || error.code === "version_not_found")) {
+      throw new AppError("invalid_manifest", `model '${context.model.name}' names '${reference}' as its ${role}, which is not available: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** One session call on a model with one FP32 input and one FP32 output. */
+async function runFloat(model: ModelHandle, input: FloatTensor): Promise<FloatTensor> {
+  const [inputSpec] = model.entry.inputs;
+  const [outputSpec] = model.entry.outputs;
+  if (!inputSpec || !outputSpec) throw new AppError("invalid_manifest", `model '${model.name}' has no input or output to run in the OCR pipeline`);
+  const feed: Tensor = { datatype: "FP32", shape: input.shape, data: input.data };
+  const output = (await model.run({ [inputSpec.name]: feed }, [outputSpec.name]))[outputSpec.name];
+  if (!output || !(output.data instanceof Float32Array)) throw new AppError("inference_failed", `model '${model.name}' did not return FP32 '${outputSpec.name}'`);
+  return { data: output.data, shape: output.shape };
+}
+
+export const ocr = {
+  name: "ocr",
+  summary: "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{lines: [{text, score, box}]}`: text lines in reading order with their corners.",
+  request: OcrRequestSchema,
+  response: OcrResponseSchema,
+  mediaTypes: ["image/png", "image/jpeg"],
+  fromMedia: ({ bytes }) => ({ image: bytes }),
+  config: OcrConfigSchema,
+  units: () => 1,
+  preprocess: preparePage,
+  infer: runNetworks,
+  postprocess(outputs, prepared) {
+    const lines = readLines(outputs, prepared.alphabet, prepared.config.postprocess.dropScore);
+    return { lines: lines.map(({ text, score, box }) => ({ text, score, box: box.map(([x, y]) => [x, y] as [number, number]) as OcrResponse["lines"][number]["box"] })) };
+  },
+} satisfies TaskDefinition<OcrRequest, PreparedPage, OcrOutputs, OcrResponse>;

@@ -1,0 +1,58 @@
+/**
+ * The `ocr` task's manifest configuration (validated at upload): which models and dictionary make up the pipeline
+ * and its thresholds. Defaults are PaddleOCR's (tools/infer/utility.py) except the detector's input size, which
+ * bounds WASM memory (notes/ocr.md).
+ *
+ * ```json
+ * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1", "dictionary": "ppocr_keys_v1.txt"},
+ * "postprocess": {"thresh": 0.3, "boxThresh": 0.6, "unclipRatio": 2.2, "dropScore": 0.5}
+ * ```
+ * Name the other models with a version (`name@version`): responses are cached by the detector's manifest and
+ * assets, so an unpinned reference could serve answers of a recognizer that has since changed.
+ */
+import { z } from "zod";
+import { DB_DEFAULTS } from "./db-postprocess";
+import type { OcrSettings } from "./pipeline";
+
+/** The detector's input at most 576x576 pixels: the WASM heap stays at 70 MiB in workerd with all three models (notes/ocr.md). */
+export const DEFAULT_MAX_PIXELS = 576 * 576;
+
+const probability = z.number().min(0).max(1);
+
+export const OcrConfigSchema = z.object({
+  preprocess: z
+    .object({
+      maxPixels: z.number().int().min(32 * 32).max(4096 * 4096).default(DEFAULT_MAX_PIXELS).meta({ description: "the detector's input is scaled down to at most this many pixels (WASM memory follows it)" }),
+      classifier: z.string().min(1).optional().meta({ description: "direction classifier model (`name@version`); without it lines are taken as upright" }),
+      recognizer: z.string().min(1).meta({ description: "text recognizer model (`name@version`)" }),
+      dictionary: z.string().min(1).default("ppocr_keys_v1.txt").meta({ description: "asset of this model: the recognizer's characters, one per line" }),
+    })
+    .strict(),
+  postprocess: z
+    .object({
+      thresh: probability.default(DB_DEFAULTS.thresh),
+      boxThresh: probability.default(DB_DEFAULTS.boxThresh),
+      unclipRatio: z.number().positive().max(10).default(DB_DEFAULTS.unclipRatio),
+      maxCandidates: z.number().int().positive().max(10_000).default(DB_DEFAULTS.maxCandidates),
+      classifierThreshold: probability.default(0.9),
+      classifierBatch: z.number().int().positive().max(64).default(6),
+      recognizerBatch: z.number().int().positive().max(64).default(6),
+      recognizerMinWidth: z.number().int().positive().max(4096).default(320),
+      recognizerMaxColumns: z.number().int().min(320).max(65_536).default(3200),
+      dropScore: probability.default(0.5),
+    })
+    .strict(),
+});
+
+export type OcrConfig = z.infer<typeof OcrConfigSchema>;
+
+export function ocrSettings(config: OcrConfig): OcrSettings {
+  const p = config.postprocess;
+  return {
+    db: { thresh: p.thresh, boxThresh: p.boxThresh, unclipRatio: p.unclipRatio, maxCandidates: p.maxCandidates },
+    classifierBatch: p.classifierBatch,
+    classifierThreshold: p.classifierThreshold,
+    recognizer: { batchSize: p.recognizerBatch, minWidth: p.recognizerMinWidth, maxColumns: p.recognizerMaxColumns },
+    dropScore: p.dropScore,
+  };
+}

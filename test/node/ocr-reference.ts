@@ -1,0 +1,25 @@
+/**
+ * `POST /ocr` for the REFERENCE service: the `ocr` pipeline with onnxruntime-node's native sessions
+ * (scripts/ocr/node-pipeline.ts), the same decoding, pre- and post-processing as the Worker around an independent
+ * runtime. Body: the image file's bytes. Answers `{lines: [{text, score, box}]}`.
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT } from "../../scripts/lib/bundled-models.mjs";
+import type { createNodeOcr } from "../../scripts/ocr/node-pipeline.ts";
+
+type NodeOcr = Awaited<ReturnType<typeof createNodeOcr>>;
+let pipeline: Promise<NodeOcr> | undefined;
+
+/** Loaded through tsx at first use, so the test config does not bundle the Worker's sources into itself. */
+async function load(): Promise<NodeOcr> {
+  const { tsImport } = await import("tsx/esm/api");
+  const module = (await tsImport(pathToFileURL(join(ROOT, "scripts/ocr/node-pipeline.ts")).href, import.meta.url)) as { createNodeOcr: typeof createNodeOcr };
+  return module.createNodeOcr("onnxruntime-node");
+}
+
+export async function ocrReference(image: Uint8Array): Promise<{ lines: { text: string; score: number; box: readonly (readonly number[])[] }[] }> {
+  pipeline ??= load();
+  const { lines } = await (await pipeline)(image);
+  return { lines };
+}
