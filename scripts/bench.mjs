@@ -13,6 +13,7 @@ import { benchImages } from "./bench/images.mjs";
 import { benchInference } from "./bench/inference.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
+import { benchVoice } from "./bench/voice.mjs";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const log = (line) => console.log(`[bench] ${line}`);
@@ -54,7 +55,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, voice: benchVoice };
   if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "batch_too_large",
   "unsupported_media_type",
   "too_many_pixels",
+  "audio_too_long",
   // a body in an accepted media type that cannot be decoded (a broken image, a WAV without samples)
   "invalid_media",
   // uploads and registry state

@@ -11,6 +11,7 @@ const SAMPLES = {
   "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
   "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
   ppocr: () => ({ what: "a 3-line English page (745x162 PNG)", ...file("test/data/ocr/images/en-doc-08.png", "image/png") }),
+  "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
 };
 
 /**

@@ -42,6 +42,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   batch_too_large: 413,
   unsupported_media_type: 415,
   too_many_pixels: 413,
+  audio_too_long: 413,
   invalid_media: 422,
   invalid_model: 422,
   invalid_manifest: 422,

@@ -7,11 +7,13 @@ import { featureExtraction } from "./feature-extraction";
 import { imageClassification } from "./image-classification";
 import { ocr } from "./ocr";
 import type { TaskDefinition } from "./task";
+import { voiceActivity } from "./voice-activity";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
   "image-classification": imageClassification,
   ocr,
+  "voice-activity": voiceActivity,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {

@@ -7,6 +7,7 @@
  * - `POST /tokenize`: encodes texts with Hugging Face's Rust tokenizers (./tokenizer-reference.ts).
  * - `/image/...`: sample images, sharp's decoding, reference image-classification preprocessing (./image-reference.ts).
  * - `POST /ocr`: reads an image with the OCR pipeline on onnxruntime-node (./ocr-reference.ts).
+ * - `POST /vad-frames`: Silero VAD's frame loop with onnxruntime-node (./vad-reference.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
@@ -15,6 +16,7 @@ import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
 import { imageReference } from "./image-reference.ts";
 import { ocrReference } from "./ocr-reference.ts";
 import { tokenize, type TokenizeRequest } from "./tokenizer-reference.ts";
+import { vadFrames, type VadFramesRequest } from "./vad-reference.ts";
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
@@ -32,6 +34,7 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/tokenize" && request.method === "POST") return Response.json(await tokenize((await request.json()) as TokenizeRequest));
     if (url.pathname === "/ocr" && request.method === "POST") return Response.json(await ocrReference(new Uint8Array(await request.arrayBuffer())));
     if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
+    if (url.pathname === "/vad-frames" && request.method === "POST") return Response.json(await vadFrames((await request.json()) as VadFramesRequest));
     return new Response("not found", { status: 404 });
   } catch (error) {
     return new Response(String((error as Error).stack ?? error), { status: 500 });
