@@ -103,6 +103,7 @@ export function drift(outputs, reference) {
 
 /** Node figures for every variant of one model, and the native float32 reference. */
 export async function nodeFigures(model, variants) {
+  await (await ortWeb.InferenceSession.create(variants[0].bytes, { executionProviders: ["wasm"] })).release(); // WASM init is not session creation
   const native = await inProcess(ortNode, variants[0].bytes, model.inputs, { intraOpNumThreads: 1 });
   const rows = [];
   for (const variant of variants) {
@@ -118,9 +119,8 @@ async function upload(server, model, label, bytes) {
   const manifest = await fetch(`${server.baseUrl}/admin/models/${model}`, { headers });
   if (manifest.status === 404) await expectOk(fetch(`${server.baseUrl}/admin/models/${model}`, { method: "PUT", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor" }) }));
   else await manifest.arrayBuffer();
-  await expectOk(fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, { method: "PUT", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: variant(bytes) }));
+  await expectOk(fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, { method: "PUT", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: bytes }));
 }
-const variant = (bytes) => bytes;
 
 /** Cold session in a fresh isolate (restart), then the profile endpoint's warm run p50 and the runtime stats. */
 async function workerdFigures(restart, model, label, bytes) {
@@ -132,7 +132,7 @@ async function workerdFigures(restart, model, label, bytes) {
   return { create: session?.createMillis, charged: session?.chargedBytes, heap: stats.wasmMemoryBytes, run: profile.p50Millis ?? profile.meanMillis, bytes: bytes.byteLength };
 }
 
-export async function benchQuantize({ server, restart, log }, { models: only, nodeOnly = false } = {}) {
+export async function benchQuantize({ server, restart, log }, { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {}) {
   const results = [];
   for (const model of benchModels().filter((m) => !only || only.includes(m.name))) {
     log(`quantize: ${model.name}`);
@@ -199,15 +199,11 @@ async function expectOk(responsePromise) {
   return response;
 }
 
-// standalone: node scripts/bench/quantize.mjs [--node-only] [--models a,b]
+// standalone, Node figures only (no Worker): node scripts/bench/quantize.mjs [--models a,b]
+// with workerd: npm run bench -- quantize
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const nodeOnly = args.includes("--node-only");
   const at = args.indexOf("--models");
   const models = at >= 0 ? args[at + 1].split(",") : undefined;
-  const log = (line) => console.error(`[bench] ${line}`);
-  const { runSections } = await import("../bench.mjs").catch(() => ({}));
-  if (nodeOnly || !runSections) {
-    console.log(await benchQuantize({ log }, { models, nodeOnly: true }));
-  }
+  console.log(await benchQuantize({ log: (line) => console.error(`[bench] ${line}`) }, { models, nodeOnly: true }));
 }

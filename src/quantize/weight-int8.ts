@@ -10,7 +10,7 @@
  *   onnxruntime's constant folding turns it back into a float32 initializer when the session is created, so runs
  *   cost exactly what the float32 model costs; only the file (and R2 read) shrinks.
  */
-import { DataType, float32Values, makeNode, makeTensor, type NodeProto } from "../onnx/model";
+import { DataType, float32Values, makeNode, makeTensor, type GraphProto, type NodeProto } from "../onnx/model";
 import type { GraphIndex } from "./graph";
 import { quantizePerChannel } from "./int8";
 import { channelAxis, type Weight } from "./weights";
@@ -27,6 +27,7 @@ export interface QuantizedWeight {
 /** Replaces each weight in place (see the module comment). The weights must have passed `whyNotQuantizable`. */
 export function storeWeightsAsInt8(weights: Weight[], index: GraphIndex, dequantize: Dequantize): QuantizedWeight[] {
   const done: QuantizedWeight[] = [];
+  const prepend = new Map<GraphProto, NodeProto[]>();
   for (const weight of weights) {
     const axis = channelAxis(weight);
     const { values, scales } = quantizePerChannel(float32Values(weight.tensor)!, weight.dims, axis);
@@ -35,9 +36,15 @@ export function storeWeightsAsInt8(weights: Weight[], index: GraphIndex, dequant
     const scaleDims = dequantize === "DequantizeLinear" ? [scales.length] : weight.dims.map((d, i) => (i === axis ? d : 1));
     weight.graph.initializer.push(makeTensor(quantizedName, DataType.INT8, weight.dims, values), makeTensor(scaleName, DataType.FLOAT, scaleDims, scales));
     const restore = restoringNodes(weight.name, quantizedName, scaleName, axis, dequantize, index);
-    replaceSource(weight, restore);
+    if (weight.constant) {
+      weight.graph.node.splice(weight.graph.node.indexOf(weight.constant), 1, ...restore);
+    } else {
+      weight.graph.initializer = weight.graph.initializer.filter((t) => t !== weight.tensor);
+      prepend.set(weight.graph, [...(prepend.get(weight.graph) ?? []), ...restore]);
+    }
     done.push({ name: weight.name, dims: weight.dims, axis, consumers: weight.consumers.map((c) => c.node.name || c.node.opType) });
   }
+  for (const [graph, nodes] of prepend) graph.node.unshift(...nodes); // initializers are defined before any node
   return done;
 }
 
@@ -50,16 +57,4 @@ function restoringNodes(name: string, quantized: string, scale: string, axis: nu
     makeNode("Cast", [quantized], [asFloat], { to: DataType.FLOAT }, { name: index.names.fresh(`${name}_Cast`) }),
     makeNode("Mul", [asFloat, scale], [name], {}, { name: index.names.fresh(`${name}_Scale`) }),
   ];
-}
-
-/** Removes the float32 source (initializer or Constant node) and puts the restoring nodes where it was defined. */
-function replaceSource(weight: Weight, restore: NodeProto[]): void {
-  const graph = weight.graph;
-  if (weight.constant) {
-    const at = graph.node.indexOf(weight.constant);
-    graph.node.splice(at, 1, ...restore);
-  } else {
-    graph.initializer = graph.initializer.filter((t) => t !== weight.tensor);
-    graph.node.unshift(...restore);
-  }
 }
