@@ -11,6 +11,7 @@ import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
 import { benchInference } from "./bench/inference.mjs";
 import { benchQuantize } from "./bench/quantize.mjs";
+import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
@@ -53,7 +54,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, embeddings: benchEmbeddings, quantize: benchQuantize };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, quantize: benchQuantize };
   if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));

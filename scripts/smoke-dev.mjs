@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Smoke test of the quick start: runs `npm run dev` on a spare port with fresh state, waits until it has seeded
-// the bundled models, checks that each answers OIP metadata and one inference, then stops it like Ctrl-C does.
+// the bundled models, checks that each answers OIP metadata, one inference and (for task models) one task request on
+// /v1/run, then stops it like Ctrl-C does.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundledManifests } from "./lib/bundled-models.mjs";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { sampleInputs } from "./lib/sample-inputs.mjs";
+import { taskSample } from "./lib/task-samples.mjs";
 
 const state = mkdtempSync(join(tmpdir(), "edge-maas-smoke-"));
 const server = await startDevServer({ port: 8799, persistTo: state, echo: true });
@@ -21,6 +23,12 @@ try {
       body: JSON.stringify({ inputs: sampleInputs(manifest) }),
     });
     if (response.status !== 200) throw new Error(`infer ${manifest.name}: ${response.status} ${await response.text()}`);
+    const task = taskSample(manifest);
+    if (task) {
+      const answer = await fetch(`${server.baseUrl}/v1/run/${manifest.name}`, { method: "POST", headers: { ...auth, ...task.headers }, body: task.body });
+      if (answer.status !== 200) throw new Error(`${manifest.task} on ${manifest.name}: ${answer.status} ${await answer.text()}`);
+      console.log(`[smoke] ${manifest.name}: ${manifest.task} on ${task.what}: ${(await answer.text()).slice(0, 120)}`);
+    }
     console.log(`[smoke] ${manifest.name}: metadata and inference OK`);
   }
   console.log("[smoke] npm run dev serves every bundled model");

@@ -9,7 +9,7 @@ import { monthOf, secondsToNextMonth } from "./calendar";
 import type { AuthorizeResult, BeginRequest, BeginResult, ChargeRequest, ChargeResult, Outcome, QuotaState, Rejection, UsageQuery, UsageReport } from "./metering-types";
 import { takeToken } from "./rate-limit";
 import type { KeyRecord, Limits, Tenant } from "./schemas";
-import { TenantStore } from "./tenant-store";
+import { TenantStore, type LedgerEvent } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -75,18 +75,13 @@ export class TenantObject extends DurableObject<Env> {
       }
       return { kind: "replay", response: idempotency.response };
     }
-    const admitted = this.admit(request, now);
-    if (admitted.kind === "rejected") return admitted;
-    const { key, rate, month, result } = admitted;
-    const eventId = crypto.randomUUID();
-    this.transaction(() => {
-      this.store.saveBucket(rate.bucket);
-      this.store.reserve({ id: eventId, keyId: key.id, model: request.model, version: request.version, units: request.units, month }, now);
-      if (request.idempotency) this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, eventId, now);
-      if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
+    const admitted = this.admitAndRecord(request, now, (event) => {
+      this.store.reserve(event, now);
+      if (request.idempotency) this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, event.id, now);
     });
+    if (admitted.kind === "rejected") return admitted;
     this.scheduleCleanup(now + RESERVATION_TTL_MS);
-    return { kind: "admitted", eventId, ...result };
+    return { ...admitted, kind: "admitted" };
   }
 
   /**
@@ -95,16 +90,22 @@ export class TenantObject extends DurableObject<Env> {
    */
   chargeCached(request: ChargeRequest): ChargeResult {
     const now = Date.now();
+    const charged = this.admitAndRecord(request, now, (event) => this.store.commitCached(event, now));
+    return charged.kind === "rejected" ? charged : { ...charged, kind: "charged" };
+  }
+
+  /** Admits the request and, in one transaction, takes its rate-limit token and records its event with `record`. */
+  private admitAndRecord(request: ChargeRequest, now: number, record: (event: LedgerEvent) => void) {
     const admitted = this.admit(request, now);
     if (admitted.kind === "rejected") return admitted;
     const { key, rate, month, result } = admitted;
-    const eventId = crypto.randomUUID();
+    const event = { id: crypto.randomUUID(), keyId: key.id, model: request.model, version: request.version, units: request.units, month };
     this.transaction(() => {
       this.store.saveBucket(rate.bucket);
-      this.store.commitCached({ id: eventId, keyId: key.id, model: request.model, version: request.version, units: request.units, month }, now);
+      record(event);
       if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
     });
-    return { kind: "charged", eventId, ...result };
+    return { kind: "recorded" as const, eventId: event.id, ...result };
   }
 
   /** Key status and scope, rate limit, then quota; nothing is written here. */

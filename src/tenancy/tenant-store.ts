@@ -30,6 +30,16 @@ const CHUNK_BYTES = 1024 * 1024;
 
 export type EventStatus = "pending" | "committed" | "released" | "abandoned";
 
+/** A request's line in the ledger, as it is first written. */
+export interface LedgerEvent {
+  id: string;
+  keyId: string;
+  model: string;
+  version: string;
+  units: number;
+  month: string;
+}
+
 export interface PendingEvent {
   id: string;
   units: number;
@@ -157,7 +167,7 @@ export class TenantStore {
     if (usage) this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
   }
 
-  reserve(event: { id: string; keyId: string; model: string; version: string; units: number; month: string }, now: number): void {
+  reserve(event: LedgerEvent, now: number): void {
     this.sql.exec("INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved", event.month, event.units);
     this.addToMonth(event.month, 0, event.units);
     this.sql.exec(
@@ -167,7 +177,7 @@ export class TenantStore {
   }
 
   /** Records a cache hit that is charged at once: committed units, a committed, cached event. */
-  commitCached(event: { id: string; keyId: string; model: string; version: string; units: number; month: string }, now: number): void {
+  commitCached(event: LedgerEvent, now: number): void {
     this.sql.exec("INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed", event.month, event.units);
     this.addToMonth(event.month, event.units, 0);
     this.sql.exec(

@@ -1,0 +1,22 @@
+// One realistic task request per bundled model that serves a task on `POST /v1/run/{model}` (text, an image, a WAV
+// file), shared by the smoke test and the benchmark. Files come from the test data committed under test/data/.
+import { readFileSync } from "node:fs";
+import { repoPath } from "./bundled-models.mjs";
+
+const json = (value) => ({ headers: { "Content-Type": "application/json" }, body: JSON.stringify(value) });
+const file = (path, contentType) => ({ headers: { "Content-Type": contentType }, body: readFileSync(repoPath(path)) });
+
+/** model name → a request ({headers, body}) and what it is, for tables */
+const SAMPLES = {
+  "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
+};
+
+/**
+ * @param {Record<string, any>} manifest a bundled manifest
+ * @returns {{what: string, headers: Record<string, string>, body: string | Uint8Array} | undefined} undefined for `tensor` models
+ *   (and models without a sample here)
+ */
+export function taskSample(manifest) {
+  if (manifest.task === "tensor") return undefined;
+  return SAMPLES[manifest.name]?.();
+}
