@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // `npm run quantize -- <in.onnx> <out.onnx> [--mode weight-int8|weight-int8-folded|dynamic-int8|matmul-nbits]
-//   [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size 32] [--min-elements 1024] [--report out.json]`
+//   [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size 32] [--min-elements 1024] [--exclude name|prefix*] [--report out.json]`
 // Writes the quantized model, prints the report and writes it as JSON beside the output (or to --report).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ const { values, positionals } = parseArgs({
     bits: { type: "string", default: "8" },
     "block-size": { type: "string", default: "32" },
     "min-elements": { type: "string", default: "1024" },
+    exclude: { type: "string", multiple: true, default: [] },
     report: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -22,7 +23,7 @@ const { values, positionals } = parseArgs({
 
 const [input, output] = positionals;
 if (values.help || !input || !output) {
-  console.log(`usage: npm run quantize -- <in.onnx> <out.onnx> [--mode ${MODES.join("|")}] [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size N] [--min-elements N] [--report file.json]`);
+  console.log(`usage: npm run quantize -- <in.onnx> <out.onnx> [--mode ${MODES.join("|")}] [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size N] [--min-elements N] [--exclude name|substring*] [--report file.json]`);
   process.exit(values.help ? 0 : 2);
 }
 if (!MODES.includes(values.mode as Mode)) fail(`unknown mode '${values.mode}'; modes: ${MODES.join(", ")}`);
@@ -35,6 +36,7 @@ const options: QuantizeOptions = {
   bits: Number(values.bits) as 4 | 8,
   blockSize: Number(values["block-size"]),
   minElements: Number(values["min-elements"]),
+  exclude: values.exclude!.flatMap((e) => e.split(",")),
 };
 try {
   const { bytes, report } = quantizeModel(new Uint8Array(readFileSync(input)), options);

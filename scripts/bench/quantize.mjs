@@ -14,7 +14,8 @@ import { mib, ms, ratio, summarize, table } from "./measure.mjs";
 
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.logLevel = "error";
-const RUNS = 100;
+const RUNS = 200;
+const ROUNDS = 10;
 const WARMUP = 20;
 
 /** The variants measured: label, quantizer options (undefined: the float32 original). */
@@ -65,23 +66,34 @@ function feeds(ort, inputs) {
   );
 }
 
-/** Session create time, warm run p50 and outputs of `bytes` in an in-process runtime. */
-async function inProcess(ort, bytes, inputs, options) {
+/** Session create time and outputs of `bytes` in an in-process runtime; the session stays open for `alternate`. */
+async function openSession(ort, bytes, inputs, options) {
   const started = performance.now();
   const session = await ort.InferenceSession.create(bytes, options);
   const create = performance.now() - started;
   const input = feeds(ort, inputs);
-  let outputs;
-  for (let i = 0; i < WARMUP; i++) outputs = await session.run(input);
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await session.run(input);
-    times.push(performance.now() - t);
-  }
+  const outputs = await session.run(input);
   const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, Float32Array.from(t.data, Number)]));
-  await session.release();
-  return { create, run: summarize(times), outputs: values };
+  return { create, outputs: values, run: () => session.run(input), release: () => session.release() };
+}
+
+/**
+ * Warm run times of several runners measured in alternating rounds, so that load from other processes on this
+ * shared machine falls on all of them alike. @returns {number[]} the median per runner, in milliseconds
+ */
+async function alternate(runners, { rounds = ROUNDS, perRound = RUNS / ROUNDS } = {}) {
+  const times = runners.map(() => []);
+  for (const run of runners) for (let i = 0; i < WARMUP; i++) await run();
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, run] of runners.entries()) {
+      for (let k = 0; k < perRound; k++) {
+        const t = performance.now();
+        await run();
+        times[i].push(performance.now() - t);
+      }
+    }
+  }
+  return times.map((list) => summarize(list).p50);
 }
 
 /** Max and mean absolute difference over every output element. */
@@ -104,13 +116,15 @@ export function drift(outputs, reference) {
 /** Node figures for every variant of one model, and the native float32 reference. */
 export async function nodeFigures(model, variants) {
   await (await ortWeb.InferenceSession.create(variants[0].bytes, { executionProviders: ["wasm"] })).release(); // WASM init is not session creation
-  const native = await inProcess(ortNode, variants[0].bytes, model.inputs, { intraOpNumThreads: 1 });
-  const rows = [];
-  for (const variant of variants) {
-    const web = await inProcess(ortWeb, variant.bytes, model.inputs, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
-    rows.push({ label: variant.label, bytes: variant.bytes.byteLength, webCreate: web.create, webRun: web.run.p50, drift: drift(web.outputs, native.outputs), report: variant.report });
-  }
-  return { native: { create: native.create, run: native.run.p50 }, rows };
+  const native = await openSession(ortNode, variants[0].bytes, model.inputs, { intraOpNumThreads: 1 });
+  const web = [];
+  for (const variant of variants) web.push(await openSession(ortWeb, variant.bytes, model.inputs, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
+  const [nativeRun, ...webRuns] = await alternate([native.run, ...web.map((w) => w.run)]);
+  for (const session of [native, ...web]) await session.release();
+  return {
+    native: { create: native.create, run: nativeRun },
+    rows: variants.map((variant, i) => ({ label: variant.label, bytes: variant.bytes.byteLength, webCreate: web[i].create, webRun: webRuns[i], drift: drift(web[i].outputs, native.outputs), report: variant.report })),
+  };
 }
 
 /** Uploads a variant as version `label` of `model` (manifest created if missing) on a running server. */
@@ -122,14 +136,30 @@ async function upload(server, model, label, bytes) {
   await expectOk(fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, { method: "PUT", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: bytes }));
 }
 
-/** Cold session in a fresh isolate (restart), then the profile endpoint's warm run p50 and the runtime stats. */
-async function workerdFigures(restart, model, label, bytes) {
+/** Cold: a fresh isolate (restart) creates the session on the first profile call; session create time and memory. */
+async function coldFigures(restart, model, label) {
   const server = await restart("open");
-  const headers = { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/json" };
-  const profile = await (await expectOk(fetch(`${server.baseUrl}/admin/models/${model.name}/versions/${label}/profile?iterations=${RUNS}`, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))).json();
-  const stats = await (await expectOk(fetch(`${server.baseUrl}/admin/runtime`, { headers }))).json();
+  await profile(server, model, label, 1);
+  const stats = await (await expectOk(fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } }))).json();
   const session = stats.sessions.find((s) => s.label === `${model.name}:${label}`);
-  return { create: session?.createMillis, charged: session?.chargedBytes, heap: stats.wasmMemoryBytes, run: profile.p50Millis ?? profile.meanMillis, bytes: bytes.byteLength };
+  return { create: session?.createMillis, charged: session?.chargedBytes, heap: stats.wasmMemoryBytes };
+}
+
+/** Mean `session.run` inside the isolate over `iterations` (workerd's clock ticks in whole milliseconds: a mean, not a p50). */
+async function profile(server, model, label, iterations) {
+  const headers = { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/json" };
+  const url = `${server.baseUrl}/admin/models/${model.name}/versions/${label}/profile?iterations=${iterations}`;
+  return (await (await expectOk(fetch(url, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))).json()).meanMillis;
+}
+
+/** Warm: every variant in one isolate, profiled in alternating rounds; the median of the rounds' means. */
+async function warmWorkerd(server, model, labels) {
+  const means = labels.map(() => []);
+  for (const label of labels) await profile(server, model, label, WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, label] of labels.entries()) means[i].push(await profile(server, model, label, RUNS / ROUNDS));
+  }
+  return means.map((list) => summarize(list).p50);
 }
 
 export async function benchQuantize({ server, restart, log }, { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {}) {
@@ -140,14 +170,19 @@ export async function benchQuantize({ server, restart, log }, { models: only = p
     const node = await nodeFigures(model, variants);
     const workerd = {};
     if (!nodeOnly) {
-      const open = await server("open");
+      const open = await restart("open"); // uploads create sessions: start each model from a fresh isolate
       for (const v of variants) await upload(open, model.name, v.label, v.bytes);
       for (const v of variants) {
-        log(`quantize: ${model.name} ${v.label} in workerd`);
-        workerd[v.label] = await workerdFigures(restart, model, v.label, v.bytes);
+        log(`quantize: ${model.name} ${v.label} cold in workerd`);
+        workerd[v.label] = await coldFigures(restart, model, v.label);
       }
+      log(`quantize: ${model.name} warm in workerd`);
+      const server = await restart("open");
+      const runs = await warmWorkerd(server, model, variants.map((v) => v.label));
+      variants.forEach((v, i) => (workerd[v.label].run = runs[i]));
     }
     results.push({ model, node, workerd });
+    log(`quantize: ${model.name} done: ${JSON.stringify({ node: { ...node, rows: node.rows.map(({ report: _r, ...row }) => row) }, workerd })}`);
   }
   return render(results, nodeOnly);
 }
@@ -179,15 +214,18 @@ function render(results, nodeOnly) {
   return [
     "## Quantization (issue 6)",
     "",
-    "Each variant is written by `npm run quantize` (src/quantize/) from the float32 original and uploaded as another version.",
-    `workerd: a restarted Worker (fresh isolate) creates the session on the first profile call; \`run p50\` is \`session.run\` inside the isolate`,
-    `(\`POST /admin/models/{model}/versions/{version}/profile\`, ${RUNS} iterations after 1 warm-up); memory is the session's charge / the`,
-    "isolate's WASM heap after it (the heap includes onnxruntime itself). Node: onnxruntime-web (same WASM, 1 thread) and onnxruntime-node",
-    `(native, 1 thread, float32 original: the reference column), ${WARMUP} warm-up and ${RUNS} timed runs. Drift: max / mean absolute difference of`,
-    "every output element (onnxruntime-web on the variant vs onnxruntime-node on the float32 original), same inputs.",
+    "Each variant is written by the quantizer (src/quantize/, `npm run quantize`) from the float32 original and uploaded as another version.",
+    "workerd, cold: the Worker is restarted (a fresh isolate) and the first profile call creates the session; `create` is its session",
+    "creation, memory the session's charge / the isolate's WASM heap after it (the heap includes onnxruntime itself). workerd, warm:",
+    `all variants in one isolate, \`session.run\` timed inside it by \`POST /admin/models/{model}/versions/{version}/profile\` in ${ROUNDS}`,
+    `alternating rounds of ${RUNS / ROUNDS} (workerd's clock ticks in whole milliseconds, so each round gives a mean; the median of the rounds is shown).`,
+    `Node: onnxruntime-web (the same WASM, 1 thread) and onnxruntime-node (native, 1 thread, on the float32 original: the reference column),`,
+    `${WARMUP} warm-up runs, then ${RUNS} timed runs per variant in the same alternating rounds; p50. The machine is shared: only ratios`,
+    "measured in one run mean anything. Drift: max / mean absolute difference over every output element, onnxruntime-web on the variant",
+    "vs onnxruntime-node on the float32 original, same inputs (scripts/lib/sample-inputs.mjs; the detector: 320 × 320).",
     "",
     table(
-      ["model", "variant", "file MB", "smaller", "workerd create ms", "workerd session / heap MiB", "workerd run p50 ms", "run vs fp32", "Node web create ms", "Node web run p50 ms", "web run vs fp32", "native fp32 run p50 ms", "max abs drift", "mean abs drift"],
+      ["model", "variant", "file MB", "smaller", "workerd create ms", "workerd session / heap MiB", "workerd run ms", "run vs fp32", "Node web create ms", "Node web run p50 ms", "web run vs fp32", "native fp32 run p50 ms", "max abs drift", "mean abs drift"],
       rows,
     ),
   ].join("\n");

@@ -38,17 +38,17 @@ const HOST_CONSTANT_INPUTS: Record<string, number[]> = {
   Pad: [2],
 };
 
-/** Every FLOAT tensor held by an initializer or a Constant's `value`, in every graph. */
+/** Every non-scalar FLOAT tensor held by an initializer or a Constant's `value`, in every graph. */
 export function floatWeights(model: ModelProto, index: GraphIndex): Weight[] {
   const weights: Weight[] = [];
   forEachGraph(model.graph!, (graph) => {
     for (const tensor of graph.initializer) {
-      if (tensor.dataType === DataType.FLOAT) weights.push(describe(tensor.name, graph, tensor, index));
+      if (tensor.dataType === DataType.FLOAT && tensor.dims.length > 0) weights.push(describe(tensor.name, graph, tensor, index));
     }
     for (const node of graph.node) {
       if (node.opType !== "Constant" || (node.domain !== "" && node.domain !== "ai.onnx")) continue;
       const tensor = findAttribute(node, "value")?.t;
-      if (tensor?.dataType === DataType.FLOAT && node.output[0]) weights.push({ ...describe(node.output[0], graph, tensor, index), constant: node });
+      if (tensor?.dataType === DataType.FLOAT && tensor.dims.length > 0 && node.output[0]) weights.push({ ...describe(node.output[0], graph, tensor, index), constant: node });
     }
   });
   return weights;
