@@ -5,7 +5,8 @@
 // error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
 // (e.g. the float32 one) and the deltas, and the agreement between the two, are printed as well.
 //
-// Data: one JSON object per line. Paths are relative to the data file.
+// Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
+// for `image`/`audio`.
 //   text-classification:  {"text": "...", "label": "en"}
 //   image-classification: {"image": "digits/7-0001.png", "label": "7"}
 //   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
@@ -31,7 +32,7 @@ if (!values.model || !values.data) {
 }
 const baseUrl = values["base-url"]!.replace(/\/$/, "");
 const key = values.key ?? readKeyFile();
-const rows = readFileSync(values.data, "utf8").split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line) as Record<string, any>);
+const rows = readRows(values.data);
 const dataDir = dirname(values.data);
 const VAD_FRAME_SECONDS = 512 / 16000;
 const MEDIA_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".wav": "audio/wav" };
@@ -53,7 +54,7 @@ async function taskOf(reference: string): Promise<string> {
 
 /** One task request for a data row: JSON for text, the raw file for images and audio. */
 function request(row: Record<string, any>): { body: string | Uint8Array; contentType: string } {
-  const file = row.image ?? row.audio;
+  const file = row.image ?? row.audio ?? row.file;
   if (file) return { body: readFileSync(join(dataDir, file)), contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
@@ -123,6 +124,13 @@ async function call(method: string, path: string, body?: string | Uint8Array, co
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
   return JSON.parse(text);
+}
+
+/** JSON Lines, or one JSON array (e.g. test/data/digits/index.json). */
+function readRows(path: string): Record<string, any>[] {
+  const text = readFileSync(path, "utf8").trim();
+  if (text.startsWith("[")) return JSON.parse(text) as Record<string, any>[];
+  return text.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line) as Record<string, any>);
 }
 
 function readKeyFile(): string | undefined {

@@ -152,14 +152,24 @@ async function profile(server, model, label, iterations) {
   return (await (await expectOk(fetch(url, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))).json()).meanMillis;
 }
 
-/** Warm: every variant in one isolate, profiled in alternating rounds; the median of the rounds' means. */
+/**
+ * Warm: variants profiled in alternating rounds in one isolate, the median of the rounds' means. Only one session is
+ * held at a time (each call loads its variant and runs it once untimed before timing): several large sessions in
+ * one isolate have crashed workerd here.
+ */
 async function warmWorkerd(server, model, labels) {
   const means = labels.map(() => []);
-  for (const label of labels) await profile(server, model, label, WARMUP);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, label] of labels.entries()) means[i].push(await profile(server, model, label, RUNS / ROUNDS));
+    for (const [i, label] of labels.entries()) {
+      await releaseSessions(server);
+      means[i].push(await profile(server, model, label, RUNS / ROUNDS));
+    }
   }
   return means.map((list) => summarize(list).p50);
+}
+
+async function releaseSessions(server) {
+  await expectOk(fetch(`${server.baseUrl}/admin/runtime/sessions`, { method: "DELETE", headers: { Authorization: `Bearer ${server.adminToken}` } }));
 }
 
 export async function benchQuantize({ server, restart, log }, { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {}) {
@@ -171,7 +181,10 @@ export async function benchQuantize({ server, restart, log }, { models: only = p
     const workerd = {};
     if (!nodeOnly) {
       const open = await restart("open"); // uploads create sessions: start each model from a fresh isolate
-      for (const v of variants) await upload(open, model.name, v.label, v.bytes);
+      for (const v of variants) {
+        await upload(open, model.name, v.label, v.bytes);
+        await releaseSessions(open);
+      }
       for (const v of variants) {
         log(`quantize: ${model.name} ${v.label} cold in workerd`);
         workerd[v.label] = await coldFigures(restart, model, v.label);
@@ -182,12 +195,12 @@ export async function benchQuantize({ server, restart, log }, { models: only = p
       variants.forEach((v, i) => (workerd[v.label].run = runs[i]));
     }
     results.push({ model, node, workerd });
-    log(`quantize: ${model.name} done: ${JSON.stringify({ node: { ...node, rows: node.rows.map(({ report: _r, ...row }) => row) }, workerd })}`);
+    log(`quantize: ${model.name} done: ${JSON.stringify({ model: { name: model.name }, node: { ...node, rows: node.rows.map(({ report: _r, ...row }) => row) }, workerd })}`);
   }
   return render(results, nodeOnly);
 }
 
-function render(results, nodeOnly) {
+export function render(results, nodeOnly) {
   const rows = [];
   for (const { model, node, workerd } of results) {
     const fp32 = node.rows[0];
