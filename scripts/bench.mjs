@@ -9,6 +9,7 @@ import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
 import { startBareWorker, startWorker } from "./lib/worker-server.mjs";
 import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
+import { benchImages } from "./bench/images.mjs";
 import { benchInference } from "./bench/inference.mjs";
 import { benchQuantize } from "./bench/quantize.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
@@ -54,7 +55,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, quantize: benchQuantize };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, quantize: benchQuantize };
   if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));

@@ -7,6 +7,7 @@ const SHAPES = {
   "ppocr-rec": { x: [1, 3, 48, 320] },
   "ppocr-cls": { x: [1, 3, 48, 192] },
   "bert-fixture": { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },
+  "mnist-digits": { image: [1, 1, 28, 28] },
 };
 
 /** The value of each integer input (float inputs get deterministic noise in [-1, 1)). */

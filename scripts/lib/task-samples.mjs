@@ -9,6 +9,7 @@ const file = (path, contentType) => ({ headers: { "Content-Type": contentType },
 /** model name → a request ({headers, body}) and what it is, for tables */
 const SAMPLES = {
   "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
+  "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
 };
 
 /**

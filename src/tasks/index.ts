@@ -4,10 +4,12 @@
  */
 import type { Task } from "../registry/manifest";
 import { featureExtraction } from "./feature-extraction";
+import { imageClassification } from "./image-classification";
 import type { TaskDefinition } from "./task";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
+  "image-classification": imageClassification,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {

@@ -5,11 +5,13 @@
  * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
  * - `POST /tokenize`: encodes texts with Hugging Face's Rust tokenizers (./tokenizer-reference.ts).
+ * - `/image/...`: sample images, sharp's decoding, reference image-classification preprocessing (./image-reference.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import type { WireTensor } from "../support/wire";
 import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { imageReference } from "./image-reference.ts";
 import { tokenize, type TokenizeRequest } from "./tokenizer-reference.ts";
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -26,6 +28,7 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/file") return new Response(await readRepoFile(url.searchParams.get("path") ?? ""));
     if (url.pathname === "/run" && request.method === "POST") return Response.json(await run((await request.json()) as RunRequest));
     if (url.pathname === "/tokenize" && request.method === "POST") return Response.json(await tokenize((await request.json()) as TokenizeRequest));
+    if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
     return new Response("not found", { status: 404 });
   } catch (error) {
     return new Response(String((error as Error).stack ?? error), { status: 500 });

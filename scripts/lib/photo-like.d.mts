@@ -1,0 +1,1 @@
+export function photoLike(width: number, height: number, seed?: number): Buffer;

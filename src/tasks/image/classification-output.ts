@@ -1,0 +1,34 @@
+/**
+ * Scores → answer for classifiers: an activation over one row of logits (softmax, sigmoid, or none when the model
+ * already outputs probabilities), then the `k` best classes with their labels.
+ */
+export const ACTIVATIONS = ["softmax", "sigmoid", "none"] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+/** @example activate(Float32Array.of(1, 2), "softmax") // [0.2689..., 0.7310...] */
+export function activate(logits: ArrayLike<number>, activation: Activation): number[] {
+  const values = Array.from(logits);
+  if (activation === "none") return values;
+  if (activation === "sigmoid") return values.map((v) => 1 / (1 + Math.exp(-v)));
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const sum = exps.reduce((total, v) => total + v, 0);
+  return exps.map((v) => v / sum);
+}
+
+/**
+ * The `k` highest scores, best first (ties keep class order); classes without a label are named by their index.
+ * @example topK([0.1, 0.7, 0.2], ["cat", "dog", "fox"], 2) // [{label: "dog", score: 0.7}, {label: "fox", score: 0.2}]
+ */
+export function topK(scores: readonly number[], labels: readonly string[] | undefined, k: number): LabelScore[] {
+  return scores
+    .map((score, index) => ({ index, score }))
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, Math.max(0, k))
+    .map(({ index, score }) => ({ label: labels?.[index] ?? String(index), score }));
+}

@@ -1,0 +1,97 @@
+/**
+ * Bringing any image to a model's input size: alpha flattened onto a background, then one of three fits —
+ * `stretch` (resize to the size, aspect ratio lost), `contain` (the whole image, scaled to fit, centred, the rest
+ * padded with a colour or by repeating the edge pixels) or `cover` (the centre region with the target's aspect
+ * ratio, cropped, then resized).
+ */
+import type { FloatRgbaImage, RgbaImage } from "./rgba";
+import { resizeToFloat, type ResizeMethod } from "./resize";
+
+export const FIT_MODES = ["stretch", "contain", "cover"] as const;
+export type FitMode = (typeof FIT_MODES)[number];
+export type Rgb = readonly [number, number, number];
+/** What fills the margins of `contain`: a colour, or the nearest edge pixel of the image. */
+export type Padding = "edge" | Rgb;
+
+export interface FitSpec {
+  width: number;
+  height: number;
+  fit: FitMode;
+  padding: Padding;
+  resize: ResizeMethod;
+}
+
+/**
+ * Composites the image over `background` (`out = c·a + bg·(1 − a)`, rounded), leaving every pixel opaque.
+ * @example flattenAlpha(transparentPng, [255, 255, 255]) // as a browser shows it on a white page
+ */
+export function flattenAlpha(image: RgbaImage, background: Rgb): RgbaImage {
+  const { data } = image;
+  let opaque = true;
+  for (let i = 3; i < data.length && opaque; i += 4) opaque = data[i] === 255;
+  if (opaque) return image;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const alpha = data[i + 3]!;
+    for (let c = 0; c < 3; c++) out[i + c] = Math.round((data[i + c]! * alpha + background[c]! * (255 - alpha)) / 255);
+    out[i + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data: out };
+}
+
+/**
+ * The image at exactly `width`×`height`, with unrounded levels (see ./rgba.ts).
+ * @example fitImage(photo, { width: 28, height: 28, fit: "contain", padding: "edge", resize: "auto" })
+ */
+export function fitImage(image: RgbaImage, spec: FitSpec): FloatRgbaImage {
+  const { width, height } = spec;
+  if (spec.fit === "stretch") return resizeToFloat(image, width, height, spec.resize);
+  if (spec.fit === "cover") {
+    const scale = Math.max(width / image.width, height / image.height);
+    const cropWidth = Math.min(image.width, Math.max(1, Math.round(width / scale)));
+    const cropHeight = Math.min(image.height, Math.max(1, Math.round(height / scale)));
+    const left = Math.floor((image.width - cropWidth) / 2);
+    const top = Math.floor((image.height - cropHeight) / 2);
+    return resizeToFloat(crop(image, left, top, cropWidth, cropHeight), width, height, spec.resize);
+  }
+  const scale = Math.min(width / image.width, height / image.height);
+  const innerWidth = Math.min(width, Math.max(1, Math.round(image.width * scale)));
+  const innerHeight = Math.min(height, Math.max(1, Math.round(image.height * scale)));
+  const inner = resizeToFloat(image, innerWidth, innerHeight, spec.resize);
+  return pad(inner, width, height, Math.floor((width - innerWidth) / 2), Math.floor((height - innerHeight) / 2), spec.padding);
+}
+
+export function crop(image: RgbaImage, left: number, top: number, width: number, height: number): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const from = ((top + y) * image.width + left) * 4;
+    data.set(image.data.subarray(from, from + width * 4), y * width * 4);
+  }
+  return { width, height, data };
+}
+
+/** Places `image` at (left, top) on a width×height canvas; margins take `padding`. */
+function pad(image: FloatRgbaImage, width: number, height: number, left: number, top: number, padding: Padding): FloatRgbaImage {
+  const data = new Float32Array(width * height * 4);
+  const fill = padding === "edge" ? undefined : [padding[0], padding[1], padding[2], 255];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      if (fill) {
+        const inside = x >= left && x < left + image.width && y >= top && y < top + image.height;
+        if (!inside) {
+          data.set(fill, at);
+          continue;
+        }
+      }
+      // inside the image, or the nearest edge pixel of it
+      const from = (clamp(y - top, image.height) * image.width + clamp(x - left, image.width)) * 4;
+      data.set(image.data.subarray(from, from + 4), at);
+    }
+  }
+  return { width, height, data };
+}
+
+function clamp(value: number, size: number): number {
+  return value < 0 ? 0 : value >= size ? size - 1 : value;
+}
