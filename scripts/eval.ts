@@ -35,6 +35,8 @@ const key = values.key ?? readKeyFile();
 const rows = readRows(values.data);
 const dataDir = dirname(values.data);
 const VAD_FRAME_SECONDS = 512 / 16000;
+/** Answers per model reference, in data order (each model runs the set once). */
+const responses = new Map<string, unknown[]>();
 const MEDIA_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".wav": "audio/wav" };
 
 const task = await taskOf(values.model);
@@ -58,8 +60,6 @@ function request(row: Record<string, any>): { body: string | Uint8Array; content
   if (file) return { body: readFileSync(join(dataDir, file)), contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
-
-const responses = new Map<string, unknown[]>();
 
 async function answers(model: string): Promise<unknown[]> {
   if (!responses.has(model)) {
