@@ -78,7 +78,8 @@ export function quantizeModel(input: Uint8Array, options: QuantizeOptions): Quan
   const before = census(model);
   const usesDequantizeLinear = options.mode === "weight-int8" || settings.rest === "weight-int8";
   const neededOpset = usesDequantizeLinear ? DEQUANTIZE_AXIS_OPSET : options.mode === "dynamic-int8" ? MATMUL_OPSET : 0;
-  const opset = (opsetVersion(model) ?? 1) < neededOpset ? upgradeOpset(model, DEQUANTIZE_AXIS_OPSET) : upgradeOpset(model, 0);
+  const current = opsetVersion(model) ?? 1;
+  const opset = current < neededOpset ? upgradeOpset(model, DEQUANTIZE_AXIS_OPSET) : { from: current, to: current, rewrites: [] };
 
   const index = indexModel(model);
   const all = floatWeights(model, index);
