@@ -13,7 +13,7 @@
 import { create } from "@bufbuild/protobuf";
 import { OperatorSetIdProtoSchema } from "../onnx/gen/onnx_pb";
 import { decodeModel, encodeModel, forEachGraph, opsetVersion, type GraphProto, type ModelProto } from "../onnx/model";
-import { indexModel } from "./graph";
+import { indexModel, type GraphIndex } from "./graph";
 import { rewriteMatMuls, type MatMulKind, type MatMulOutcome } from "./matmul-int8";
 import { DEQUANTIZE_AXIS_OPSET, upgradeOpset, type OpsetUpgrade } from "./opset-upgrade";
 import { storeWeightsAsInt8, type Dequantize, type QuantizedWeight } from "./weight-int8";
@@ -91,25 +91,13 @@ export function quantizeModel(input: Uint8Array, options: QuantizeOptions): Quan
     else usable.set(weight.name, weight);
   }
 
-  let matmuls: MatMulOutcome[] = [];
-  const quantized: QuantizedWeight[] = [];
-  let remaining = [...usable.values()];
-  if (options.mode === "dynamic-int8" || options.mode === "matmul-nbits") {
-    const kind: MatMulKind = options.mode === "dynamic-int8" ? { kind: "dynamic" } : { kind: "nbits", bits: settings.bits, blockSize: settings.blockSize };
-    const graphs: GraphProto[] = [];
-    forEachGraph(model.graph!, (g) => graphs.push(g));
-    const rewritten = rewriteMatMuls(graphs, usable, skipped, index, kind);
-    matmuls = rewritten.outcomes;
-    if (kind.kind === "nbits") ensureOpset(model, "com.microsoft", 1);
-    for (const [weight] of rewritten.rewrittenUses) quantized.push({ name: weight.name, dims: weight.dims, axis: 1, consumers: weight.consumers.map((c) => c.node.name || c.node.opType) });
-    remaining = remaining.filter((w) => (rewritten.rewrittenUses.get(w) ?? 0) < w.consumers.length);
-    if (settings.rest === "none") {
-      for (const weight of remaining) skipped.set(weight.name, `mode ${options.mode} quantizes MatMul/Gemm weights only (rest: none)`);
-      remaining = [];
-    }
-  }
-  const dequantize: Dequantize | undefined = options.mode === "weight-int8" ? "DequantizeLinear" : options.mode === "weight-int8-folded" ? "Cast+Mul" : settings.rest === "weight-int8" ? "DequantizeLinear" : settings.rest === "weight-int8-folded" ? "Cast+Mul" : undefined;
+  const matmulMode = options.mode === "dynamic-int8" || options.mode === "matmul-nbits";
+  const { outcomes: matmuls, quantized, remaining } = matmulMode
+    ? quantizeMatMuls(model, usable, skipped, index, options.mode === "dynamic-int8" ? { kind: "dynamic" } : { kind: "nbits", bits: settings.bits, blockSize: settings.blockSize })
+    : { outcomes: [], quantized: [], remaining: [...usable.values()] };
+  const dequantize = DEQUANTIZE[matmulMode ? settings.rest : options.mode];
   if (dequantize) quantized.push(...storeWeightsAsInt8(remaining, index, dequantize));
+  else for (const weight of remaining) skipped.set(weight.name, `mode ${options.mode} quantizes MatMul/Gemm weights only (rest: none)`);
 
   const bytes = encodeModel(model);
   return {
@@ -130,6 +118,19 @@ export function quantizeModel(input: Uint8Array, options: QuantizeOptions): Quan
       nodesKeptFloat: nodesKeptFloat(all, skipped),
     },
   };
+}
+
+const DEQUANTIZE: Partial<Record<string, Dequantize>> = { "weight-int8": "DequantizeLinear", "weight-int8-folded": "Cast+Mul" };
+
+/** Rewrites MatMul/Gemm nodes; returns their outcomes, the weights now int8, and the weights still read as float32. */
+function quantizeMatMuls(model: ModelProto, usable: Map<string, Weight>, skipped: Map<string, string>, index: GraphIndex, kind: MatMulKind) {
+  const graphs: GraphProto[] = [];
+  forEachGraph(model.graph!, (g) => graphs.push(g));
+  const { outcomes, rewrittenUses } = rewriteMatMuls(graphs, usable, skipped, index, kind);
+  if (kind.kind === "nbits") ensureOpset(model, "com.microsoft", 1);
+  const quantized: QuantizedWeight[] = [...rewrittenUses.keys()].map((w) => ({ name: w.name, dims: w.dims, axis: 1, consumers: w.consumers.map((c) => c.node.name || c.node.opType) }));
+  const remaining = [...usable.values()].filter((w) => (rewrittenUses.get(w) ?? 0) < w.consumers.length);
+  return { outcomes, quantized, remaining };
 }
 
 function excluded(name: string, patterns: string[]): boolean {
