@@ -11,6 +11,7 @@ import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
 import { benchImages } from "./bench/images.mjs";
 import { benchInference } from "./bench/inference.mjs";
+import { benchQuantize } from "./bench/quantize.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
 import { benchVoice } from "./bench/voice.mjs";
@@ -55,7 +56,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, voice: benchVoice };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, voice: benchVoice, quantize: benchQuantize };
   if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));

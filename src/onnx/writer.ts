@@ -44,6 +44,8 @@ export interface ModelSpec {
   nodes: NodeSpec[];
   initializers?: InitializerSpec[];
   opset?: number;
+  /** Opset imports for other domains (e.g. `{ domain: "com.microsoft", version: 1 }`). */
+  domainOpsets?: { domain: string; version: number }[];
   irVersion?: number;
   producer?: string;
 }
@@ -73,6 +75,7 @@ export function writeOnnxModel(spec: ModelSpec): Uint8Array {
   writeGraph(w, spec);
   w.join();
   w.tag(8, LEN).fork().tag(1, LEN).string("").tag(2, WireType.Varint).int64(spec.opset ?? 17).join();
+  for (const { domain, version } of spec.domainOpsets ?? []) w.tag(8, LEN).fork().tag(1, LEN).string(domain).tag(2, WireType.Varint).int64(version).join();
   return w.finish();
 }
 

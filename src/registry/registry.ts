@@ -8,6 +8,7 @@ import { AppError } from "../errors";
 import { OnnxFormatError, readOnnxModel, type OnnxValueInfo } from "../onnx/reader";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
+import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
 import { ManifestSchema, type AssetEntry, type Manifest, type ManifestInput, type VersionEntry } from "./manifest";
 
 export interface ResolvedModel {
@@ -110,7 +111,10 @@ export class ModelRegistry {
     }
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = { digest: sha256, label: `${model}:${version}`, bytes: bytes.byteLength, load: async () => bytes };
-    const signature = await inspect(source, declared);
+    const signature = await inspect(source, declared).catch((error: unknown) => {
+      const unsupported = error instanceof AppError && error.code === "invalid_model" ? unsupportedOperator(error.message, info) : undefined;
+      throw unsupported ? new AppError("invalid_model", `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`, { cause: error }) : error;
+    });
 
     const key = weightsKey(model, sha256);
     if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });

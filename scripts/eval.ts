@@ -1,0 +1,165 @@
+#!/usr/bin/env -S npx tsx
+// `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]`
+// Sends a labelled set through the running server's task API (POST /v1/run/{model}) and prints the scores its task
+// calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match and character
+// error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
+// (e.g. the float32 one) and the deltas, and the agreement between the two, are printed as well.
+//
+// Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
+// for `image`/`audio`.
+//   text-classification:  {"text": "...", "label": "en"}
+//   image-classification: {"image": "digits/7-0001.png", "label": "7"}
+//   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
+//   voice-activity:       {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   ("frames" optional with --compare)
+import { readFileSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { classificationScore, frameAgreement, ocrScore, segmentsToFrames } from "./eval/metrics";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    data: { type: "string" },
+    compare: { type: "string" },
+    "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
+    key: { type: "string", default: process.env.KEY },
+    json: { type: "boolean", default: false },
+  },
+});
+if (!values.model || !values.data) {
+  console.error("usage: npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]");
+  process.exit(2);
+}
+const baseUrl = values["base-url"]!.replace(/\/$/, "");
+const key = values.key ?? readKeyFile();
+const rows = readRows(values.data);
+const dataDir = dirname(values.data);
+const VAD_FRAME_SECONDS = 512 / 16000;
+/** Answers per model reference, in data order (each model runs the set once). */
+const responses = new Map<string, unknown[]>();
+const MEDIA_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".wav": "audio/wav" };
+
+const task = await taskOf(values.model);
+const results: Record<string, unknown> = { model: values.model, task, data: values.data, n: rows.length, scores: await score(values.model) };
+if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
+if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
+if (values.compare && (task === "text-classification" || task === "image-classification")) results.agreement = await topAgreement(values.model, values.compare);
+console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
+
+async function taskOf(reference: string): Promise<string> {
+  const name = reference.split("@")[0];
+  const listing = (await call("GET", "/v1/models")) as { models: { name: string; task: string }[] };
+  const found = listing.models.find((m) => m.name === name);
+  if (!found) throw new Error(`model '${name}' is not served at ${baseUrl} for this key`);
+  return found.task;
+}
+
+/** One task request for a data row: JSON for text, the raw file for images and audio. */
+function request(row: Record<string, any>): { body: string | Uint8Array; contentType: string } {
+  const file = row.image ?? row.audio ?? row.file;
+  if (file) return { body: readFileSync(join(dataDir, file)), contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" };
+  return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
+}
+
+async function answers(model: string): Promise<unknown[]> {
+  if (!responses.has(model)) {
+    const out = [];
+    for (const row of rows) {
+      const { body, contentType } = request(row);
+      out.push(await call("POST", `/v1/run/${model}`, body, contentType));
+    }
+    responses.set(model, out);
+  }
+  return responses.get(model)!;
+}
+
+async function score(model: string): Promise<unknown> {
+  const answered = await answers(model);
+  if (task === "text-classification" || task === "image-classification") {
+    return classificationScore(rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })));
+  }
+  if (task === "ocr") return ocrScore(rows.map((row, i) => ({ expected: String(row.text), predicted: ocrText(answered[i]) })));
+  if (task === "voice-activity") {
+    const labelled = rows.map((row, i) => [row.frames as number[] | undefined, vadFrames(answered[i])] as const).filter(([expected]) => expected);
+    if (labelled.length === 0) return { note: "no frame labels in the data; see agreement" };
+    const all = labelled.map(([expected, predicted]) => frameAgreement(expected!, predicted));
+    const frames = all.reduce((s, a) => s + a.frames, 0);
+    return { frames, frameAccuracy: all.reduce((s, a) => s + a.agreement * a.frames, 0) / frames };
+  }
+  throw new Error(`eval does not score task '${task}'`);
+}
+
+function topLabel(answer: unknown): string {
+  const list = (Array.isArray(answer) ? answer : []) as { label: string; score: number }[];
+  return list.reduce((best, item) => (item.score > best.score ? item : best), { label: "", score: -Infinity }).label;
+}
+
+function ocrText(answer: unknown): string {
+  return ((answer as { lines?: { text: string }[] }).lines ?? []).map((line) => line.text).join("\n");
+}
+
+/** Per-frame speech decisions: the response's `frames` (probabilities, threshold 0.5) or its segments. */
+function vadFrames(answer: unknown): number[] {
+  const { frames, segments = [] } = answer as { frames?: number[]; segments?: { start: number; end: number }[] };
+  if (frames) return frames.map((p) => (p >= 0.5 ? 1 : 0));
+  const duration = segments.reduce((end, s) => Math.max(end, s.end), 0);
+  return segmentsToFrames(segments, VAD_FRAME_SECONDS, duration);
+}
+
+async function vadAgreement(a: string, b: string) {
+  const [first, second] = [await answers(a), await answers(b)];
+  const all = first.map((answer, i) => frameAgreement(vadFrames(answer), vadFrames(second[i])));
+  const frames = all.reduce((s, x) => s + x.frames, 0);
+  return { frames, agreement: all.reduce((s, x) => s + x.agreement * x.frames, 0) / Math.max(1, frames) };
+}
+
+async function topAgreement(a: string, b: string) {
+  const [first, second] = [await answers(a), await answers(b)];
+  return { n: first.length, sameTopLabel: first.filter((answer, i) => topLabel(answer) === topLabel(second[i])).length / Math.max(1, first.length) };
+}
+
+async function call(method: string, path: string, body?: string | Uint8Array, contentType?: string): Promise<unknown> {
+  const headers: Record<string, string> = { "Cache-Control": "no-store", ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(contentType ? { "Content-Type": contentType } : {}) };
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** JSON Lines, or one JSON array (e.g. test/data/digits/index.json). */
+function readRows(path: string): Record<string, any>[] {
+  const text = readFileSync(path, "utf8").trim();
+  if (text.startsWith("[")) return JSON.parse(text) as Record<string, any>[];
+  return text.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+function readKeyFile(): string | undefined {
+  try {
+    return readFileSync(".dev-api-key", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function render(result: Record<string, any>): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const lines = [`${result.model} (${result.task}) on ${result.data}: ${result.n} items`];
+  const describe = (label: string, s: any) => {
+    if (s.accuracy !== undefined) {
+      lines.push(`${label}: accuracy ${pct(s.accuracy)}, macro F1 ${s.macroF1.toFixed(4)}`);
+      lines.push("  class        precision  recall     F1         support");
+      for (const [name, c] of Object.entries<any>(s.perClass)) lines.push(`  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`);
+    } else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
+    else if (s.frameAccuracy !== undefined) lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
+    else lines.push(`${label}: ${JSON.stringify(s)}`);
+  };
+  describe(result.model, result.scores);
+  if (result.compare) {
+    describe(result.compare.model, result.compare.scores);
+    const [a, b] = [result.scores, result.compare.scores];
+    if (a.accuracy !== undefined) lines.push(`delta (${result.model} − ${result.compare.model}): accuracy ${((a.accuracy - b.accuracy) * 100).toFixed(2)} points`);
+    if (a.exactMatch !== undefined) lines.push(`delta: exact match ${((a.exactMatch - b.exactMatch) * 100).toFixed(2)} points, CER ${((a.cer - b.cer) * 100).toFixed(2)} points`);
+  }
+  if (result.agreement) lines.push(`agreement between the two: ${JSON.stringify(result.agreement)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,74 @@
+// Scores for `npm run eval`: per-class precision/recall/F1 for classifiers, exact match and character error rate
+// for OCR, frame agreement for voice activity. Pure functions.
+
+export interface ClassScore {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface ClassificationScore {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  perClass: Record<string, ClassScore>;
+}
+
+/** @example classificationScore([{ expected: "a", predicted: "a" }, { expected: "b", predicted: "a" }]).accuracy === 0.5 */
+export function classificationScore(pairs: { expected: string; predicted: string }[]): ClassificationScore {
+  const labels = [...new Set(pairs.flatMap((p) => [p.expected, p.predicted]))].sort();
+  const perClass: Record<string, ClassScore> = {};
+  for (const label of labels) {
+    const tp = pairs.filter((p) => p.predicted === label && p.expected === label).length;
+    const predicted = pairs.filter((p) => p.predicted === label).length;
+    const support = pairs.filter((p) => p.expected === label).length;
+    const precision = predicted ? tp / predicted : 0;
+    const recall = support ? tp / support : 0;
+    perClass[label] = { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support };
+  }
+  const supported = Object.values(perClass).filter((c) => c.support > 0);
+  return {
+    n: pairs.length,
+    accuracy: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length),
+    macroF1: supported.reduce((sum, c) => sum + c.f1, 0) / Math.max(1, supported.length),
+    perClass,
+  };
+}
+
+/** Levenshtein distance over Unicode code points. */
+export function editDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[y.length]!;
+}
+
+/** Exact match rate and character error rate (total edits / total expected characters). */
+export function ocrScore(pairs: { expected: string; predicted: string }[]): { n: number; exactMatch: number; cer: number } {
+  const edits = pairs.reduce((sum, p) => sum + editDistance(p.expected, p.predicted), 0);
+  const characters = pairs.reduce((sum, p) => sum + [...p.expected].length, 0);
+  return { n: pairs.length, exactMatch: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length), cer: edits / Math.max(1, characters) };
+}
+
+/** Fraction of frames on which two 0/1 sequences agree (compared over the shorter length). */
+export function frameAgreement(a: readonly number[], b: readonly number[]): { frames: number; agreement: number } {
+  const frames = Math.min(a.length, b.length);
+  let same = 0;
+  for (let i = 0; i < frames; i++) if (a[i] === b[i]) same += 1;
+  return { frames, agreement: frames ? same / frames : 1 };
+}
+
+/** Speech segments in seconds → one 0/1 per frame (a frame is speech when its centre lies in a segment). */
+export function segmentsToFrames(segments: { start: number; end: number }[], frameSeconds: number, duration: number): number[] {
+  const count = Math.ceil(duration / frameSeconds);
+  return Array.from({ length: count }, (_, i) => {
+    const centre = (i + 0.5) * frameSeconds;
+    return segments.some((s) => centre >= s.start && centre < s.end) ? 1 : 0;
+  });
+}
