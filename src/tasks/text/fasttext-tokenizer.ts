@@ -51,6 +51,8 @@ export class FastTextTokenizer {
   private readonly nextWithHash: Int32Array;
   /** A word's ids (itself and its char n-grams), computed on first use, as `initNgrams` does for all words. */
   private readonly wordIds = new Map<number, Int32Array>();
+  /** The prune index as an open-addressing table (bucket → row after the words), for lookups in a few ns. */
+  private readonly pruned?: PruneTable;
 
   constructor(data: FastTextDictionaryData) {
     this.data = data;
@@ -61,6 +63,7 @@ export class FastTextTokenizer {
       if (first !== undefined) this.nextWithHash[id] = first;
       this.wordsByHash.set(h, id);
     }
+    if (data.prune) this.pruned = new PruneTable(data.prune.keys, data.prune.values);
   }
 
   /** For `context.model.asset(name, FastTextTokenizer.parse)`. */
@@ -158,18 +161,18 @@ export class FastTextTokenizer {
     const { minn, maxn, bucket } = this.data;
     const ids: number[] = [];
     if (maxn <= 0 || bucket <= 0) return ids;
-    const word = new Uint8Array(token.end - token.start + 2);
-    word[0] = 0x3c; // '<'
-    word.set(token.bytes.subarray(token.start, token.end), 1);
-    word[word.length - 1] = 0x3e; // '>'
-    const isContinuation = (c: number) => (c & 0xc0) === 0x80;
-    for (let i = 0; i < word.length; i++) {
-      if (isContinuation(word[i]!)) continue;
+    // the bytes of "<" + token + ">", without copying the token
+    const { bytes, start } = token;
+    const length = token.end - start + 2;
+    const last = length - 1;
+    const at = (k: number) => (k === 0 ? 0x3c : k === last ? 0x3e : bytes[start + k - 1]!);
+    for (let i = 0; i < length; i++) {
+      if ((at(i) & 0xc0) === 0x80) continue;
       let h = FNV_OFFSET;
-      for (let j = i, n = 1; j < word.length && n <= maxn; n++) {
-        do h = Math.imul((h ^ ((word[j++]! << 24) >> 24)) >>> 0, FNV_PRIME) >>> 0;
-        while (j < word.length && isContinuation(word[j]!));
-        if (n >= minn && !(n === 1 && (i === 0 || j === word.length))) this.pushBucket(ids, h % bucket);
+      for (let j = i, n = 1; j < length && n <= maxn; n++) {
+        do h = Math.imul((h ^ ((at(j++) << 24) >> 24)) >>> 0, FNV_PRIME) >>> 0;
+        while (j < length && (at(j) & 0xc0) === 0x80);
+        if (n >= minn && !(n === 1 && (i === 0 || j === length))) this.pushBucket(ids, h % bucket);
       }
     }
     return ids;
@@ -193,24 +196,12 @@ export class FastTextTokenizer {
 
   /** `pushHash`: a bucket becomes the row after the words, through the prune index when the model has one. */
   private pushBucket(ids: number[], bucket: number): void {
-    const { prune, nwords } = this.data;
-    if (!prune) {
-      ids.push(nwords + bucket);
+    if (!this.pruned) {
+      ids.push(this.data.nwords + bucket);
       return;
     }
-    const { keys, values } = prune;
-    let lo = 0;
-    let hi = keys.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const key = keys[mid]!;
-      if (key === bucket) {
-        ids.push(nwords + values[mid]!);
-        return;
-      }
-      if (key < bucket) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const row = this.pruned.get(bucket);
+    if (row >= 0) ids.push(this.data.nwords + row);
   }
 
   private wordId(token: Token, hash: number): number {
@@ -244,4 +235,41 @@ function startsWith(token: Token, prefix: Uint8Array): boolean {
   if (token.end - token.start < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (token.bytes[token.start + i] !== prefix[i]) return false;
   return true;
+}
+
+/** Non-negative int32 keys → non-negative values, linear probing in a power-of-two table at most half full. */
+class PruneTable {
+  private readonly keys: Int32Array;
+  private readonly values: Int32Array;
+  private readonly mask: number;
+  private readonly shift: number;
+
+  constructor(keys: Int32Array, values: Int32Array) {
+    let bits = 4;
+    while (1 << bits < 2 * keys.length) bits++;
+    const capacity = 1 << bits;
+    this.mask = capacity - 1;
+    this.shift = 32 - bits;
+    this.keys = new Int32Array(capacity).fill(-1);
+    this.values = new Int32Array(capacity);
+    keys.forEach((key, i) => {
+      let slot = this.slot(key);
+      while (this.keys[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.keys[slot] = key;
+      this.values[slot] = values[i]!;
+    });
+  }
+
+  /** The value of `key`, or -1. */
+  get(key: number): number {
+    for (let slot = this.slot(key); ; slot = (slot + 1) & this.mask) {
+      const found = this.keys[slot]!;
+      if (found === key) return this.values[slot]!;
+      if (found === -1) return -1;
+    }
+  }
+
+  private slot(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> this.shift; // Fibonacci hashing: the product's top bits
+  }
 }
