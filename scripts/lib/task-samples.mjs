@@ -10,6 +10,7 @@ const file = (path, contentType) => ({ headers: { "Content-Type": contentType },
 const SAMPLES = {
   "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
   "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
+  "lid-176": () => ({ what: "one sentence", ...json({ text: "Le renard brun rapide saute par-dessus le chien paresseux." }) }),
 };
 
 /**
