@@ -9,12 +9,14 @@ const SHAPES = {
   ppocr: { x: [1, 3, 96, 96] },
   "bert-fixture": { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },
   "mnist-digits": { image: [1, 1, 28, 28] },
+  "lid-176": { ids: [1, 48] },
 };
 
 /** The value of each integer input (float inputs get deterministic noise in [-1, 1)). */
 const INTEGERS = {
   "silero-vad": { sr: 16000 },
   "bert-fixture": { input_ids: 1000, attention_mask: 1, token_type_ids: 0 },
+  "lid-176": { ids: 1000 },
 };
 
 /**

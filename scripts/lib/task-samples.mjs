@@ -12,6 +12,7 @@ const SAMPLES = {
   "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
   ppocr: () => ({ what: "a 3-line English page (745x162 PNG)", ...file("test/data/ocr/images/en-doc-08.png", "image/png") }),
   "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
+  "lid-176": () => ({ what: "one sentence", ...json({ text: "Le renard brun rapide saute par-dessus le chien paresseux." }) }),
 };
 
 /**

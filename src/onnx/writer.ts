@@ -62,8 +62,18 @@ export function int64Initializer(name: string, dims: number[], values: ArrayLike
   return { name, elemType: 7, dims, raw: littleEndianBytes(BigInt64Array.from(Array.from(values), (v) => BigInt(v))) };
 }
 
+/** An INT32 initializer from integers. */
+export function int32Initializer(name: string, dims: number[], values: ArrayLike<number>): InitializerSpec {
+  return { name, elemType: 6, dims, raw: littleEndianBytes(Int32Array.from(values)) };
+}
+
+/** A UINT8 initializer from bytes (e.g. product-quantization codes). */
+export function uint8Initializer(name: string, dims: number[], values: ArrayLike<number>): InitializerSpec {
+  return { name, elemType: 2, dims, raw: Uint8Array.from(values) };
+}
+
 /** Typed arrays are little-endian on every platform we run on (x86-64, arm64, workerd). */
-function littleEndianBytes(array: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(array: Float32Array | BigInt64Array | Int32Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 

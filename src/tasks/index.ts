@@ -7,6 +7,7 @@ import { featureExtraction } from "./feature-extraction";
 import { imageClassification } from "./image-classification";
 import { ocr } from "./ocr";
 import type { TaskDefinition } from "./task";
+import { textClassification } from "./text-classification";
 import { voiceActivity } from "./voice-activity";
 
 export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> = Object.freeze({
@@ -14,6 +15,7 @@ export const TASK_DEFINITIONS: Readonly<Partial<Record<Task, TaskDefinition>>> =
   "image-classification": imageClassification,
   ocr,
   "voice-activity": voiceActivity,
+  "text-classification": textClassification,
 });
 
 export function taskDefinition(task: Task): TaskDefinition | undefined {

