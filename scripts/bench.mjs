@@ -14,6 +14,7 @@ import { benchInference } from "./bench/inference.mjs";
 import { benchQuantize } from "./bench/quantize.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
+import { benchTextClassification } from "./bench/text-classification.mjs";
 import { benchVoice } from "./bench/voice.mjs";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
@@ -56,7 +57,7 @@ const context = {
 
 try {
   const only = process.argv[2];
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, voice: benchVoice, quantize: benchQuantize };
+  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, text: benchTextClassification, voice: benchVoice, quantize: benchQuantize };
   if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
   const sections = [];
   for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));

@@ -1,28 +1,24 @@
-#!/usr/bin/env node
-// text-classification figures for lid-176 (`node scripts/bench/text-classification.mjs`, port BENCH_PORT or 8811):
-// on the deploy bundle in workerd (`TENANCY=off`, `Cache-Control: no-store`), end-to-end latency of one sentence,
-// of 32 sentences in one request (one session call) against 32 single requests, and of 128 sentences (two session
-// calls of 64), next to the Worker's Server-Timing `pre` (tokenizing), `run` (inside session.run) and `post`.
-// Sentences come from test/data/lid/sentences.tsv.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Text-classification figures for lid-176: end-to-end latency of one sentence, of 32 sentences in one request (one
+// session call) against 32 single requests, and of 128 sentences (two session calls of 64), next to the Worker's
+// Server-Timing `pre` (tokenizing), `run` (inside session.run) and `post`. Sentences from test/data/lid/sentences.tsv;
+// `Cache-Control: no-store`, so every call runs the model.
+import { readFileSync } from "node:fs";
 import { repoPath } from "../lib/bundled-models.mjs";
-import { startWorker } from "../lib/worker-server.mjs";
-import { ms, serverTiming, summarize, table } from "./measure.mjs";
+import { ms, ratio, serverTiming, summarize, table } from "./measure.mjs";
 
-const PORT = Number(process.env.BENCH_PORT ?? 8811);
+const MODEL = "lid-176";
 const WARMUP = 20;
 const ITERATIONS = 100;
 
-const sentences = readFileSync(repoPath("test/data/lid/sentences.tsv"), "utf8")
-  .trimEnd()
-  .split("\n")
-  .slice(1)
-  .map((line) => line.split("\t")[2]);
+const sentences = () =>
+  readFileSync(repoPath("test/data/lid/sentences.tsv"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split("\t")[2]);
 
-/** Times `requests` (a list of bodies sent one after the other) as one round; returns per-round totals and timings. */
-async function measure(baseUrl, rounds) {
+/** Sends each round's bodies one after the other; per round: the wall time and the Server-Timing stages summed. */
+async function measure(post, rounds) {
   const totals = [];
   const stages = { pre: [], run: [], post: [], infer: [] };
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
@@ -30,10 +26,7 @@ async function measure(baseUrl, rounds) {
     const started = performance.now();
     const timing = { pre: 0, run: 0, post: 0, infer: 0 };
     for (const body of bodies) {
-      const response = await fetch(`${baseUrl}/v1/run/lid-176`, { method: "POST", headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-      const t = serverTiming(response.headers.get("server-timing"));
+      const t = await post(body);
       for (const name of Object.keys(timing)) timing[name] += t[name] ?? 0;
     }
     if (i < WARMUP) continue;
@@ -44,30 +37,49 @@ async function measure(baseUrl, rounds) {
   return { total: summarize(totals), pre: mean(stages.pre), run: mean(stages.run), post: mean(stages.post), infer: mean(stages.infer) };
 }
 
-const state = mkdtempSync(join(tmpdir(), "edge-maas-bench-text-"));
-const server = await startWorker({ port: PORT, persistTo: state, vars: { TENANCY: "off" } });
-try {
-  const pick = (i, n) => Array.from({ length: n }, (_, k) => sentences[(i * n + k) % sentences.length]);
+export async function benchTextClassification({ server, log }) {
+  const { baseUrl, apiKey } = await server();
+  const texts = sentences();
+  const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" };
+  const post = async (body) => {
+    const response = await fetch(`${baseUrl}/v1/run/${MODEL}`, { method: "POST", headers, body: JSON.stringify(body) });
+    if (response.status !== 200) throw new Error(`${MODEL}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    return serverTiming(response.headers.get("server-timing"));
+  };
+  const pick = (i, n) => Array.from({ length: n }, (_, k) => texts[(i * n + k) % texts.length]);
   const cases = [
-    ["1 sentence, 1 request", (i) => [{ text: pick(i, 1)[0] }]],
-    ["32 sentences, 1 request (1 session call)", (i) => [{ text: pick(i, 32) }]],
-    ["32 sentences, 32 requests", (i) => pick(i, 32).map((text) => ({ text }))],
-    ["128 sentences, 1 request (2 session calls)", (i) => [{ text: pick(i, 128) }]],
+    ["1 sentence, 1 request", 1, (i) => [{ text: pick(i, 1)[0] }]],
+    ["32 sentences, 1 request (1 session call)", 32, (i) => [{ text: pick(i, 32) }]],
+    ["32 sentences, 32 requests", 32, (i) => pick(i, 32).map((text) => ({ text }))],
+    ["128 sentences, 1 request (2 session calls)", 128, (i) => [{ text: pick(i, 128) }]],
   ];
-  const rows = [];
-  for (const [what, rounds] of cases) {
-    const r = await measure(server.baseUrl, rounds);
-    rows.push([what, `${ms(r.total.p50)} / ${ms(r.total.mean)}`, ms(r.pre), ms(r.run), ms(r.infer - r.run), ms(r.post)]);
+  const results = [];
+  for (const [what, count, rounds] of cases) {
+    log(`text-classification: ${what}`);
+    results.push([what, count, await measure(post, rounds)]);
   }
-  console.log(
-    [
-      `lid-176 over HTTP on workerd (deploy bundle, TENANCY=off, no cache), ${WARMUP} warm-up and ${ITERATIONS} timed rounds; stage columns are`,
-      "Server-Timing means summed over a round's requests (the Worker's clock ticks in whole milliseconds).",
-      "",
-      table(["round", "end to end p50 / mean ms", "pre (tokenize) ms", "session.run ms", "infer outside run ms", "post ms"], rows),
-    ].join("\n"),
-  );
-} finally {
-  await server.stop();
-  rmSync(state, { recursive: true, force: true });
+  const rows = results.map(([what, count, r]) => [
+    what,
+    `${ms(r.total.p50)} / ${ms(r.total.mean)}`,
+    (count / (r.total.mean / 1000)).toFixed(0),
+    ms(r.pre),
+    ms(r.run),
+    ms(r.infer - r.run),
+    ms(r.post),
+    `${((100 * (r.pre + r.post)) / r.total.mean).toFixed(1)}%`,
+  ]);
+  const [, , batched] = results[1];
+  const [, , singles] = results[2];
+  return [
+    "## Text classification: lid-176",
+    "",
+    `fastText's language identifier converted to ONNX, over HTTP (metered key, \`no-store\`), ${WARMUP} warm-up and ${ITERATIONS} timed rounds per row.`,
+    "Stage columns are Server-Timing means summed over a round's requests (the Worker's clock ticks in whole milliseconds, so",
+    "sub-millisecond stages read as a fraction of rounds that crossed a tick).",
+    "",
+    table(["round", "end to end p50 / mean ms", "texts/s", "pre (tokenize) ms", "session.run ms", "infer outside run ms", "post ms", "pre + post share"], rows),
+    "",
+    `32 texts in one request against 32 single requests: **${ratio(singles.total.mean, batched.total.mean)}** the throughput.`,
+  ].join("\n");
 }

@@ -18,9 +18,10 @@ const SAMPLES = {
 /**
  * @param {Record<string, any>} manifest a bundled manifest
  * @returns {{what: string, headers: Record<string, string>, body: string | Uint8Array} | undefined} undefined for `tensor` models
- *   (and models without a sample here)
  */
 export function taskSample(manifest) {
   if (manifest.task === "tensor") return undefined;
-  return SAMPLES[manifest.name]?.();
+  const sample = SAMPLES[manifest.name];
+  if (!sample) throw new Error(`bundled model '${manifest.name}' (task ${manifest.task}) has no sample in scripts/lib/task-samples.mjs`);
+  return sample();
 }
