@@ -10,7 +10,7 @@ import { flattenAlpha } from "../../src/tasks/image/fit.ts";
 import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
 import { detectorInput } from "../../src/tasks/ocr/detector-input.ts";
 import { readLines, runOcrNetworks, type FloatTensor, type OcrLine, type OcrNetworks } from "../../src/tasks/ocr/pipeline.ts";
-import { OcrConfigSchema, ocrSettings } from "../../src/tasks/ocr/settings.ts";
+import { OcrConfigSchema, ocrSettings, ocrStages } from "../../src/tasks/ocr/settings.ts";
 
 export type Runtime = "onnxruntime-node" | "onnxruntime-web";
 
@@ -48,22 +48,26 @@ async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options:
   return { ort, options: { executionProviders: ["wasm"], graphOptimizationLevel: "all" } };
 }
 
-/** Loads the detector named `model` (default `ppocr`) and the models its manifest names; returns the pipeline. */
+/**
+ * Loads the detector `model` (`name` or `name@version`, default `ppocr`: its default version) and the classifier and
+ * recognizer its manifest names for that version; returns the pipeline.
+ */
 export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model = "ppocr"): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
   const manifests = new Map(bundledManifests().map((m) => [m.name as string, m]));
-  const versionOf = (reference: string) => {
-    const [name, version] = reference.split("@") as [string, string | undefined];
+  const resolve = (reference: string) => {
+    const [name, requested] = reference.split("@") as [string, string | undefined];
     const manifest = manifests.get(name);
     if (!manifest) throw new Error(`no bundled model '${name}'`);
-    const entry = manifest.versions[version ?? manifest.aliases.default];
-    if (!entry) throw new Error(`bundled model '${name}' has no version '${version}'`);
-    return entry as { file: string; assets?: Record<string, { file: string }> };
+    const version: string = manifest.aliases[requested ?? "default"] ?? requested;
+    const entry = manifest.versions[version];
+    if (!entry) throw new Error(`bundled model '${name}' has no version '${requested}'`);
+    return { manifest, version, entry: entry as { file: string; assets?: Record<string, { file: string }> } };
   };
-  const detector = manifests.get(model);
-  if (!detector) throw new Error(`no bundled model '${model}'`);
+  const versionOf = (reference: string) => resolve(reference).entry;
+  const { manifest: detector, version: detectorVersionName, entry: detectorVersion } = resolve(model);
   const config = OcrConfigSchema.parse({ preprocess: detector.preprocess ?? {}, postprocess: detector.postprocess ?? {} });
   const settings = ocrSettings(config);
-  const detectorVersion = versionOf(model);
+  const stages = ocrStages(config, detectorVersionName);
   const dictionary = detectorVersion.assets?.[config.preprocess.dictionary];
   if (!dictionary) throw new Error(`${model} has no asset ${config.preprocess.dictionary}`);
   const alphabet = parseAlphabet(await readRepoFile(dictionary.file));
@@ -71,8 +75,8 @@ export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model
   const { ort, options } = await loadRuntime(runtime);
   const open = async (file: string) => ort.InferenceSession.create(await readRepoFile(file), options);
   const detect = await open(detectorVersion.file);
-  const recognize = await open(versionOf(config.preprocess.recognizer).file);
-  const classify = config.preprocess.classifier === undefined ? undefined : await open(versionOf(config.preprocess.classifier).file);
+  const recognize = await open(versionOf(stages.recognizer).file);
+  const classify = stages.classifier === undefined ? undefined : await open(versionOf(stages.classifier).file);
 
   return async (bytes) => {
     const started = performance.now();

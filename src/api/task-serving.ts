@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import type { Manifest } from "../registry/manifest";
 import type { ResolvedModel } from "../registry/registry";
 import { configSource } from "../tasks/config";
@@ -35,12 +35,13 @@ export interface TaskCall<Request, Response> {
 export async function serveTask<Request, Response>(c: Context<AppEnv>, call: TaskCall<Request, Response>): Promise<globalThis.Response> {
   const { model, task, request } = call;
   const units = task.units(request);
-  const cacheSpec = { model, task: call.shape ?? task.name, options: outputDeterminants(model), inputs: call.cacheInputs };
+  const stages = await resolveStages(c, model, task);
+  const cacheSpec = { model, task: call.shape ?? task.name, options: outputDeterminants(model, stages), inputs: call.cacheInputs };
   return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, runs: 0 };
       const warnings: string[] = [];
-      const context = createTaskContext(c, model, ledger, warnings);
+      const context = createTaskContext(c, model, ledger, warnings, stages);
       const { response, timings } = await executeTask(task, request, context);
       if (ledger.cold) {
         const { init, fetch, create } = ledger.cold;
@@ -69,12 +70,35 @@ export function taskLimits(c: Context<AppEnv>, manifest: Manifest): TaskLimits {
   };
 }
 
-function createTaskContext(c: Context<AppEnv>, model: ResolvedModel, ledger: RunLedger, warnings: string[]): TaskContext {
+/** A pipeline's stages as resolved for this request, by the reference the manifest gives. */
+type ResolvedStages = Map<string, { role: string; model: ResolvedModel }>;
+
+/** Resolves the task's `stages`; one that does not resolve is the manifest's fault (422), not the caller's. */
+async function resolveStages(c: Context<AppEnv>, model: ResolvedModel, task: TaskDefinition): Promise<ResolvedStages> {
+  const stages: ResolvedStages = new Map();
+  for (const [role, reference] of Object.entries(task.stages?.(model.manifest, model.version) ?? {})) {
+    if (stages.has(reference)) continue;
+    try {
+      const { name, version } = parseModelReference(reference);
+      stages.set(reference, { role, model: await resolveModel(c, name, version) });
+    } catch (error) {
+      if (isAppError(error) && ["model_not_found", "version_not_found", "invalid_request"].includes(error.code)) {
+        throw new AppError("invalid_manifest", `model '${model.manifest.name}' version '${model.version}' names '${reference}' as its ${role}, which is not available: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+  return stages;
+}
+
+function createTaskContext(c: Context<AppEnv>, model: ResolvedModel, ledger: RunLedger, warnings: string[], stages: ResolvedStages): TaskContext {
   const handle = (resolved: ResolvedModel) => createModelHandle(resolved, c.get("runtime"), c.get("registry"), ledger);
   return {
     model: handle(model),
     limits: taskLimits(c, model.manifest),
     async resolve(reference: string) {
+      const stage = stages.get(reference);
+      if (stage) return handle(stage.model);
       const { name, version } = parseModelReference(reference);
       return handle(await resolveModel(c, name, version));
     },
@@ -94,9 +118,14 @@ export function parseModelReference(reference: string): { name: string; version?
 
 /**
  * Besides the weights and the input, a task's answer depends on the manifest's task configuration (labels,
- * pre/post-processing) and on the assets the version pinned: all of it goes into the cache key.
+ * pre/post-processing), on the assets the version pinned and on the weights and assets of the pipeline's other
+ * models: all of it goes into the cache key.
  */
-function outputDeterminants(model: ResolvedModel): unknown {
-  const assets = Object.entries(model.entry.assets ?? {}).map(([name, asset]) => [name, asset.sha256]);
-  return { config: configSource(model.manifest), assets };
+function outputDeterminants(model: ResolvedModel, stages: ResolvedStages): unknown {
+  const assetDigests = (resolved: ResolvedModel) => Object.entries(resolved.entry.assets ?? {}).map(([name, asset]) => [name, asset.sha256]);
+  const determinants: Record<string, unknown> = { config: configSource(model.manifest), assets: assetDigests(model) };
+  if (stages.size > 0) {
+    determinants.stages = [...stages.values()].map(({ role, model: stage }) => [role, stage.manifest.name, stage.entry.sha256, assetDigests(stage)]);
+  }
+  return determinants;
 }

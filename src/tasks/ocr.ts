@@ -3,14 +3,15 @@
  * the model named in the request is the text detector (DB); its manifest names the direction classifier and the
  * recognizer (other models, resolved per request) and the recognizer's character dictionary (an asset of the
  * detector's version). Stages: decode and resize (preprocess); detector, boxes, crops, classifier, recognizer
- * (infer: ./ocr/pipeline.ts); CTC decoding (postprocess). One unit per image.
+ * (infer: ./ocr/pipeline.ts); CTC decoding (postprocess). One unit per image. Each detector version may name its
+ * own classifier and recognizer (./ocr/settings.ts), e.g. the int8 default runs the int8 stages.
  *
  * Request: an `image/png` or `image/jpeg` body, or JSON `{image: number[]}` (the file's bytes).
  * Response: `{lines: [{text, score, box}]}` in reading order; `box` is four corners (top-left, top-right,
  * bottom-right, bottom-left) in the original image's pixels.
  */
 import { z } from "zod";
-import { AppError, isAppError } from "../errors";
+import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { taskConfig } from "./config";
 import { decodeImage, type RgbaImage } from "./image/decode";
@@ -18,7 +19,7 @@ import { flattenAlpha } from "./image/fit";
 import { parseAlphabet, type Alphabet } from "./ocr/ctc";
 import { detectorInput, type DetectorInput } from "./ocr/detector-input";
 import { readLines, runOcrNetworks, type FloatTensor, type OcrNetworks, type OcrOutputs } from "./ocr/pipeline";
-import { OcrConfigSchema, ocrSettings, type OcrConfig } from "./ocr/settings";
+import { OcrConfigSchema, ocrSettings, ocrStages, type OcrConfig, type OcrStages } from "./ocr/settings";
 import type { ModelHandle, TaskContext, TaskDefinition } from "./task";
 
 const Point = z.tuple([z.number().int(), z.number().int()]);
@@ -70,9 +71,9 @@ async function preparePage(request: OcrRequest, context: TaskContext): Promise<P
 }
 
 async function runNetworks(prepared: PreparedPage, context: TaskContext): Promise<OcrOutputs> {
-  const { preprocess } = prepared.config;
-  const recognizer = await pipelineModel(context, "recognizer", preprocess.recognizer);
-  const classifier = preprocess.classifier === undefined ? undefined : await pipelineModel(context, "classifier", preprocess.classifier);
+  const stages = ocrStages(prepared.config, context.model.version);
+  const recognizer = await context.resolve(stages.recognizer);
+  const classifier = stages.classifier === undefined ? undefined : await context.resolve(stages.classifier);
   const networks: OcrNetworks = {
     detect: (input) => runFloat(context.model, input),
     classify: classifier && ((input) => runFloat(classifier, input)),
@@ -81,16 +82,8 @@ async function runNetworks(prepared: PreparedPage, context: TaskContext): Promis
   return runOcrNetworks(prepared.image, prepared.detection, networks, ocrSettings(prepared.config));
 }
 
-/** A model the manifest names; a name that does not resolve is the manifest's fault (422), not the caller's. */
-async function pipelineModel(context: TaskContext, role: string, reference: string): Promise<ModelHandle> {
-  try {
-    return await context.resolve(reference);
-  } catch (error) {
-    if (isAppError(error) && (error.code === "model_not_found" || error.code === "version_not_found")) {
-      throw new AppError("invalid_manifest", `model '${context.model.name}' names '${reference}' as its ${role}, which is not available: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
+function stageReferences({ classifier, recognizer }: OcrStages): Record<string, string> {
+  return classifier === undefined ? { recognizer } : { classifier, recognizer };
 }
 
 /** One session call on a model with one FP32 input and one FP32 output. */
@@ -112,6 +105,7 @@ export const ocr = {
   mediaTypes: ["image/png", "image/jpeg"],
   fromMedia: ({ bytes }) => ({ image: bytes }),
   config: OcrConfigSchema,
+  stages: (manifest, version): Record<string, string> => stageReferences(ocrStages(taskConfig<OcrConfig>(ocr, manifest), version)),
   units: () => 1,
   preprocess: preparePage,
   infer: runNetworks,

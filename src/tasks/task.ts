@@ -47,7 +47,10 @@ export interface TaskContext {
   /** The model the request names. */
   readonly model: ModelHandle;
   readonly limits: TaskLimits;
-  /** Another model a pipeline needs (OCR: detector, then classifier and recognizer), `name` or `name@version`. */
+  /**
+   * Another model a pipeline needs (OCR: detector, then classifier and recognizer), `name` or `name@version`. The
+   * references the task's `stages` names come back exactly as resolved for the response cache key.
+   */
   resolve(reference: string): Promise<ModelHandle>;
   /**
    * Tells the caller how the request was served when it differs from what was asked (a text truncated to the
@@ -78,6 +81,13 @@ export interface TaskDefinition<Request = any, Prepared = any, Raw = any, Respon
    * `invalid_manifest` if it does not parse), so a request never meets a broken configuration.
    */
   readonly config?: z.ZodType<unknown>;
+  /**
+   * The other models this version of the model runs (a pipeline's stages: role → `name` or `name@version`), read
+   * from the manifest's configuration. They are resolved before the response cache is consulted and their weights'
+   * and assets' digests go into the cache key, so a changed stage (another version, a moved alias, weights uploaded
+   * again under the same name) never serves an answer computed with the old one. A pipeline resolves only these.
+   */
+  stages?(manifest: Manifest, version: string): Record<string, string>;
   /** Metered units (texts, images, seconds of audio), known before any work is done. */
   units(request: Request): number;
   preprocess(request: Request, context: TaskContext): Promise<Prepared> | Prepared;

@@ -7,10 +7,14 @@
  * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1", "dictionary": "ppocr_keys_v1.txt"},
  * "postprocess": {"thresh": 0.3, "boxThresh": 0.6, "unclipRatio": 2.2, "dropScore": 0.5}
  * ```
- * Name the other models with a version (`name@version`): responses are cached by the detector's manifest and
- * assets, so an unpinned reference could serve answers of a recognizer that has since changed.
+ * `versions` gives particular versions of this model (the detector) other stages, e.g. the float32 detector the
+ * float32 classifier and recognizer while the int8 default runs the int8 ones:
+ * `"versions": {"1": {"classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1"}}`.
+ * Name the other models with a version (`name@version`) so that each detector version runs fixed weights; the
+ * response cache key holds the stages' weights digests (`ocr.stages`), so a changed stage never serves an old answer.
  */
 import { z } from "zod";
+import { MODEL_NAME, VERSION_NAME, VersionName } from "../../registry/manifest";
 import { DB_DEFAULTS } from "./db-postprocess";
 import type { OcrSettings } from "./pipeline";
 
@@ -19,13 +23,37 @@ export const DEFAULT_MAX_PIXELS = 576 * 576;
 
 const probability = z.number().min(0).max(1);
 
+const ModelReference = z
+  .string()
+  .refine((reference) => {
+    const [name, version, ...rest] = reference.split("@");
+    return MODEL_NAME.test(name!) && (version === undefined || VERSION_NAME.test(version)) && rest.length === 0;
+  }, "a model reference: 'name' or 'name@version'");
+
+const StageOverrides = z
+  .object({
+    classifier: ModelReference.optional(),
+    recognizer: ModelReference.optional(),
+  })
+  .strict();
+
+/** The other models one version of the detector runs. */
+export interface OcrStages {
+  classifier?: string;
+  recognizer: string;
+}
+
 export const OcrConfigSchema = z.object({
   preprocess: z
     .object({
       maxPixels: z.number().int().min(32 * 32).max(4096 * 4096).default(DEFAULT_MAX_PIXELS).meta({ description: "the detector's input is scaled down to at most this many pixels (WASM memory follows it)" }),
-      classifier: z.string().min(1).optional().meta({ description: "direction classifier model (`name@version`); without it lines are taken as upright" }),
-      recognizer: z.string().min(1).meta({ description: "text recognizer model (`name@version`)" }),
+      classifier: ModelReference.optional().meta({ description: "direction classifier model (`name@version`); without it lines are taken as upright" }),
+      recognizer: ModelReference.meta({ description: "text recognizer model (`name@version`)" }),
       dictionary: z.string().min(1).default("ppocr_keys_v1.txt").meta({ description: "asset of this model: the recognizer's characters, one per line" }),
+      versions: z
+        .record(VersionName, StageOverrides)
+        .default({})
+        .meta({ description: "per version of this model: other `classifier`/`recognizer` references than the ones above (e.g. float32 stages for the float32 detector)" }),
     })
     .strict(),
   postprocess: z
@@ -45,6 +73,16 @@ export const OcrConfigSchema = z.object({
 });
 
 export type OcrConfig = z.infer<typeof OcrConfigSchema>;
+
+/** The classifier and recognizer that `version` of the detector runs. */
+export function ocrStages(config: OcrConfig, version: string): OcrStages {
+  const { classifier, recognizer, versions } = config.preprocess;
+  const override = versions[version] ?? {};
+  const stages: OcrStages = { recognizer: override.recognizer ?? recognizer };
+  const chosenClassifier = override.classifier ?? classifier;
+  if (chosenClassifier !== undefined) stages.classifier = chosenClassifier;
+  return stages;
+}
 
 export function ocrSettings(config: OcrConfig): OcrSettings {
   const p = config.postprocess;
