@@ -179,7 +179,7 @@ describe("models that take only one rate (preprocess.sampleRates)", () => {
   const ONLY_8K = "silero-vad-8k-only";
 
   beforeAll(async () => {
-    const weights = await repoFile(BUNDLED[MODEL]!.versions["1"]!.file);
+    const weights = await repoFile(BUNDLED[MODEL]!.versions[BUNDLED[MODEL]!.aliases.default!]!.file); // the weights silero-vad serves
     for (const [name, rate] of [[ONLY_16K, 16000], [ONLY_8K, 8000]] as const) {
       const manifest = { task: "voice-activity", preprocess: { sampleRates: [rate] } };
       expect((await uploadModel(name, weights, { manifest })).status).toBe(201);

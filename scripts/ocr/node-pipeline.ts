@@ -40,7 +40,10 @@ interface OrtModule {
 async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options: Record<string, unknown> }> {
   if (runtime === "onnxruntime-node") {
     const ort = (await import("onnxruntime-node")) as unknown as OrtModule;
-    return { ort, options: { intraOpNumThreads: 1, executionMode: "sequential" } };
+    // disable_quant_qdq: without it, onnxruntime's native optimizer turns weight-only DequantizeLinear → MatMul (the
+    // int8 recognizer) into MatMulNBits, which quantizes the activations to int8 on x86: another computation than the
+    // graph's, which the WASM build (the Worker's) does not make (outputs 1e-2 apart; with it, 3e-6 as for float32).
+    return { ort, options: { intraOpNumThreads: 1, executionMode: "sequential", extra: { session: { disable_quant_qdq: "1" } } } };
   }
   const ort = (await import("onnxruntime-web/wasm")) as unknown as OrtModule;
   ort.env.wasm.numThreads = 1;

@@ -56,7 +56,7 @@ async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTens
   const key = createHash("sha256").update(bytes).digest("hex");
   let session = sessions.get(key);
   if (!session) {
-    session = ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionMode: "sequential" });
+    session = ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionMode: "sequential", extra: { session: { disable_quant_qdq: "1" } } });
     sessions.set(key, session);
   }
   const feeds: Record<string, ort.Tensor> = {};

@@ -107,11 +107,17 @@ export async function repoText(path: string): Promise<string> {
   return new TextDecoder().decode(await repoFile(path));
 }
 
-export type ReferenceModel = { bundled: BundledName } | { bytes: Uint8Array };
+/** A bundled model's file (its default version's, the one `/v2/models/{model}` serves, unless `version` says) or bytes. */
+export type ReferenceModel = { bundled: BundledName; version?: string } | { bytes: Uint8Array };
+
+export function bundledFile(name: BundledName, version?: string): string {
+  const manifest = BUNDLED[name]!;
+  return manifest.versions[version ?? manifest.aliases.default!]!.file;
+}
 
 /** Runs the model with onnxruntime-node (native) in Node: the independent reference. */
 export async function referenceRun(model: ReferenceModel, inputs: Record<string, WireTensor>, outputs?: string[]): Promise<Record<string, WireTensor>> {
-  const spec = "bundled" in model ? { file: BUNDLED[model.bundled]!.versions["1"]!.file } : { base64: toBase64(model.bytes) };
+  const spec = "bundled" in model ? { file: bundledFile(model.bundled, model.version) } : { base64: toBase64(model.bytes) };
   const response = await reference.fetch("http://reference/run", { method: "POST", body: JSON.stringify({ model: spec, inputs, outputs }) });
   if (!response.ok) throw new Error(`reference run failed: ${await response.text()}`);
   return ((await response.json()) as { outputs: Record<string, WireTensor> }).outputs;
