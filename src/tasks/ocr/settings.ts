@@ -4,14 +4,15 @@
  * bounds WASM memory (notes/ocr.md).
  *
  * ```json
- * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1", "dictionary": "ppocr_keys_v1.txt"},
+ * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@int8", "recognizer": "ppocr-rec@int8", "dictionary": "ppocr_keys_v1.txt",
+ *                "versions": {"1": {"classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1"}}},
  * "postprocess": {"thresh": 0.3, "boxThresh": 0.6, "unclipRatio": 2.2, "dropScore": 0.5}
  * ```
- * `versions` gives particular versions of this model (the detector) other stages, e.g. the float32 detector the
- * float32 classifier and recognizer while the int8 default runs the int8 ones:
- * `"versions": {"1": {"classifier": "ppocr-cls@1", "recognizer": "ppocr-rec@1"}}`.
- * Name the other models with a version (`name@version`) so that each detector version runs fixed weights; the
- * response cache key holds the stages' weights digests (`ocr.stages`), so a changed stage never serves an old answer.
+ * `versions` gives particular versions of this model (the detector) other stages than the top-level ones: above,
+ * version 1 runs the float32 classifier and recognizer, every other version the int8 ones. Name the other models
+ * with a version (`name@version`) so that each detector version runs fixed weights; the response cache key holds
+ * the stages' weights digests (the task's `stages`, src/api/task-serving.ts), so a changed stage never serves an
+ * old answer either way.
  */
 import { z } from "zod";
 import { MODEL_NAME, VERSION_NAME, VersionName } from "../../registry/manifest";
