@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: runs the Worker (bundled as `wrangler deploy` bundles it) on local workerd with fresh state,
 // measures, and writes docs/BENCHMARKS.md. Every figure is read in this one run, and comparisons are ratios against
-// a reference measured in the same run. `npm run bench -- <section>` runs one section and prints it instead.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// a reference measured in the same run. `npm run bench -- <section> [<section> ...]` runs those sections, prints them
+// and replaces only their part of docs/BENCHMARKS.md (each section sits between its own markers; the run date of a
+// section is stated in it).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
@@ -56,24 +58,38 @@ const context = {
 };
 
 try {
-  const only = process.argv[2];
   const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, text: benchTextClassification, voice: benchVoice, quantize: benchQuantize };
-  if (only && !benches[only]) throw new Error(`unknown section '${only}'; sections: ${Object.keys(benches).join(", ")}`);
-  const sections = [];
-  for (const [name, bench] of Object.entries(benches)) if (!only || only === name) sections.push(await bench(context));
+  const chosen = process.argv.slice(2);
+  for (const name of chosen) if (!benches[name]) throw new Error(`unknown section '${name}'; sections: ${Object.keys(benches).join(", ")}`);
+  const names = chosen.length > 0 ? chosen : Object.keys(benches);
+  const file = join(ROOT, "docs", "BENCHMARKS.md");
+  const sections = existsSync(file) && chosen.length > 0 ? readSections(readFileSync(file, "utf8")) : {};
+  for (const name of names) {
+    const text = await benches[name](context);
+    if (chosen.length > 0) console.log(text);
+    sections[name] = `${text}\n\n_Section \`${name}\` measured on ${new Date().toISOString().slice(0, 10)}._`;
+  }
   const header = [
     "# Benchmarks",
     "",
-    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}.`,
+    `Written by \`npm run bench\`: ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}.`,
     "The Worker runs bundled as `wrangler deploy` bundles it, on local workerd (Miniflare, the engine under `wrangler dev`),",
-    "and is called on its own socket over loopback. Absolute figures depend on the machine; compare the ratios.",
+    "and is called on its own socket over loopback. Absolute figures depend on the machine; compare the ratios, each",
+    "measured within one section's run.",
   ].join("\n");
-  if (only) console.log(sections.join("\n\n"));
-  else {
-    writeFileSync(join(ROOT, "docs", "BENCHMARKS.md"), `${header}\n\n${sections.join("\n\n")}\n`);
-    log("wrote docs/BENCHMARKS.md");
-  }
+  const body = Object.keys(benches)
+    .filter((name) => sections[name])
+    .map((name) => `<!-- section:${name} -->\n${sections[name]}\n<!-- /section:${name} -->`);
+  writeFileSync(file, `${header}\n\n${body.join("\n\n")}\n`);
+  log(`wrote docs/BENCHMARKS.md (${names.join(", ")})`);
 } finally {
   for (const server of Object.values(running)) await (await server).stop().catch(() => undefined);
   for (const dir of states) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The sections of an existing docs/BENCHMARKS.md, by name. */
+function readSections(markdown) {
+  const sections = {};
+  for (const match of markdown.matchAll(/<!-- section:([a-z-]+) -->\n([\s\S]*?)\n<!-- \/section:\1 -->/g)) sections[match[1]] = match[2];
+  return sections;
 }

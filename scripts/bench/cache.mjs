@@ -7,7 +7,7 @@ import { ms, ratio, requestsPerSecond, sample, table } from "./measure.mjs";
 const SECONDS = 8;
 const CONNECTIONS = 8;
 const MISSES = 40;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function benchCache({ server, manifests, log }) {
   const manifest = manifests.find((m) => m.name === "ppocr-rec");

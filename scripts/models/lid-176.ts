@@ -5,7 +5,7 @@
  * the same bytes (the manifest pins their sha256).
  *
  * The input matrix stays product-quantized inside the graph (UINT8 codes + centroids, 0.5 MB instead of 3.2 MB of
- * FP32 rows, at the same speed: see notes/text-classification.md and `npx tsx scripts/models/check-lid-176.ts`).
+ * FP32 rows, at the same speed: see docs/design/text-classification.md and `npx tsx scripts/models/check-lid-176.ts`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -15,7 +15,7 @@ import { AppError, isAppError } from "../errors";
 import type { VersionEntry } from "../registry/manifest";
 import { inBatches } from "./batching";
 import { taskConfig } from "./config";
-import { ACTIVATIONS, activate, topK, type Activation, type LabelScore } from "./image/classification-output";
+import { ACTIVATIONS, classRows, classify, type Activation, type LabelScore } from "./classification-output";
 import { decodeImage, imageInfo } from "./image/decode";
 import { fitImage, flattenAlpha } from "./image/fit";
 import { ImagePreprocessSchema, type ImagePreprocess } from "./image/preprocess-config";
@@ -172,21 +172,12 @@ export function runImages(prepared: PreparedImages, context: TaskContext): Promi
     const data = prepared.tensor.subarray(start, start + chunk.length * prepared.perImage);
     const feeds = { [prepared.input]: { datatype: "FP32" as const, shape: [chunk.length, ...prepared.itemShape], data } };
     const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
-    if (!result || !(result.data instanceof Float32Array) || result.shape[0] !== chunk.length) {
-      throw new AppError("inference_failed", `output '${prepared.output}' should be FP32 [${chunk.length}, classes]; got ${result?.datatype} [${result?.shape}]`);
-    }
-    const classes = result.data.length / chunk.length;
-    return chunk.map((_, row) => result.data.subarray(row * classes, (row + 1) * classes) as Float32Array);
+    return classRows(result, prepared.output, chunk.length);
   });
 }
 
 export function scoreImages(rows: readonly Float32Array[], prepared: PreparedImages, context: TaskContext): ImageClassificationResponse {
-  const classes = rows[0]?.length ?? 0;
-  if (prepared.labels && prepared.labels.length !== classes) {
-    throw new AppError("invalid_manifest", `model '${context.model.name}' has ${prepared.labels.length} labels for ${classes} classes`);
-  }
-  const answers = rows.map((row) => topK(activate(row, prepared.activation), prepared.labels, prepared.topK));
-  return prepared.list ? answers : answers[0]!;
+  return classify(rows, prepared, context.model.name);
 }
 
 /** `?top_k=3` → 3; anything but a positive integer is a 400. */

@@ -25,7 +25,7 @@ import type { Tensor } from "../runtime/tensor";
 import { inBatches } from "./batching";
 import { taskConfig } from "./config";
 import { textList, textsSchema } from "./feature-extraction";
-import { ACTIVATIONS, activate, topK, type Activation, type LabelScore } from "./image/classification-output";
+import { ACTIVATIONS, classRows, classify, type Activation, type LabelScore } from "./classification-output";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
 import { HfTokenizer, padBatch, type EncodedText, type PaddingSettings } from "./text/hf-tokenizer";
@@ -180,21 +180,12 @@ export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise
   const indexes = Array.from({ length: prepared.count }, (_, i) => i);
   return inBatches(indexes, context.limits.maxBatch, async (chunk) => {
     const result = (await context.model.run(prepared.feeds(chunk), [prepared.output]))[prepared.output];
-    if (!result || !(result.data instanceof Float32Array) || result.shape.length !== 2 || result.shape[0] !== chunk.length) {
-      throw new AppError("inference_failed", `output '${prepared.output}' should be FP32 [${chunk.length}, classes]; got ${result?.datatype} [${result?.shape}]`);
-    }
-    const classes = result.shape[1]!;
-    return chunk.map((_, row) => result.data.subarray(row * classes, (row + 1) * classes) as Float32Array);
+    return classRows(result, prepared.output, chunk.length);
   });
 }
 
 export function scoreTexts(rows: readonly Float32Array[], prepared: PreparedTexts, context: TaskContext): TextClassificationResponse {
-  const classes = rows[0]?.length ?? 0;
-  if (prepared.labels && prepared.labels.length !== classes) {
-    throw new AppError("invalid_manifest", `model '${context.model.name}' has ${prepared.labels.length} labels for ${classes} classes`);
-  }
-  const answers = rows.map((row) => topK(activate(row, prepared.activation), prepared.labels, prepared.topK));
-  return prepared.list ? answers : answers[0]!;
+  return classify(rows, prepared, context.model.name);
 }
 
 export const textClassification = {

@@ -6,7 +6,7 @@
  * Why pixels rather than a side: onnxruntime-web's WASM heap only grows, and the detector's peak follows the area
  * of its input (576x576, 320x1088 and 608x576 need the same heap; 608x608, 320x1152 and 192x1920 the next step up).
  * A side cap would spend the budget of a square page on a wide one, whose text then ends up smaller than the
- * detector can see (notes/ocr.md).
+ * detector can see (docs/design/ocr.md).
  */
 import type { RgbaImage } from "../image/decode";
 import { resizeBilinear } from "../image/resize";

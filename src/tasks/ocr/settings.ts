@@ -1,7 +1,7 @@
 /**
  * The `ocr` task's manifest configuration (validated at upload): which models and dictionary make up the pipeline
  * and its thresholds. Defaults are PaddleOCR's (tools/infer/utility.py) except the detector's input size, which
- * bounds WASM memory (notes/ocr.md).
+ * bounds WASM memory (docs/design/ocr.md).
  *
  * ```json
  * "preprocess": {"maxPixels": 331776, "classifier": "ppocr-cls@int8", "recognizer": "ppocr-rec@int8", "dictionary": "ppocr_keys_v1.txt",
@@ -19,7 +19,7 @@ import { MODEL_NAME, VERSION_NAME, VersionName } from "../../registry/manifest";
 import { DB_DEFAULTS } from "./db-postprocess";
 import type { OcrSettings } from "./pipeline";
 
-/** The detector's input at most 576x576 pixels: the WASM heap stays at 70 MiB in workerd with all three models (notes/ocr.md). */
+/** The detector's input at most 576x576 pixels: the WASM heap stays at 70 MiB in workerd with all three models (docs/design/ocr.md). */
 export const DEFAULT_MAX_PIXELS = 576 * 576;
 
 const probability = z.number().min(0).max(1);

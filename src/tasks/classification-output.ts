@@ -1,7 +1,11 @@
 /**
- * Scores → answer for classifiers: an activation over one row of logits (softmax, sigmoid, or none when the model
- * already outputs probabilities), then the `k` best classes with their labels.
+ * Scores → answer for classifiers (text and image alike): the model's output split into one row per item, an
+ * activation over each row (softmax, sigmoid, or none when the model already outputs probabilities), then the `k`
+ * best classes with their labels.
  */
+import { AppError } from "../errors";
+import type { Tensor } from "../runtime/tensor";
+
 export const ACTIVATIONS = ["softmax", "sigmoid", "none"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
@@ -41,4 +45,33 @@ export function topK(scores: readonly number[], labels: readonly string[] | unde
     best[at] = index;
   }
   return best.map((index) => ({ label: labels?.[index] ?? String(index), score: scores[index]! }));
+}
+
+/** How a classifier's rows become its answer. */
+export interface Scoring {
+  activation: Activation;
+  labels?: readonly string[];
+  topK: number;
+  /** The request sent a list: answer one list of classes per item. */
+  list: boolean;
+}
+
+/** The rows of an FP32 [items, classes] output of one session call, one per item (views, not copies). */
+export function classRows(result: Tensor | undefined, output: string, items: number): Float32Array[] {
+  if (!result || !(result.data instanceof Float32Array) || result.shape[0] !== items) {
+    throw new AppError("inference_failed", `output '${output}' should be FP32 [${items}, classes]; got ${result?.datatype} [${result?.shape}]`);
+  }
+  const { data } = result;
+  const classes = data.length / items;
+  return Array.from({ length: items }, (_, row) => data.subarray(row * classes, (row + 1) * classes));
+}
+
+/** The top-k classes of each row; labels that do not match the model's classes are the manifest's fault (422). */
+export function classify(rows: readonly Float32Array[], scoring: Scoring, model: string): LabelScore[] | LabelScore[][] {
+  const classes = rows[0]?.length ?? 0;
+  if (scoring.labels && scoring.labels.length !== classes) {
+    throw new AppError("invalid_manifest", `model '${model}' has ${scoring.labels.length} labels for ${classes} classes`);
+  }
+  const answers = rows.map((row) => topK(activate(row, scoring.activation), scoring.labels, scoring.topK));
+  return scoring.list ? answers : answers[0]!;
 }
