@@ -2,7 +2,7 @@
  * The quantizer: ONNX bytes in, smaller ONNX bytes and a report out. Pure TypeScript over @bufbuild/protobuf, so it
  * runs in Node (scripts/quantize.ts) and in a Worker alike.
  *
- * Modes (see notes/quantize.md for what each costs in onnxruntime-web's WASM kernels):
+ * Modes (see docs/design/quantization.md for what each costs in onnxruntime-web's WASM kernels):
  * - `weight-int8`: every weight → int8 per channel + DequantizeLinear(axis) (opset upgraded to 13 when older);
  * - `weight-int8-folded`: the same int8 storage restored by Cast × scale, which onnxruntime constant-folds at
  *   session creation: float32 speed, int8 file;
