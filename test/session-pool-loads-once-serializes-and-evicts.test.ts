@@ -8,7 +8,7 @@ import { AppError } from "../src/errors";
 import { SessionPool, type ModelSource } from "../src/runtime/session-pool";
 import { scaleBy } from "./support/fixtures";
 import { decodeResponse, inferJson } from "./support/oip";
-import { admin, json, seedBundled } from "./support/worker";
+import { admin, BUNDLED, json, seedBundled } from "./support/worker";
 
 function source(factor: number, bytes = scaleBy(factor)): ModelSource & { loads: number } {
   const s = {
@@ -89,7 +89,8 @@ describe("the Worker's pool", () => {
     const outputs = await Promise.all(responses.map(async (r) => (await decodeResponse(r)).outputs["softmax_0.tmp_0"]!.json));
     for (const output of outputs) expect(output).toHaveLength(2);
     const stats = await json(admin("/admin/runtime"));
-    const cls = stats.sessions.filter((s: { label: string }) => s.label === "ppocr-cls:1");
+    const version = BUNDLED["ppocr-cls"]!.aliases!.default;
+    const cls = stats.sessions.filter((s: { label: string }) => s.label === `ppocr-cls:${version}`);
     expect(cls).toHaveLength(1);
     expect(cls[0].runs).toBe(16);
     expect(stats.wasmMemoryBytes).toBeGreaterThan(0);
