@@ -1,7 +1,8 @@
 /**
  * Image decoding inside workerd (src/tasks/image): PNG of every colour type and bit depth, palettes, tRNS and Adam7
- * interlacing decode to exactly the RGBA sharp (libspng) gives; JPEG (baseline, progressive, 4:4:4, 4:2:0, grey,
- * CMYK, EXIF orientations) within the stated tolerances of sharp (mozjpeg); the pixel limit is checked from the
+ * interlacing decode to exactly the RGBA sharp (libspng) gives; so do JPEGs (baseline, progressive, 4:4:4, 4:2:0,
+ * grey, EXIF orientations: libjpeg-turbo in WASM, as in sharp), except CMYK (jpeg-js, within its stated tolerance);
+ * the pixel limit is checked from the
  * header before any decoding; broken files are `invalid_media`; resampling follows its definition.
  */
 import { env } from "cloudflare:workers";
@@ -70,6 +71,7 @@ describe("decoded pixels equal sharp's", () => {
     expect(names).toContain("png grey 1-bit with tRNS interlaced");
     expect(names).toContain("jpeg exif orientation 6");
     expect(samples.filter((s) => s.name.startsWith("png")).every((s) => s.tolerance === 0)).toBe(true);
+    expect(samples.filter((s) => s.name.startsWith("jpeg") && !s.name.includes("cmyk")).every((s) => s.tolerance === 0 && s.meanTolerance === 0)).toBe(true);
   });
 
   it("rotated JPEGs come out upright: orientation 6 swaps width and height", () => {
@@ -117,6 +119,7 @@ describe("limits and broken files", () => {
         return bytes;
       })(),
       "jpeg cut after its header": jpeg().slice(0, 200),
+      "jpeg cut inside its scan data": jpeg().slice(0, jpeg().length - 400),
       "jpeg without a frame header": Uint8Array.of(0xff, 0xd8, 0xff, 0xd9),
       "jpeg with garbage scan data": (() => {
         const bytes = jpeg();
@@ -124,7 +127,11 @@ describe("limits and broken files", () => {
         return bytes;
       })(),
     };
-    for (const [name, bytes] of Object.entries(cases)) expect(errorCode(() => decodeImage(bytes, MAX_PIXELS)), name).toBe("invalid_media");
+    for (const [name, bytes] of Object.entries(cases)) {
+      expect(errorCode(() => decodeImage(bytes, MAX_PIXELS)), name).toBe("invalid_media");
+      // a failed decode leaves the decoder usable
+      expect(decodeImage(jpeg(), MAX_PIXELS).width, `a good JPEG after: ${name}`).toBe(160);
+    }
   });
 
   it("refuses a PNG whose image data inflates past what its size needs (a decompression bomb)", async () => {

@@ -2,7 +2,7 @@
  * Image preprocessing (src/tasks/image: alpha flattening, stretch/contain/cover fits with colour or edge padding,
  * bilinear/area/auto resampling, rgb/bgr/gray, nchw/nhwc, scale/mean/std, invert true/auto), run inside workerd,
  * gives the tensors an independent Node implementation written from the same definitions gives (1e-5): it decodes
- * with sharp (jpeg-js for JPEGs, so that IDCT differences stay out), resamples each output pixel on its own in 2-D
+ * with sharp (whose JPEG pixels the Worker's libjpeg-turbo matches exactly), resamples each output pixel on its own in 2-D
  * float64 where the Worker runs separable passes, and pads, converts and normalizes pixel by pixel.
  */
 import { env } from "cloudflare:workers";
@@ -42,7 +42,7 @@ function workerTensor(bytes: Uint8Array, config: ImagePreprocess): Float32Array 
 }
 
 async function referenceTensor(bytes: Uint8Array, config: ImagePreprocess): Promise<{ shape: number[]; data: Float32Array }> {
-  const body = { input: "x", output: "y", images: [toBase64(bytes)], decoder: "jpeg-js", preprocess: config };
+  const body = { input: "x", output: "y", images: [toBase64(bytes)], preprocess: config };
   const response = await reference.fetch("http://reference/image/classify", { method: "POST", body: JSON.stringify(body) });
   if (!response.ok) throw new Error(await response.text());
   const { tensor } = (await response.json()) as { tensor: { shape: number[]; base64: string } };

@@ -3,14 +3,12 @@
  * - `GET /image/samples`: PNG and JPEG files of every kind the decoder must handle, made by sharp (libvips) and, for
  *   what sharp cannot write (1/2/4-bit grey, tRNS colour keys), by the small PNG writer below;
  * - `POST /image/decode` `{base64}`: the image decoded by sharp (libspng / mozjpeg, EXIF orientation applied) as RGBA;
- * - `POST /image/classify` `{model?: {file}, images: [base64], preprocess, decoder}`: an independent
- *   implementation of the image-classification preprocessing (sharp decode — or jpeg-js for JPEGs when asked, to
- *   compare without IDCT differences — straightforward per-pixel resize/fit/tensor code written from the spec,
+ * - `POST /image/classify` `{model?: {file}, images: [base64], preprocess}`: an independent implementation of the
+ *   image-classification preprocessing (sharp decode, straightforward per-pixel resize/fit/tensor code written from the spec,
  *   not from src/tasks/image: 2-D coverage sums and 4-tap bilinear in float64, where the server runs separable
  *   passes), run with onnxruntime-node, softmax: `{tensor: WireTensor, scores: number[][]}`.
  */
 import { deflateSync } from "node:zlib";
-import jpeg from "jpeg-js";
 import sharp from "sharp";
 import { photoLike } from "../../scripts/lib/photo-like.mjs";
 import type { WireTensor } from "../support/wire";
@@ -96,16 +94,16 @@ async function samples(): Promise<Sample[]> {
     exact(`png rgb 8-bit with tRNS${tag}`, writePng({ width: W, height: H, colorType: 2, depth: 8, samples: rgbSamples, transparent: [rgb[30]!, rgb[31]!, rgb[32]!], interlaced: progressive }));
     const photo = photoLike(160, 120, 3);
     const photoRaw = sharp(photo, { raw: { width: 160, height: 120, channels: 3 } });
-    // JPEG: IDCT and chroma upsampling differ from libjpeg's (jpeg-js replicates chroma; libjpeg interpolates)
-    lossy(`jpeg 4:4:4 q92${tag}`, await photoRaw.clone().jpeg({ quality: 92, chromaSubsampling: "4:4:4", progressive }).toBuffer(), 4, 0.6);
-    lossy(`jpeg 4:2:0 q85${tag}`, await photoRaw.clone().jpeg({ quality: 85, progressive }).toBuffer(), 48, 2.5);
-    lossy(`jpeg grey q90${tag}`, await photoRaw.clone().greyscale().jpeg({ quality: 90, progressive }).toBuffer(), 2, 0.2);
-    // libvips converts CMYK through an ICC profile, jpeg-js with the plain formula
+    // JPEG: the Worker decodes grey and YCbCr files with libjpeg-turbo (WASM), as sharp does: the same pixels
+    exact(`jpeg 4:4:4 q92${tag}`, await photoRaw.clone().jpeg({ quality: 92, chromaSubsampling: "4:4:4", progressive }).toBuffer());
+    exact(`jpeg 4:2:0 q85${tag}`, await photoRaw.clone().jpeg({ quality: 85, progressive }).toBuffer());
+    exact(`jpeg grey q90${tag}`, await photoRaw.clone().greyscale().jpeg({ quality: 90, progressive }).toBuffer());
+    // CMYK goes to jpeg-js; libvips converts CMYK through an ICC profile, jpeg-js with the plain formula
     lossy(`jpeg cmyk q95${tag}`, await photoRaw.clone().toColourspace("cmyk").jpeg({ quality: 95, progressive }).toBuffer(), 160, 30);
   }
   for (let orientation = 2; orientation <= 8; orientation++) {
     const bytes = await sharp(photoLike(40, 24, 5), { raw: { width: 40, height: 24, channels: 3 } }).withMetadata({ orientation }).jpeg({ quality: 95, chromaSubsampling: "4:4:4" }).toBuffer();
-    lossy(`jpeg exif orientation ${orientation}`, bytes, 4, 0.6);
+    exact(`jpeg exif orientation ${orientation}`, bytes);
   }
   return list;
 }
@@ -197,7 +195,6 @@ interface ClassifyRequest {
   input: string;
   output: string;
   images: string[];
-  decoder: "sharp" | "jpeg-js";
   preprocess: {
     width: number;
     height: number;
@@ -221,8 +218,7 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
   const tensor = new Float32Array(per * body.images.length);
   for (const [n, base64] of body.images.entries()) {
     const bytes = Buffer.from(base64, "base64");
-    const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
-    const decoded = isJpeg && body.decoder === "jpeg-js" ? await jpegJsRgba(bytes) : await sharpRgba(bytes);
+    const decoded = await sharpRgba(bytes);
     const fitted = fit(flatten(decoded, p.background), p);
     const value = (x: number, y: number, c: number) => {
       const i = (y * p.width + x) * 4;
@@ -259,21 +255,6 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
     return exps.map((v) => v / total);
   });
   return { tensor: wire, scores };
-}
-
-/** jpeg-js's pixels, turned upright by sharp per the orientation sharp reads from the EXIF block. */
-async function jpegJsRgba(bytes: Buffer): Promise<Rgba> {
-  const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  const { orientation = 1 } = await sharp(bytes).metadata();
-  if (orientation === 1) return { width, height, data };
-  const angle = [0, 0, 0, 180, 0, 90, 90, 270, 270][orientation]!;
-  const mirrored = [2, 5, 7].includes(orientation);
-  let image = sharp(data, { raw: { width, height, channels: 4 } }).rotate(angle);
-  image = sharp(await image.raw().toBuffer(), { raw: { width: angle % 180 ? height : width, height: angle % 180 ? width : height, channels: 4 } });
-  if (mirrored) image = image.flop();
-  if (orientation === 4) image = image.flip();
-  const result = await image.raw().toBuffer({ resolveWithObject: true });
-  return { width: result.info.width, height: result.info.height, data: new Uint8Array(result.data) };
 }
 
 function flatten(image: Rgba, background: number[]): Rgba {

@@ -4,7 +4,7 @@
  * padded with a colour or by repeating the edge pixels) or `cover` (the centre region with the target's aspect
  * ratio, cropped, then resized).
  */
-import type { FloatRgbaImage, RgbaImage } from "./rgba";
+import { pixelWords, type FloatRgbaImage, type RgbaImage } from "./rgba";
 import { resizeToFloat, type ResizeMethod } from "./resize";
 
 export const FIT_MODES = ["stretch", "contain", "cover"] as const;
@@ -27,8 +27,10 @@ export interface FitSpec {
  */
 export function flattenAlpha(image: RgbaImage, background: Rgb): RgbaImage {
   const { data } = image;
+  // alpha is the high byte of each little-endian pixel word
+  const words = pixelWords(image);
   let opaque = true;
-  for (let i = 3; i < data.length && opaque; i += 4) opaque = data[i] === 255;
+  for (let i = 0; i < words.length && opaque; i++) opaque = words[i]! >>> 24 === 255;
   if (opaque) return image;
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i += 4) {
@@ -74,19 +76,14 @@ export function crop(image: RgbaImage, left: number, top: number, width: number,
 function pad(image: FloatRgbaImage, width: number, height: number, left: number, top: number, padding: Padding): FloatRgbaImage {
   const data = new Float32Array(width * height * 4);
   const fill = padding === "edge" ? undefined : [padding[0], padding[1], padding[2], 255];
+  const source = image.data;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const at = (y * width + x) * 4;
-      if (fill) {
-        const inside = x >= left && x < left + image.width && y >= top && y < top + image.height;
-        if (!inside) {
-          data.set(fill, at);
-          continue;
-        }
-      }
-      // inside the image, or the nearest edge pixel of it
+      const inside = x >= left && x < left + image.width && y >= top && y < top + image.height;
+      // inside the image, or (edge padding) the nearest edge pixel of it
       const from = (clamp(y - top, image.height) * image.width + clamp(x - left, image.width)) * 4;
-      data.set(image.data.subarray(from, from + 4), at);
+      for (let c = 0; c < 4; c++) data[at + c] = fill && !inside ? fill[c]! : source[from + c]!;
     }
   }
   return { width, height, data };

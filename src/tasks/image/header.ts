@@ -72,9 +72,21 @@ function isStartOfFrame(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
+/** What a JPEG's frame header (SOFn) says, and where its EXIF block is. */
+export interface JpegFrame extends ImageInfo {
+  format: "jpeg";
+  /** 1 grey, 3 YCbCr (or RGB), 4 CMYK/YCCK */
+  components: number;
+  /** The first APP1 "Exif" payload from its TIFF header on, if it comes before the frame header (as EXIF requires). */
+  exif?: Uint8Array;
+}
+
+const EXIF_SIGNATURE = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
+
 /** Walks the marker segments up to the first frame header. */
-function jpegInfo(bytes: Uint8Array): ImageInfo {
+export function jpegFrame(bytes: Uint8Array): JpegFrame {
   let offset = 2;
+  let exif: Uint8Array | undefined;
   while (offset + 4 <= bytes.length) {
     if (bytes[offset] !== 0xff) throw new AppError("invalid_media", `the JPEG image has no marker at byte ${offset}`);
     const marker = bytes[offset + 1]!;
@@ -89,15 +101,23 @@ function jpegInfo(bytes: Uint8Array): ImageInfo {
     if (marker === 0xd9 || marker === 0xda) break; // EOI or the first scan before any frame header
     const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
     if (length < 2) throw new AppError("invalid_media", `the JPEG image has a segment of invalid length at byte ${offset}`);
+    if (marker === 0xe1 && !exif && EXIF_SIGNATURE.every((byte, i) => bytes[offset + 4 + i] === byte)) {
+      exif = bytes.subarray(offset + 10, Math.min(offset + 2 + length, bytes.length));
+    }
     if (isStartOfFrame(marker)) {
-      if (offset + 9 > bytes.length) break;
+      if (offset + 10 > bytes.length) break;
       const height = (bytes[offset + 5]! << 8) | bytes[offset + 6]!;
       const width = (bytes[offset + 7]! << 8) | bytes[offset + 8]!;
       // a height of 0 defers it to a DNL marker after the first scan (T.81 §B.2.5), which decoders rarely support
       if (width === 0 || height === 0) throw new AppError("invalid_media", `the JPEG image has invalid dimensions ${width}x${height}`);
-      return { format: "jpeg", width, height };
+      return { format: "jpeg", width, height, components: bytes[offset + 9]!, ...(exif ? { exif } : {}) };
     }
     offset += 2 + length;
   }
   throw new AppError("invalid_media", "the JPEG image has no frame header (SOF)");
+}
+
+function jpegInfo(bytes: Uint8Array): ImageInfo {
+  const { format, width, height } = jpegFrame(bytes);
+  return { format, width, height };
 }

@@ -1,17 +1,30 @@
 /**
- * JPEG → 8-bit RGBA with jpeg-js (pure JavaScript): baseline, extended and progressive Huffman JPEGs, greyscale,
- * YCbCr, and CMYK/YCCK (Adobe), with EXIF orientation applied. Arithmetic-coded and lossless JPEGs are refused.
- * Pixel values may differ from libjpeg's by a few levels (IDCT and chroma upsampling differ).
+ * JPEG → 8-bit RGBA, with EXIF orientation applied. Grey and YCbCr files (baseline, progressive, arithmetic-coded)
+ * go to libjpeg-turbo in WASM (./mozjpeg.ts), whose pixels are libjpeg's own (sharp's too); truncated files and
+ * damaged scan data are refused. CMYK/YCCK files (Adobe), which that build cannot convert to RGB, go to jpeg-js
+ * (pure JavaScript, slower; its IDCT and chroma upsampling differ from libjpeg's by a few levels). Lossless and
+ * 12-bit JPEGs are refused.
  */
 import decodeWithJpegJs from "jpeg-js/lib/decoder.js";
-import type { RgbaImage } from "./rgba";
+import { jpegFrame } from "./header";
+import { decodeWithMozjpeg } from "./mozjpeg";
 import { exifOrientation, orient } from "./orientation";
+import type { RgbaImage } from "./rgba";
 
 /** Bytes jpeg-js may allocate per pixel: its component planes, coefficient blocks and the RGBA output. */
 const BYTES_PER_PIXEL_BUDGET = 24;
 
 /** Decodes a JPEG whose header has already been checked against the pixel limit. Throws plain errors when broken. */
 export function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbaImage {
+  const frame = jpegFrame(bytes);
+  const image = frame.components === 4 ? decodeCmyk(bytes, maxPixels) : decodeWithMozjpeg(bytes);
+  if (image.width !== frame.width || image.height !== frame.height) {
+    throw new Error(`the decoder gave ${image.width}x${image.height} for a ${frame.width}x${frame.height} frame`);
+  }
+  return orient(image, exifOrientation(frame.exif));
+}
+
+function decodeCmyk(bytes: Uint8Array, maxPixels: number): RgbaImage {
   const decoded = decodeWithJpegJs(bytes, {
     useTArray: true,
     formatAsRGBA: true,
@@ -19,6 +32,5 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbaImage {
     maxResolutionInMP: maxPixels / 1e6,
     maxMemoryUsageInMB: Math.ceil((maxPixels * BYTES_PER_PIXEL_BUDGET) / 2 ** 20) + 16,
   });
-  const image = { width: decoded.width, height: decoded.height, data: decoded.data };
-  return orient(image, exifOrientation(decoded.exifBuffer));
+  return { width: decoded.width, height: decoded.height, data: decoded.data };
 }

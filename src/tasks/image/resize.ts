@@ -69,28 +69,38 @@ function area<T extends Uint8Array | Float32Array>(image: AnyRgbaImage, width: n
   const round = out instanceof Uint8Array;
   const xs = areaTaps(image.width, width);
   const ys = areaTaps(image.height, height);
-  // horizontal pass into floats (one source row at a time), then the vertical pass
+  const source = image.data;
+  // horizontal pass into floats (one source row at a time), then the vertical pass; the four channels of a pixel
+  // are summed together
   const rows = new Float64Array(image.height * width * 4);
   for (let y = 0; y < image.height; y++) {
     const rowIn = y * image.width * 4;
-    const rowOut = y * width * 4;
-    for (let x = 0; x < width; x++) {
-      const { start, weights } = xs[x]!;
-      for (let c = 0; c < 4; c++) {
-        let sum = 0;
-        for (let k = 0; k < weights.length; k++) sum += image.data[rowIn + (start + k) * 4 + c]! * weights[k]!;
-        rows[rowOut + x * 4 + c] = sum;
+    let at = y * width * 4;
+    for (let x = 0; x < width; x++, at += 4) {
+      let r = 0, g = 0, b = 0, a = 0;
+      for (let k = xs.first[x]!, from = rowIn + xs.start[x]! * 4; k < xs.first[x + 1]!; k++, from += 4) {
+        const weight = xs.weights[k]!;
+        r += source[from]! * weight;
+        g += source[from + 1]! * weight;
+        b += source[from + 2]! * weight;
+        a += source[from + 3]! * weight;
       }
+      rows[at] = r;
+      rows[at + 1] = g;
+      rows[at + 2] = b;
+      rows[at + 3] = a;
     }
   }
   const stride = width * 4;
+  const sums = new Float64Array(stride);
   for (let y = 0; y < height; y++) {
-    const { start, weights } = ys[y]!;
-    for (let i = 0; i < stride; i++) {
-      let sum = 0;
-      for (let k = 0; k < weights.length; k++) sum += rows[(start + k) * stride + i]! * weights[k]!;
-      out[y * stride + i] = round ? Math.round(sum) : sum;
+    sums.fill(0);
+    for (let k = ys.first[y]!, from = ys.start[y]! * stride; k < ys.first[y + 1]!; k++, from += stride) {
+      const weight = ys.weights[k]!;
+      for (let i = 0; i < stride; i++) sums[i] = sums[i]! + rows[from + i]! * weight;
     }
+    const target = y * stride;
+    for (let i = 0; i < stride; i++) out[target + i] = round ? Math.round(sums[i]!) : sums[i]!;
   }
   return out;
 }
@@ -110,16 +120,27 @@ function bilinearTaps(inSize: number, outSize: number): { low: Int32Array; high:
   return { low, high, weight };
 }
 
-/** For each output coordinate: the first source pixel it covers and each covered pixel's share (summing to 1). */
-function areaTaps(inSize: number, outSize: number): { start: number; weights: Float64Array }[] {
+/** Coverage of each output coordinate: the source pixels from `start[i]`, whose shares (summing to 1) are
+ * `weights[first[i]]` up to `weights[first[i + 1]]`. */
+interface AreaTaps {
+  start: Int32Array;
+  first: Int32Array;
+  weights: Float64Array;
+}
+
+function areaTaps(inSize: number, outSize: number): AreaTaps {
   const scale = inSize / outSize;
-  return Array.from({ length: outSize }, (_, i) => {
+  const start = new Int32Array(outSize);
+  const first = new Int32Array(outSize + 1);
+  const shares: number[] = [];
+  for (let i = 0; i < outSize; i++) {
     const from = i * scale;
     const to = Math.min((i + 1) * scale, inSize);
-    const start = Math.floor(from);
+    start[i] = Math.floor(from);
+    first[i] = shares.length;
     const end = Math.min(Math.ceil(to), inSize);
-    const weights = new Float64Array(end - start);
-    for (let j = start; j < end; j++) weights[j - start] = (Math.min(j + 1, to) - Math.max(j, from)) / (to - from);
-    return { start, weights };
-  });
+    for (let j = start[i]!; j < end; j++) shares.push((Math.min(j + 1, to) - Math.max(j, from)) / (to - from));
+  }
+  first[outSize] = shares.length;
+  return { start, first, weights: Float64Array.from(shares) };
 }
