@@ -20,5 +20,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One test file at a time: with two files in parallel on CI's 2 cores, a runner's connection to workerd was once
+    // lost mid-run and vitest waited on it until CI's 90-minute limit (every file passes on its own).
+    maxWorkers: 1,
   },
 });

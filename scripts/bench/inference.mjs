@@ -6,7 +6,7 @@ import * as ortWeb from "onnxruntime-web";
 import { readWeights } from "../lib/bundled-models.mjs";
 import { startDevServer } from "../lib/dev-server.mjs";
 import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
-import { mib, ms, ratio, sample, serverTiming, table } from "./measure.mjs";
+import { mib, ms, ratio, sample, serverTiming, summarize, table } from "./measure.mjs";
 
 ortWeb.env.wasm.numThreads = 1;
 const WARMUP = 150;
