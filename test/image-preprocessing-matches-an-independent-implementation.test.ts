@@ -36,7 +36,7 @@ function workerTensor(bytes: Uint8Array, config: ImagePreprocess): Float32Array 
   const width = config.width!;
   const height = config.height!;
   const out = new Float32Array(channelCount(config.channels) * width * height);
-  const fitted = fitImage(flattenAlpha(decodeImage(bytes, 1 << 22), config.background), { width, height, fit: config.fit, padding: config.padding, resize: config.resize });
+  const fitted = fitImage(flattenAlpha(decodeImage(bytes, 1 << 22), config.background), { ...config, width, height });
   writeImageTensor(fitted, config, out, 0);
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { lengthGroups } from "../src/tasks/batching";
 import { FastTextTokenizer } from "../src/tasks/text/fasttext-tokenizer";
 import { BUNDLED, call, json, repoFile, repoText, seedBundled } from "./support/worker";
 
@@ -146,9 +147,12 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
   it(`runs more than maxBatch (${MAX_BATCH}) texts as several session calls that answer what single calls answer`, async () => {
     const texts = sentences.filter((_, i) => i % 49 === 0).slice(0, MAX_BATCH + 6).map((s) => s.text);
     expect(texts).toHaveLength(MAX_BATCH + 6);
+    const tokenizer = FastTextTokenizer.parse(await repoFile(DICTIONARY_FILE));
+    const groups = lengthGroups(texts.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), MAX_BATCH);
+    expect(groups.length).toBeGreaterThanOrEqual(2);
     const response = await run({ text: texts });
     expect(response.status).toBe(200);
-    expect(response.headers.get("Server-Timing")).toMatch(/infer;[^,]*desc="2 session runs"/);
+    expect(response.headers.get("Server-Timing")).toMatch(new RegExp(`infer;[^,]*desc="${groups.length} session runs"`));
     const batched = await json<LabelScore[][]>(response);
     for (const [i, text] of texts.entries()) {
       const single = await json<LabelScore[]>(run({ text }));

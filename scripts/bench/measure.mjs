@@ -30,6 +30,8 @@ export function serverTiming(header) {
     const [name, ...params] = part.trim().split(";");
     const dur = params.find((p) => p.trim().startsWith("dur="));
     if (name && dur) out[name.trim()] = Number(dur.trim().slice(4));
+    const runs = part.match(/desc="(\d+) session runs?"/);
+    if (runs) out.sessionRuns = Number(runs[1]);
   }
   return out;
 }

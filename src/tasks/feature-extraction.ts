@@ -3,7 +3,7 @@
  * exported from Hugging Face (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`; output
  * `last_hidden_state`, or a pooled output such as `sentence_embedding`) with a `tokenizer.json` asset.
  * Texts are tokenized (truncated to the model's maximum length, with a `Warning` saying so), run in batches of at
- * most `limits.maxBatch` per session call, each padded to its longest text, then pooled (mean over the attention
+ * most `limits.maxBatch` texts of similar length per session call (./batching.ts), each padded to its longest, then pooled (mean over the attention
  * mask, the [CLS] token, or the model's pooled output) and L2-normalized. The answer has the Workers AI shape
  * (`{shape, data, pooling}`); `POST /v1/embeddings` reuses the same stages with its own answer.
  *
@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
-import { inBatches } from "./batching";
+import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
 import type { TaskContext, TaskDefinition } from "./task";
 import { HfTokenizer, padBatch, type EncodedText, type PaddingSettings } from "./text/hf-tokenizer";
@@ -144,10 +144,11 @@ function modelInputs(config: FeatureExtractionConfig, context: TaskContext): Pre
   };
 }
 
-/** Runs the texts in session calls of at most `limits.maxBatch`, each padded to its own longest text. */
+/** Runs the texts in session calls of at most `limits.maxBatch` texts of similar length, each padded to its own longest. */
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<TextOutput[]> {
-  return inBatches(prepared.encoded, context.limits.maxBatch, async (chunk) => {
-    const batch = padBatch(chunk, prepared.padding);
+  const { encoded } = prepared;
+  return inLengthBatches(encoded.map((item) => item.ids.length), context.limits.maxBatch, async (indexes) => {
+    const batch = padBatch(indexes.map((i) => encoded[i]!), prepared.padding);
     const { ids, mask, tokenTypes } = prepared.feeds;
     const feeds: Record<string, Tensor> = { [ids]: batch.input_ids };
     if (mask) feeds[mask] = batch.attention_mask;

@@ -114,7 +114,7 @@ export async function prepareImages(request: ImageClassificationRequest, context
   bytes.forEach((file, index) =>
     naming(which(index), () => {
       const opaque = flattenAlpha(decodeImage(file, maxImagePixels), preprocess.background);
-      const fitted = fitImage(opaque, { width: geometry.width, height: geometry.height, fit: preprocess.fit, padding: preprocess.padding, resize: preprocess.resize });
+      const fitted = fitImage(opaque, { ...preprocess, width: geometry.width, height: geometry.height });
       writeImageTensor(fitted, preprocess, tensor, index * geometry.perImage);
     }),
   );

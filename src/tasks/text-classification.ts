@@ -22,7 +22,7 @@
 import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
-import { inBatches } from "./batching";
+import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
 import { textList, textsSchema } from "./feature-extraction";
 import { ACTIVATIONS, classRows, classify, type Activation, type LabelScore } from "./classification-output";
@@ -88,11 +88,13 @@ const ConfigSchema = z.object({
   labels: z.array(z.string()).optional(),
 });
 
-type Feeds = (chunk: readonly number[]) => Record<string, Tensor>;
+/** The texts' token counts, and the session inputs of the texts at some indexes (one call). */
+interface Feeds {
+  lengths: number[];
+  build: (chunk: readonly number[]) => Record<string, Tensor>;
+}
 
 export interface PreparedTexts {
-  count: number;
-  /** The session inputs of the texts at these indexes (one call). */
   feeds: Feeds;
   output: string;
   activation: Activation;
@@ -115,7 +117,6 @@ export async function prepareTexts(request: TextClassificationRequest, context: 
   const { preprocess } = config;
   const feeds = preprocess.tokenizer === "fasttext" ? await fastTextFeeds(texts, preprocess as z.infer<typeof FastTextPreprocess>, context) : await huggingFaceFeeds(texts, preprocess, context);
   return {
-    count: texts.length,
     feeds,
     output,
     activation: config.postprocess.function,
@@ -142,12 +143,13 @@ async function fastTextFeeds(texts: readonly string[], preprocess: z.infer<typeo
   // one line per text: fastText's predict would stop at the first line break
   const encoded = texts.map((text) => tokenizer.encode(text.replaceAll("\n", " "), preprocess.maxLength));
   warnTruncated(context, encoded.map((e) => e.truncated), `${preprocess.maxLength} ids (whole words were kept)`);
-  return (chunk) => {
+  const build: Feeds["build"] = (chunk) => {
     const length = Math.max(1, ...chunk.map((i) => encoded[i]!.ids.length));
     const data = new BigInt64Array(chunk.length * length).fill(BigInt(FASTTEXT_PAD_ID));
     chunk.forEach((textIndex, row) => encoded[textIndex]!.ids.forEach((id, i) => (data[row * length + i] = BigInt(id))));
     return { [preprocess.input]: { datatype: "INT64", shape: [chunk.length, length], data } };
   };
+  return { lengths: encoded.map((e) => e.ids.length), build };
 }
 
 const STANDARD_INPUTS = { ids: "input_ids", mask: "attention_mask", tokenTypes: "token_type_ids" } as const;
@@ -166,20 +168,20 @@ async function huggingFaceFeeds(texts: readonly string[], preprocess: z.infer<ty
   const encoded: EncodedText[] = texts.map((text) => tokenizer.encode(text, maxLength));
   warnTruncated(context, encoded.map((e) => e.truncated), `${maxLength} tokens`);
   const padding: PaddingSettings = tokenizer.padding;
-  return (chunk) => {
+  const build: Feeds["build"] = (chunk) => {
     const batch = padBatch(chunk.map((i) => encoded[i]!), padding);
     const feeds: Record<string, Tensor> = { [names.ids]: batch.input_ids };
     if (names.mask) feeds[names.mask] = batch.attention_mask;
     if (names.tokenTypes) feeds[names.tokenTypes] = batch.token_type_ids;
     return feeds;
   };
+  return { lengths: encoded.map((e) => e.ids.length), build };
 }
 
-/** Runs the texts in session calls of at most `limits.maxBatch`; one row of class scores per text. */
+/** Runs the texts in session calls of at most `limits.maxBatch` texts of similar length; one row of class scores per text. */
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<Float32Array[]> {
-  const indexes = Array.from({ length: prepared.count }, (_, i) => i);
-  return inBatches(indexes, context.limits.maxBatch, async (chunk) => {
-    const result = (await context.model.run(prepared.feeds(chunk), [prepared.output]))[prepared.output];
+  return inLengthBatches(prepared.feeds.lengths, context.limits.maxBatch, async (chunk) => {
+    const result = (await context.model.run(prepared.feeds.build(chunk), [prepared.output]))[prepared.output];
     return classRows(result, prepared.output, chunk.length);
   });
 }

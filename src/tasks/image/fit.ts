@@ -2,14 +2,15 @@
  * Bringing any image to a model's input size: alpha flattened onto a background, then one of three fits —
  * `stretch` (resize to the size, aspect ratio lost), `contain` (the whole image, scaled to fit, centred, the rest
  * padded with a colour or by repeating the edge pixels) or `cover` (the centre region with the target's aspect
- * ratio, cropped, then resized).
+ * ratio, cropped, then resized). The result holds the tensor's channels (./planes.ts), unrounded.
  */
-import { pixelWords, type FloatRgbaImage, type RgbaImage } from "./rgba";
+import { colorLevels, toPlanes, type ChannelOrder, type Rgb } from "./planes";
+import { pixelWords, type FloatImage, type RgbaImage } from "./rgba";
 import { resizeToFloat, type ResizeMethod } from "./resize";
 
+export type { Rgb } from "./planes";
 export const FIT_MODES = ["stretch", "contain", "cover"] as const;
 export type FitMode = (typeof FIT_MODES)[number];
-export type Rgb = readonly [number, number, number];
 /** What fills the margins of `contain`: a colour, or the nearest edge pixel of the image. */
 export type Padding = "edge" | Rgb;
 
@@ -19,6 +20,8 @@ export interface FitSpec {
   fit: FitMode;
   padding: Padding;
   resize: ResizeMethod;
+  /** The tensor's channels: `gray` is resampled as one luma channel, `rgb` and `bgr` as RGB. */
+  channels: ChannelOrder;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface FitSpec {
  * @example flattenAlpha(transparentPng, [255, 255, 255]) // as a browser shows it on a white page
  */
 export function flattenAlpha(image: RgbaImage, background: Rgb): RgbaImage {
+  if (image.opaque) return image;
   const { data } = image;
   // alpha is the high byte of each little-endian pixel word
   const words = pixelWords(image);
@@ -38,29 +42,30 @@ export function flattenAlpha(image: RgbaImage, background: Rgb): RgbaImage {
     for (let c = 0; c < 3; c++) out[i + c] = Math.round((data[i + c]! * alpha + background[c]! * (255 - alpha)) / 255);
     out[i + 3] = 255;
   }
-  return { width: image.width, height: image.height, data: out };
+  return { width: image.width, height: image.height, data: out, opaque: true };
 }
 
 /**
- * The image at exactly `width`×`height`, with unrounded levels (see ./rgba.ts).
- * @example fitImage(photo, { width: 28, height: 28, fit: "contain", padding: "edge", resize: "auto" })
+ * The opaque image at exactly `width`×`height`, in the tensor's channels, with unrounded levels.
+ * @example fitImage(digit, { width: 28, height: 28, fit: "contain", padding: "edge", resize: "auto", channels: "gray" })
  */
-export function fitImage(image: RgbaImage, spec: FitSpec): FloatRgbaImage {
+export function fitImage(image: RgbaImage, spec: FitSpec): FloatImage {
   const { width, height } = spec;
-  if (spec.fit === "stretch") return resizeToFloat(image, width, height, spec.resize);
+  if (spec.fit === "stretch") return resizeToFloat(toPlanes(image, spec.channels), width, height, spec.resize);
   if (spec.fit === "cover") {
     const scale = Math.max(width / image.width, height / image.height);
     const cropWidth = Math.min(image.width, Math.max(1, Math.round(width / scale)));
     const cropHeight = Math.min(image.height, Math.max(1, Math.round(height / scale)));
     const left = Math.floor((image.width - cropWidth) / 2);
     const top = Math.floor((image.height - cropHeight) / 2);
-    return resizeToFloat(crop(image, left, top, cropWidth, cropHeight), width, height, spec.resize);
+    return resizeToFloat(toPlanes(crop(image, left, top, cropWidth, cropHeight), spec.channels), width, height, spec.resize);
   }
   const scale = Math.min(width / image.width, height / image.height);
   const innerWidth = Math.min(width, Math.max(1, Math.round(image.width * scale)));
   const innerHeight = Math.min(height, Math.max(1, Math.round(image.height * scale)));
-  const inner = resizeToFloat(image, innerWidth, innerHeight, spec.resize);
-  return pad(inner, width, height, Math.floor((width - innerWidth) / 2), Math.floor((height - innerHeight) / 2), spec.padding);
+  const inner = resizeToFloat(toPlanes(image, spec.channels), innerWidth, innerHeight, spec.resize);
+  const fill = spec.padding === "edge" ? undefined : colorLevels(spec.padding, spec.channels);
+  return pad(inner, width, height, Math.floor((width - innerWidth) / 2), Math.floor((height - innerHeight) / 2), fill);
 }
 
 export function crop(image: RgbaImage, left: number, top: number, width: number, height: number): RgbaImage {
@@ -69,24 +74,24 @@ export function crop(image: RgbaImage, left: number, top: number, width: number,
     const from = ((top + y) * image.width + left) * 4;
     data.set(image.data.subarray(from, from + width * 4), y * width * 4);
   }
-  return { width, height, data };
+  return { width, height, data, opaque: image.opaque };
 }
 
-/** Places `image` at (left, top) on a width×height canvas; margins take `padding`. */
-function pad(image: FloatRgbaImage, width: number, height: number, left: number, top: number, padding: Padding): FloatRgbaImage {
-  const data = new Float32Array(width * height * 4);
-  const fill = padding === "edge" ? undefined : [padding[0], padding[1], padding[2], 255];
-  const source = image.data;
+/** Places `image` at (left, top) on a width×height canvas; margins take `fill`, or the nearest edge pixel without one. */
+function pad(image: FloatImage, width: number, height: number, left: number, top: number, fill: readonly number[] | undefined): FloatImage {
+  const { channels, data: source } = image;
+  if (width === image.width && height === image.height) return image;
+  const data = new Float32Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 4;
+      const at = (y * width + x) * channels;
       const inside = x >= left && x < left + image.width && y >= top && y < top + image.height;
       // inside the image, or (edge padding) the nearest edge pixel of it
-      const from = (clamp(y - top, image.height) * image.width + clamp(x - left, image.width)) * 4;
-      for (let c = 0; c < 4; c++) data[at + c] = fill && !inside ? fill[c]! : source[from + c]!;
+      const from = (clamp(y - top, image.height) * image.width + clamp(x - left, image.width)) * channels;
+      for (let c = 0; c < channels; c++) data[at + c] = fill && !inside ? fill[c]! : source[from + c]!;
     }
   }
-  return { width, height, data };
+  return { width, height, channels, data };
 }
 
 function clamp(value: number, size: number): number {

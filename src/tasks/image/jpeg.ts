@@ -21,7 +21,8 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbaImage {
   if (image.width !== frame.width || image.height !== frame.height) {
     throw new Error(`the decoder gave ${image.width}x${image.height} for a ${frame.width}x${frame.height} frame`);
   }
-  return orient(image, exifOrientation(frame.exif));
+  // a JPEG has no alpha: the decoders write 255 into every pixel's
+  return { ...orient(image, exifOrientation(frame.exif)), opaque: true };
 }
 
 function decodeCmyk(bytes: Uint8Array, maxPixels: number): RgbaImage {
