@@ -6,7 +6,7 @@
  * texts grouped by length and give what single calls give; bad input is a 400 or 413.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { lengthGroups } from "../src/tasks/batching";
+import { DEFAULT_CALL_COST, lengthGroups } from "../src/tasks/batching";
 import { HfTokenizer, padBatch } from "../src/tasks/text/hf-tokenizer";
 import { referenceEmbeddings, referenceTokenize, VARIED_TEXTS } from "./support/embedding-reference";
 import { admin, BUNDLED, call, expectClose, json, repoFile, seedBundled, uploadModel } from "./support/worker";
@@ -84,7 +84,7 @@ describe("a tokenizer.json that truncates and pads on the left", () => {
   // what it is padded with: the reference runs the same length groups the Worker runs.
   it("pools the right tokens: mean over the mask, and the first kept token for cls", async () => {
     const tokenizer = HfTokenizer.parse(new TextEncoder().encode(leftJson));
-    const groups = lengthGroups(TEXTS.map((text) => tokenizer.encode(text, 24).ids.length), LEFT_MAX_BATCH);
+    const groups = lengthGroups(TEXTS.map((text) => tokenizer.encode(text, 24).ids.length), { maxBatch: LEFT_MAX_BATCH, callCost: DEFAULT_CALL_COST });
     for (const pooling of ["cls", "mean"] as const) {
       const answer = await json(call(`/v1/run/${LEFT_MODEL}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: TEXTS, pooling }) }));
       const expected: number[][] = [];
@@ -168,7 +168,7 @@ describe("batches", () => {
 
   it("beyond maxBatch, runs several session calls (texts grouped by length) and answers what single calls answer", async () => {
     const tokenizer = HfTokenizer.parse(await repoFile(TOKENIZER_FILE));
-    const groups = lengthGroups(TEXTS.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), 3);
+    const groups = lengthGroups(TEXTS.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), { maxBatch: 3, callCost: DEFAULT_CALL_COST });
     expect(groups.length).toBeGreaterThanOrEqual(Math.ceil(TEXTS.length / 3));
     const response = await call(`/v1/run/${SPLIT_MODEL}`, { method: "POST", headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify({ text: TEXTS }) });
     expect(response.status).toBe(200);

@@ -1,16 +1,14 @@
 /**
  * Grouping texts into session calls (src/tasks/batching.ts): every text runs exactly once, no call holds more than
- * `maxBatch`, texts of one length share calls as `maxBatch` allows, and the grouping is the cheapest of all possible
- * ones (every partition into sets, checked exhaustively for small requests) under the cost it states:
- * calls × CALL_COST + Σ rows × longest.
+ * `maxBatch`, texts of one length share calls as `maxBatch` allows, a dearer call means fewer calls, and the
+ * grouping is the cheapest of all possible ones (every partition into sets, checked exhaustively for small
+ * requests) under the cost it states: calls × callCost + Σ rows × longest.
  */
 import { describe, expect, it } from "vitest";
 import { inBatches, inLengthBatches, lengthGroups } from "../src/tasks/batching";
 
-const CALL_COST = 16;
-
-function cost(groups: readonly number[][], lengths: readonly number[]): number {
-  return groups.reduce((total, group) => total + CALL_COST + group.length * Math.max(...group.map((i) => lengths[i]!)), 0);
+function cost(groups: readonly number[][], lengths: readonly number[], callCost: number): number {
+  return groups.reduce((total, group) => total + callCost + group.length * Math.max(...group.map((i) => lengths[i]!)), 0);
 }
 
 /** Every partition of `items` into non-empty sets of at most `limit`. */
@@ -43,28 +41,32 @@ function expectValid(groups: number[][], count: number, maxBatch: number): void 
 
 describe("lengthGroups", () => {
   it("puts texts of one length in ceil(n / maxBatch) calls", () => {
-    expect(lengthGroups(Array(32).fill(20), 32)).toHaveLength(1);
-    expect(lengthGroups(Array(70).fill(20), 32)).toHaveLength(3);
-    expectValid(lengthGroups(Array(70).fill(20), 32), 70, 32);
+    expect(lengthGroups(Array(32).fill(20), { maxBatch: 32, callCost: 16 })).toHaveLength(1);
+    const groups = lengthGroups(Array(70).fill(20), { maxBatch: 32, callCost: 16 });
+    expect(groups).toHaveLength(3);
+    expectValid(groups, 70, 32);
   });
 
-  it("keeps a few long texts from padding many short ones", () => {
+  it("keeps a few long texts from padding many short ones, unless calls cost more than the padding", () => {
     const lengths = [...Array(30).fill(8), 120, 128];
-    const groups = lengthGroups(lengths, 32);
+    const groups = lengthGroups(lengths, { maxBatch: 32, callCost: 16 });
     expect(groups).toHaveLength(2);
     expect(groups[1]!.sort()).toEqual([30, 31]);
+    // splitting saves 30 × 120 positions; a call dearer than that keeps them together
+    expect(lengthGroups(lengths, { maxBatch: 32, callCost: 4000 })).toHaveLength(1);
   });
 
-  it("is the cheapest grouping of all, for 160 random small requests", () => {
-    for (let seed = 1; seed <= 160; seed++) {
+  it("is the cheapest grouping of all, for 240 random small requests and three call costs", () => {
+    for (let seed = 1; seed <= 240; seed++) {
       const count = 1 + (seed % 7);
       const maxBatch = 1 + (seed % 4);
+      const callCost = [0, 16, 300][seed % 3]!;
       const lengths = lengthsFrom(seed * 7919, count, seed % 2 ? 40 : 200);
-      const groups = lengthGroups(lengths, maxBatch);
+      const groups = lengthGroups(lengths, { maxBatch, callCost });
       expectValid(groups, count, maxBatch);
       let best = Infinity;
-      for (const partition of partitions(Array.from({ length: count }, (_, i) => i), maxBatch)) best = Math.min(best, cost(partition, lengths));
-      expect(cost(groups, lengths), `lengths ${lengths}, maxBatch ${maxBatch}`).toBe(best);
+      for (const partition of partitions(Array.from({ length: count }, (_, i) => i), maxBatch)) best = Math.min(best, cost(partition, lengths, callCost));
+      expect(cost(groups, lengths, callCost), `lengths ${lengths}, maxBatch ${maxBatch}, callCost ${callCost}`).toBe(best);
     }
   });
 });
@@ -72,17 +74,18 @@ describe("lengthGroups", () => {
 describe("running groups", () => {
   it("answers in request order, whatever order the calls ran in", async () => {
     const lengths = [50, 3, 40, 3, 9, 50, 1];
+    const batching = { maxBatch: 2, callCost: 16 };
     const calls: number[][] = [];
-    const results = await inLengthBatches(lengths, 2, async (indexes) => {
+    const results = await inLengthBatches(lengths, batching, async (indexes) => {
       calls.push(indexes);
       return indexes.map((i) => `text ${i}`);
     });
     expect(results).toEqual(lengths.map((_, i) => `text ${i}`));
-    expect(calls).toEqual(lengthGroups(lengths, 2));
+    expect(calls).toEqual(lengthGroups(lengths, batching));
     expect(await inBatches(["a", "b", "c"], 2, async (chunk) => chunk.map((item) => item.toUpperCase()))).toEqual(["A", "B", "C"]);
   });
 
   it("refuses a call that answers the wrong number of results", async () => {
-    await expect(inLengthBatches([1, 2], 2, async () => ["only one"])).rejects.toThrow("a batch of 2 produced 1 results");
+    await expect(inLengthBatches([1, 2], { maxBatch: 2, callCost: 16 }, async () => ["only one"])).rejects.toThrow("a batch of 2 produced 1 results");
   });
 });

@@ -16,7 +16,7 @@ const MODEL = "lid-176";
 const VERSION = BUNDLED[MODEL]!.versions["1"]!;
 const DICTIONARY_FILE = VERSION.assets!["fasttext-dictionary.bin"]!.file;
 const MAX_LENGTH = (BUNDLED[MODEL]!.preprocess as { maxLength: number }).maxLength;
-const MAX_BATCH = (BUNDLED[MODEL]!.limits as { maxBatch: number }).maxBatch;
+const { maxBatch: MAX_BATCH, batchCallCost: CALL_COST } = BUNDLED[MODEL]!.limits as { maxBatch: number; batchCallCost: number };
 const LABELS = BUNDLED[MODEL]!.labels as string[];
 const TOLERANCE = 1e-3;
 
@@ -148,7 +148,7 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
     const texts = sentences.filter((_, i) => i % 49 === 0).slice(0, MAX_BATCH + 6).map((s) => s.text);
     expect(texts).toHaveLength(MAX_BATCH + 6);
     const tokenizer = FastTextTokenizer.parse(await repoFile(DICTIONARY_FILE));
-    const groups = lengthGroups(texts.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), MAX_BATCH);
+    const groups = lengthGroups(texts.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), { maxBatch: MAX_BATCH, callCost: CALL_COST });
     expect(groups.length).toBeGreaterThanOrEqual(2);
     const response = await run({ text: texts });
     expect(response.status).toBe(200);

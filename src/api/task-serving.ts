@@ -8,6 +8,7 @@ import { setMetric } from "hono/timing";
 import { AppError, isAppError } from "../errors";
 import type { Manifest } from "../registry/manifest";
 import type { ResolvedModel } from "../registry/registry";
+import { DEFAULT_CALL_COST } from "../tasks/batching";
 import { configSource } from "../tasks/config";
 import { executeTask } from "../tasks/execute";
 import { createModelHandle, type RunLedger } from "../tasks/model-handle";
@@ -67,6 +68,7 @@ export function taskLimits(c: Context<AppEnv>, manifest: Manifest): TaskLimits {
     maxItems: limits.maxItems ?? c.get("config").maxTaskItems,
     maxElements: limits.maxElements ?? c.get("config").maxTensorElements,
     maxImagePixels: limits.maxImagePixels ?? c.get("config").maxImagePixels,
+    batchCallCost: limits.batchCallCost ?? DEFAULT_CALL_COST,
   };
 }
 

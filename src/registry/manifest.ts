@@ -50,6 +50,9 @@ const LimitsSchema = z
     maxElements: z.number().int().positive().optional(),
     maxItems: z.number().int().positive().optional().meta({ description: "texts or images one task request may carry" }),
     maxImagePixels: z.number().int().positive().optional(),
+    batchCallCost: z.number().positive().optional().meta({
+      description: "what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more)",
+    }),
   })
   .strict();
 

@@ -16,27 +16,32 @@ export async function inBatches<T, R>(items: readonly T[], maxBatch: number, run
 
 /**
  * Sequences padded to a common length cost the model the padding too: 32 texts of 8–50 tokens padded to 50 make
- * 1,600 positions where 704 are real. So texts are sorted by length and cut into the groups that minimize
- * `calls × CALL_COST + Σ rows × longest`: one call when the lengths are close, a few when they are not
- * (text-embeddings-inference and vLLM sort by length for the same reason). The call cost, in padded positions,
- * is what a session call costs beyond its positions (measured on the BERT fixture: ~9 positions; a wider model
- * makes each position dearer and the constant smaller, so this errs on the side of fewer calls).
+ * 1,600 positions where 717 are real. So texts are sorted by length and cut into the groups that minimize
+ * `calls × callCost + Σ rows × longest`: one call when the lengths are close, a few when they are not
+ * (text-embeddings-inference and vLLM sort by length for the same reason). `callCost`, in padded positions, is what
+ * a session call costs beyond its positions: ~9 for the BERT fixture (DEFAULT_CALL_COST errs towards fewer calls),
+ * ~250 for lid-176, whose positions are single embedding-row lookups (docs/design/feature-extraction.md).
  */
-const CALL_COST = 16;
+export const DEFAULT_CALL_COST = 16;
+
+export interface LengthBatching {
+  maxBatch: number;
+  callCost: number;
+}
 
 /**
  * Runs sequences of the given `lengths` in session calls of at most `maxBatch`, each call holding sequences of
- * similar length (see CALL_COST); `run` gets the indexes of one call's sequences and the results come back in
- * the original order.
+ * similar length; `run` gets the indexes of one call's sequences and the results come back in the original order.
  * @example
- * const rows = await inLengthBatches(encoded.map((e) => e.ids.length), 32, (indexes) => runPadded(indexes));
+ * const rows = await inLengthBatches(encoded.map((e) => e.ids.length), { maxBatch: 32, callCost: 16 }, (indexes) => runPadded(indexes));
  */
-export function inLengthBatches<R>(lengths: readonly number[], maxBatch: number, run: (indexes: number[]) => Promise<R[]>): Promise<R[]> {
-  return runGroups(lengthGroups(lengths, batchLimit(maxBatch)), lengths.length, run);
+export function inLengthBatches<R>(lengths: readonly number[], batching: LengthBatching, run: (indexes: number[]) => Promise<R[]>): Promise<R[]> {
+  return runGroups(lengthGroups(lengths, batching), lengths.length, run);
 }
 
 /** The grouping `inLengthBatches` runs: each group's indexes, shortest group first. */
-export function lengthGroups(lengths: readonly number[], maxBatch: number): number[][] {
+export function lengthGroups(lengths: readonly number[], { maxBatch, callCost }: LengthBatching): number[][] {
+  const limit = batchLimit(maxBatch);
   const order = range(0, lengths.length).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const sorted = order.map((i) => lengths[i]!);
   // cost[i]: cheapest grouping of the i shortest; cut[i]: where its last group starts
@@ -44,8 +49,8 @@ export function lengthGroups(lengths: readonly number[], maxBatch: number): numb
   const cut = new Int32Array(sorted.length + 1);
   for (let end = 1; end <= sorted.length; end++) {
     cost[end] = Infinity;
-    for (let start = Math.max(0, end - maxBatch); start < end; start++) {
-      const total = cost[start]! + CALL_COST + (end - start) * sorted[end - 1]!;
+    for (let start = Math.max(0, end - limit); start < end; start++) {
+      const total = cost[start]! + callCost + (end - start) * sorted[end - 1]!;
       if (total < cost[end]!) [cost[end], cut[end]] = [total, start];
     }
   }

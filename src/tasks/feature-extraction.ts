@@ -147,7 +147,8 @@ function modelInputs(config: FeatureExtractionConfig, context: TaskContext): Pre
 /** Runs the texts in session calls of at most `limits.maxBatch` texts of similar length, each padded to its own longest. */
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<TextOutput[]> {
   const { encoded } = prepared;
-  return inLengthBatches(encoded.map((item) => item.ids.length), context.limits.maxBatch, async (indexes) => {
+  const { maxBatch, batchCallCost: callCost } = context.limits;
+  return inLengthBatches(encoded.map((item) => item.ids.length), { maxBatch, callCost }, async (indexes) => {
     const batch = padBatch(indexes.map((i) => encoded[i]!), prepared.padding);
     const { ids, mask, tokenTypes } = prepared.feeds;
     const feeds: Record<string, Tensor> = { [ids]: batch.input_ids };

@@ -26,6 +26,8 @@ export interface TaskLimits {
   maxElements: number;
   /** Pixels of one decoded image; checked from the image header, before decoding allocates (413). */
   maxImagePixels: number;
+  /** One more session call's cost in padded token positions, for grouping texts by length (./batching.ts). */
+  batchCallCost: number;
 }
 
 /** One version of one model, as a task sees it. */

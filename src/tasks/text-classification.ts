@@ -180,7 +180,8 @@ async function huggingFaceFeeds(texts: readonly string[], preprocess: z.infer<ty
 
 /** Runs the texts in session calls of at most `limits.maxBatch` texts of similar length; one row of class scores per text. */
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<Float32Array[]> {
-  return inLengthBatches(prepared.feeds.lengths, context.limits.maxBatch, async (chunk) => {
+  const { maxBatch, batchCallCost: callCost } = context.limits;
+  return inLengthBatches(prepared.feeds.lengths, { maxBatch, callCost }, async (chunk) => {
     const result = (await context.model.run(prepared.feeds.build(chunk), [prepared.output]))[prepared.output];
     return classRows(result, prepared.output, chunk.length);
   });

@@ -1,6 +1,6 @@
 /**
- * Image bodies → pixels, inside workerd: PNG (./png.ts) and JPEG (./jpeg.ts) decoded in pure JavaScript into 8-bit
- * RGBA. The header is read first, so an image over the pixel limit is refused (413 `too_many_pixels`) before
+ * Image bodies → pixels, inside workerd: PNG (./png.ts, JavaScript on fflate) and JPEG (./jpeg.ts, libjpeg-turbo in
+ * WASM) decoded into 8-bit RGBA. The header is read first, so an image over the pixel limit is refused (413 `too_many_pixels`) before
  * anything is allocated; whatever fails to decode is 422 `invalid_media`, never a 500.
  */
 import { AppError, isAppError } from "../../errors";
