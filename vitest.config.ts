@@ -11,7 +11,11 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         // a 4 MiB body cap and a 256 KiB cached-response cap keep the oversized tests cheap
-        bindings: { ADMIN_TOKEN: "test-admin-token", MAX_REQUEST_BYTES: String(4 * 1024 * 1024), CACHE_MAX_BYTES: String(256 * 1024) },
+        bindings: {
+          ADMIN_TOKEN: "test-admin-token",
+          MAX_REQUEST_BYTES: String(4 * 1024 * 1024),
+          CACHE_MAX_BYTES: String(256 * 1024),
+        },
         serviceBindings: { REFERENCE: referenceService },
       },
     }),

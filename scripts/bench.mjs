@@ -7,8 +7,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
-import { startBareWorker, startWorker } from "./lib/worker-server.mjs";
 import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
 import { benchImages } from "./bench/images.mjs";
@@ -18,6 +16,8 @@ import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
 import { benchTextClassification } from "./bench/text-classification.mjs";
 import { benchVoice } from "./bench/voice.mjs";
+import { bundledManifests, ROOT } from "./lib/bundled-models.mjs";
+import { startBareWorker, startWorker } from "./lib/worker-server.mjs";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const log = (line) => console.log(`[bench] ${line}`);
@@ -31,7 +31,10 @@ const stateDir = () => {
 /** Servers are started on first use and shared by the sections. */
 const SERVERS = {
   metered: { port: PORT, start: (self) => startWorker({ port: self.port, persistTo: self.state }) },
-  open: { port: PORT + 1, start: (self) => startWorker({ port: self.port, persistTo: self.state, vars: { TENANCY: "off" } }) },
+  open: {
+    port: PORT + 1,
+    start: (self) => startWorker({ port: self.port, persistTo: self.state, vars: { TENANCY: "off" } }),
+  },
   bare: { port: PORT + 2, start: (self) => startBareWorker({ port: self.port, persistTo: self.state }) },
 };
 const running = {};
@@ -58,9 +61,20 @@ const context = {
 };
 
 try {
-  const benches = { inference: benchInference, tenancy: benchTenancy, cache: benchCache, tasks: benchTasks, embeddings: benchEmbeddings, images: benchImages, text: benchTextClassification, voice: benchVoice, quantize: benchQuantize };
+  const benches = {
+    inference: benchInference,
+    tenancy: benchTenancy,
+    cache: benchCache,
+    tasks: benchTasks,
+    embeddings: benchEmbeddings,
+    images: benchImages,
+    text: benchTextClassification,
+    voice: benchVoice,
+    quantize: benchQuantize,
+  };
   const chosen = process.argv.slice(2);
-  for (const name of chosen) if (!benches[name]) throw new Error(`unknown section '${name}'; sections: ${Object.keys(benches).join(", ")}`);
+  for (const name of chosen)
+    if (!benches[name]) throw new Error(`unknown section '${name}'; sections: ${Object.keys(benches).join(", ")}`);
   const names = chosen.length > 0 ? chosen : Object.keys(benches);
   const file = join(ROOT, "docs", "BENCHMARKS.md");
   const sections = existsSync(file) && chosen.length > 0 ? readSections(readFileSync(file, "utf8")) : {};
@@ -90,6 +104,7 @@ try {
 /** The sections of an existing docs/BENCHMARKS.md, by name. */
 function readSections(markdown) {
   const sections = {};
-  for (const match of markdown.matchAll(/<!-- section:([a-z-]+) -->\n([\s\S]*?)\n<!-- \/section:\1 -->/g)) sections[match[1]] = match[2];
+  for (const match of markdown.matchAll(/<!-- section:([a-z-]+) -->\n([\s\S]*?)\n<!-- \/section:\1 -->/g))
+    sections[match[1]] = match[2];
   return sections;
 }

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundledManifests, readWeights, ROOT } from "./lib/bundled-models.mjs";
+import { bundledManifests, ROOT, readWeights } from "./lib/bundled-models.mjs";
 import { ensureDevKey } from "./lib/dev-key.mjs";
 import { seedModels } from "./lib/seed-models.mjs";
 import { offlineEnv, waitUntilLive } from "./lib/wrangler.mjs";
@@ -18,11 +18,15 @@ const BASE_URL = `http://${HOST}:${PORT}`;
 const KEY_FILE = process.env.EDGE_MAAS_KEY_FILE ?? join(ROOT, ".dev-api-key");
 
 const token = ensureAdminToken(join(ROOT, ".dev.vars"));
-const wrangler = spawn(join(ROOT, "node_modules", ".bin", "wrangler"), ["dev", "--ip", HOST, "--port", String(PORT), ...process.argv.slice(2)], {
-  cwd: ROOT,
-  env: offlineEnv(),
-  stdio: ["inherit", "inherit", "inherit"],
-});
+const wrangler = spawn(
+  join(ROOT, "node_modules", ".bin", "wrangler"),
+  ["dev", "--ip", HOST, "--port", String(PORT), ...process.argv.slice(2)],
+  {
+    cwd: ROOT,
+    env: offlineEnv(),
+    stdio: ["inherit", "inherit", "inherit"],
+  },
+);
 wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill("SIGINT"));
 

@@ -27,7 +27,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.model || !values.data) {
-  console.error("usage: npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]");
+  console.error(
+    "usage: npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]",
+  );
   process.exit(2);
 }
 const baseUrl = values["base-url"]!.replace(/\/$/, "");
@@ -37,13 +39,25 @@ const dataDir = dirname(values.data);
 const VAD_FRAME_SECONDS = 512 / 16000;
 /** Answers per model reference, in data order (each model runs the set once). */
 const responses = new Map<string, unknown[]>();
-const MEDIA_TYPES: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".wav": "audio/wav" };
+const MEDIA_TYPES: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".wav": "audio/wav",
+};
 
 const task = await taskOf(values.model);
-const results: Record<string, unknown> = { model: values.model, task, data: values.data, n: rows.length, scores: await score(values.model) };
+const results: Record<string, unknown> = {
+  model: values.model,
+  task,
+  data: values.data,
+  n: rows.length,
+  scores: await score(values.model),
+};
 if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
 if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
-if (values.compare && (task === "text-classification" || task === "image-classification")) results.agreement = await topAgreement(values.model, values.compare);
+if (values.compare && (task === "text-classification" || task === "image-classification"))
+  results.agreement = await topAgreement(values.model, values.compare);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
@@ -57,7 +71,11 @@ async function taskOf(reference: string): Promise<string> {
 /** One task request for a data row: JSON for text, the raw file for images and audio. */
 function request(row: Record<string, any>): { body: string | Uint8Array; contentType: string } {
   const file = row.image ?? row.audio ?? row.file;
-  if (file) return { body: readFileSync(join(dataDir, file)), contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" };
+  if (file)
+    return {
+      body: readFileSync(join(dataDir, file)),
+      contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+    };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
 
@@ -76,11 +94,16 @@ async function answers(model: string): Promise<unknown[]> {
 async function score(model: string): Promise<unknown> {
   const answered = await answers(model);
   if (task === "text-classification" || task === "image-classification") {
-    return classificationScore(rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })));
+    return classificationScore(
+      rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
+    );
   }
-  if (task === "ocr") return ocrScore(rows.map((row, i) => ({ expected: String(row.text), predicted: ocrText(answered[i]) })));
+  if (task === "ocr")
+    return ocrScore(rows.map((row, i) => ({ expected: String(row.text), predicted: ocrText(answered[i]) })));
   if (task === "voice-activity") {
-    const labelled = rows.map((row, i) => [row.frames as number[] | undefined, vadFrames(answered[i])] as const).filter(([expected]) => expected);
+    const labelled = rows
+      .map((row, i) => [row.frames as number[] | undefined, vadFrames(answered[i])] as const)
+      .filter(([expected]) => expected);
     if (labelled.length === 0) return { note: "no frame labels in the data; see agreement" };
     const all = labelled.map(([expected, predicted]) => frameAgreement(expected!, predicted));
     const frames = all.reduce((s, a) => s + a.frames, 0);
@@ -115,11 +138,19 @@ async function vadAgreement(a: string, b: string) {
 
 async function topAgreement(a: string, b: string) {
   const [first, second] = [await answers(a), await answers(b)];
-  return { n: first.length, sameTopLabel: first.filter((answer, i) => topLabel(answer) === topLabel(second[i])).length / Math.max(1, first.length) };
+  return {
+    n: first.length,
+    sameTopLabel:
+      first.filter((answer, i) => topLabel(answer) === topLabel(second[i])).length / Math.max(1, first.length),
+  };
 }
 
 async function call(method: string, path: string, body?: string | Uint8Array, contentType?: string): Promise<unknown> {
-  const headers: Record<string, string> = { "Cache-Control": "no-store", ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(contentType ? { "Content-Type": contentType } : {}) };
+  const headers: Record<string, string> = {
+    "Cache-Control": "no-store",
+    ...(key ? { Authorization: `Bearer ${key}` } : {}),
+    ...(contentType ? { "Content-Type": contentType } : {}),
+  };
   const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
@@ -130,7 +161,10 @@ async function call(method: string, path: string, body?: string | Uint8Array, co
 function readRows(path: string): Record<string, any>[] {
   const text = readFileSync(path, "utf8").trim();
   if (text.startsWith("[")) return JSON.parse(text) as Record<string, any>[];
-  return text.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line) as Record<string, any>);
+  return text
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
 function readKeyFile(): string | undefined {
@@ -148,17 +182,27 @@ function render(result: Record<string, any>): string {
     if (s.accuracy !== undefined) {
       lines.push(`${label}: accuracy ${pct(s.accuracy)}, macro F1 ${s.macroF1.toFixed(4)}`);
       lines.push("  class        precision  recall     F1         support");
-      for (const [name, c] of Object.entries<any>(s.perClass)) lines.push(`  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`);
+      for (const [name, c] of Object.entries<any>(s.perClass))
+        lines.push(
+          `  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`,
+        );
     } else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
-    else if (s.frameAccuracy !== undefined) lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
+    else if (s.frameAccuracy !== undefined)
+      lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
     else lines.push(`${label}: ${JSON.stringify(s)}`);
   };
   describe(result.model, result.scores);
   if (result.compare) {
     describe(result.compare.model, result.compare.scores);
     const [a, b] = [result.scores, result.compare.scores];
-    if (a.accuracy !== undefined) lines.push(`delta (${result.model} − ${result.compare.model}): accuracy ${((a.accuracy - b.accuracy) * 100).toFixed(2)} points`);
-    if (a.exactMatch !== undefined) lines.push(`delta: exact match ${((a.exactMatch - b.exactMatch) * 100).toFixed(2)} points, CER ${((a.cer - b.cer) * 100).toFixed(2)} points`);
+    if (a.accuracy !== undefined)
+      lines.push(
+        `delta (${result.model} − ${result.compare.model}): accuracy ${((a.accuracy - b.accuracy) * 100).toFixed(2)} points`,
+      );
+    if (a.exactMatch !== undefined)
+      lines.push(
+        `delta: exact match ${((a.exactMatch - b.exactMatch) * 100).toFixed(2)} points, CER ${((a.cer - b.cer) * 100).toFixed(2)} points`,
+      );
   }
   if (result.agreement) lines.push(`agreement between the two: ${JSON.stringify(result.agreement)}`);
   return lines.join("\n");

@@ -4,7 +4,7 @@
 // Writes the quantized model, prints the report and writes it as JSON beside the output (or to --report).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { MODES, quantizeModel, type Mode, type QuantizeOptions } from "../src/quantize/quantize";
+import { MODES, type Mode, type QuantizeOptions, quantizeModel } from "../src/quantize/quantize";
 import { formatReport } from "../src/quantize/report";
 
 const { values, positionals } = parseArgs({
@@ -23,7 +23,9 @@ const { values, positionals } = parseArgs({
 
 const [input, output] = positionals;
 if (values.help || !input || !output) {
-  console.log(`usage: npm run quantize -- <in.onnx> <out.onnx> [--mode ${MODES.join("|")}] [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size N] [--min-elements N] [--exclude name|substring*] [--report file.json]`);
+  console.log(
+    `usage: npm run quantize -- <in.onnx> <out.onnx> [--mode ${MODES.join("|")}] [--rest none|weight-int8|weight-int8-folded] [--bits 4|8] [--block-size N] [--min-elements N] [--exclude name|substring*] [--report file.json]`,
+  );
   process.exit(values.help ? 0 : 2);
 }
 if (!MODES.includes(values.mode as Mode)) fail(`unknown mode '${values.mode}'; modes: ${MODES.join(", ")}`);

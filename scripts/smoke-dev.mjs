@@ -25,8 +25,13 @@ try {
     if (response.status !== 200) throw new Error(`infer ${manifest.name}: ${response.status} ${await response.text()}`);
     const task = taskSample(manifest);
     if (task) {
-      const answer = await fetch(`${server.baseUrl}/v1/run/${manifest.name}`, { method: "POST", headers: { ...auth, ...task.headers }, body: task.body });
-      if (answer.status !== 200) throw new Error(`${manifest.task} on ${manifest.name}: ${answer.status} ${await answer.text()}`);
+      const answer = await fetch(`${server.baseUrl}/v1/run/${manifest.name}`, {
+        method: "POST",
+        headers: { ...auth, ...task.headers },
+        body: task.body,
+      });
+      if (answer.status !== 200)
+        throw new Error(`${manifest.task} on ${manifest.name}: ${answer.status} ${await answer.text()}`);
       console.log(`[smoke] ${manifest.name}: ${manifest.task} on ${task.what}: ${(await answer.text()).slice(0, 120)}`);
     }
     console.log(`[smoke] ${manifest.name}: metadata and inference OK`);

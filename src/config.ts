@@ -29,7 +29,20 @@ const MiB = 1024 * 1024;
 /** KV's value limit is 25 MiB; the stored head needs a little of it. */
 const MAX_KV_VALUE_BYTES = 25 * MiB - 64 * 1024;
 
-type ConfigVars = Partial<Record<"MAX_REQUEST_BYTES" | "MAX_MODEL_BYTES" | "MAX_TENSOR_ELEMENTS" | "MAX_TASK_ITEMS" | "MAX_IMAGE_PIXELS" | "SESSION_BUDGET_MB" | "MANIFEST_CACHE_MS" | "TENANCY" | "CACHE_MAX_BYTES", string>>;
+type ConfigVars = Partial<
+  Record<
+    | "MAX_REQUEST_BYTES"
+    | "MAX_MODEL_BYTES"
+    | "MAX_TENSOR_ELEMENTS"
+    | "MAX_TASK_ITEMS"
+    | "MAX_IMAGE_PIXELS"
+    | "SESSION_BUDGET_MB"
+    | "MANIFEST_CACHE_MS"
+    | "TENANCY"
+    | "CACHE_MAX_BYTES",
+    string
+  >
+>;
 
 export function readConfig(vars: ConfigVars): Config {
   return {

@@ -14,10 +14,19 @@ const goodInputs = (): TestTensor[] => [
 ];
 
 const postJson = (path: string, body: unknown) =>
-  call(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  call(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 const withInputs = (change: (inputs: Record<string, unknown>[]) => void) => {
-  const inputs = goodInputs().map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) }));
+  const inputs = goodInputs().map((t) => ({
+    name: t.name,
+    datatype: t.datatype,
+    shape: t.shape,
+    data: Array.from(t.data as ArrayLike<number | bigint>, Number),
+  }));
   change(inputs);
   return { inputs };
 };
@@ -29,7 +38,10 @@ function binaryRequest(header: unknown, payload: Uint8Array, headerLength?: stri
   body.set(payload, head.byteLength);
   return call("/v2/models/multi-io/infer", {
     method: "POST",
-    headers: { "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": headerLength ?? String(head.byteLength) },
+    headers: {
+      "Content-Type": "application/octet-stream",
+      "Inference-Header-Content-Length": headerLength ?? String(head.byteLength),
+    },
     body,
   });
 }
@@ -45,39 +57,222 @@ interface Case {
 const INFER = "/v2/models/multi-io/infer";
 
 const cases: Case[] = [
-  { name: "unknown model", send: () => inferJson("/v2/models/no-such-model/infer", goodInputs()), status: 404, code: "model_not_found" },
-  { name: "unknown version", send: () => inferJson("/v2/models/multi-io/versions/7/infer", goodInputs()), status: 404, code: "version_not_found" },
-  { name: "metadata of an unknown model", send: () => call("/v2/models/no-such-model"), status: 404, code: "model_not_found" },
-  { name: "malformed JSON", send: () => postJson(INFER, '{"inputs": [ {"name": "a"'), status: 400, code: "invalid_json" },
+  {
+    name: "unknown model",
+    send: () => inferJson("/v2/models/no-such-model/infer", goodInputs()),
+    status: 404,
+    code: "model_not_found",
+  },
+  {
+    name: "unknown version",
+    send: () => inferJson("/v2/models/multi-io/versions/7/infer", goodInputs()),
+    status: 404,
+    code: "version_not_found",
+  },
+  {
+    name: "metadata of an unknown model",
+    send: () => call("/v2/models/no-such-model"),
+    status: 404,
+    code: "model_not_found",
+  },
+  {
+    name: "malformed JSON",
+    send: () => postJson(INFER, '{"inputs": [ {"name": "a"'),
+    status: 400,
+    code: "invalid_json",
+  },
   { name: "empty body", send: () => postJson(INFER, ""), status: 400, code: "invalid_json" },
   { name: "no inputs", send: () => postJson(INFER, { inputs: [] }), status: 400, code: "invalid_request" },
-  { name: "a shape that is not a list of integers", send: () => postJson(INFER, withInputs((i) => (i[0]!.shape = [2, -3]))), status: 400, code: "invalid_request" },
-  { name: "unknown input name", send: () => postJson(INFER, withInputs((i) => (i[0]!.name = "alpha"))), status: 400, code: "tensor_mismatch", message: /unknown input 'alpha'/ },
-  { name: "a missing input", send: () => postJson(INFER, withInputs((i) => i.pop())), status: 400, code: "tensor_mismatch", message: /missing input 'k'/ },
-  { name: "an input given twice", send: () => postJson(INFER, withInputs((i) => i.push(i[1]!))), status: 400, code: "invalid_request" },
-  { name: "wrong datatype", send: () => postJson(INFER, withInputs((i) => (i[0]!.datatype = "FP64"))), status: 400, code: "tensor_mismatch", message: /must be FP32/ },
-  { name: "unsupported datatype", send: () => postJson(INFER, withInputs((i) => (i[0]!.datatype = "BYTES"))), status: 400, code: "invalid_request", message: /BYTES/ },
-  { name: "wrong rank", send: () => postJson(INFER, withInputs((i) => (i[1]!.shape = [1, 3]))), status: 400, code: "tensor_mismatch", message: /rank 1/ },
-  { name: "a scalar sent as a vector", send: () => postJson(INFER, withInputs((i) => ((i[2]!.shape = [1]), (i[2]!.data = [2])))), status: 400, code: "tensor_mismatch" },
-  { name: "data shorter than the shape", send: () => postJson(INFER, withInputs((i) => (i[0]!.data as number[]).pop())), status: 400, code: "invalid_request", message: /has 5 elements/ },
-  { name: "data longer than the shape", send: () => postJson(INFER, withInputs((i) => (i[0]!.data as number[]).push(1))), status: 400, code: "invalid_request" },
-  { name: "a string where a number belongs", send: () => postJson(INFER, withInputs((i) => ((i[1]!.data as unknown[])[0] = "1"))), status: 400, code: "invalid_request" },
-  { name: "a fraction in an INT64 tensor", send: () => postJson(INFER, withInputs((i) => (i[2]!.data = [2.5]))), status: 400, code: "invalid_request" },
-  { name: "an INT64 beyond 2^53 in JSON", send: () => postJson(INFER, withInputs((i) => (i[2]!.data = [2 ** 60]))), status: 400, code: "invalid_request", message: /binary extension/ },
-  { name: "an unknown output", send: () => postJson(INFER, { ...withInputs(() => {}), outputs: [{ name: "nope" }] }), status: 400, code: "tensor_mismatch", message: /unknown output 'nope'/ },
-  { name: "shapes the graph cannot broadcast", send: () => postJson(INFER, withInputs((i) => ((i[1]!.shape = [4]), (i[1]!.data = [1, 2, 3, 4])))), status: 400, code: "inference_failed" },
-  { name: "form-encoded body", send: () => call(INFER, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "a=1" }), status: 415, code: "unsupported_media_type" },
-  { name: "binary header length that is not a number", send: () => binaryRequest({ inputs: [] }, new Uint8Array(0), "abc"), status: 400, code: "invalid_binary_header" },
-  { name: "binary header length beyond the body", send: () => binaryRequest({ inputs: [] }, new Uint8Array(0), "100000"), status: 400, code: "invalid_binary_header" },
+  {
+    name: "a shape that is not a list of integers",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.shape = [2, -3])),
+      ),
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "unknown input name",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.name = "alpha")),
+      ),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /unknown input 'alpha'/,
+  },
+  {
+    name: "a missing input",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => i.pop()),
+      ),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /missing input 'k'/,
+  },
+  {
+    name: "an input given twice",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => i.push(i[1]!)),
+      ),
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "wrong datatype",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.datatype = "FP64")),
+      ),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /must be FP32/,
+  },
+  {
+    name: "unsupported datatype",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.datatype = "BYTES")),
+      ),
+    status: 400,
+    code: "invalid_request",
+    message: /BYTES/,
+  },
+  {
+    name: "wrong rank",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[1]!.shape = [1, 3])),
+      ),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /rank 1/,
+  },
+  {
+    name: "a scalar sent as a vector",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => ((i[2]!.shape = [1]), (i[2]!.data = [2]))),
+      ),
+    status: 400,
+    code: "tensor_mismatch",
+  },
+  {
+    name: "data shorter than the shape",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.data as number[]).pop()),
+      ),
+    status: 400,
+    code: "invalid_request",
+    message: /has 5 elements/,
+  },
+  {
+    name: "data longer than the shape",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.data as number[]).push(1)),
+      ),
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a string where a number belongs",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => ((i[1]!.data as unknown[])[0] = "1")),
+      ),
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a fraction in an INT64 tensor",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[2]!.data = [2.5])),
+      ),
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "an INT64 beyond 2^53 in JSON",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[2]!.data = [2 ** 60])),
+      ),
+    status: 400,
+    code: "invalid_request",
+    message: /binary extension/,
+  },
+  {
+    name: "an unknown output",
+    send: () => postJson(INFER, { ...withInputs(() => {}), outputs: [{ name: "nope" }] }),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /unknown output 'nope'/,
+  },
+  {
+    name: "shapes the graph cannot broadcast",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => ((i[1]!.shape = [4]), (i[1]!.data = [1, 2, 3, 4]))),
+      ),
+    status: 400,
+    code: "inference_failed",
+  },
+  {
+    name: "form-encoded body",
+    send: () =>
+      call(INFER, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "a=1" }),
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    name: "binary header length that is not a number",
+    send: () => binaryRequest({ inputs: [] }, new Uint8Array(0), "abc"),
+    status: 400,
+    code: "invalid_binary_header",
+  },
+  {
+    name: "binary header length beyond the body",
+    send: () => binaryRequest({ inputs: [] }, new Uint8Array(0), "100000"),
+    status: 400,
+    code: "invalid_binary_header",
+  },
   {
     name: "binary_data_size beyond the binary data",
-    send: () => binaryRequest({ inputs: [{ name: "a", datatype: "FP32", shape: [2, 3], parameters: { binary_data_size: 24 } }] }, new Uint8Array(8)),
+    send: () =>
+      binaryRequest(
+        { inputs: [{ name: "a", datatype: "FP32", shape: [2, 3], parameters: { binary_data_size: 24 } }] },
+        new Uint8Array(8),
+      ),
     status: 400,
     code: "invalid_binary_header",
   },
   {
     name: "binary data left over after the declared tensors",
-    send: () => binaryRequest({ inputs: [{ name: "k", datatype: "INT64", shape: [], parameters: { binary_data_size: 8 } }] }, new Uint8Array(12)),
+    send: () =>
+      binaryRequest(
+        { inputs: [{ name: "k", datatype: "INT64", shape: [], parameters: { binary_data_size: 8 } }] },
+        new Uint8Array(12),
+      ),
     status: 400,
     code: "invalid_binary_header",
   },
@@ -98,10 +293,44 @@ const cases: Case[] = [
     code: "invalid_request",
     message: /needs 24/,
   },
-  { name: "a fixed dimension that does not match", send: () => inferJson("/v2/models/fixed-relu/infer", [{ name: "x", datatype: "FP32", shape: [3, 2], data: new Float32Array(6) }]), status: 400, code: "tensor_mismatch", message: /\[2, 3\]/ },
-  { name: "more elements than the model allows", send: () => inferJson(INFER.replace("multi-io", "limited"), [{ ...goodInputs()[0]!, shape: [2, 6], data: new Float32Array(12) }, { ...goodInputs()[1]!, shape: [6], data: new Float32Array(6) }, goodInputs()[2]!]), status: 413, code: "too_many_elements" },
-  { name: "a batch larger than the model allows", send: () => inferJson(INFER.replace("multi-io", "limited"), [{ ...goodInputs()[0]!, shape: [5, 1], data: new Float32Array(5) }, { ...goodInputs()[1]!, shape: [1], data: new Float32Array(1) }, goodInputs()[2]!]), status: 413, code: "batch_too_large" },
-  { name: "a body over the size cap (Content-Length)", send: () => postJson(INFER, " ".repeat(4 * 1024 * 1024 + 1)), status: 413, code: "payload_too_large" },
+  {
+    name: "a fixed dimension that does not match",
+    send: () =>
+      inferJson("/v2/models/fixed-relu/infer", [
+        { name: "x", datatype: "FP32", shape: [3, 2], data: new Float32Array(6) },
+      ]),
+    status: 400,
+    code: "tensor_mismatch",
+    message: /\[2, 3\]/,
+  },
+  {
+    name: "more elements than the model allows",
+    send: () =>
+      inferJson(INFER.replace("multi-io", "limited"), [
+        { ...goodInputs()[0]!, shape: [2, 6], data: new Float32Array(12) },
+        { ...goodInputs()[1]!, shape: [6], data: new Float32Array(6) },
+        goodInputs()[2]!,
+      ]),
+    status: 413,
+    code: "too_many_elements",
+  },
+  {
+    name: "a batch larger than the model allows",
+    send: () =>
+      inferJson(INFER.replace("multi-io", "limited"), [
+        { ...goodInputs()[0]!, shape: [5, 1], data: new Float32Array(5) },
+        { ...goodInputs()[1]!, shape: [1], data: new Float32Array(1) },
+        goodInputs()[2]!,
+      ]),
+    status: 413,
+    code: "batch_too_large",
+  },
+  {
+    name: "a body over the size cap (Content-Length)",
+    send: () => postJson(INFER, " ".repeat(4 * 1024 * 1024 + 1)),
+    status: 413,
+    code: "payload_too_large",
+  },
   {
     name: "a streamed body over the size cap (no Content-Length)",
     send: () => {
@@ -124,7 +353,13 @@ const cases: Case[] = [
 beforeAll(async () => {
   expect((await uploadModel("multi-io", multiInputOutput())).status).toBe(201);
   expect((await uploadModel("fixed-relu", fixedShapeRelu())).status).toBe(201);
-  expect((await uploadModel("limited", multiInputOutput(), { manifest: { task: "tensor", limits: { maxElements: 8, maxBatch: 4 } } })).status).toBe(201);
+  expect(
+    (
+      await uploadModel("limited", multiInputOutput(), {
+        manifest: { task: "tensor", limits: { maxElements: 8, maxBatch: 4 } },
+      })
+    ).status,
+  ).toBe(201);
   await seedBundled("silero-vad");
 });
 
@@ -190,7 +425,12 @@ describe("upload errors leave earlier versions untouched", () => {
   });
 
   it("a manifest with an unknown field or a wrong type is rejected with 400 before anything is stored", async () => {
-    const put = (body: unknown) => admin("/admin/models/strict", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const put = (body: unknown) =>
+      admin("/admin/models/strict", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
     expect((await put({ task: "tensor", colour: "blue" })).status).toBe(400);
     expect((await put({ task: "painting" })).status).toBe(400);
     expect((await put({ task: "tensor", limits: { maxBatch: -1 } })).status).toBe(400);

@@ -3,8 +3,26 @@
  * onnxruntime-node on the same inputs (within 1e-4 absolute), as JSON and as binary tensors, single and batched.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeResponse, float32Of, float32OfWire, inferBinary, inferJson, wireMap, type TestTensor } from "./support/oip";
-import { admin, BUNDLED, call, expectClose, json, randomFloats, referenceRun, seedBundled, type BundledName } from "./support/worker";
+import {
+  decodeResponse,
+  float32Of,
+  float32OfWire,
+  inferBinary,
+  inferJson,
+  type TestTensor,
+  wireMap,
+} from "./support/oip";
+import {
+  admin,
+  BUNDLED,
+  type BundledName,
+  call,
+  expectClose,
+  json,
+  randomFloats,
+  referenceRun,
+  seedBundled,
+} from "./support/worker";
 
 const TOLERANCE = 1e-4;
 
@@ -21,7 +39,17 @@ function vadInputs(seed: number, batch: number, state?: Float32Array): TestTenso
 }
 
 function imageInputs(seed: number, shape: number[]): TestTensor[] {
-  return [{ name: "x", datatype: "FP32", shape, data: randomFloats(seed, shape.reduce((a, b) => a * b, 1)) }];
+  return [
+    {
+      name: "x",
+      datatype: "FP32",
+      shape,
+      data: randomFloats(
+        seed,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+    },
+  ];
 }
 
 async function expectParity(model: BundledName, inputs: TestTensor[], send: typeof inferJson) {
@@ -36,7 +64,10 @@ async function expectParity(model: BundledName, inputs: TestTensor[], send: type
 }
 
 describe("served outputs equal onnxruntime-node", () => {
-  for (const [label, send] of [["JSON", inferJson], ["binary", inferBinary]] as const) {
+  for (const [label, send] of [
+    ["JSON", inferJson],
+    ["binary", inferBinary],
+  ] as const) {
     it(`silero-vad, ${label}, batch of 1 and of 4`, async () => {
       await expectParity("silero-vad", vadInputs(1, 1), send);
       await expectParity("silero-vad", vadInputs(2, 4), send);
@@ -57,8 +88,13 @@ describe("served outputs equal onnxruntime-node", () => {
     let referenceState = state;
     for (let frame = 0; frame < 4; frame++) {
       const inputs = vadInputs(100 + frame, 1, state);
-      const served = await decodeResponse(await inferBinary("/v2/models/silero-vad/infer", inputs, { binaryOutputs: true }));
-      const expected = await referenceRun({ bundled: "silero-vad" }, wireMap(vadInputs(100 + frame, 1, referenceState)));
+      const served = await decodeResponse(
+        await inferBinary("/v2/models/silero-vad/infer", inputs, { binaryOutputs: true }),
+      );
+      const expected = await referenceRun(
+        { bundled: "silero-vad" },
+        wireMap(vadInputs(100 + frame, 1, referenceState)),
+      );
       expectClose(float32Of(served.outputs.output!), float32OfWire(expected.output!), TOLERANCE);
       state = float32Of(served.outputs.stateN!).slice();
       referenceState = float32OfWire(expected.stateN!);
@@ -80,12 +116,26 @@ describe("metadata matches the bundled manifests", () => {
         const version = stored.versions[versionName];
         expect(version.sha256).toBe(expected.sha256);
         expect(version.bytes).toBe(expected.bytes);
-        expect({ inputs: version.inputs, outputs: version.outputs }).toEqual({ inputs: expected.inputs, outputs: expected.outputs });
-        const assets = Object.fromEntries(Object.entries(expected.assets ?? {}).map(([asset, { sha256, bytes }]) => [asset, { sha256, bytes }]));
+        expect({ inputs: version.inputs, outputs: version.outputs }).toEqual({
+          inputs: expected.inputs,
+          outputs: expected.outputs,
+        });
+        const assets = Object.fromEntries(
+          Object.entries(expected.assets ?? {}).map(([asset, { sha256, bytes }]) => [asset, { sha256, bytes }]),
+        );
         expect(version.assets ?? {}).toEqual(assets);
         const metadata = await json(call(`/v2/models/${name}/versions/${versionName}`));
-        expect(metadata).toMatchObject({ name, platform: "onnxruntime_onnx", inputs: expected.inputs, outputs: expected.outputs, parameters: { task: bundled.task } });
-        expect(await json(call(`/v2/models/${name}/versions/${versionName}/ready`))).toMatchObject({ name, ready: true });
+        expect(metadata).toMatchObject({
+          name,
+          platform: "onnxruntime_onnx",
+          inputs: expected.inputs,
+          outputs: expected.outputs,
+          parameters: { task: bundled.task },
+        });
+        expect(await json(call(`/v2/models/${name}/versions/${versionName}/ready`))).toMatchObject({
+          name,
+          ready: true,
+        });
       }
       expect(stored.aliases.default).toBe(bundled.aliases.default);
     });

@@ -23,7 +23,13 @@ async function tenantWithKey(name: string, monthlyUnits: number) {
 
 async function events(tenantId: string) {
   const stub = env.TENANTS.get(env.TENANTS.idFromName(tenantId));
-  return runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ status: string; cached: number; units: number }>("SELECT status, cached, units FROM events ORDER BY created_at").toArray());
+  return runInDurableObject(stub, (_instance, state) =>
+    state.storage.sql
+      .exec<{ status: string; cached: number; units: number }>(
+        "SELECT status, cached, units FROM events ORDER BY created_at",
+      )
+      .toArray(),
+  );
 }
 
 /** KV writes land after the response; a second request is a hit once the entry is there. */
@@ -42,11 +48,14 @@ describe("metered cache hits", () => {
     const miss = await withKey(key, infer, scaleRequest(3, 10));
     expect([miss.status, miss.headers.get("X-Cache")]).toEqual([200, "MISS"]);
     await miss.arrayBuffer();
-    const hit = await until(async () => {
-      const response = await withKey(key, infer, scaleRequest(3, 10));
-      await response.arrayBuffer();
-      return response;
-    }, (response) => response.headers.get("X-Cache") === "HIT");
+    const hit = await until(
+      async () => {
+        const response = await withKey(key, infer, scaleRequest(3, 10));
+        await response.arrayBuffer();
+        return response;
+      },
+      (response) => response.headers.get("X-Cache") === "HIT",
+    );
     expect(hit.headers.get("X-Units")).toBe("3");
     const ledger = await events(tenant.id);
     expect(ledger.at(-1)).toEqual({ status: "committed", cached: 1, units: 3 });
@@ -60,7 +69,10 @@ describe("metered cache hits", () => {
     const { tenant, key } = await tenantWithKey("refused hits", 4);
     const warm = await withKey(key, infer, scaleRequest(3, 20));
     await warm.arrayBuffer();
-    await until(async () => (await env.CACHE.list({ prefix: "rc:" })).keys.length, (n) => n > 0);
+    await until(
+      async () => (await env.CACHE.list({ prefix: "rc:" })).keys.length,
+      (n) => n > 0,
+    );
     // 3 of 4 units used: a 3-unit hit does not fit
     const over = await withKey(key, infer, scaleRequest(3, 20));
     expect([over.status, over.headers.get("X-Error-Code")]).toEqual([429, "quota_exceeded"]);
@@ -80,7 +92,10 @@ describe("metered cache hits", () => {
     const body = () => scaleRequest(2, 900 + Math.floor(Math.random() * 1e6));
     for (let round = 0; round < 5; round++) {
       const request = body();
-      const [refused, served] = await Promise.all([withKey(broke.key, infer, request), withKey(rich.key, infer, request)]);
+      const [refused, served] = await Promise.all([
+        withKey(broke.key, infer, request),
+        withKey(rich.key, infer, request),
+      ]);
       expect(refused.status).toBe(429);
       expect(served.status).toBe(200);
       await Promise.all([refused.arrayBuffer(), served.arrayBuffer()]);

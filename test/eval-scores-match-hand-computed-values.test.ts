@@ -8,7 +8,14 @@ import { classificationScore, editDistance, frameAgreement, ocrScore, segmentsTo
 describe("eval scores", () => {
   it("classification: accuracy, per-class precision/recall/F1 and macro F1", () => {
     // expected a a a b b c; predicted a a b b c c
-    const pairs = [["a", "a"], ["a", "a"], ["a", "b"], ["b", "b"], ["b", "c"], ["c", "c"]].map(([expected, predicted]) => ({ expected: expected!, predicted: predicted! }));
+    const pairs = [
+      ["a", "a"],
+      ["a", "a"],
+      ["a", "b"],
+      ["b", "b"],
+      ["b", "c"],
+      ["c", "c"],
+    ].map(([expected, predicted]) => ({ expected: expected!, predicted: predicted! }));
     const score = classificationScore(pairs);
     expect(score.accuracy).toBeCloseTo(4 / 6, 12);
     expect(score.perClass.a).toEqual({ precision: 1, recall: 2 / 3, f1: 0.8, support: 3 });
@@ -22,7 +29,10 @@ describe("eval scores", () => {
   it("OCR: edit distance over code points, exact match and CER", () => {
     expect(editDistance("kitten", "sitting")).toBe(3);
     expect(editDistance("汉字识别", "汉子识别")).toBe(1);
-    const score = ocrScore([{ expected: "hello", predicted: "hello" }, { expected: "world", predicted: "word" }]);
+    const score = ocrScore([
+      { expected: "hello", predicted: "hello" },
+      { expected: "world", predicted: "word" },
+    ]);
     expect(score).toEqual({ n: 2, exactMatch: 0.5, cer: 1 / 10 });
   });
 

@@ -14,8 +14,8 @@ describe("documentation", () => {
   it("serves an OpenAPI 3.1 document listing every route", async () => {
     const document = await json(call("/openapi.json"));
     expect(document.openapi).toBe("3.1.0");
-    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
-      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
   });
@@ -33,12 +33,17 @@ describe("documentation", () => {
 
 /** Method and path of every `curl ... $BASE/...` command in a markdown text (continuation lines joined). */
 function curlExamples(markdown: string): { method: string; path: string }[] {
-  const commands = markdown.replace(/\\\n\s*/g, " ").split("\n").filter((line) => /^\s*curl\s/.test(line));
+  const commands = markdown
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .filter((line) => /^\s*curl\s/.test(line));
   return commands.flatMap((command) => {
     const url = /\$BASE(\/[^\s"'?]*)/.exec(command);
     if (!url) return [];
     const explicit = /(?:-X|--request)\s+([A-Z]+)/.exec(command)?.[1];
-    const method = explicit ?? (/\s(?:-T|--upload-file)\s/.test(command) ? "PUT" : /\s(?:-d|--data[\w-]*)\s/.test(command) ? "POST" : "GET");
+    const method =
+      explicit ??
+      (/\s(?:-T|--upload-file)\s/.test(command) ? "PUT" : /\s(?:-d|--data[\w-]*)\s/.test(command) ? "POST" : "GET");
     return [{ method, path: url[1]! }];
   });
 }

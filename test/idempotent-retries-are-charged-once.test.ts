@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, createKey, createTenant, json, withKey } from "./support/worker";
 import { METERED_MODEL, scaleRequest, uploadMeteredModel } from "./support/tenancy";
+import { admin, createKey, createTenant, json, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
 let tenantId: string;
@@ -12,7 +12,10 @@ beforeAll(async () => {
   key = (await createKey(tenantId)).key;
 });
 
-const withIdempotency = (idempotencyKey: string, init: RequestInit): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), "Idempotency-Key": idempotencyKey } });
+const withIdempotency = (idempotencyKey: string, init: RequestInit): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), "Idempotency-Key": idempotencyKey },
+});
 
 describe("Idempotency-Key", () => {
   it("a retry with the same key and body returns the first result, byte for byte, and is charged once", async () => {
@@ -30,7 +33,9 @@ describe("Idempotency-Key", () => {
   });
 
   it("concurrent duplicates: one runs, the others wait their turn (409) or replay, and one charge is recorded", async () => {
-    const responses = await Promise.all(Array.from({ length: 10 }, () => withKey(key, infer, withIdempotency("burst", scaleRequest(1, 7)))));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => withKey(key, infer, withIdempotency("burst", scaleRequest(1, 7)))),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
@@ -49,7 +54,11 @@ describe("Idempotency-Key", () => {
   });
 
   it("a failed first attempt is not charged and its key can be retried", async () => {
-    const broken = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [2], data: [1] }] }) };
+    const broken = {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [2], data: [1] }] }),
+    };
     expect((await withKey(key, infer, withIdempotency("retry-3", broken))).status).toBe(400);
     expect((await withKey(key, infer, withIdempotency("retry-3", scaleRequest(2)))).status).toBe(200);
   });

@@ -23,7 +23,10 @@ interface Sample {
 }
 
 async function sharpDecode(bytes: Uint8Array): Promise<RgbaImage> {
-  const response = await reference.fetch("http://reference/image/decode", { method: "POST", body: JSON.stringify({ base64: toBase64(bytes) }) });
+  const response = await reference.fetch("http://reference/image/decode", {
+    method: "POST",
+    body: JSON.stringify({ base64: toBase64(bytes) }),
+  });
   if (!response.ok) throw new Error(await response.text());
   const { width, height, base64 } = (await response.json()) as { width: number; height: number; base64: string };
   return { width, height, data: fromBase64(base64) };
@@ -71,7 +74,11 @@ describe("decoded pixels equal sharp's", () => {
     expect(names).toContain("png grey 1-bit with tRNS interlaced");
     expect(names).toContain("jpeg exif orientation 6");
     expect(samples.filter((s) => s.name.startsWith("png")).every((s) => s.tolerance === 0)).toBe(true);
-    expect(samples.filter((s) => s.name.startsWith("jpeg") && !s.name.includes("cmyk")).every((s) => s.tolerance === 0 && s.meanTolerance === 0)).toBe(true);
+    expect(
+      samples
+        .filter((s) => s.name.startsWith("jpeg") && !s.name.includes("cmyk"))
+        .every((s) => s.tolerance === 0 && s.meanTolerance === 0),
+    ).toBe(true);
   });
 
   it("rotated JPEGs come out upright: orientation 6 swaps width and height", () => {
@@ -98,7 +105,29 @@ describe("limits and broken files", () => {
     new DataView(hugePng.buffer).setUint32(20, 50_000);
     expect(errorCode(() => decodeImage(hugePng, MAX_PIXELS))).toBe("too_many_pixels");
     // SOI, then a baseline SOF0 for 60000x60000, 3 components, and nothing else
-    const hugeJpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0xea, 0x60, 0xea, 0x60, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1);
+    const hugeJpeg = Uint8Array.of(
+      0xff,
+      0xd8,
+      0xff,
+      0xc0,
+      0,
+      17,
+      8,
+      0xea,
+      0x60,
+      0xea,
+      0x60,
+      3,
+      1,
+      0x22,
+      0,
+      2,
+      0x11,
+      1,
+      3,
+      0x11,
+      1,
+    );
     expect(imageInfo(hugeJpeg)).toEqual({ format: "jpeg", width: 60_000, height: 60_000 });
     expect(errorCode(() => decodeImage(hugeJpeg, MAX_PIXELS))).toBe("too_many_pixels");
     expect(errorCode(() => decodeImage(png(), 37 * 23 - 1))).toBe("too_many_pixels");
@@ -128,7 +157,10 @@ describe("limits and broken files", () => {
       })(),
     };
     for (const [name, bytes] of Object.entries(cases)) {
-      expect(errorCode(() => decodeImage(bytes, MAX_PIXELS)), name).toBe("invalid_media");
+      expect(
+        errorCode(() => decodeImage(bytes, MAX_PIXELS)),
+        name,
+      ).toBe("invalid_media");
       // a failed decode leaves the decoder usable
       expect(decodeImage(jpeg(), MAX_PIXELS).width, `a good JPEG after: ${name}`).toBe(160);
     }
@@ -173,7 +205,12 @@ describe("resampling", () => {
 
   it("keeps a constant image constant, at every size", () => {
     const flat = grey(13, 7, Array(91).fill(77));
-    for (const [w, h] of [[1, 1], [5, 3], [26, 14], [40, 9]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [5, 3],
+      [26, 14],
+      [40, 9],
+    ] as const) {
       expect(new Set(levels(resizeBilinear(flat, w, h)))).toEqual(new Set([77]));
       expect(new Set(levels(resizeArea(flat, w, h)))).toEqual(new Set([77]));
     }

@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
 import { inBatches, inLengthBatches, lengthGroups } from "../src/tasks/batching";
 
 function cost(groups: readonly number[][], lengths: readonly number[], callCost: number): number {
-  return groups.reduce((total, group) => total + callCost + group.length * Math.max(...group.map((i) => lengths[i]!)), 0);
+  return groups.reduce(
+    (total, group) => total + callCost + group.length * Math.max(...group.map((i) => lengths[i]!)),
+    0,
+  );
 }
 
 /** Every partition of `items` into non-empty sets of at most `limit`. */
@@ -65,8 +68,14 @@ describe("lengthGroups", () => {
       const groups = lengthGroups(lengths, { maxBatch, callCost });
       expectValid(groups, count, maxBatch);
       let best = Infinity;
-      for (const partition of partitions(Array.from({ length: count }, (_, i) => i), maxBatch)) best = Math.min(best, cost(partition, lengths, callCost));
-      expect(cost(groups, lengths, callCost), `lengths ${lengths}, maxBatch ${maxBatch}, callCost ${callCost}`).toBe(best);
+      for (const partition of partitions(
+        Array.from({ length: count }, (_, i) => i),
+        maxBatch,
+      ))
+        best = Math.min(best, cost(partition, lengths, callCost));
+      expect(cost(groups, lengths, callCost), `lengths ${lengths}, maxBatch ${maxBatch}, callCost ${callCost}`).toBe(
+        best,
+      );
     }
   });
 });
@@ -82,10 +91,16 @@ describe("running groups", () => {
     });
     expect(results).toEqual(lengths.map((_, i) => `text ${i}`));
     expect(calls).toEqual(lengthGroups(lengths, batching));
-    expect(await inBatches(["a", "b", "c"], 2, async (chunk) => chunk.map((item) => item.toUpperCase()))).toEqual(["A", "B", "C"]);
+    expect(await inBatches(["a", "b", "c"], 2, async (chunk) => chunk.map((item) => item.toUpperCase()))).toEqual([
+      "A",
+      "B",
+      "C",
+    ]);
   });
 
   it("refuses a call that answers the wrong number of results", async () => {
-    await expect(inLengthBatches([1, 2], { maxBatch: 2, callCost: 16 }, async () => ["only one"])).rejects.toThrow("a batch of 2 produced 1 results");
+    await expect(inLengthBatches([1, 2], { maxBatch: 2, callCost: 16 }, async () => ["only one"])).rejects.toThrow(
+      "a batch of 2 produced 1 results",
+    );
   });
 });

@@ -10,16 +10,25 @@ import { decodeResponse, inferJson } from "./support/oip";
 import { admin, json, uploadModel } from "./support/worker";
 
 const x = Float32Array.of(1, 2, 3);
-const infer = async (path: string) => (await decodeResponse(await inferJson(path, [{ name: "x", datatype: "FP32", shape: [3], data: x }]))).outputs.y!.json;
+const infer = async (path: string) =>
+  (await decodeResponse(await inferJson(path, [{ name: "x", datatype: "FP32", shape: [3], data: x }]))).outputs.y!.json;
 const setAlias = (alias: string, version: string) =>
-  admin(`/admin/models/scale/aliases/${alias}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ version }) });
+  admin(`/admin/models/scale/aliases/${alias}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ version }),
+  });
 const deleteVersion = (version: string) => admin(`/admin/models/scale/versions/${version}`, { method: "DELETE" });
 const weightsStored = async (sha256: string) => (await env.MODELS.head(`models/scale/${sha256}.onnx`)) !== null;
 
-let digests: Record<string, string> = {};
+const digests: Record<string, string> = {};
 
 beforeAll(async () => {
-  for (const [version, factor, makeDefault] of [["1", 2, true], ["2", 3, true], ["3", 4, false]] as const) {
+  for (const [version, factor, makeDefault] of [
+    ["1", 2, true],
+    ["2", 3, true],
+    ["3", 4, false],
+  ] as const) {
     const response = await uploadModel("scale", scaleBy(factor), { version, makeDefault });
     expect(response.status).toBe(201);
     digests[version] = (await json(response)).sha256;
@@ -82,7 +91,9 @@ describe("deletion", () => {
     expect((await json(refused)).error.code).toBe("alias_in_use");
     expect((await setAlias("stable", "3")).status).toBe(200);
     expect((await deleteVersion("1")).status).toBe(200);
-    const gone = await inferJson("/v2/models/scale/versions/1/infer", [{ name: "x", datatype: "FP32", shape: [3], data: x }]);
+    const gone = await inferJson("/v2/models/scale/versions/1/infer", [
+      { name: "x", datatype: "FP32", shape: [3], data: x },
+    ]);
     expect(gone.status).toBe(404);
     expect(await weightsStored(digests["1"]!)).toBe(false);
   });
@@ -105,7 +116,9 @@ describe("deletion", () => {
 describe("concurrency", () => {
   it("concurrent uploads of different versions all land in the manifest", async () => {
     const versions = ["c1", "c2", "c3", "c4", "c5", "c6"];
-    const responses = await Promise.all(versions.map((v, i) => uploadModel("scale", scaleBy(10 + i), { version: v, makeDefault: false })));
+    const responses = await Promise.all(
+      versions.map((v, i) => uploadModel("scale", scaleBy(10 + i), { version: v, makeDefault: false })),
+    );
     expect(responses.map((r) => r.status)).toEqual(versions.map(() => 201));
     const manifest = await json(admin("/admin/models/scale"));
     for (const v of versions) expect(manifest.versions[v]).toBeDefined();
@@ -114,7 +127,12 @@ describe("concurrency", () => {
   it("lists models with their versions and aliases", async () => {
     const { models } = await json(admin("/admin/models"));
     const scale = models.find((m: { name: string }) => m.name === "scale");
-    expect(scale).toMatchObject({ name: "scale", task: "tensor", visibility: "public", aliases: { default: "2", stable: "3" } });
+    expect(scale).toMatchObject({
+      name: "scale",
+      task: "tensor",
+      visibility: "public",
+      aliases: { default: "2", stable: "3" },
+    });
     expect(scale.versions).toEqual(["2", "3", "c1", "c2", "c3", "c4", "c5", "c6"]);
   });
 });

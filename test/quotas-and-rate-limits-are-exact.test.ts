@@ -2,8 +2,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashKey } from "../src/tenancy/keys";
 import type { TenantObject } from "../src/tenancy/tenant-object";
-import { admin, call, createKey, createTenant, json, withKey } from "./support/worker";
 import { METERED_MODEL, scaleRequest, uploadMeteredModel } from "./support/tenancy";
+import { admin, call, createKey, createTenant, json, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
 
@@ -44,7 +44,11 @@ describe("limits", () => {
     expect(over.status).toBe(429);
     expect((await json(over)).error).toContain("2 left, this request needs 3");
     expect((await withKey(key, infer, scaleRequest(2))).status).toBe(200);
-    await admin(`/admin/tenants/${tenant.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ limits: { monthlyUnits: 20 } }) });
+    await admin(`/admin/tenants/${tenant.id}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ limits: { monthlyUnits: 20 } }),
+    });
     expect((await withKey(key, infer, scaleRequest(3))).status).toBe(200);
     expect((await usage(tenant.id)).totals.units).toBe(13);
   });
@@ -68,11 +72,18 @@ describe("limits", () => {
   });
 
   it("requests rejected before inference are not charged", async () => {
-    const tenant = await createTenant({ name: "free rejections", limits: { requestsPerMinute: 1000, monthlyUnits: 1000 } });
+    const tenant = await createTenant({
+      name: "free rejections",
+      limits: { requestsPerMinute: 1000, monthlyUnits: 1000 },
+    });
     const { key } = await createKey(tenant.id);
     const bad = [
       withKey(key, infer, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }),
-      withKey(key, infer, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ inputs: [{ name: "nope", datatype: "FP32", shape: [1], data: [1] }] }) }),
+      withKey(key, infer, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ inputs: [{ name: "nope", datatype: "FP32", shape: [1], data: [1] }] }),
+      }),
       withKey(key, "/v2/models/no-such-model/infer", scaleRequest()),
     ];
     expect((await Promise.all(bad)).map((r) => r.status)).toEqual([400, 400, 404]);
@@ -91,9 +102,15 @@ describe("limits", () => {
     await withKey(b.key, infer, scaleRequest(4));
     const own = await json(await withKey(b.key, "/v1/usage?granularity=hour"));
     expect(own.tenantId).toBe(tenant.id);
-    const byKey = Object.fromEntries(own.rows.map((r: { keyId: string; units: number; requests: number }) => [r.keyId, [r.requests, r.units]]));
+    const byKey = Object.fromEntries(
+      own.rows.map((r: { keyId: string; units: number; requests: number }) => [r.keyId, [r.requests, r.units]]),
+    );
     expect(byKey).toEqual({ [a.id]: [2, 3], [b.id]: [1, 4] });
-    expect(own.rows.every((r: { model: string; start: string }) => r.model === METERED_MODEL && r.start.endsWith(":00:00.000Z"))).toBe(true);
+    expect(
+      own.rows.every(
+        (r: { model: string; start: string }) => r.model === METERED_MODEL && r.start.endsWith(":00:00.000Z"),
+      ),
+    ).toBe(true);
     expect((await withKey(a.key, "/v1/usage?granularity=minute")).status).toBe(400);
     expect((await withKey(a.key, "/v1/usage?from=2026-01-01&to=2025-01-01")).status).toBe(400);
     expect((await call("/v1/usage")).status).toBe(200);
@@ -104,7 +121,9 @@ describe("limits", () => {
     const { key } = await createKey(tenant.id);
     const stub = env.TENANTS.get(env.TENANTS.idFromName(tenant.id));
     const keyHash = await hashKey(key);
-    const admitted = await runInDurableObject(stub, (instance: TenantObject) => instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units: 4 }));
+    const admitted = await runInDurableObject(stub, (instance: TenantObject) =>
+      instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units: 4 }),
+    );
     expect(admitted.kind).toBe("admitted");
     expect((await usage(tenant.id)).month).toMatchObject({ reservedUnits: 4, committedUnits: 0 });
     const over = await withKey(key, infer, scaleRequest(7));
@@ -114,7 +133,9 @@ describe("limits", () => {
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await usage(tenant.id)).month).toMatchObject({ reservedUnits: 0, committedUnits: 0 });
-    const status = await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ status: string }>("SELECT status FROM events").toArray());
+    const status = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ status: string }>("SELECT status FROM events").toArray(),
+    );
     expect(status).toEqual([{ status: "abandoned" }]);
     expect((await withKey(key, infer, scaleRequest(7))).status).toBe(200);
   });

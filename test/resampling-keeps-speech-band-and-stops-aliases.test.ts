@@ -17,13 +17,17 @@ const PHASE = 0.3;
 const EDGE = 200;
 
 const tone = (frequency: number, rate: number, seconds = 0.5) =>
-  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => AMPLITUDE * Math.sin((2 * Math.PI * frequency * i) / rate + PHASE));
+  Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => AMPLITUDE * Math.sin((2 * Math.PI * frequency * i) / rate + PHASE),
+  );
 
 const decibels = (ratio: number) => 20 * Math.log10(ratio);
 
 function peakErrorDb(output: Float32Array, frequency: number): number {
   let worst = 0;
-  for (let k = EDGE; k < output.length - EDGE; k++) worst = Math.max(worst, Math.abs(output[k]! - AMPLITUDE * Math.sin((2 * Math.PI * frequency * k) / TO + PHASE)));
+  for (let k = EDGE; k < output.length - EDGE; k++)
+    worst = Math.max(worst, Math.abs(output[k]! - AMPLITUDE * Math.sin((2 * Math.PI * frequency * k) / TO + PHASE)));
   return decibels(worst / AMPLITUDE);
 }
 
@@ -78,20 +82,35 @@ describe("DC and lengths", () => {
 describe("blocks", () => {
   it("any block size gives exactly the one-pass answer, edges and phases included", () => {
     let seed = 7;
-    const noise = (n: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
-    for (const [from, to] of [[48000, 16000], [44100, 16000], [44101, 16000], [8000, 16000], [16000, 8000], [11025, 16000], [16000, 16000]] as const) {
+    const noise = (n: number) =>
+      Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
+    for (const [from, to] of [
+      [48000, 16000],
+      [44100, 16000],
+      [44101, 16000],
+      [8000, 16000],
+      [16000, 8000],
+      [11025, 16000],
+      [16000, 16000],
+    ] as const) {
       for (const length of [1, 37, 30_000]) {
         const input = noise(length);
         const outputs = resampledLength(length, from, to);
         const reads: [number, number][] = [];
-        const source = (copy: boolean) => ({ length, read: (lo: number, hi: number) => (reads.push([lo, hi]), copy ? input.slice(lo, hi) : input.subarray(lo, hi)) });
+        const source = (copy: boolean) => ({
+          length,
+          read: (lo: number, hi: number) => (reads.push([lo, hi]), copy ? input.slice(lo, hi) : input.subarray(lo, hi)),
+        });
         const onePass = resampleSource(source(false), from, to, undefined, outputs);
         expect(reads).toHaveLength(1);
         expect(resample(input, from, to), `${from} → ${to}, ${length}`).toEqual(onePass);
         for (const block of [1, 7, 4096]) {
           reads.length = 0;
           // a fresh copy per read: the block may only use what it asked for
-          expect(resampleSource(source(true), from, to, undefined, block), `${from} → ${to}, ${length}, blocks of ${block}`).toEqual(onePass);
+          expect(
+            resampleSource(source(true), from, to, undefined, block),
+            `${from} → ${to}, ${length}, blocks of ${block}`,
+          ).toEqual(onePass);
           expect(reads.every(([lo, hi]) => lo >= 0 && hi <= length && lo <= hi)).toBe(true);
           expect(reads).toHaveLength(Math.ceil(outputs / block));
         }
@@ -104,7 +123,8 @@ describe("kernel cache", () => {
   it("odd rates (4096-phase kernels, up to 7 MB each) do not pile up: at most 8 MiB is kept, and results do not change", () => {
     const input = tone(440, 44100, 0.05);
     const before = resample(input, 44100, TO);
-    for (const rate of [191_999, 180_001, 96_001, 88_201, 176_399, 150_001]) resample(new Float32Array(rate / 100), rate, TO);
+    for (const rate of [191_999, 180_001, 96_001, 88_201, 176_399, 150_001])
+      resample(new Float32Array(rate / 100), rate, TO);
     expect(kernelCacheBytes()).toBeGreaterThan(0);
     expect(kernelCacheBytes()).toBeLessThanOrEqual(8 * 1024 * 1024);
     expect(resample(input, 44100, TO)).toEqual(before); // rebuilt after eviction: the same kernel

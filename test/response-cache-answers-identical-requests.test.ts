@@ -14,16 +14,27 @@ beforeAll(async () => {
 /** How many times this isolate has run `label`'s session (the proof that a hit ran nothing). */
 async function runs(label: string): Promise<number> {
   const stats = await json(admin("/admin/runtime"));
-  return stats.sessions.filter((s: { label: string }) => s.label === label).reduce((n: number, s: { runs: number }) => n + s.runs, 0);
+  return stats.sessions
+    .filter((s: { label: string }) => s.label === label)
+    .reduce((n: number, s: { runs: number }) => n + s.runs, 0);
 }
 
 function request(data: number[], headers: Record<string, string> = {}): RequestInit {
-  return { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [data.length], data }] }) };
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [data.length], data }] }),
+  };
 }
 
 async function send(path: string, init: RequestInit, key?: string) {
   const response = key ? await withKey(key, path, init) : await call(path, init);
-  return { status: response.status, cache: response.headers.get("X-Cache"), age: response.headers.get("Age"), body: new Uint8Array(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    cache: response.headers.get("X-Cache"),
+    age: response.headers.get("Age"),
+    body: new Uint8Array(await response.arrayBuffer()),
+  };
 }
 
 /** KV writes happen after the response (waitUntil); wait until the entry is there. */
@@ -62,9 +73,13 @@ describe("response cache", () => {
     expect(first.headers.get("X-Cache")).toBe("MISS");
     const second = await inferBinary(infer, tensor, { binaryOutputs: true });
     expect(second.headers.get("X-Cache")).toBe("HIT");
-    expect(second.headers.get("Inference-Header-Content-Length")).toBe(first.headers.get("Inference-Header-Content-Length"));
+    expect(second.headers.get("Inference-Header-Content-Length")).toBe(
+      first.headers.get("Inference-Header-Content-Length"),
+    );
     expect(new Uint8Array(await second.clone().arrayBuffer())).toEqual(firstBody);
-    expect(Array.from((await decodeResponse(second)).outputs.y!.bytes!)).toEqual(Array.from(new Uint8Array(new Float32Array([15, 18]).buffer)));
+    expect(Array.from((await decodeResponse(second)).outputs.y!.bytes!)).toEqual(
+      Array.from(new Uint8Array(new Float32Array([15, 18]).buffer)),
+    );
   });
 
   it("concurrent identical misses share one inference", async () => {
@@ -102,11 +117,19 @@ describe("response cache", () => {
   });
 
   it("a TTL of 0 in the manifest turns caching off for that model", async () => {
-    await admin(`/admin/models/${MODEL}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor", cache: { ttlSeconds: 0 } }) });
+    await admin(`/admin/models/${MODEL}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ task: "tensor", cache: { ttlSeconds: 0 } }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 2100)); // the manifest cache of this isolate
     expect((await send(infer, request([13]))).cache).toBe("BYPASS");
     expect((await send(infer, request([13]))).cache).toBe("BYPASS");
-    await admin(`/admin/models/${MODEL}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor" }) });
+    await admin(`/admin/models/${MODEL}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ task: "tensor" }),
+    });
   });
 
   it("outputs over the cached-size cap are not cached and still succeed", async () => {
@@ -122,7 +145,10 @@ describe("response cache", () => {
     const first = await call(path, request([21, 22]));
     await first.arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = await call(path, { ...request([21, 22]), headers: { "Content-Type": "application/json", "X-Request-Id": "client-chosen-id" } });
+    const second = await call(path, {
+      ...request([21, 22]),
+      headers: { "Content-Type": "application/json", "X-Request-Id": "client-chosen-id" },
+    });
     await second.arrayBuffer();
     expect([first.headers.get("X-Cache"), second.headers.get("X-Cache")]).toEqual(["MISS", "HIT"]);
     expect(first.headers.get("X-Request-Id")).toBeTruthy();
@@ -137,7 +163,9 @@ describe("response cache", () => {
     const stored = await env.CACHE.getWithMetadata(key, "arrayBuffer");
     expect(new Uint8Array(stored.value!)).toEqual(response.body);
     expect(stored.metadata).toMatchObject({ v: 2, s: 200, n: response.body.byteLength, ttl: 86400 });
-    expect((stored.metadata as { h: [string, string][] }).h.map(([name]) => name.toLowerCase())).not.toContain("x-request-id");
+    expect((stored.metadata as { h: [string, string][] }).h.map(([name]) => name.toLowerCase())).not.toContain(
+      "x-request-id",
+    );
   });
 
   it("a corrupt or unparsable cache value is a miss, never an error", async () => {
@@ -148,7 +176,10 @@ describe("response cache", () => {
     const corrupt: [Uint8Array, unknown][] = [
       [new Uint8Array([1, 2]), undefined],
       [new Uint8Array([255, 255, 255, 255, 0]), { v: 2, s: "200" }],
-      [new TextEncoder().encode("\u0005\u0000\u0000\u0000{\"s\":"), { v: 1, s: 200, h: [], t: Date.now(), ttl: 60, n: 9 }],
+      [
+        new TextEncoder().encode('\u0005\u0000\u0000\u0000{"s":'),
+        { v: 1, s: 200, h: [], t: Date.now(), ttl: 60, n: 9 },
+      ],
       [new Uint8Array([7]), { v: 2, s: 200, h: [["content-type", 5]], t: Date.now(), ttl: 60, n: 1 }],
     ];
     for (const [garbage, metadata] of corrupt) {
@@ -172,7 +203,11 @@ describe("response cache", () => {
     expect((await send(path, request([1]), keyA)).cache).toBe("MISS");
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await send(path, request([1]), keyA)).cache).toBe("HIT");
-    await admin(`/admin/models/${PRIVATE}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor", visibility: "private", owner: b.id }) });
+    await admin(`/admin/models/${PRIVATE}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ task: "tensor", visibility: "private", owner: b.id }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await send(path, request([1]), keyA)).status).toBe(404);
     expect((await send(path, request([1]), keyB)).cache).toBe("MISS");
@@ -180,7 +215,9 @@ describe("response cache", () => {
 
   it("the bundled OCR recognizer hits too (binary outputs)", async () => {
     await seedBundled("ppocr-cls");
-    const tensor = [{ name: "x", datatype: "FP32" as const, shape: [1, 3, 48, 192], data: new Float32Array(3 * 48 * 192).fill(0.25) }];
+    const tensor = [
+      { name: "x", datatype: "FP32" as const, shape: [1, 3, 48, 192], data: new Float32Array(3 * 48 * 192).fill(0.25) },
+    ];
     const first = await inferBinary("/v2/models/ppocr-cls/infer", tensor, { binaryOutputs: true });
     await first.arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 100));

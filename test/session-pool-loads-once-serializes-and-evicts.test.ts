@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AppError } from "../src/errors";
-import { SessionPool, type ModelSource } from "../src/runtime/session-pool";
+import { type ModelSource, SessionPool } from "../src/runtime/session-pool";
 import { scaleBy } from "./support/fixtures";
 import { decodeResponse, inferJson } from "./support/oip";
 import { admin, BUNDLED, json, seedBundled } from "./support/worker";
@@ -25,7 +25,9 @@ function source(factor: number, bytes = scaleBy(factor)): ModelSource & { loads:
   return s;
 }
 
-const input = (n: number) => ({ x: { datatype: "FP32" as const, shape: [n], data: Float32Array.from({ length: n }, (_, i) => i) } });
+const input = (n: number) => ({
+  x: { datatype: "FP32" as const, shape: [n], data: Float32Array.from({ length: n }, (_, i) => i) },
+});
 
 describe("SessionPool", () => {
   it("shares one load among concurrent first requests and serves them all", async () => {
@@ -34,7 +36,11 @@ describe("SessionPool", () => {
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => pool.run(model, input(i + 1))));
     expect(model.loads).toBe(1);
     expect(pool.stats().sessions).toHaveLength(1);
-    results.forEach((result, i) => expect(Array.from(result.outputs.y!.data as Float32Array)).toEqual(Array.from({ length: i + 1 }, (_, j) => j * 2)));
+    results.forEach((result, i) =>
+      expect(Array.from(result.outputs.y!.data as Float32Array)).toEqual(
+        Array.from({ length: i + 1 }, (_, j) => j * 2),
+      ),
+    );
     expect(pool.stats().sessions[0]!.runs).toBe(12);
   });
 
@@ -59,7 +65,10 @@ describe("SessionPool", () => {
     pool.setBudget(pool.stats().chargedBytes + 1); // room for exactly these two
     await pool.run(a, input(2)); // b is now the least recently used
     await pool.run(c, input(2));
-    const loaded = pool.stats().sessions.map((s) => s.label).sort();
+    const loaded = pool
+      .stats()
+      .sessions.map((s) => s.label)
+      .sort();
     expect(loaded).toEqual(["scale:4", "scale:6"]);
     expect(pool.stats().evictions).toBe(1);
 
@@ -71,7 +80,9 @@ describe("SessionPool", () => {
   it("refuses bytes onnxruntime-web cannot load with invalid_model, and keeps working", async () => {
     const pool = new SessionPool(64 * 1024 * 1024);
     const broken = source(7, new Uint8Array([1, 2, 3, 4]));
-    await expect(pool.run(broken, input(1))).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === "invalid_model");
+    await expect(pool.run(broken, input(1))).rejects.toSatisfy(
+      (e: unknown) => e instanceof AppError && e.code === "invalid_model",
+    );
     const good = await pool.run(source(8), input(1));
     expect(good.outputs.y!.shape).toEqual([1]);
   });
@@ -83,10 +94,16 @@ describe("the Worker's pool", () => {
     expect((await admin("/admin/runtime/sessions", { method: "DELETE" })).status).toBe(200);
     // distinct images, so that the response cache cannot answer any of them
     const responses = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => inferJson("/v2/models/ppocr-cls/infer", [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: new Float32Array(3 * 48 * 192).fill(i / 16) }])),
+      Array.from({ length: 16 }, (_, i) =>
+        inferJson("/v2/models/ppocr-cls/infer", [
+          { name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: new Float32Array(3 * 48 * 192).fill(i / 16) },
+        ]),
+      ),
     );
     expect(responses.map((r) => r.headers.get("X-Cache"))).toEqual(Array(16).fill("MISS"));
-    const outputs = await Promise.all(responses.map(async (r) => (await decodeResponse(r)).outputs["softmax_0.tmp_0"]!.json));
+    const outputs = await Promise.all(
+      responses.map(async (r) => (await decodeResponse(r)).outputs["softmax_0.tmp_0"]!.json),
+    );
     for (const output of outputs) expect(output).toHaveLength(2);
     const stats = await json(admin("/admin/runtime"));
     const version = BUNDLED["ppocr-cls"]!.aliases!.default;

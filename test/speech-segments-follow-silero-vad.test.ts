@@ -9,16 +9,29 @@
  * 100 ms = 1600, pad 30 ms = 480. Window i starts at 512·i.
  */
 import { describe, expect, it } from "vitest";
-import { speechSegments, type SegmentOptions } from "../src/tasks/audio/speech-segments";
+import { type SegmentOptions, speechSegments } from "../src/tasks/audio/speech-segments";
 import { repoText } from "./support/worker";
 
 const RATE = 16000;
 const WINDOW = 512;
-const DEFAULTS: SegmentOptions = { threshold: 0.5, negThreshold: 0.35, minSpeechSamples: 4000, minSilenceSamples: 1600, speechPadSamples: 480, maxSpeechSeconds: Infinity };
+const DEFAULTS: SegmentOptions = {
+  threshold: 0.5,
+  negThreshold: 0.35,
+  minSpeechSamples: 4000,
+  minSilenceSamples: 1600,
+  speechPadSamples: 480,
+  maxSpeechSeconds: Infinity,
+};
 
 /** Runs of [windows, probability]. */
 const sequence = (...runs: [number, number][]) => runs.flatMap(([count, p]) => Array<number>(count).fill(p));
-const segments = (probabilities: number[], options: Partial<SegmentOptions> = {}, totalSamples = probabilities.length * WINDOW, rate = RATE, window = WINDOW) =>
+const segments = (
+  probabilities: number[],
+  options: Partial<SegmentOptions> = {},
+  totalSamples = probabilities.length * WINDOW,
+  rate = RATE,
+  window = WINDOW,
+) =>
   speechSegments(probabilities, { ...DEFAULTS, ...options }, { sampleRate: rate, windowSamples: window, totalSamples });
 
 describe("speech segments as silero-vad's get_speech_timestamps makes them", () => {
@@ -33,17 +46,23 @@ describe("speech segments as silero-vad's get_speech_timestamps makes them", () 
   });
 
   it("hysteresis: probabilities between neg_threshold and threshold keep speech going but never start it", () => {
-    expect(segments(sequence([10, 0.1], [10, 0.9], [20, 0.4], [10, 0.1]))).toEqual([{ start: 4640, end: 40 * 512 + 480 }]);
+    expect(segments(sequence([10, 0.1], [10, 0.9], [20, 0.4], [10, 0.1]))).toEqual([
+      { start: 4640, end: 40 * 512 + 480 },
+    ]);
     expect(segments(sequence([10, 0.1], [20, 0.4], [10, 0.1]))).toEqual([]);
   });
 
   it("≥ threshold is speech, < neg_threshold is silence: values exactly at either", () => {
-    expect(segments(sequence([10, 0.1], [10, 0.5], [10, 0.35], [10, 0.1]))).toEqual([{ start: 4640, end: 30 * 512 + 480 }]);
+    expect(segments(sequence([10, 0.1], [10, 0.5], [10, 0.35], [10, 0.1]))).toEqual([
+      { start: 4640, end: 30 * 512 + 480 },
+    ]);
   });
 
   it("a silence ends a segment once it has lasted min_silence_duration: 4 windows do not split, 5 do", () => {
     // 4 silent windows (20-23): at window 23 the silence is 1536 < 1600 old, and window 24 is speech again
-    expect(segments(sequence([10, 0.1], [10, 0.9], [4, 0.1], [10, 0.9], [10, 0.1]))).toEqual([{ start: 4640, end: 34 * 512 + 480 }]);
+    expect(segments(sequence([10, 0.1], [10, 0.9], [4, 0.1], [10, 0.9], [10, 0.1]))).toEqual([
+      { start: 4640, end: 34 * 512 + 480 },
+    ]);
     // 5 (20-24): at window 24 it is 2048 old → [5120, 10240) and [12800, 17920), each padded by 480
     expect(segments(sequence([10, 0.1], [10, 0.9], [5, 0.1], [10, 0.9], [10, 0.1]))).toEqual([
       { start: 4640, end: 10720 },
@@ -52,14 +71,18 @@ describe("speech segments as silero-vad's get_speech_timestamps makes them", () 
   });
 
   it("pads share a gap narrower than both: speech_pad_ms 100 (1600) on a 2560 gap gives 1280 to each side", () => {
-    expect(segments(sequence([10, 0.1], [10, 0.9], [5, 0.1], [10, 0.9], [10, 0.1]), { speechPadSamples: 1600 })).toEqual([
+    expect(
+      segments(sequence([10, 0.1], [10, 0.9], [5, 0.1], [10, 0.9], [10, 0.1]), { speechPadSamples: 1600 }),
+    ).toEqual([
       { start: 5120 - 1600, end: 10240 + 1280 },
       { start: 12800 - 1280, end: 17920 + 1600 },
     ]);
   });
 
   it("speech running to the end closes at the last sample; pads never pass either end", () => {
-    expect(segments(sequence([10, 0.1], [20, 0.9]), {}, 30 * 512 - 100)).toEqual([{ start: 4640, end: 30 * 512 - 100 }]);
+    expect(segments(sequence([10, 0.1], [20, 0.9]), {}, 30 * 512 - 100)).toEqual([
+      { start: 4640, end: 30 * 512 - 100 },
+    ]);
     expect(segments(sequence([40, 0.9]))).toEqual([{ start: 0, end: 40 * 512 }]);
     expect(segments(sequence([3, 0.9], [10, 0.1]), { minSpeechSamples: 0 })).toEqual([{ start: 0, end: 1536 + 480 }]);
   });
@@ -122,7 +145,11 @@ describe("random sequences: the answers of silero-vad's own get_speech_timestamp
         speechPadSamples: samples(c.speech_pad_ms),
         maxSpeechSeconds: c.max_speech_duration_s ?? Infinity,
       };
-      const geometry = { sampleRate: c.sampleRate, windowSamples: c.sampleRate === 16000 ? 512 : 256, totalSamples: c.totalSamples };
+      const geometry = {
+        sampleRate: c.sampleRate,
+        windowSamples: c.sampleRate === 16000 ? 512 : 256,
+        totalSamples: c.totalSamples,
+      };
       const found = speechSegments(c.probabilities, options, geometry).map((s) => [s.start, s.end]);
       expect(found, `case ${i}`).toEqual(c.segments);
     });

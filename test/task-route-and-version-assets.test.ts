@@ -9,9 +9,21 @@ import { scaleBy } from "./support/fixtures";
 import { admin, call, json, uploadModel } from "./support/worker";
 
 const putAsset = (model: string, name: string, text: string) =>
-  admin(`/admin/models/${model}/assets/${name}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: new TextEncoder().encode(text) });
-const run = (reference: string, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
-  call(`/v1/run/${reference}`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  admin(`/admin/models/${model}/assets/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/octet-stream" },
+    body: new TextEncoder().encode(text),
+  });
+const run = (
+  reference: string,
+  body: unknown,
+  headers: Record<string, string> = { "Content-Type": "application/json" },
+) =>
+  call(`/v1/run/${reference}`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 const tensors = { inputs: [{ name: "x", datatype: "FP32", shape: [3], data: [1, 2, 3] }] };
 
 describe("POST /v1/run on tensor models", () => {
@@ -22,7 +34,11 @@ describe("POST /v1/run on tensor models", () => {
 
   it("takes OIP tensors and answers OIP outputs, for the default version and for name@version", async () => {
     const answer = await json(run("run-scale", tensors));
-    expect(answer).toMatchObject({ model_name: "run-scale", model_version: "1", outputs: [{ name: "y", datatype: "FP32", shape: [3], data: [2, 4, 6] }] });
+    expect(answer).toMatchObject({
+      model_name: "run-scale",
+      model_version: "1",
+      outputs: [{ name: "y", datatype: "FP32", shape: [3], data: [2, 4, 6] }],
+    });
     expect((await json(run("run-scale@2", tensors))).outputs[0].data).toEqual([3, 6, 9]);
     expect((await json(run("run-scale@default", tensors))).outputs[0].data).toEqual([2, 4, 6]);
   });
@@ -64,7 +80,15 @@ describe("version assets", () => {
 
   it("refuses assets with a bad name (400), the wrong content type (415) or for an unknown model (404)", async () => {
     expect((await putAsset("assets-demo", ".hidden", "x")).status).toBe(400);
-    expect((await admin("/admin/models/assets-demo/assets/a.json", { method: "PUT", headers: { "Content-Type": "application/json" }, body: "{}" })).status).toBe(415);
+    expect(
+      (
+        await admin("/admin/models/assets-demo/assets/a.json", {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
+        })
+      ).status,
+    ).toBe(415);
     expect((await putAsset("no-such-model", "a.txt", "x")).status).toBe(404);
   });
 });

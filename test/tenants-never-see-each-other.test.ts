@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, createKey, createTenant, json, withKey } from "./support/worker";
 import { METERED_MODEL, scaleRequest, uploadMeteredModel } from "./support/tenancy";
+import { admin, createKey, createTenant, json, withKey } from "./support/worker";
 
 let a: { id: string; key: string };
 let b: { id: string; key: string };

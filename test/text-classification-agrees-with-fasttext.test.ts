@@ -16,7 +16,10 @@ const MODEL = "lid-176";
 const VERSION = BUNDLED[MODEL]!.versions["1"]!;
 const DICTIONARY_FILE = VERSION.assets!["fasttext-dictionary.bin"]!.file;
 const MAX_LENGTH = (BUNDLED[MODEL]!.preprocess as { maxLength: number }).maxLength;
-const { maxBatch: MAX_BATCH, batchCallCost: CALL_COST } = BUNDLED[MODEL]!.limits as { maxBatch: number; batchCallCost: number };
+const { maxBatch: MAX_BATCH, batchCallCost: CALL_COST } = BUNDLED[MODEL]!.limits as {
+  maxBatch: number;
+  batchCallCost: number;
+};
 const LABELS = BUNDLED[MODEL]!.labels as string[];
 const TOLERANCE = 1e-3;
 
@@ -25,16 +28,27 @@ type LabelScore = { label: string; score: number };
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
 async function fastText<T>(path: "predict" | "ids", texts: string[]): Promise<T> {
-  const response = await reference.fetch(`http://reference/fasttext/${path}`, { method: "POST", body: JSON.stringify({ texts }) });
+  const response = await reference.fetch(`http://reference/fasttext/${path}`, {
+    method: "POST",
+    body: JSON.stringify({ texts }),
+  });
   if (!response.ok) throw new Error(`fastText reference: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 /** fastText's `predict(text, -1, 0)`: [label, probability] best first (labels below ~1e-5 left out). */
-const fastTextPredict = async (texts: string[]) => (await fastText<{ predictions: [string, number][][] }>("predict", texts)).predictions;
-const fastTextIds = async (texts: string[]) => (await fastText<{ lines: { words: string[]; ids: number[]; counts: number[]; wordIds: number[] }[] }>("ids", texts)).lines;
+const fastTextPredict = async (texts: string[]) =>
+  (await fastText<{ predictions: [string, number][][] }>("predict", texts)).predictions;
+const fastTextIds = async (texts: string[]) =>
+  (await fastText<{ lines: { words: string[]; ids: number[]; counts: number[]; wordIds: number[] }[] }>("ids", texts))
+    .lines;
 
-const run = (body: unknown) => call(`/v1/run/${MODEL}`, { method: "POST", headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify(body) });
+const run = (body: unknown) =>
+  call(`/v1/run/${MODEL}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+    body: JSON.stringify(body),
+  });
 
 let sentences: { language: string; text: string }[] = [];
 
@@ -79,7 +93,12 @@ describe("tokenization: the TypeScript port gives fastText's own input ids", () 
 
   it("for punctuation, emoji, CJK, odd whitespace, NUL, labels, </s>, line breaks, very long words", async () => {
     const expected = await fastTextIds(TRICKY);
-    TRICKY.forEach((text, i) => expect(Array.from(tokenizer.encode(text).ids), `text ${i}: ${JSON.stringify(text.slice(0, 60))} → ${expected[i]!.words.join(" ")}`).toEqual(expected[i]!.ids));
+    TRICKY.forEach((text, i) =>
+      expect(
+        Array.from(tokenizer.encode(text).ids),
+        `text ${i}: ${JSON.stringify(text.slice(0, 60))} → ${expected[i]!.words.join(" ")}`,
+      ).toEqual(expected[i]!.ids),
+    );
     // in-vocabulary words start with their own id (fastText's getWordId), and the long word gave many n-grams
     const known = expected.at(-1)!;
     expect(known.wordIds.every((id) => id >= 0)).toBe(true);
@@ -100,7 +119,10 @@ describe("tokenization: the TypeScript port gives fastText's own input ids", () 
   });
 
   it("truncates after the words that fit beside </s>, giving fastText's ids of that shorter text", async () => {
-    const text = sentences.slice(0, 40).map((s) => s.text).join(" ");
+    const text = sentences
+      .slice(0, 40)
+      .map((s) => s.text)
+      .join(" ");
     const [full] = await fastTextIds([text]);
     for (const maxLength of [60, 333, 1000]) {
       const encoded = tokenizer.encode(text, maxLength);
@@ -145,14 +167,22 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
   });
 
   it(`runs more than maxBatch (${MAX_BATCH}) texts as several session calls that answer what single calls answer`, async () => {
-    const texts = sentences.filter((_, i) => i % 49 === 0).slice(0, MAX_BATCH + 6).map((s) => s.text);
+    const texts = sentences
+      .filter((_, i) => i % 49 === 0)
+      .slice(0, MAX_BATCH + 6)
+      .map((s) => s.text);
     expect(texts).toHaveLength(MAX_BATCH + 6);
     const tokenizer = FastTextTokenizer.parse(await repoFile(DICTIONARY_FILE));
-    const groups = lengthGroups(texts.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length), { maxBatch: MAX_BATCH, callCost: CALL_COST });
+    const groups = lengthGroups(
+      texts.map((text) => tokenizer.encode(text, MAX_LENGTH).ids.length),
+      { maxBatch: MAX_BATCH, callCost: CALL_COST },
+    );
     expect(groups.length).toBeGreaterThanOrEqual(2);
     const response = await run({ text: texts });
     expect(response.status).toBe(200);
-    expect(response.headers.get("Server-Timing")).toMatch(new RegExp(`infer;[^,]*desc="${groups.length} session runs"`));
+    expect(response.headers.get("Server-Timing")).toMatch(
+      new RegExp(`infer;[^,]*desc="${groups.length} session runs"`),
+    );
     const batched = await json<LabelScore[][]>(response);
     for (const [i, text] of texts.entries()) {
       const single = await json<LabelScore[]>(run({ text }));
@@ -168,17 +198,31 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
     expect(five.map((s) => s.label)).toEqual(expected!.slice(0, 5).map(([label]) => label));
     five.forEach((s, k) => expect(Math.abs(s.score - expected![k]![1])).toBeLessThanOrEqual(TOLERANCE));
     expect(five[0]!.label).toBe("de");
-    expect((await json<LabelScore[]>(run({ text, top_k: 2 }))).map((s) => s.label)).toEqual(five.slice(0, 2).map((s) => s.label));
+    expect((await json<LabelScore[]>(run({ text, top_k: 2 }))).map((s) => s.label)).toEqual(
+      five.slice(0, 2).map((s) => s.label),
+    );
     const all = await json<LabelScore[]>(run({ text, top_k: 1000 }));
     expect(all).toHaveLength(LABELS.length);
     expect(new Set(all.map((s) => s.label))).toEqual(new Set(LABELS));
     for (let k = 1; k < all.length; k++) expect(all[k]!.score).toBeLessThanOrEqual(all[k - 1]!.score);
-    const lists = await json<LabelScore[][]>(run({ text: [text, "Bonjour tout le monde, comment allez-vous ?"], top_k: 1 }));
+    const lists = await json<LabelScore[][]>(
+      run({ text: [text, "Bonjour tout le monde, comment allez-vous ?"], top_k: 1 }),
+    );
     expect(lists.map((list) => list.map((s) => s.label))).toEqual([["de"], ["fr"]]);
   });
 
   it("refuses empty or blank texts, an empty list and a bad top_k (400), more than maxItems texts (413)", async () => {
-    for (const body of [{ text: "" }, { text: "   " }, { text: ["ok", ""] }, { text: [] }, {}, { text: "ok", top_k: 0 }, { text: "ok", top_k: 1.5 }, { text: "ok", extra: 1 }, { text: 42 }]) {
+    for (const body of [
+      { text: "" },
+      { text: "   " },
+      { text: ["ok", ""] },
+      { text: [] },
+      {},
+      { text: "ok", top_k: 0 },
+      { text: "ok", top_k: 1.5 },
+      { text: "ok", extra: 1 },
+      { text: 42 },
+    ]) {
       const response = await run(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await json(response)).error.code).toBe("invalid_request");
@@ -189,7 +233,10 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
   });
 
   it("cuts a text beyond maxLength ids after whole words, says so in a Warning, and answers fastText's answer for the words kept", async () => {
-    const long = sentences.filter((s) => s.language === "fr").map((s) => s.text).join(" ");
+    const long = sentences
+      .filter((s) => s.language === "fr")
+      .map((s) => s.text)
+      .join(" ");
     const [full] = await fastTextIds([long]);
     expect(full!.ids.length).toBeGreaterThan(MAX_LENGTH);
     const counts = full!.counts;
@@ -199,7 +246,9 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
 
     const response = await run({ text: ["Guten Morgen, wie geht es dir?", long], top_k: 3 });
     expect(response.status).toBe(200);
-    expect(response.headers.get("Warning")).toBe(`299 edge-maas "text 1 truncated to the model's maximum of ${MAX_LENGTH} ids (whole words were kept)"`);
+    expect(response.headers.get("Warning")).toBe(
+      `299 edge-maas "text 1 truncated to the model's maximum of ${MAX_LENGTH} ids (whole words were kept)"`,
+    );
     const [, answer] = await json<LabelScore[][]>(response);
     const [expected] = await fastTextPredict([full!.words.slice(0, kept).join(" ")]);
     expect(answer!.map((s) => s.label)).toEqual(expected!.slice(0, 3).map(([label]) => label));
@@ -210,7 +259,8 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
   });
 
   it("reads a text with line breaks as one line (fastText's predict would stop at the first)", async () => {
-    const text = "This first line is English\nmais la deuxième ligne est en français, et la troisième aussi\net celle-ci encore";
+    const text =
+      "This first line is English\nmais la deuxième ligne est en français, et la troisième aussi\net celle-ci encore";
     const [expected] = await fastTextPredict([text.replaceAll("\n", " ")]);
     const answer = await json<LabelScore[]>(run({ text, top_k: 3 }));
     expect(answer.map((s) => s.label)).toEqual(expected!.slice(0, 3).map(([label]) => label));

@@ -5,8 +5,8 @@
  * that cannot work are refused: at upload (422) or, for labels that do not fit the model, at the first request.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { float32OfWire, wireMap } from "./support/oip";
 import { referenceTokenize, VARIED_TEXTS } from "./support/embedding-reference";
+import { float32OfWire, wireMap } from "./support/oip";
 import { admin, BUNDLED, call, json, referenceRun, repoFile, uploadModel } from "./support/worker";
 
 const FIXTURE = "bert-fixture";
@@ -24,20 +24,34 @@ const manifest = (postprocess: Record<string, unknown>, labels: string[] = LABEL
   labels,
 });
 
-const putManifest = (name: string, body: unknown) => admin(`/admin/models/${name}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-const run = (name: string, body: unknown) => call(`/v1/run/${name}`, { method: "POST", headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify(body) });
+const putManifest = (name: string, body: unknown) =>
+  admin(`/admin/models/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const run = (name: string, body: unknown) =>
+  call(`/v1/run/${name}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+    body: JSON.stringify(body),
+  });
 
 /** softmax or sigmoid of onnxruntime-node's pooler_output on the Rust tokenizer's ids, one row per text. */
 async function referenceScores(texts: string[], activation: "softmax" | "sigmoid"): Promise<number[][]> {
   const encodings = await referenceTokenize(TOKENIZER_FILE, texts, MAX_LENGTH);
   const length = encodings[0]!.ids.length;
-  const int64 = (values: number[]) => ({ datatype: "INT64", shape: [texts.length, length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+  const int64 = (values: number[]) => ({
+    datatype: "INT64",
+    shape: [texts.length, length],
+    data: BigInt64Array.from(values, (v) => BigInt(v)),
+  });
   const inputs = wireMap([
     { name: "input_ids", ...int64(encodings.flatMap((e) => e.ids)) },
     { name: "attention_mask", ...int64(encodings.flatMap((e) => e.attentionMask)) },
     { name: "token_type_ids", ...int64(encodings.flatMap((e) => e.typeIds)) },
   ]);
-  const logits = float32OfWire((await referenceRun({ bundled: FIXTURE }, inputs, ["pooler_output"]))["pooler_output"]!);
+  const logits = float32OfWire((await referenceRun({ bundled: FIXTURE }, inputs, ["pooler_output"])).pooler_output!);
   return texts.map((_, row) => {
     const values = Array.from(logits.subarray(row * CLASSES, (row + 1) * CLASSES));
     if (activation === "sigmoid") return values.map((v) => 1 / (1 + Math.exp(-v)));
@@ -49,9 +63,15 @@ async function referenceScores(texts: string[], activation: "softmax" | "sigmoid
 
 beforeAll(async () => {
   expect((await putManifest(MODEL, manifest({ function: "softmax" }))).ok).toBe(true);
-  const asset = await admin(`/admin/models/${MODEL}/assets/tokenizer.json`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: await repoFile(TOKENIZER_FILE) });
+  const asset = await admin(`/admin/models/${MODEL}/assets/tokenizer.json`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/octet-stream" },
+    body: await repoFile(TOKENIZER_FILE),
+  });
   expect(asset.ok).toBe(true);
-  expect((await uploadModel(MODEL, await repoFile(VERSION.file), { manifest: manifest({ function: "softmax" }) })).status).toBe(201);
+  expect(
+    (await uploadModel(MODEL, await repoFile(VERSION.file), { manifest: manifest({ function: "softmax" }) })).status,
+  ).toBe(201);
 });
 
 describe("a Hugging Face classifier through POST /v1/run", () => {
@@ -60,15 +80,19 @@ describe("a Hugging Face classifier through POST /v1/run", () => {
       expect((await putManifest(MODEL, manifest({ function: activation }))).ok).toBe(true);
       const response = await run(MODEL, { text: VARIED_TEXTS, top_k: CLASSES });
       expect(response.status).toBe(200);
-      expect(response.headers.get("Warning")).toContain(`text ${VARIED_TEXTS.length - 1} truncated to the model's maximum of ${MAX_LENGTH} tokens`);
+      expect(response.headers.get("Warning")).toContain(
+        `text ${VARIED_TEXTS.length - 1} truncated to the model's maximum of ${MAX_LENGTH} tokens`,
+      );
       const answers = await json<{ label: string; score: number }[][]>(response);
       const expected = await referenceScores(VARIED_TEXTS, activation);
       answers.forEach((answer, i) => {
         expect(answer.map((s) => s.label).sort()).toEqual([...LABELS].sort());
-        for (const { label, score } of answer) expect(Math.abs(score - expected[i]![LABELS.indexOf(label)]!)).toBeLessThanOrEqual(1e-5);
+        for (const { label, score } of answer)
+          expect(Math.abs(score - expected[i]![LABELS.indexOf(label)]!)).toBeLessThanOrEqual(1e-5);
         for (let k = 1; k < answer.length; k++) expect(answer[k]!.score).toBeLessThanOrEqual(answer[k - 1]!.score);
       });
-      if (activation === "softmax") for (const answer of answers) expect(answer.reduce((sum, s) => sum + s.score, 0)).toBeCloseTo(1, 5);
+      if (activation === "softmax")
+        for (const answer of answers) expect(answer.reduce((sum, s) => sum + s.score, 0)).toBeCloseTo(1, 5);
     });
   }
 

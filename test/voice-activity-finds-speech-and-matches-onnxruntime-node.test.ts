@@ -7,10 +7,10 @@
  * string or the JSON body and change the segments as silero-vad's algorithm says; the units are seconds.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeMono, readWavHeader } from "../src/tasks/audio/wav";
 import { resample } from "../src/tasks/audio/resample";
 import { speechSegments } from "../src/tasks/audio/speech-segments";
-import { energyRegions, readPcm16, referenceFrames, type Region } from "./support/vad-reference";
+import { decodeMono, readWavHeader } from "../src/tasks/audio/wav";
+import { energyRegions, type Region, readPcm16, referenceFrames } from "./support/vad-reference";
 import { BUNDLED, call, expectClose, json, repoFile, seedBundled, toBase64, uploadModel } from "./support/worker";
 
 const MODEL = "silero-vad";
@@ -24,8 +24,17 @@ type Answer = { segments: Segment[]; frames?: number[] };
 
 const wavBody = async (file: string) => repoFile(`${DATA}/${file}`);
 const runWav = (body: Uint8Array, query = "", contentType = "audio/wav") =>
-  call(`/v1/run/${MODEL}${query}`, { method: "POST", headers: { "Content-Type": contentType, "Cache-Control": "no-store" }, body });
-const runJson = (body: unknown) => call(`/v1/run/${MODEL}`, { method: "POST", headers: { "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify(body) });
+  call(`/v1/run/${MODEL}${query}`, {
+    method: "POST",
+    headers: { "Content-Type": contentType, "Cache-Control": "no-store" },
+    body,
+  });
+const runJson = (body: unknown) =>
+  call(`/v1/run/${MODEL}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+    body: JSON.stringify(body),
+  });
 
 async function answer(response: Response | Promise<Response>): Promise<Answer> {
   const r = await response;
@@ -38,7 +47,11 @@ beforeAll(async () => {
 });
 
 describe("per-window probabilities = onnxruntime-node running silero-vad's frame loop on the same samples", () => {
-  for (const [file, rate] of [["speech-16k.wav", 16000], ["speech-8k.wav", 8000], ["noise-16k.wav", 16000]] as const) {
+  for (const [file, rate] of [
+    ["speech-16k.wav", 16000],
+    ["speech-8k.wav", 8000],
+    ["noise-16k.wav", 16000],
+  ] as const) {
     it(`${file}: ${rate} Hz, natively`, async () => {
       const wav = await readPcm16(`${DATA}/${file}`);
       expect(wav.sampleRate).toBe(rate);
@@ -128,11 +141,29 @@ describe("the request: media types, JSON forms, options, units and headers", () 
   });
 
   it("options in the query string or the JSON body give what silero-vad's algorithm gives on the served probabilities", async () => {
-    const options = { threshold: 0.9, neg_threshold: 0.2, min_speech_duration_ms: 100, min_silence_duration_ms: 40, speech_pad_ms: 10, max_speech_duration_s: 0.8 };
+    const options = {
+      threshold: 0.9,
+      neg_threshold: 0.2,
+      min_speech_duration_ms: 100,
+      min_silence_duration_ms: 40,
+      speech_pad_ms: 10,
+      max_speech_duration_s: 0.8,
+    };
     const query = `?${new URLSearchParams(Object.entries(options).map(([k, v]) => [k, String(v)]))}`;
     const fromQuery = await answer(runWav(bytes, query));
     const fromJson = await answer(runJson({ audio: toBase64(bytes), ...options }));
-    const expected = speechSegments(plain.frames!, { threshold: 0.9, negThreshold: 0.2, minSpeechSamples: 1600, minSilenceSamples: 640, speechPadSamples: 160, maxSpeechSeconds: 0.8 }, { sampleRate: 16000, windowSamples: 512, totalSamples: 78080 });
+    const expected = speechSegments(
+      plain.frames!,
+      {
+        threshold: 0.9,
+        negThreshold: 0.2,
+        minSpeechSamples: 1600,
+        minSilenceSamples: 640,
+        speechPadSamples: 160,
+        maxSpeechSeconds: 0.8,
+      },
+      { sampleRate: 16000, windowSamples: 512, totalSamples: 78080 },
+    );
     expect(fromQuery.segments).toEqual(expected.map((s) => ({ start: s.start / 16000, end: s.end / 16000 })));
     expect(fromJson.segments).toEqual(fromQuery.segments);
     expect(fromQuery.segments.length).toBeGreaterThan(plain.segments.length);
@@ -141,7 +172,18 @@ describe("the request: media types, JSON forms, options, units and headers", () 
 
   it("a threshold alone moves neg_threshold with it (threshold − 0.15), as silero-vad does", async () => {
     const served = await answer(runWav(bytes, "?threshold=0.7"));
-    const expected = speechSegments(plain.frames!, { threshold: 0.7, negThreshold: 0.7 - 0.15, minSpeechSamples: 4000, minSilenceSamples: 1600, speechPadSamples: 480, maxSpeechSeconds: Infinity }, { sampleRate: 16000, windowSamples: 512, totalSamples: 78080 });
+    const expected = speechSegments(
+      plain.frames!,
+      {
+        threshold: 0.7,
+        negThreshold: 0.7 - 0.15,
+        minSpeechSamples: 4000,
+        minSilenceSamples: 1600,
+        speechPadSamples: 480,
+        maxSpeechSeconds: Infinity,
+      },
+      { sampleRate: 16000, windowSamples: 512, totalSamples: 78080 },
+    );
     expect(served.segments).toEqual(expected.map((s) => ({ start: s.start / 16000, end: s.end / 16000 })));
   });
 
@@ -158,10 +200,22 @@ describe("the request: media types, JSON forms, options, units and headers", () 
     const document = await json(call("/openapi.json"));
     const run = document.paths["/v1/run/{model}"].post;
     for (const type of ["audio/wav", "audio/x-wav", "audio/wave"]) expect(run.requestBody.content[type]).toBeDefined();
-    expect(Object.keys(document.components.schemas.VoiceActivityRequest.properties)).toEqual(["audio", "threshold", "neg_threshold", "min_speech_duration_ms", "min_silence_duration_ms", "speech_pad_ms", "max_speech_duration_s", "frames"]);
+    expect(Object.keys(document.components.schemas.VoiceActivityRequest.properties)).toEqual([
+      "audio",
+      "threshold",
+      "neg_threshold",
+      "min_speech_duration_ms",
+      "min_silence_duration_ms",
+      "speech_pad_ms",
+      "max_speech_duration_s",
+      "frames",
+    ]);
     expect(document.components.schemas.VoiceActivityResponse.properties.segments).toBeDefined();
     const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
-    expect(listing).toMatchObject({ task: "voice-activity", request: { contentTypes: ["application/json", "audio/wav", "audio/x-wav", "audio/wave"] } });
+    expect(listing).toMatchObject({
+      task: "voice-activity",
+      request: { contentTypes: ["application/json", "audio/wav", "audio/x-wav", "audio/wave"] },
+    });
     expect(listing.request.schema.$defs.VoiceActivityRequest.required).toEqual(["audio"]);
   });
 
@@ -180,7 +234,10 @@ describe("models that take only one rate (preprocess.sampleRates)", () => {
 
   beforeAll(async () => {
     const weights = await repoFile(BUNDLED[MODEL]!.versions[BUNDLED[MODEL]!.aliases.default!]!.file); // the weights silero-vad serves
-    for (const [name, rate] of [[ONLY_16K, 16000], [ONLY_8K, 8000]] as const) {
+    for (const [name, rate] of [
+      [ONLY_16K, 16000],
+      [ONLY_8K, 8000],
+    ] as const) {
       const manifest = { task: "voice-activity", preprocess: { sampleRates: [rate] } };
       expect((await uploadModel(name, weights, { manifest })).status).toBe(201);
     }
@@ -189,7 +246,11 @@ describe("models that take only one rate (preprocess.sampleRates)", () => {
   it("an 8 kHz-only model gets 16 kHz audio resampled to 8 kHz: the segments of the 8 kHz file within 0.1 s", async () => {
     // Our anti-alias filter (cutoff 3.6 kHz) and scipy's resample_poly, which made speech-8k.wav (cutoff 4 kHz), differ
     // near 4 kHz; the probabilities differ by 0.03 on average, 0.64 at one window where speech fades out.
-    const response = await call(`/v1/run/${ONLY_8K}?frames=true`, { method: "POST", headers: { "Content-Type": "audio/wav" }, body: await wavBody("speech-16k.wav") });
+    const response = await call(`/v1/run/${ONLY_8K}?frames=true`, {
+      method: "POST",
+      headers: { "Content-Type": "audio/wav" },
+      body: await wavBody("speech-16k.wav"),
+    });
     expect(response.headers.get("Warning")).toBe('299 edge-maas "audio resampled from 16000 Hz to 8000 Hz"');
     const served = await answer(response);
     const native = await answer(runWav(await wavBody("speech-8k.wav"), "?frames=true"));
@@ -199,22 +260,30 @@ describe("models that take only one rate (preprocess.sampleRates)", () => {
       expect(Math.abs(segment.start - native.segments[i]!.start)).toBeLessThanOrEqual(VARIANT_TOLERANCE);
       expect(Math.abs(segment.end - native.segments[i]!.end)).toBeLessThanOrEqual(VARIANT_TOLERANCE);
     });
-    const meanDifference = served.frames!.reduce((sum, p, i) => sum + Math.abs(p - native.frames![i]!), 0) / served.frames!.length;
+    const meanDifference =
+      served.frames!.reduce((sum, p, i) => sum + Math.abs(p - native.frames![i]!), 0) / served.frames!.length;
     expect(meanDifference).toBeLessThan(0.05);
   });
-
 
   it("gets 8 kHz audio resampled to 16 kHz: starts within 0.1 s, ends up to 0.25 s early; the native 8 kHz path is closer", async () => {
     // Upsampled 8 kHz audio has nothing above 4 kHz, where the 16 kHz model hears the fading fricatives at the ends
     // of "meters" and "clubs"; Silero's own 8 kHz weights do not miss them.
     const clean = (await answer(runWav(await wavBody("speech-16k.wav")))).segments;
     const eightKhz = await wavBody("speech-8k.wav");
-    const response = await call(`/v1/run/${ONLY_16K}`, { method: "POST", headers: { "Content-Type": "audio/wav" }, body: eightKhz });
+    const response = await call(`/v1/run/${ONLY_16K}`, {
+      method: "POST",
+      headers: { "Content-Type": "audio/wav" },
+      body: eightKhz,
+    });
     expect(response.headers.get("Warning")).toBe('299 edge-maas "audio resampled from 8000 Hz to 16000 Hz"');
     const upsampled = (await answer(response)).segments;
     const native = (await answer(runWav(eightKhz))).segments;
     expect(upsampled).toHaveLength(clean.length);
-    const drift = (found: Segment[]) => found.reduce((sum, segment, i) => sum + Math.abs(segment.start - clean[i]!.start) + Math.abs(segment.end - clean[i]!.end), 0);
+    const drift = (found: Segment[]) =>
+      found.reduce(
+        (sum, segment, i) => sum + Math.abs(segment.start - clean[i]!.start) + Math.abs(segment.end - clean[i]!.end),
+        0,
+      );
     upsampled.forEach((segment, i) => {
       expect(Math.abs(segment.start - clean[i]!.start)).toBeLessThanOrEqual(VARIANT_TOLERANCE);
       expect(clean[i]!.end - segment.end).toBeGreaterThanOrEqual(0);

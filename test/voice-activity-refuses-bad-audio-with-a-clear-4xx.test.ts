@@ -34,43 +34,218 @@ interface Case {
 
 const cases: Case[] = [
   // content types
-  { name: "audio/mpeg", send: () => post(good, "audio/mpeg"), status: 415, code: "unsupported_media_type", message: /'application\/json', 'audio\/wav', 'audio\/x-wav', 'audio\/wave'/ },
-  { name: "no Content-Type", send: () => call(`/v1/run/${MODEL}`, { method: "POST", body: good }), status: 415, code: "unsupported_media_type", message: /no Content-Type|text\/plain|octet-stream/ },
+  {
+    name: "audio/mpeg",
+    send: () => post(good, "audio/mpeg"),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /'application\/json', 'audio\/wav', 'audio\/x-wav', 'audio\/wave'/,
+  },
+  {
+    name: "no Content-Type",
+    send: () => call(`/v1/run/${MODEL}`, { method: "POST", body: good }),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /no Content-Type|text\/plain|octet-stream/,
+  },
   // WAV encodings and layouts not taken
-  { name: "IMA ADPCM", send: () => post(edited((view) => view.setUint16(20, 0x11, true)), "audio/wav"), status: 415, code: "unsupported_media_type", message: /IMA ADPCM is not supported/ },
-  { name: "16-bit float", send: () => post(edited((view) => view.setUint16(20, 3, true)), "audio/wav"), status: 415, code: "unsupported_media_type", message: /16-bit samples in WAV encoding IEEE float/ },
-  { name: "4 kHz audio", send: () => post(edited((view) => view.setUint32(24, 4000, true)), "audio/wav"), status: 415, code: "unsupported_media_type", message: /4000 Hz is not taken; send 8000 to 192000 Hz/ },
-  { name: "384 kHz audio", send: () => post(edited((view) => view.setUint32(24, 384000, true)), "audio/wav"), status: 415, code: "unsupported_media_type", message: /384000 Hz/ },
+  {
+    name: "IMA ADPCM",
+    send: () =>
+      post(
+        edited((view) => view.setUint16(20, 0x11, true)),
+        "audio/wav",
+      ),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /IMA ADPCM is not supported/,
+  },
+  {
+    name: "16-bit float",
+    send: () =>
+      post(
+        edited((view) => view.setUint16(20, 3, true)),
+        "audio/wav",
+      ),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /16-bit samples in WAV encoding IEEE float/,
+  },
+  {
+    name: "4 kHz audio",
+    send: () =>
+      post(
+        edited((view) => view.setUint32(24, 4000, true)),
+        "audio/wav",
+      ),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /4000 Hz is not taken; send 8000 to 192000 Hz/,
+  },
+  {
+    name: "384 kHz audio",
+    send: () =>
+      post(
+        edited((view) => view.setUint32(24, 384000, true)),
+        "audio/wav",
+      ),
+    status: 415,
+    code: "unsupported_media_type",
+    message: /384000 Hz/,
+  },
   // broken files
-  { name: "an MP3 sent as audio/wav", send: () => post(Uint8Array.of(0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0, 0xff, 0xfb, 0x90), "audio/wav"), status: 422, code: "invalid_media", message: /not a WAV file/ },
-  { name: "an empty body", send: () => post(new Uint8Array(0), "audio/wav"), status: 422, code: "invalid_media", message: /0 bytes/ },
-  { name: "a truncated file", send: () => post(good.subarray(0, 20_000), "audio/wav"), status: 422, code: "invalid_media", message: /truncated: its 'data' chunk at byte 36 declares 156212 bytes, 19956 are present/ },
-  { name: "a header without samples", send: () => post(edited((view) => (view.setUint32(4, 36, true), view.setUint32(40, 0, true))).subarray(0, 44), "audio/wav"), status: 422, code: "invalid_media", message: /no samples/ },
-  { name: "a base64 JSON body that is not a WAV", send: () => postJson({ audio: toBase64(new TextEncoder().encode("hello, not a wav")) }), status: 422, code: "invalid_media", message: /not a WAV file/ },
+  {
+    name: "an MP3 sent as audio/wav",
+    send: () => post(Uint8Array.of(0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0, 0xff, 0xfb, 0x90), "audio/wav"),
+    status: 422,
+    code: "invalid_media",
+    message: /not a WAV file/,
+  },
+  {
+    name: "an empty body",
+    send: () => post(new Uint8Array(0), "audio/wav"),
+    status: 422,
+    code: "invalid_media",
+    message: /0 bytes/,
+  },
+  {
+    name: "a truncated file",
+    send: () => post(good.subarray(0, 20_000), "audio/wav"),
+    status: 422,
+    code: "invalid_media",
+    message: /truncated: its 'data' chunk at byte 36 declares 156212 bytes, 19956 are present/,
+  },
+  {
+    name: "a header without samples",
+    send: () =>
+      post(edited((view) => (view.setUint32(4, 36, true), view.setUint32(40, 0, true))).subarray(0, 44), "audio/wav"),
+    status: 422,
+    code: "invalid_media",
+    message: /no samples/,
+  },
+  {
+    name: "a base64 JSON body that is not a WAV",
+    send: () => postJson({ audio: toBase64(new TextEncoder().encode("hello, not a wav")) }),
+    status: 422,
+    code: "invalid_media",
+    message: /not a WAV file/,
+  },
   // options
-  { name: "threshold 1.5", send: () => post(good, "audio/wav", "?threshold=1.5"), status: 400, code: "invalid_request", message: /'threshold' \(1\.5\)/ },
-  { name: "a threshold that is not a number", send: () => post(good, "audio/wav", "?threshold=high"), status: 400, code: "invalid_request", message: /'threshold' \("high"\)/ },
-  { name: "a fractional min_speech_duration_ms", send: () => post(good, "audio/wav", "?min_speech_duration_ms=2.5"), status: 400, code: "invalid_request", message: /min_speech_duration_ms/ },
-  { name: "frames=maybe", send: () => post(good, "audio/wav", "?frames=maybe"), status: 400, code: "invalid_request", message: /'frames' \("maybe"\)/ },
-  { name: "an unknown query parameter", send: () => post(good, "audio/wav", "?treshold=0.6"), status: 400, code: "invalid_request", message: /unknown query parameter 'treshold'; voice-activity takes threshold, neg_threshold/ },
-  { name: "a repeated query parameter", send: () => post(good, "audio/wav", "?threshold=0.6&threshold=0.7"), status: 400, code: "invalid_request", message: /query parameter 'threshold' is given more than once/ },
-  { name: "neg_threshold above threshold", send: () => post(good, "audio/wav", "?threshold=0.4&neg_threshold=0.6"), status: 400, code: "invalid_request", message: /neg_threshold \(0\.6\) must not exceed threshold \(0\.4\)/ },
-  { name: "max_speech_duration_s shorter than its pads", send: () => post(good, "audio/wav", "?max_speech_duration_s=0.05"), status: 400, code: "invalid_request", message: /max_speech_duration_s \(0\.05\) must exceed/ },
-  { name: "JSON without audio", send: () => postJson({ threshold: 0.5 }), status: 400, code: "invalid_request", message: /'audio'/ },
-  { name: "JSON audio that is not base64", send: () => postJson({ audio: "not base64!" }), status: 400, code: "invalid_request", message: /audio is not valid base64/ },
-  { name: "JSON audio bytes out of range", send: () => postJson({ audio: [82, 73, 70, 300] }), status: 400, code: "invalid_request", message: /'audio\.3': Too big/ },
-  { name: "an unknown JSON field", send: () => postJson({ audio: toBase64(good), treshold: 0.5 }), status: 400, code: "invalid_request", message: /treshold/ },
-  { name: "a JSON option of the wrong type", send: () => postJson({ audio: toBase64(good), frames: "yes" }), status: 400, code: "invalid_request", message: /'frames'/ },
+  {
+    name: "threshold 1.5",
+    send: () => post(good, "audio/wav", "?threshold=1.5"),
+    status: 400,
+    code: "invalid_request",
+    message: /'threshold' \(1\.5\)/,
+  },
+  {
+    name: "a threshold that is not a number",
+    send: () => post(good, "audio/wav", "?threshold=high"),
+    status: 400,
+    code: "invalid_request",
+    message: /'threshold' \("high"\)/,
+  },
+  {
+    name: "a fractional min_speech_duration_ms",
+    send: () => post(good, "audio/wav", "?min_speech_duration_ms=2.5"),
+    status: 400,
+    code: "invalid_request",
+    message: /min_speech_duration_ms/,
+  },
+  {
+    name: "frames=maybe",
+    send: () => post(good, "audio/wav", "?frames=maybe"),
+    status: 400,
+    code: "invalid_request",
+    message: /'frames' \("maybe"\)/,
+  },
+  {
+    name: "an unknown query parameter",
+    send: () => post(good, "audio/wav", "?treshold=0.6"),
+    status: 400,
+    code: "invalid_request",
+    message: /unknown query parameter 'treshold'; voice-activity takes threshold, neg_threshold/,
+  },
+  {
+    name: "a repeated query parameter",
+    send: () => post(good, "audio/wav", "?threshold=0.6&threshold=0.7"),
+    status: 400,
+    code: "invalid_request",
+    message: /query parameter 'threshold' is given more than once/,
+  },
+  {
+    name: "neg_threshold above threshold",
+    send: () => post(good, "audio/wav", "?threshold=0.4&neg_threshold=0.6"),
+    status: 400,
+    code: "invalid_request",
+    message: /neg_threshold \(0\.6\) must not exceed threshold \(0\.4\)/,
+  },
+  {
+    name: "max_speech_duration_s shorter than its pads",
+    send: () => post(good, "audio/wav", "?max_speech_duration_s=0.05"),
+    status: 400,
+    code: "invalid_request",
+    message: /max_speech_duration_s \(0\.05\) must exceed/,
+  },
+  {
+    name: "JSON without audio",
+    send: () => postJson({ threshold: 0.5 }),
+    status: 400,
+    code: "invalid_request",
+    message: /'audio'/,
+  },
+  {
+    name: "JSON audio that is not base64",
+    send: () => postJson({ audio: "not base64!" }),
+    status: 400,
+    code: "invalid_request",
+    message: /audio is not valid base64/,
+  },
+  {
+    name: "JSON audio bytes out of range",
+    send: () => postJson({ audio: [82, 73, 70, 300] }),
+    status: 400,
+    code: "invalid_request",
+    message: /'audio\.3': Too big/,
+  },
+  {
+    name: "an unknown JSON field",
+    send: () => postJson({ audio: toBase64(good), treshold: 0.5 }),
+    status: 400,
+    code: "invalid_request",
+    message: /treshold/,
+  },
+  {
+    name: "a JSON option of the wrong type",
+    send: () => postJson({ audio: toBase64(good), frames: "yes" }),
+    status: 400,
+    code: "invalid_request",
+    message: /'frames'/,
+  },
   // length
-  { name: "audio over the model's maxSeconds (2 s), judged from the header", send: () => post(good, "audio/wav", "", SHORT_LIMIT_MODEL), status: 413, code: "audio_too_long", message: /lasts 4\.9 s; model 'silero-vad-2s' takes at most 2 s/ },
-  { name: "a body over MAX_REQUEST_BYTES (4 MiB in tests)", send: () => post(new Uint8Array(4 * 1024 * 1024 + 1), "audio/wav"), status: 413, code: "payload_too_large", message: /./ },
+  {
+    name: "audio over the model's maxSeconds (2 s), judged from the header",
+    send: () => post(good, "audio/wav", "", SHORT_LIMIT_MODEL),
+    status: 413,
+    code: "audio_too_long",
+    message: /lasts 4\.9 s; model 'silero-vad-2s' takes at most 2 s/,
+  },
+  {
+    name: "a body over MAX_REQUEST_BYTES (4 MiB in tests)",
+    send: () => post(new Uint8Array(4 * 1024 * 1024 + 1), "audio/wav"),
+    status: 413,
+    code: "payload_too_large",
+    message: /./,
+  },
 ];
 
 beforeAll(async () => {
   await seedBundled(MODEL);
   good = await repoFile("test/data/vad/speech-16k.wav");
   const manifest = { task: "voice-activity", preprocess: { maxSeconds: 2 } };
-  expect((await uploadModel(SHORT_LIMIT_MODEL, await repoFile(BUNDLED[MODEL]!.versions["1"]!.file), { manifest })).status).toBe(201);
+  expect(
+    (await uploadModel(SHORT_LIMIT_MODEL, await repoFile(BUNDLED[MODEL]!.versions["1"]!.file), { manifest })).status,
+  ).toBe(201);
 });
 
 describe("each bad request gets its 4xx and the next good request its segments", () => {
@@ -107,7 +282,11 @@ describe("the manifest's voice-activity configuration is checked at upload", () 
     ["a negThreshold above the threshold", { postprocess: { threshold: 0.5, negThreshold: 0.6 } }],
   ] as const) {
     it(`${what}: 422 invalid_manifest`, async () => {
-      const response = await admin("/admin/models/silero-vad-bad-config", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ task: "voice-activity", ...config }) });
+      const response = await admin("/admin/models/silero-vad-bad-config", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ task: "voice-activity", ...config }),
+      });
       expect(response.status).toBe(422);
       expect((await json(response)).error.code).toBe("invalid_manifest");
     });

@@ -1,8 +1,9 @@
 // Issue 4 figures: response-cache hit vs miss for the OCR recognizer (latency and requests/second), next to a bare
 // Worker on the same workerd that answers the same request with the same bytes read from KV, all in this run.
 // Throughput is measured with autocannon on loopback, bounded in time; latency with sequential requests.
-import { binaryRequest } from "./oip-requests.mjs";
+
 import { ms, ratio, requestsPerSecond, sample, table } from "./measure.mjs";
+import { binaryRequest } from "./oip-requests.mjs";
 
 const SECONDS = 8;
 const CONNECTIONS = 8;
@@ -23,15 +24,26 @@ export async function benchCache({ server, manifests, log }) {
     log(`cache: ${label} hit vs miss latency`);
     const url = `${target.baseUrl}/v2/models/${manifest.name}/infer`;
     let variant = 0;
-    const miss = await sample(async () => {
-      const { headers, body } = binaryRequest(manifest, target.apiKey, ++variant);
-      await expectCache(await fetch(url, { method: "POST", headers, body }), "MISS");
-    }, { warmup: 2, iterations: MISSES });
+    const miss = await sample(
+      async () => {
+        const { headers, body } = binaryRequest(manifest, target.apiKey, ++variant);
+        await expectCache(await fetch(url, { method: "POST", headers, body }), "MISS");
+      },
+      { warmup: 2, iterations: MISSES },
+    );
     const hitRequest = binaryRequest(manifest, target.apiKey);
     hitBody = new Uint8Array(await (await fetch(url, { method: "POST", ...hitRequest })).arrayBuffer());
-    const hit = await sample(async () => expectCache(await fetch(url, { method: "POST", ...hitRequest }), "HIT"), { warmup: 20, iterations: 300 });
+    const hit = await sample(async () => expectCache(await fetch(url, { method: "POST", ...hitRequest }), "HIT"), {
+      warmup: 20,
+      iterations: 300,
+    });
     hits[label] = { url, request: hitRequest };
-    rows.push([label, `${ms(miss.p50)} / ${ms(miss.p99)}`, `${ms(hit.p50)} / ${ms(hit.p99)}`, ratio(miss.p50, hit.p50)]);
+    rows.push([
+      label,
+      `${ms(miss.p50)} / ${ms(miss.p99)}`,
+      `${ms(hit.p50)} / ${ms(hit.p99)}`,
+      ratio(miss.p50, hit.p50),
+    ]);
   }
 
   // the floor serves the very bytes of a hit, from KV, to the very same request (body read and discarded)
@@ -41,9 +53,27 @@ export async function benchCache({ server, manifests, log }) {
   const throughput = { floor: [], "TENANCY=off": [], "TENANCY=required": [] };
   for (let round = 0; round < ROUNDS; round++) {
     log(`cache: hit throughput, round ${round + 1}/${ROUNDS}`);
-    throughput.floor.push(await requestsPerSecond({ url: bareUrl, method: "POST", headers: floorRequest.headers, body: floorRequest.body, connections: CONNECTIONS, duration: SECONDS }));
+    throughput.floor.push(
+      await requestsPerSecond({
+        url: bareUrl,
+        method: "POST",
+        headers: floorRequest.headers,
+        body: floorRequest.body,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+      }),
+    );
     for (const [label, { url, request }] of Object.entries(hits)) {
-      throughput[label].push(await requestsPerSecond({ url, method: "POST", headers: request.headers, body: request.body, connections: CONNECTIONS, duration: SECONDS }));
+      throughput[label].push(
+        await requestsPerSecond({
+          url,
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+        }),
+      );
     }
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -64,8 +94,16 @@ export async function benchCache({ server, manifests, log }) {
     table(
       ["server", "hit req/s (rounds)", "against the floor"],
       [
-        ["bare KV Worker (floor)", `${floor.toFixed(0)} (${throughput.floor.map((v) => v.toFixed(0)).join(", ")})`, "1.00×"],
-        ...Object.keys(hits).map((label) => [label, `${median(throughput[label]).toFixed(0)} (${throughput[label].map((v) => v.toFixed(0)).join(", ")})`, ratio(median(throughput[label]), floor)]),
+        [
+          "bare KV Worker (floor)",
+          `${floor.toFixed(0)} (${throughput.floor.map((v) => v.toFixed(0)).join(", ")})`,
+          "1.00×",
+        ],
+        ...Object.keys(hits).map((label) => [
+          label,
+          `${median(throughput[label]).toFixed(0)} (${throughput[label].map((v) => v.toFixed(0)).join(", ")})`,
+          ratio(median(throughput[label]), floor),
+        ]),
       ],
     ),
     "",

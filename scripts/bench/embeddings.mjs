@@ -13,13 +13,20 @@ const WARMUP_ROUNDS = 10;
 /** The first `count` sentences of sentiment's Yelp fixture with at least 5 words. */
 function fixtureTexts(count) {
   const rows = createRequire(import.meta.url)("sentiment/test/fixtures/yelp.json");
-  return rows.map((row) => row.text).filter((text) => text.split(/\s+/).length >= 5).slice(0, count);
+  return rows
+    .map((row) => row.text)
+    .filter((text) => text.split(/\s+/).length >= 5)
+    .slice(0, count);
 }
 
 export async function benchEmbeddings({ server, log }) {
   const { baseUrl, apiKey } = await server();
   const texts = fixtureTexts(BATCH);
-  const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" };
+  const headers = {
+    Authorization: `Bearer ${apiKey}`,
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+  };
   const post = async (path, body) => {
     const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
     if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
@@ -27,7 +34,11 @@ export async function benchEmbeddings({ server, log }) {
     return serverTiming(response.headers.get("server-timing"));
   };
 
-  const usage = await fetch(`${baseUrl}/v1/embeddings`, { method: "POST", headers, body: JSON.stringify({ model: MODEL, input: texts }) });
+  const usage = await fetch(`${baseUrl}/v1/embeddings`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ model: MODEL, input: texts }),
+  });
   const tokens = (await usage.json()).usage.prompt_tokens;
   const routes = [
     ["/v1/run", `/v1/run/${MODEL}`, (input) => ({ text: input })],
@@ -44,7 +55,10 @@ export async function benchEmbeddings({ server, log }) {
   for (const [label, path, body] of routes) {
     log(`embeddings: ${label}, ${BATCH} texts in one request vs ${BATCH} single requests`);
     const batchTimings = [];
-    const batched = await sample(async () => batchTimings.push(await post(path, body(texts))), { warmup: 1, iterations: ROUNDS });
+    const batched = await sample(async () => batchTimings.push(await post(path, body(texts))), {
+      warmup: 1,
+      iterations: ROUNDS,
+    });
     const singleTimings = [];
     const singles = await sample(
       async () => {
@@ -76,7 +90,17 @@ export async function benchEmbeddings({ server, log }) {
     `${WARMUP_ROUNDS} warm-up rounds of both on both routes, then ${ROUNDS} rounds each, \`Cache-Control: no-store\`. Stage columns: mean Server-Timing \`pre\` (tokenize) / \`run\` (inside session.run) / \`post\` (pool, JSON), per ${BATCH} texts.`,
     "",
     table(
-      ["route", "session calls", `1 × ${BATCH} texts p50 / mean ms`, `${BATCH} × 1 text p50 / mean ms`, "batched texts/s", "single texts/s", "throughput gain", "batched pre / run / post ms", "singles pre / run / post ms"],
+      [
+        "route",
+        "session calls",
+        `1 × ${BATCH} texts p50 / mean ms`,
+        `${BATCH} × 1 text p50 / mean ms`,
+        "batched texts/s",
+        "single texts/s",
+        "throughput gain",
+        "batched pre / run / post ms",
+        "singles pre / run / post ms",
+      ],
       rows,
     ),
   ].join("\n");

@@ -5,8 +5,8 @@ import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { readWeights } from "../lib/bundled-models.mjs";
 import { startDevServer } from "../lib/dev-server.mjs";
-import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
 import { mib, ms, ratio, sample, serverTiming, summarize, table } from "./measure.mjs";
+import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
 
 ortWeb.env.wasm.numThreads = 1;
 const WARMUP = 150;
@@ -45,8 +45,28 @@ export async function benchInference({ server, restart, manifests, log, port, st
     "WASM memory read from `GET /admin/runtime` right after it (the heap includes ORT itself and its warm-up model).",
     "",
     table(
-      ["model", "file MB", "client total ms", "ORT init", "R2 read", "session create", "first run", "WASM heap MiB", "session charge MiB"],
-      cold.map((c) => [c.model, (c.bytes / 1e6).toFixed(1), ms(c.total), ms(c.timing["ort-init"]), ms(c.timing["r2-read"]), ms(c.timing.session), ms(c.timing.infer), mib(c.wasmMemoryBytes), mib(c.chargedBytes)]),
+      [
+        "model",
+        "file MB",
+        "client total ms",
+        "ORT init",
+        "R2 read",
+        "session create",
+        "first run",
+        "WASM heap MiB",
+        "session charge MiB",
+      ],
+      cold.map((c) => [
+        c.model,
+        (c.bytes / 1e6).toFixed(1),
+        ms(c.total),
+        ms(c.timing["ort-init"]),
+        ms(c.timing["r2-read"]),
+        ms(c.timing.session),
+        ms(c.timing.infer),
+        mib(c.wasmMemoryBytes),
+        mib(c.chargedBytes),
+      ]),
     ),
     "",
     `Warm, sequential requests (${WARMUP} warm-up; \`Cache-Control: no-store\`, so each runs the model) on a \`TENANCY=off\` server: the`,
@@ -58,7 +78,20 @@ export async function benchInference({ server, restart, manifests, log, port, st
     "overhead and the median round's figures are shown (p99 over all rounds). JSON: one run of 300 after the warm-up.",
     "",
     table(
-      ["model", "request / response KB", "HTTP binary p50 / p99 ms", "HTTP JSON p50 / p99 ms", "in-isolate run ms", "HTTP overhead ms", "transport ms", "our code ms", "ort-web in Node p50 ms", "ort-node native p50 ms", "workerd run / Node web run", "web (Node) / native"],
+      [
+        "model",
+        "request / response KB",
+        "HTTP binary p50 / p99 ms",
+        "HTTP JSON p50 / p99 ms",
+        "in-isolate run ms",
+        "HTTP overhead ms",
+        "transport ms",
+        "our code ms",
+        "ort-web in Node p50 ms",
+        "ort-node native p50 ms",
+        "workerd run / Node web run",
+        "web (Node) / native",
+      ],
       warm.map((w) => [
         w.model,
         `${(w.requestBytes / 1024).toFixed(1)} / ${(w.responseBytes / 1024).toFixed(1)}`,
@@ -87,17 +120,27 @@ async function coldRequest(server, manifest) {
   await expectOk(response);
   await response.arrayBuffer();
   const total = performance.now() - started;
-  const stats = await (await fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } })).json();
+  const stats = await (
+    await fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } })
+  ).json();
   const version = manifest.versions[manifest.aliases.default];
   const session = stats.sessions.find((s) => s.digest === version.sha256);
-  return { model: manifest.name, bytes: version.bytes, total, timing: serverTiming(response.headers.get("server-timing")), wasmMemoryBytes: stats.wasmMemoryBytes, chargedBytes: session?.chargedBytes ?? 0 };
+  return {
+    model: manifest.name,
+    bytes: version.bytes,
+    total,
+    timing: serverTiming(response.headers.get("server-timing")),
+    wasmMemoryBytes: stats.wasmMemoryBytes,
+    chargedBytes: session?.chargedBytes ?? 0,
+  };
 }
 
 async function warmFigures(server, bare, manifest) {
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
   const binary = uncached(binaryRequest(manifest));
   const json = uncached(jsonRequest(manifest));
-  const post = (target, request) => async () => (await expectOk(await fetch(target, { method: "POST", ...request }))).arrayBuffer();
+  const post = (target, request) => async () =>
+    (await expectOk(await fetch(target, { method: "POST", ...request }))).arrayBuffer();
   const responseBytes = (await post(url, binary)()).byteLength;
   // JIT tiers settle over the first hundred or so requests of a route: warm up well before timing
   await sample(post(url, binary), { warmup: WARMUP, iterations: 1 });
@@ -108,15 +151,28 @@ async function warmFigures(server, bare, manifest) {
   // weighs on all three alike; each round gives its own overhead, and the median round is reported
   const version = manifest.aliases.default;
   const profileUrl = `${server.baseUrl}/admin/models/${manifest.name}/versions/${version}/profile?iterations=${ROUND_SIZE}`;
-  const profileRequest = { method: "POST", headers: { ...binary.headers, Authorization: `Bearer ${server.adminToken}` }, body: binary.body };
+  const profileRequest = {
+    method: "POST",
+    headers: { ...binary.headers, Authorization: `Bearer ${server.adminToken}` },
+    body: binary.body,
+  };
   const rounds = [];
   const binaryAll = [];
   for (let round = 0; round < ROUNDS; round++) {
     const http = await sample(post(url, binary), { warmup: 5, iterations: ROUND_SIZE, raw: true });
-    const transport = await sample(post(`${bare.baseUrl}/echo?bytes=${responseBytes}`, binary), { warmup: 5, iterations: ROUND_SIZE });
+    const transport = await sample(post(`${bare.baseUrl}/echo?bytes=${responseBytes}`, binary), {
+      warmup: 5,
+      iterations: ROUND_SIZE,
+    });
     const isolate = (await (await expectOk(await fetch(profileUrl, profileRequest))).json()).meanMillis;
     binaryAll.push(...http.times);
-    rounds.push({ http: http.p50, transport: transport.p50, isolate, overhead: http.p50 - isolate, ours: http.p50 - isolate - transport.p50 });
+    rounds.push({
+      http: http.p50,
+      transport: transport.p50,
+      isolate,
+      overhead: http.p50 - isolate,
+      ours: http.p50 - isolate - transport.p50,
+    });
   }
   const median = (key) => [...rounds.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
 
@@ -137,8 +193,16 @@ async function warmFigures(server, bare, manifest) {
 }
 
 async function timeInProcess(ort, weights, manifest) {
-  const session = await ort.InferenceSession.create(weights, ort === ortWeb ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 });
-  const feeds = Object.fromEntries(sampleTensors(manifest).map((t) => [t.name, new ort.Tensor(t.datatype === "INT64" ? "int64" : "float32", t.data, t.shape)]));
+  const session = await ort.InferenceSession.create(
+    weights,
+    ort === ortWeb ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 },
+  );
+  const feeds = Object.fromEntries(
+    sampleTensors(manifest).map((t) => [
+      t.name,
+      new ort.Tensor(t.datatype === "INT64" ? "int64" : "float32", t.data, t.shape),
+    ]),
+  );
   const times = await sample(async () => {
     const outputs = await session.run(feeds);
     for (const tensor of Object.values(outputs)) tensor.dispose?.();

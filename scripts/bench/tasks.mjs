@@ -57,6 +57,21 @@ export async function benchTasks({ server, manifests, log }) {
     "`pre`/`post` are the task's pre- and post-processing (Server-Timing means; the clock ticks in whole milliseconds, so",
     "sub-millisecond stages show as averages of 0 and 1). Aim: pre + post under 20% of end to end.",
     "",
-    table(["task", "model", "input", "requests", "end-to-end p50 / mean ms", "session.run ms", "infer stage outside run ms", "pre ms", "post ms", "pre + post share", "all outside session.run"], rows),
+    table(
+      [
+        "task",
+        "model",
+        "input",
+        "requests",
+        "end-to-end p50 / mean ms",
+        "session.run ms",
+        "infer stage outside run ms",
+        "pre ms",
+        "post ms",
+        "pre + post share",
+        "all outside session.run",
+      ],
+      rows,
+    ),
   ].join("\n");
 }

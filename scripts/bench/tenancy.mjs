@@ -1,8 +1,9 @@
 // Issue 3 figures: what API-key auth and exact metering add to a warm inference request, against the same
 // request on a second server of the same run started with TENANCY=off. Rounds alternate between the two so
 // that machine noise hits both alike.
-import { binaryRequest, uncached } from "./oip-requests.mjs";
+
 import { ms, ratio, sample, summarize, table } from "./measure.mjs";
+import { binaryRequest, uncached } from "./oip-requests.mjs";
 
 const ROUNDS = 6;
 const PER_ROUND = 100;
@@ -15,13 +16,18 @@ export async function benchTenancy({ server, manifests, log }) {
   for (let round = 0; round < ROUNDS; round++) {
     log(`tenancy overhead: round ${round + 1}/${ROUNDS}`);
     for (const target of round % 2 ? [targets.open, targets.metered] : [targets.metered, targets.open]) {
-      const { headers, body } = uncached(binaryRequest(manifest, target.server === open ? undefined : target.server.apiKey));
+      const { headers, body } = uncached(
+        binaryRequest(manifest, target.server === open ? undefined : target.server.apiKey),
+      );
       const url = `${target.server.baseUrl}/v2/models/${manifest.name}/infer`;
-      const result = await sample(async () => {
-        const response = await fetch(url, { method: "POST", headers, body });
-        if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
-      }, { warmup: 10, iterations: PER_ROUND, raw: true });
+      const result = await sample(
+        async () => {
+          const response = await fetch(url, { method: "POST", headers, body });
+          if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+          await response.arrayBuffer();
+        },
+        { warmup: 10, iterations: PER_ROUND, raw: true },
+      );
       target.times.push(...result.times);
     }
   }

@@ -34,13 +34,20 @@ async function measure(post, rounds) {
     for (const name of Object.keys(stages)) stages[name].push(timing[name]);
   }
   const mean = (values) => summarize(values).mean;
-  return { total: summarize(totals), ...Object.fromEntries(Object.entries(stages).map(([name, values]) => [name, mean(values)])) };
+  return {
+    total: summarize(totals),
+    ...Object.fromEntries(Object.entries(stages).map(([name, values]) => [name, mean(values)])),
+  };
 }
 
 export async function benchTextClassification({ server, log }) {
   const { baseUrl, apiKey } = await server();
   const texts = sentences();
-  const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" };
+  const headers = {
+    Authorization: `Bearer ${apiKey}`,
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+  };
   const post = async (body) => {
     const response = await fetch(`${baseUrl}/v1/run/${MODEL}`, { method: "POST", headers, body: JSON.stringify(body) });
     if (response.status !== 200) throw new Error(`${MODEL}: ${response.status} ${await response.text()}`);
@@ -82,7 +89,20 @@ export async function benchTextClassification({ server, log }) {
     "sub-millisecond stages read as a fraction of rounds that crossed a tick). A request's texts run in session calls of at most",
     "`maxBatch` (64) texts of similar length (src/tasks/batching.ts); `session calls` is the mean per round.",
     "",
-    table(["round", "end to end p50 / mean ms", "texts/s", "session calls", "pre (tokenize) ms", "session.run ms", "infer outside run ms", "post ms", "pre + post share"], rows),
+    table(
+      [
+        "round",
+        "end to end p50 / mean ms",
+        "texts/s",
+        "session calls",
+        "pre (tokenize) ms",
+        "session.run ms",
+        "infer outside run ms",
+        "post ms",
+        "pre + post share",
+      ],
+      rows,
+    ),
     "",
     `32 texts in one request against 32 single requests: **${ratio(singles.total.mean, batched.total.mean)}** the throughput.`,
   ].join("\n");

@@ -34,10 +34,13 @@ async function nodeFloor(ort, bytes, options) {
   const input = new Float32Array(WINDOW).map((_, i) => 0.3 * Math.sin(i / 5));
   const sr = new ort.Tensor("int64", BigInt64Array.of(16000n), []);
   let state = new ort.Tensor("float32", new Float32Array(256), [2, 1, 128]);
-  const result = await sample(async () => {
-    const out = await session.run({ input: new ort.Tensor("float32", input, [1, WINDOW]), state, sr });
-    state = out.stateN;
-  }, { warmup: 200, iterations: 2000 });
+  const result = await sample(
+    async () => {
+      const out = await session.run({ input: new ort.Tensor("float32", input, [1, WINDOW]), state, sr });
+      state = out.stateN;
+    },
+    { warmup: 200, iterations: 2000 },
+  );
   await session.release();
   return result;
 }
@@ -57,14 +60,21 @@ export async function benchVoice({ server, log }) {
     log(`voice: ${label}`);
     const timings = [];
     let windows = 0;
-    const e2e = await sample(async () => {
-      const response = await fetch(`${open.baseUrl}/v1/run/silero-vad`, { method: "POST", headers: { "Content-Type": "audio/wav", "Cache-Control": "no-store" }, body });
-      if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-      const header = response.headers.get("server-timing");
-      windows = Number(/infer;[^,]*desc="(\d+) session runs"/.exec(header ?? "")?.[1] ?? 0);
-      timings.push(serverTiming(header));
-    }, { warmup: WARMUP, iterations: ITERATIONS });
+    const e2e = await sample(
+      async () => {
+        const response = await fetch(`${open.baseUrl}/v1/run/silero-vad`, {
+          method: "POST",
+          headers: { "Content-Type": "audio/wav", "Cache-Control": "no-store" },
+          body,
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+        const header = response.headers.get("server-timing");
+        windows = Number(/infer;[^,]*desc="(\d+) session runs"/.exec(header ?? "")?.[1] ?? 0);
+        timings.push(serverTiming(header));
+      },
+      { warmup: WARMUP, iterations: ITERATIONS },
+    );
     const timed = timings.slice(WARMUP);
     const mean = (name) => summarize(timed.map((t) => t[name] ?? 0)).mean;
     const [pre, run, post, infer] = [mean("pre"), mean("run"), mean("post"), mean("infer")];
@@ -81,14 +91,25 @@ export async function benchVoice({ server, log }) {
   }
 
   log("voice: one window through the session pool (admin profile)");
-  const window = { inputs: [
-    { name: "input", datatype: "FP32", shape: [1, WINDOW], data: Array.from({ length: WINDOW }, (_, i) => 0.3 * Math.sin(i / 5)) },
-    { name: "state", datatype: "FP32", shape: [2, 1, 128], data: Array(256).fill(0) },
-    { name: "sr", datatype: "INT64", shape: [], data: [16000] },
-  ] };
-  const profile = await (await fetch(`${open.baseUrl}/admin/models/silero-vad/versions/1/profile?iterations=1000`, {
-    method: "POST", headers: { Authorization: `Bearer ${open.adminToken}`, "Content-Type": "application/json" }, body: JSON.stringify(window),
-  })).json();
+  const window = {
+    inputs: [
+      {
+        name: "input",
+        datatype: "FP32",
+        shape: [1, WINDOW],
+        data: Array.from({ length: WINDOW }, (_, i) => 0.3 * Math.sin(i / 5)),
+      },
+      { name: "state", datatype: "FP32", shape: [2, 1, 128], data: Array(256).fill(0) },
+      { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+    ],
+  };
+  const profile = await (
+    await fetch(`${open.baseUrl}/admin/models/silero-vad/versions/1/profile?iterations=1000`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${open.adminToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify(window),
+    })
+  ).json();
   const bytes = readFileSync(join(ROOT, MODEL_FILE));
   log("voice: onnxruntime-web (WASM) and onnxruntime-node in Node");
   const ortWeb = await import("onnxruntime-web");
@@ -104,14 +125,29 @@ export async function benchVoice({ server, log }) {
     "stage (the frame loop, the model handle and the session pool's queue), divided by the windows. `pre` is WAV decoding, mono",
     "mixing and resampling; `post` the segment algorithm and the JSON answer (Server-Timing means).",
     "",
-    table(["audio", "windows", "end-to-end p50 / mean ms", "session.run per window ms", "infer loop outside run per window ms", "pre ms", "post ms", "pre + post share"], rows),
+    table(
+      [
+        "audio",
+        "windows",
+        "end-to-end p50 / mean ms",
+        "session.run per window ms",
+        "infer loop outside run per window ms",
+        "pre ms",
+        "post ms",
+        "pre + post share",
+      ],
+      rows,
+    ),
     "",
     "One window (a [1, 576] input, state carried), per call, one thread:",
     "",
-    table(["where", "ms per call"], [
-      ["workerd: the session pool's `run` (admin profile route, 1000 calls)", ms(profile.meanMillis)],
-      ["Node: onnxruntime-web 1.30 `session.run` (WASM SIMD), mean / p50", `${ms(web.mean)} / ${ms(web.p50)}`],
-      ["Node: onnxruntime-node 1.30 `session.run` (native), mean / p50", `${ms(native.mean)} / ${ms(native.p50)}`],
-    ]),
+    table(
+      ["where", "ms per call"],
+      [
+        ["workerd: the session pool's `run` (admin profile route, 1000 calls)", ms(profile.meanMillis)],
+        ["Node: onnxruntime-web 1.30 `session.run` (WASM SIMD), mean / p50", `${ms(web.mean)} / ${ms(web.p50)}`],
+        ["Node: onnxruntime-node 1.30 `session.run` (native), mean / p50", `${ms(native.mean)} / ${ms(native.p50)}`],
+      ],
+    ),
   ].join("\n");
 }

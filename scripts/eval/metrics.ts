@@ -25,7 +25,12 @@ export function classificationScore(pairs: { expected: string; predicted: string
     const support = pairs.filter((p) => p.expected === label).length;
     const precision = predicted ? tp / predicted : 0;
     const recall = support ? tp / support : 0;
-    perClass[label] = { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support };
+    perClass[label] = {
+      precision,
+      recall,
+      f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+      support,
+    };
   }
   const supported = Object.values(perClass).filter((c) => c.support > 0);
   return {
@@ -43,17 +48,26 @@ export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
   for (let i = 1; i <= x.length; i++) {
     const current = [i];
-    for (let j = 1; j <= y.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    for (let j = 1; j <= y.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[y.length]!;
 }
 
 /** Exact match rate and character error rate (total edits / total expected characters). */
-export function ocrScore(pairs: { expected: string; predicted: string }[]): { n: number; exactMatch: number; cer: number } {
+export function ocrScore(pairs: { expected: string; predicted: string }[]): {
+  n: number;
+  exactMatch: number;
+  cer: number;
+} {
   const edits = pairs.reduce((sum, p) => sum + editDistance(p.expected, p.predicted), 0);
   const characters = pairs.reduce((sum, p) => sum + [...p.expected].length, 0);
-  return { n: pairs.length, exactMatch: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length), cer: edits / Math.max(1, characters) };
+  return {
+    n: pairs.length,
+    exactMatch: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length),
+    cer: edits / Math.max(1, characters),
+  };
 }
 
 /** Fraction of frames on which two 0/1 sequences agree (compared over the shorter length). */
@@ -65,7 +79,11 @@ export function frameAgreement(a: readonly number[], b: readonly number[]): { fr
 }
 
 /** Speech segments in seconds → one 0/1 per frame (a frame is speech when its centre lies in a segment). */
-export function segmentsToFrames(segments: { start: number; end: number }[], frameSeconds: number, duration: number): number[] {
+export function segmentsToFrames(
+  segments: { start: number; end: number }[],
+  frameSeconds: number,
+  duration: number,
+): number[] {
   const count = Math.ceil(duration / frameSeconds);
   return Array.from({ length: count }, (_, i) => {
     const centre = (i + 0.5) * frameSeconds;

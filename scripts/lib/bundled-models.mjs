@@ -22,7 +22,8 @@ export function bundledManifests() {
 /** Absolute path of a file of this checkout; refuses paths that leave it. */
 export function repoPath(file) {
   const clean = normalize(file);
-  if (clean.startsWith("..") || clean.startsWith("/")) throw new Error(`refusing ${file}: not a path inside the checkout`);
+  if (clean.startsWith("..") || clean.startsWith("/"))
+    throw new Error(`refusing ${file}: not a path inside the checkout`);
   return join(ROOT, clean);
 }
 

@@ -10,11 +10,24 @@ const LOCAL_LIMITS = { requestsPerMinute: 6000, monthlyUnits: 10_000_000 };
  */
 export async function ensureDevKey({ baseUrl, adminToken, path }) {
   const saved = existsSync(path) ? readFileSync(path, "utf8").trim() : "";
-  if (saved && (await fetch(`${baseUrl}/v1/models`, { headers: { Authorization: `Bearer ${saved}` } })).ok) return { key: saved, created: false };
+  if (saved && (await fetch(`${baseUrl}/v1/models`, { headers: { Authorization: `Bearer ${saved}` } })).ok)
+    return { key: saved, created: false };
 
   const admin = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
-  const tenant = await expectJson(await fetch(`${baseUrl}/admin/tenants`, { method: "POST", headers: admin, body: JSON.stringify({ name: "local", limits: LOCAL_LIMITS }) }));
-  const created = await expectJson(await fetch(`${baseUrl}/admin/tenants/${tenant.id}/keys`, { method: "POST", headers: admin, body: JSON.stringify({ name: "npm run dev" }) }));
+  const tenant = await expectJson(
+    await fetch(`${baseUrl}/admin/tenants`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ name: "local", limits: LOCAL_LIMITS }),
+    }),
+  );
+  const created = await expectJson(
+    await fetch(`${baseUrl}/admin/tenants/${tenant.id}/keys`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ name: "npm run dev" }),
+    }),
+  );
   writeFileSync(path, `${created.key}\n`, { mode: 0o600 });
   return { key: created.key, created: true };
 }

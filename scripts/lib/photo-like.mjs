@@ -19,7 +19,8 @@ export function photoLike(width, height, seed = 1) {
       const stripe = Math.sin(u * 40 + v * 7) > 0.6 && v > 0.6;
       const base = [90 + 120 * u, 60 + 140 * v, 160 - 100 * u * v];
       const colour = disc ? [220, 70 + 60 * v, 40] : stripe ? [30, 40 + 50 * u, 90] : base;
-      for (let c = 0; c < 3; c++) out[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c] + noise())));
+      for (let c = 0; c < 3; c++)
+        out[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c] + noise())));
     }
   }
   return out;

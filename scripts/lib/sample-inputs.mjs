@@ -32,7 +32,10 @@ export function sampleInputs(manifest, seed = 12345) {
   return version.inputs.map(({ name, datatype }) => {
     const shape = shapes[name];
     const count = shape.reduce((a, b) => a * b, 1);
-    const data = datatype === "INT64" ? Array(count).fill(INTEGERS[manifest.name]?.[name] ?? 0) : Array.from({ length: count }, () => Number(next().toFixed(4)));
+    const data =
+      datatype === "INT64"
+        ? Array(count).fill(INTEGERS[manifest.name]?.[name] ?? 0)
+        : Array.from({ length: count }, () => Number(next().toFixed(4)));
     return { name, datatype, shape, data };
   });
 }

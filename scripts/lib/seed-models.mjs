@@ -3,7 +3,18 @@
 // same digest, so it is cheap to run on every start.
 
 /** Manifest fields an operator may set (see src/registry/manifest.ts ManifestInputSchema). */
-const INPUT_FIELDS = ["task", "description", "visibility", "owner", "labels", "preprocess", "postprocess", "cache", "limits", "source"];
+const INPUT_FIELDS = [
+  "task",
+  "description",
+  "visibility",
+  "owner",
+  "labels",
+  "preprocess",
+  "postprocess",
+  "cache",
+  "limits",
+  "source",
+];
 
 /**
  * @param {object} options
@@ -21,7 +32,14 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
   for (const bundled of manifests) {
     const name = bundled.name;
     const input = Object.fromEntries(INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]));
-    await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(input) }), `manifest of ${name}`);
+    await expectOk(
+      fetch(`${baseUrl}/admin/models/${name}`, {
+        method: "PUT",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify(input),
+      }),
+      `manifest of ${name}`,
+    );
     const stored = await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { headers: auth }), `manifest of ${name}`);
     for (const [version, entry] of Object.entries(bundled.versions)) {
       if (stored.versions[version]?.sha256 === entry.sha256) {
@@ -33,20 +51,39 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
       for (const [assetName, asset] of Object.entries(entry.assets ?? {})) {
         const bytes = await readWeights(asset.file);
         const url = `${baseUrl}/admin/models/${name}/assets/${encodeURIComponent(assetName)}`;
-        const result = await expectOk(fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }), `asset ${assetName} of ${name}`);
-        if (result.sha256 !== asset.sha256) throw new Error(`${name} asset ${assetName}: stored digest ${result.sha256} differs from models/${name}.json (${asset.sha256})`);
+        const result = await expectOk(
+          fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }),
+          `asset ${assetName} of ${name}`,
+        );
+        if (result.sha256 !== asset.sha256)
+          throw new Error(
+            `${name} asset ${assetName}: stored digest ${result.sha256} differs from models/${name}.json (${asset.sha256})`,
+          );
       }
       const bytes = await readWeights(entry.file);
       const isDefault = bundled.aliases?.default === version;
       const url = `${baseUrl}/admin/models/${name}/versions/${version}?default=${isDefault}`;
-      const result = await expectOk(fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }), `${name} version ${version}`);
-      if (result.sha256 !== entry.sha256) throw new Error(`${name} version ${version}: stored digest ${result.sha256} differs from models/${name}.json (${entry.sha256})`);
+      const result = await expectOk(
+        fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }),
+        `${name} version ${version}`,
+      );
+      if (result.sha256 !== entry.sha256)
+        throw new Error(
+          `${name} version ${version}: stored digest ${result.sha256} differs from models/${name}.json (${entry.sha256})`,
+        );
       ensureSameAssets(name, version, result, entry);
       log(`uploaded ${name}:${version} (${(entry.bytes / 1e6).toFixed(1)} MB)`);
       results.push({ model: name, version, uploaded: true });
     }
     for (const [alias, version] of Object.entries(bundled.aliases ?? {})) {
-      await expectOk(fetch(`${baseUrl}/admin/models/${name}/aliases/${alias}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ version }) }), `alias ${name}@${alias}`);
+      await expectOk(
+        fetch(`${baseUrl}/admin/models/${name}/aliases/${alias}`, {
+          method: "PUT",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: JSON.stringify({ version }),
+        }),
+        `alias ${name}@${alias}`,
+      );
     }
   }
   return results;
@@ -54,9 +91,16 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
 
 /** Versions are immutable, assets included: a stored version with other assets needs a new version name. */
 function ensureSameAssets(name, version, stored, bundled) {
-  const digests = (assets) => JSON.stringify(Object.entries(assets ?? {}).map(([n, a]) => [n, a.sha256]).sort());
+  const digests = (assets) =>
+    JSON.stringify(
+      Object.entries(assets ?? {})
+        .map(([n, a]) => [n, a.sha256])
+        .sort(),
+    );
   if (digests(stored.assets) !== digests(bundled.assets)) {
-    throw new Error(`${name} version ${version} is stored with other assets than models/${name}.json names; versions are immutable: give the bundled version a new name, or start from empty local state`);
+    throw new Error(
+      `${name} version ${version} is stored with other assets than models/${name}.json names; versions are immutable: give the bundled version a new name, or start from empty local state`,
+    );
   }
 }
 

@@ -8,11 +8,23 @@ const file = (path, contentType) => ({ headers: { "Content-Type": contentType },
 
 /** model name → a request ({headers, body}) and what it is, for tables */
 const SAMPLES = {
-  "bert-fixture": () => ({ what: "one sentence", ...json({ text: "The food was great and the service was friendly." }) }),
+  "bert-fixture": () => ({
+    what: "one sentence",
+    ...json({ text: "The food was great and the service was friendly." }),
+  }),
   "mnist-digits": () => ({ what: "a 140x140 JPEG of a digit", ...file("test/data/digits/3-0023.jpg", "image/jpeg") }),
-  ppocr: () => ({ what: "a 3-line English page (745x162 PNG)", ...file("test/data/ocr/images/en-doc-08.png", "image/png") }),
-  "silero-vad": () => ({ what: "4.9 s of speech (16 kHz PCM16 WAV)", ...file("test/data/vad/speech-16k.wav", "audio/wav") }),
-  "lid-176": () => ({ what: "one sentence", ...json({ text: "Le renard brun rapide saute par-dessus le chien paresseux." }) }),
+  ppocr: () => ({
+    what: "a 3-line English page (745x162 PNG)",
+    ...file("test/data/ocr/images/en-doc-08.png", "image/png"),
+  }),
+  "silero-vad": () => ({
+    what: "4.9 s of speech (16 kHz PCM16 WAV)",
+    ...file("test/data/vad/speech-16k.wav", "audio/wav"),
+  }),
+  "lid-176": () => ({
+    what: "one sentence",
+    ...json({ text: "Le renard brun rapide saute par-dessus le chien paresseux." }),
+  }),
 };
 
 /**
@@ -22,6 +34,9 @@ const SAMPLES = {
 export function taskSample(manifest) {
   if (manifest.task === "tensor") return undefined;
   const sample = SAMPLES[manifest.name];
-  if (!sample) throw new Error(`bundled model '${manifest.name}' (task ${manifest.task}) has no sample in scripts/lib/task-samples.mjs`);
+  if (!sample)
+    throw new Error(
+      `bundled model '${manifest.name}' (task ${manifest.task}) has no sample in scripts/lib/task-samples.mjs`,
+    );
   return sample();
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { bundledManifests, readWeights, ROOT } from "./bundled-models.mjs";
+import { bundledManifests, ROOT, readWeights } from "./bundled-models.mjs";
 import { seedModels } from "./seed-models.mjs";
 import { offlineEnv } from "./wrangler.mjs";
 
@@ -20,7 +20,11 @@ let bundled;
 export function bundleWorker() {
   if (bundled) return bundled;
   const outdir = mkdtempSync(join(tmpdir(), "edge-maas-bundle-"));
-  const result = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, env: offlineEnv(), encoding: "utf8" });
+  const result = spawnSync(
+    join(ROOT, "node_modules", ".bin", "wrangler"),
+    ["deploy", "--dry-run", "--outdir", outdir],
+    { cwd: ROOT, env: offlineEnv(), encoding: "utf8" },
+  );
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${result.stdout}\n${result.stderr}`);
   bundled = outdir;
   return outdir;
@@ -37,7 +41,9 @@ export async function startWorker({ port, persistTo, vars = {}, seed = true, ins
   const adminToken = randomBytes(24).toString("base64url");
   const modules = [
     { type: "ESModule", path: join(outdir, "index.js") },
-    ...readdirSync(outdir).filter((file) => file.endsWith(".wasm")).map((file) => ({ type: "CompiledWasm", path: join(outdir, file) })),
+    ...readdirSync(outdir)
+      .filter((file) => file.endsWith(".wasm"))
+      .map((file) => ({ type: "CompiledWasm", path: join(outdir, file) })),
   ];
   const mf = new Miniflare({
     ...options,
@@ -73,7 +79,10 @@ async function benchKey(baseUrl, adminToken) {
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
     return response.json();
   };
-  const tenant = await post("/admin/tenants", { name: "bench", limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 } });
+  const tenant = await post("/admin/tenants", {
+    name: "bench",
+    limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 },
+  });
   return (await post(`/admin/tenants/${tenant.id}/keys`, { name: "bench" })).key;
 }
 

@@ -18,8 +18,8 @@ import * as ort from "onnxruntime-web";
 import { FastTextTokenizer } from "../../src/tasks/text/fasttext-tokenizer.ts";
 import { repoPath } from "../lib/bundled-models.mjs";
 import type { InputMatrixLayout } from "./fasttext/classifier-graph.ts";
-import { matrixRow, type FastTextModel } from "./fasttext/ftz-reader.ts";
 import { fastTextLabels } from "./fasttext/dictionary-asset.ts";
+import { type FastTextModel, matrixRow } from "./fasttext/ftz-reader.ts";
 import { build, DICTIONARY_ASSET, readLid176 } from "./lid-176.ts";
 
 ort.env.wasm.numThreads = 1;
@@ -59,8 +59,14 @@ const argmax = (row: ArrayLike<number>) => {
 
 /** Every row as the converter reconstructs it vs fastText's `getInputVector` (largest |difference|). */
 function compareRows(model: FastTextModel, fasttext: FastText): number {
-  const core = fasttext.core as unknown as { _malloc(bytes: number): number; _free(ptr: number): void; HEAPF32: Float32Array };
-  const ft = (fasttext as unknown as { ft: { getInputVector(bridge: { ptr: number; size: number }, row: number): void } }).ft;
+  const core = fasttext.core as unknown as {
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    HEAPF32: Float32Array;
+  };
+  const ft = (
+    fasttext as unknown as { ft: { getInputVector(bridge: { ptr: number; size: number }, row: number): void } }
+  ).ft;
   const dim = model.args.dim;
   const ptr = core._malloc(dim * 4);
   let worst = 0;
@@ -83,9 +89,13 @@ async function main(): Promise<void> {
   const labels = fastTextLabels(model);
   const fasttext = await FastText.create();
   await fasttext.loadModel();
-  console.log(`input-matrix rows reconstructed from the PQ codes vs fastText's getInputVector: ${model.input.rows} rows, max |Δ| = ${compareRows(model, fasttext)}`);
+  console.log(
+    `input-matrix rows reconstructed from the PQ codes vs fastText's getInputVector: ${model.input.rows} rows, max |Δ| = ${compareRows(model, fasttext)}`,
+  );
   const reference = sentences.map(({ text }) => fasttext.predict(text, -1, 0));
-  console.log(`${sentences.length} sentences in ${new Set(sentences.map((s) => s.language)).size} languages from ${file}\n`);
+  console.log(
+    `${sentences.length} sentences in ${new Set(sentences.map((s) => s.language)).size} languages from ${file}\n`,
+  );
 
   for (const layout of ["quantized", "dense"] as InputMatrixLayout[]) {
     const dir = mkdtempSync(join(tmpdir(), `lid-176-${layout}-`));
@@ -121,7 +131,10 @@ async function main(): Promise<void> {
       const mine = labels[argmax(row)]!;
       const theirs = [...expected.entries()].sort((a, b) => b[1] - a[1])[0]![0].slice("__label__".length);
       if (mine === theirs) agree++;
-      else disagreements.push(`  #${i} [${sentences[i]!.language}] ours ${mine} ${row[argmax(row)]!.toFixed(6)}, fastText ${theirs} ${expected.get(`__label__${theirs}`)!.toFixed(6)}: ${sentences[i]!.text}`);
+      else
+        disagreements.push(
+          `  #${i} [${sentences[i]!.language}] ours ${mine} ${row[argmax(row)]!.toFixed(6)}, fastText ${theirs} ${expected.get(`__label__${theirs}`)!.toFixed(6)}: ${sentences[i]!.text}`,
+        );
       if (mine === sentences[i]!.language) correct++;
       if (theirs === sentences[i]!.language) referenceCorrect++;
       labels.forEach((label, j) => {
@@ -155,14 +168,30 @@ async function main(): Promise<void> {
     }
 
     const meanIds = encoded.reduce((sum, ids) => sum + ids.length, 0) / encoded.length;
-    console.log(`== input matrix: ${layout} (model.onnx ${(statSync(join(dir, "model.onnx")).size / 1e6).toFixed(3)} MB, ${DICTIONARY_ASSET} ${(statSync(join(dir, DICTIONARY_ASSET)).size / 1e6).toFixed(3)} MB)`);
-    console.log(`top-1 agreement with fastText: ${agree}/${sentences.length} = ${((100 * agree) / sentences.length).toFixed(3)}%`);
-    console.log(`max |Δp| over all ${labels.length} labels: ${worst.delta.toExponential(3)} (sentence #${worst.sentence}, label ${worst.label}); over the labels fastText reports: ${worstReported.toExponential(3)}`);
-    console.log(`accuracy against the sentences' languages: ours ${((100 * correct) / sentences.length).toFixed(2)}%, fastText ${((100 * referenceCorrect) / sentences.length).toFixed(2)}%`);
-    console.log(`disagreements (${disagreements.length}):${disagreements.length ? `\n${disagreements.join("\n")}` : " none"}`);
-    console.log(`all sentences: tokenize ${tokenizeMs.toFixed(1)} ms (${((1000 * tokenizeMs) / sentences.length).toFixed(1)} µs/sentence, ${meanIds.toFixed(1)} ids on average), session.run in batches of ${BATCH} ${runMs.toFixed(1)} ms`);
-    console.log(`one sentence: tokenize ${(1000 * median(oneTokenize)).toFixed(1)} µs, session.run ${median(oneRun).toFixed(3)} ms (medians)`);
-    console.log(`32 sentences: one batch ${median(batchTimes).toFixed(2)} ms vs 32 single runs ${median(singleTimes).toFixed(2)} ms (medians of 30)\n`);
+    console.log(
+      `== input matrix: ${layout} (model.onnx ${(statSync(join(dir, "model.onnx")).size / 1e6).toFixed(3)} MB, ${DICTIONARY_ASSET} ${(statSync(join(dir, DICTIONARY_ASSET)).size / 1e6).toFixed(3)} MB)`,
+    );
+    console.log(
+      `top-1 agreement with fastText: ${agree}/${sentences.length} = ${((100 * agree) / sentences.length).toFixed(3)}%`,
+    );
+    console.log(
+      `max |Δp| over all ${labels.length} labels: ${worst.delta.toExponential(3)} (sentence #${worst.sentence}, label ${worst.label}); over the labels fastText reports: ${worstReported.toExponential(3)}`,
+    );
+    console.log(
+      `accuracy against the sentences' languages: ours ${((100 * correct) / sentences.length).toFixed(2)}%, fastText ${((100 * referenceCorrect) / sentences.length).toFixed(2)}%`,
+    );
+    console.log(
+      `disagreements (${disagreements.length}):${disagreements.length ? `\n${disagreements.join("\n")}` : " none"}`,
+    );
+    console.log(
+      `all sentences: tokenize ${tokenizeMs.toFixed(1)} ms (${((1000 * tokenizeMs) / sentences.length).toFixed(1)} µs/sentence, ${meanIds.toFixed(1)} ids on average), session.run in batches of ${BATCH} ${runMs.toFixed(1)} ms`,
+    );
+    console.log(
+      `one sentence: tokenize ${(1000 * median(oneTokenize)).toFixed(1)} µs, session.run ${median(oneRun).toFixed(3)} ms (medians)`,
+    );
+    console.log(
+      `32 sentences: one batch ${median(batchTimes).toFixed(2)} ms vs 32 single runs ${median(singleTimes).toFixed(2)} ms (medians of 30)\n`,
+    );
     await session.release();
   }
 }

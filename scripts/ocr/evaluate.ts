@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../lib/bundled-models.mjs";
-import { scoreGroups, scorePage, type PageScore } from "./metrics.ts";
+import { type PageScore, scoreGroups, scorePage } from "./metrics.ts";
 import { createNodeOcr, type NodeOcrResult, type Runtime } from "./node-pipeline.ts";
 
 interface Truth {
@@ -20,10 +20,19 @@ interface Truth {
   lines: string[];
 }
 
-const { values } = parseArgs({ options: { split: { type: "string", default: "test" }, runtime: { type: "string", default: "onnxruntime-node" }, verbose: { type: "boolean", default: false }, out: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    split: { type: "string", default: "test" },
+    runtime: { type: "string", default: "onnxruntime-node" },
+    verbose: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
 const runtime = values.runtime as Runtime;
 const dataDir = join(ROOT, "test/data/ocr");
-const truths = (JSON.parse(readFileSync(join(dataDir, "ground-truth.json"), "utf8")) as Truth[]).filter((t) => t.split === values.split);
+const truths = (JSON.parse(readFileSync(join(dataDir, "ground-truth.json"), "utf8")) as Truth[]).filter(
+  (t) => t.split === values.split,
+);
 const ocr = await createNodeOcr(runtime);
 const read = (file: string) => new Uint8Array(readFileSync(join(dataDir, "images", file)));
 
@@ -35,7 +44,10 @@ let total = 0;
 let inRun = 0;
 for (const truth of truths) {
   const result = await ocr(read(truth.file));
-  const score = scorePage(result.lines.map((line) => line.text), truth.lines);
+  const score = scorePage(
+    result.lines.map((line) => line.text),
+    truth.lines,
+  );
   pages.push({ group: truth.group, score });
   results[truth.file] = result.lines;
   total += result.totalMillis;
@@ -52,7 +64,11 @@ console.log(`\n${runtime}, ${values.split} split, ${truths.length} images\n`);
 console.log("| group | images | exact images | lines | exact lines | CER |");
 console.log("|---|---|---|---|---|---|");
 for (const g of scoreGroups(pages)) {
-  console.log(`| ${g.group} | ${g.pages} | ${g.pagesExact} (${percent(g.pagesExact / g.pages)}) | ${g.lines} | ${g.linesExact} (${percent(g.linesExact / g.lines)}) | ${percent(g.cer)} |`);
+  console.log(
+    `| ${g.group} | ${g.pages} | ${g.pagesExact} (${percent(g.pagesExact / g.pages)}) | ${g.lines} | ${g.linesExact} (${percent(g.linesExact / g.lines)}) | ${percent(g.cer)} |`,
+  );
 }
-console.log(`\ntime: ${total.toFixed(0)} ms in all, ${inRun.toFixed(0)} ms in session.run; pre/post-processing ${percent((total - inRun) / total)} of end-to-end`);
+console.log(
+  `\ntime: ${total.toFixed(0)} ms in all, ${inRun.toFixed(0)} ms in session.run; pre/post-processing ${percent((total - inRun) / total)} of end-to-end`,
+);
 if (values.out) writeFileSync(values.out, `${JSON.stringify(results, null, 1)}\n`);

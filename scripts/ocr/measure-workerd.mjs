@@ -11,15 +11,23 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../lib/bundled-models.mjs";
 import { mib, serverTiming } from "../bench/measure.mjs";
+import { ROOT } from "../lib/bundled-models.mjs";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, split: { type: "string", default: "test" }, model: { type: "string", default: "ppocr" } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    split: { type: "string", default: "test" },
+    model: { type: "string", default: "ppocr" },
+  },
+});
 const base = process.env.BASE ?? "http://127.0.0.1:8787";
 const admin = { Authorization: `Bearer ${process.env.TOKEN}` };
 const caller = process.env.KEY ? { Authorization: `Bearer ${process.env.KEY}` } : {};
 const dataDir = join(ROOT, "test/data/ocr");
-const pages = JSON.parse(readFileSync(join(dataDir, "ground-truth.json"), "utf8")).filter((p) => p.split === values.split);
+const pages = JSON.parse(readFileSync(join(dataDir, "ground-truth.json"), "utf8")).filter(
+  (p) => p.split === values.split,
+);
 
 const runtime = async () => (await fetch(`${base}/admin/runtime`, { headers: admin })).json();
 const before = await runtime();
@@ -30,7 +38,11 @@ for (let round = 0; round < Number(values.rounds); round++) {
     const body = readFileSync(join(dataDir, "images", page.file));
     const type = page.file.endsWith(".png") ? "image/png" : "image/jpeg";
     const started = performance.now();
-    const response = await fetch(`${base}/v1/run/${values.model}`, { method: "POST", headers: { ...caller, "Content-Type": type, "Cache-Control": "no-store" }, body });
+    const response = await fetch(`${base}/v1/run/${values.model}`, {
+      method: "POST",
+      headers: { ...caller, "Content-Type": type, "Cache-Control": "no-store" },
+      body,
+    });
     await response.arrayBuffer();
     const e2e = performance.now() - started;
     if (!response.ok) throw new Error(`${page.file}: HTTP ${response.status}`);
@@ -50,8 +62,19 @@ for (let round = 0; round < Number(values.rounds); round++) {
 const after = await runtime();
 const share = (x) => `${((100 * x) / totals.e2e).toFixed(1)}%`;
 const per = (x) => (x / totals.requests).toFixed(1);
-console.log(`WASM heap: ${mib(before.wasmMemoryBytes)} MiB before, ${mib(after.wasmMemoryBytes)} MiB after (budget ${mib(after.budgetBytes)} MiB, charged ${mib(after.chargedBytes)} MiB)`);
-for (const s of after.sessions) console.log(`  ${s.label}: charged ${mib(s.chargedBytes)} MiB, ${s.runs} runs, created in ${s.createMillis.toFixed(0)} ms`);
-console.log(`${totals.requests} timed requests (${pages.length} images x ${Number(values.rounds) - 1} rounds), ${(totals.runs / totals.requests).toFixed(1)} session runs each`);
-console.log(`per request, ms: end to end ${per(totals.e2e)}, session.run ${per(totals.run)} (${share(totals.run)}), rest of infer ${per(totals.inferRest)} (${share(totals.inferRest)}), pre ${per(totals.pre)} (${share(totals.pre)}), post ${per(totals.post)} (${share(totals.post)})`);
-console.log(`outside session.run: ${share(totals.e2e - totals.run)} of end to end; pre + infer outside run + post: ${share(totals.pre + totals.inferRest + totals.post)}`);
+console.log(
+  `WASM heap: ${mib(before.wasmMemoryBytes)} MiB before, ${mib(after.wasmMemoryBytes)} MiB after (budget ${mib(after.budgetBytes)} MiB, charged ${mib(after.chargedBytes)} MiB)`,
+);
+for (const s of after.sessions)
+  console.log(
+    `  ${s.label}: charged ${mib(s.chargedBytes)} MiB, ${s.runs} runs, created in ${s.createMillis.toFixed(0)} ms`,
+  );
+console.log(
+  `${totals.requests} timed requests (${pages.length} images x ${Number(values.rounds) - 1} rounds), ${(totals.runs / totals.requests).toFixed(1)} session runs each`,
+);
+console.log(
+  `per request, ms: end to end ${per(totals.e2e)}, session.run ${per(totals.run)} (${share(totals.run)}), rest of infer ${per(totals.inferRest)} (${share(totals.inferRest)}), pre ${per(totals.pre)} (${share(totals.pre)}), post ${per(totals.post)} (${share(totals.post)})`,
+);
+console.log(
+  `outside session.run: ${share(totals.e2e - totals.run)} of end to end; pre + infer outside run + post: ${share(totals.pre + totals.inferRest + totals.post)}`,
+);

@@ -52,7 +52,13 @@ export function scorePage(recognized: readonly string[], reference: readonly str
       pool.splice(at, 1);
     }
   }
-  return { exact: text === truth, linesExact, lines: reference.length, edits: editDistance(text, truth), length: Array.from(truth).length };
+  return {
+    exact: text === truth,
+    linesExact,
+    lines: reference.length,
+    edits: editDistance(text, truth),
+    length: Array.from(truth).length,
+  };
 }
 
 export function scoreGroups(pages: readonly { group: string; score: PageScore }[]): GroupScore[] {
@@ -68,5 +74,13 @@ export function scoreGroups(pages: readonly { group: string; score: PageScore }[
       cer: sum((s) => s.edits) / sum((s) => s.length),
     };
   };
-  return [...groups.map((g) => summarize(g, pages.filter((p) => p.group === g))), summarize("all", pages)];
+  return [
+    ...groups.map((g) =>
+      summarize(
+        g,
+        pages.filter((p) => p.group === g),
+      ),
+    ),
+    summarize("all", pages),
+  ];
 }

@@ -4,13 +4,20 @@
  * for timings outside workerd). Models, dictionary and settings come from the bundled manifests (models/ppocr.json
  * and the models it names), so the Node side runs exactly what the Worker serves.
  */
-import { bundledManifests, readRepoFile } from "../lib/bundled-models.mjs";
+
 import { decodeImage } from "../../src/tasks/image/decode.ts";
 import { flattenAlpha } from "../../src/tasks/image/fit.ts";
 import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
 import { detectorInput } from "../../src/tasks/ocr/detector-input.ts";
-import { readLines, runOcrNetworks, type FloatTensor, type OcrLine, type OcrNetworks } from "../../src/tasks/ocr/pipeline.ts";
+import {
+  type FloatTensor,
+  type OcrLine,
+  type OcrNetworks,
+  readLines,
+  runOcrNetworks,
+} from "../../src/tasks/ocr/pipeline.ts";
 import { OcrConfigSchema, ocrSettings, ocrStages } from "../../src/tasks/ocr/settings.ts";
+import { bundledManifests, readRepoFile } from "../lib/bundled-models.mjs";
 
 export type Runtime = "onnxruntime-node" | "onnxruntime-web";
 
@@ -43,7 +50,10 @@ async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options:
     // disable_quant_qdq: without it, onnxruntime's native optimizer turns weight-only DequantizeLinear → MatMul (the
     // int8 recognizer) into MatMulNBits, which quantizes the activations to int8 on x86: another computation than the
     // graph's, which the WASM build (the Worker's) does not make (outputs 1e-2 apart; with it, 3e-6 as for float32).
-    return { ort, options: { intraOpNumThreads: 1, executionMode: "sequential", extra: { session: { disable_quant_qdq: "1" } } } };
+    return {
+      ort,
+      options: { intraOpNumThreads: 1, executionMode: "sequential", extra: { session: { disable_quant_qdq: "1" } } },
+    };
   }
   const ort = (await import("onnxruntime-web/wasm")) as unknown as OrtModule;
   ort.env.wasm.numThreads = 1;
@@ -55,7 +65,10 @@ async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options:
  * Loads the detector `model` (`name` or `name@version`, default `ppocr`: its default version) and the classifier and
  * recognizer its manifest names for that version; returns the pipeline.
  */
-export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model = "ppocr"): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
+export async function createNodeOcr(
+  runtime: Runtime = "onnxruntime-node",
+  model = "ppocr",
+): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
   const manifests = new Map(bundledManifests().map((m) => [m.name as string, m]));
   const resolve = (reference: string) => {
     const [name, requested] = reference.split("@") as [string, string | undefined];
@@ -68,7 +81,10 @@ export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model
   };
   const versionOf = (reference: string) => resolve(reference).entry;
   const { manifest: detector, version: detectorVersionName, entry: detectorVersion } = resolve(model);
-  const config = OcrConfigSchema.parse({ preprocess: detector.preprocess ?? {}, postprocess: detector.postprocess ?? {} });
+  const config = OcrConfigSchema.parse({
+    preprocess: detector.preprocess ?? {},
+    postprocess: detector.postprocess ?? {},
+  });
   const settings = ocrSettings(config);
   const stages = ocrStages(config, detectorVersionName);
   const dictionary = detectorVersion.assets?.[config.preprocess.dictionary];
@@ -87,7 +103,9 @@ export async function createNodeOcr(runtime: Runtime = "onnxruntime-node", model
     let runs = 0;
     const run = async (session: Session, input: FloatTensor): Promise<FloatTensor> => {
       const runStarted = performance.now();
-      const outputs = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", input.data, input.shape) });
+      const outputs = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor("float32", input.data, input.shape),
+      });
       runMillis += performance.now() - runStarted;
       runs += 1;
       const output = outputs[session.outputNames[0]!]!;

@@ -25,7 +25,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
     defaultHook: (result) => {
       if (!result.success) {
         const issue = result.error.issues[0]!;
-        throw new AppError("invalid_request", `${result.target} '${issue.path.join(".") || "(root)"}': ${issue.message}`);
+        throw new AppError(
+          "invalid_request",
+          `${result.target} '${issue.path.join(".") || "(root)"}': ${issue.message}`,
+        );
       }
     },
   });
@@ -52,10 +55,20 @@ export function createApp(): OpenAPIHono<AppEnv> {
     path: "/openapi.json",
     tags: ["Discovery"],
     summary: "This OpenAPI 3.1 document",
-    responses: { 200: { description: "The document", content: { "application/json": { schema: { type: "object" } } } } },
+    responses: {
+      200: { description: "The document", content: { "application/json": { schema: { type: "object" } } } },
+    },
   });
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant's API key (emk_live_…)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The ADMIN_TOKEN secret",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A tenant's API key (emk_live_…)",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

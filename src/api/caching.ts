@@ -24,7 +24,12 @@ export const DEFAULT_CACHE_TTL_SECONDS = 86_400;
 /** Headers that describe one exchange, not the response's content: never stored, never replayed by a hit. */
 const PER_REQUEST_HEADERS = new Set(["x-request-id", "server-timing", "date", "content-length"]);
 
-export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, gate: CacheGate, work: () => Promise<Response>): Promise<Response> {
+export async function cachedResponse(
+  c: Context<AppEnv>,
+  spec: CacheSpec,
+  gate: CacheGate,
+  work: () => Promise<Response>,
+): Promise<Response> {
   const { manifest, entry } = spec.model;
   const ttlSeconds = manifest.cache?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
   const mode = cacheMode(c.req.header("Cache-Control"));
@@ -36,7 +41,14 @@ export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, gate: 
   }
   const tenantId = manifest.visibility === "private" ? (c.get("tenant")?.tenantId ?? manifest.owner ?? "") : undefined;
   startTime(c, "cache");
-  const key = await cacheKey({ model: manifest.name, weights: entry.sha256, task: spec.task, options: spec.options, inputs: spec.inputs, tenantId });
+  const key = await cacheKey({
+    model: manifest.name,
+    weights: entry.sha256,
+    task: spec.task,
+    options: spec.options,
+    inputs: spec.inputs,
+    tenantId,
+  });
   const result = await c.get("cache").serve(key, ttlSeconds, mode, gate, async () => {
     endTime(c, "cache");
     const response = await work();
@@ -51,7 +63,10 @@ export async function cachedResponse(c: Context<AppEnv>, spec: CacheSpec, gate: 
 }
 
 function cacheMode(header: string | undefined): CacheMode {
-  const directives = (header ?? "").toLowerCase().split(",").map((d) => d.trim());
+  const directives = (header ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((d) => d.trim());
   if (directives.includes("no-store")) return "no-store";
   if (directives.includes("no-cache")) return "no-cache";
   return "normal";

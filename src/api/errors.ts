@@ -7,7 +7,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, isAppError, type ErrorCode } from "../errors";
+import { AppError, type ErrorCode, isAppError } from "../errors";
 import type { AppEnv } from "./context";
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -72,11 +72,13 @@ export function isOipPath(path: string): boolean {
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (error instanceof HTTPException) {
-    if (error.status === 400 && /json/i.test(error.message)) return new AppError("invalid_json", "the request body is not valid JSON");
+    if (error.status === 400 && /json/i.test(error.message))
+      return new AppError("invalid_json", "the request body is not valid JSON");
     const code = HTTP_EXCEPTION_CODES[error.status] ?? "invalid_request";
     return new AppError(code, error.message || code.replaceAll("_", " "));
   }
-  if (error instanceof SyntaxError) return new AppError("invalid_json", `the request body is not valid JSON: ${error.message}`);
+  if (error instanceof SyntaxError)
+    return new AppError("invalid_json", `the request body is not valid JSON: ${error.message}`);
   return new AppError("internal_error", "internal error", { cause: error });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Server metadata and health (OIP V2), plus a small index at `/`. No key needed.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
 import { LiveSchema, ReadySchema, ServerMetadataSchema } from "./oip/schemas";
 
@@ -20,7 +20,9 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: {
         200: {
           description: "Server name and where its API is described",
-          content: { "application/json": { schema: z.object({ name: z.string(), version: z.string(), openapi: z.string() }) } },
+          content: {
+            "application/json": { schema: z.object({ name: z.string(), version: z.string(), openapi: z.string() }) },
+          },
         },
       },
     }),
@@ -33,7 +35,12 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/v2",
       tags,
       summary: "Server metadata",
-      responses: { 200: { description: "Name, version and supported extensions", content: { "application/json": { schema: ServerMetadataSchema } } } },
+      responses: {
+        200: {
+          description: "Name, version and supported extensions",
+          content: { "application/json": { schema: ServerMetadataSchema } },
+        },
+      },
     }),
     (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["binary_tensor_data"] }, 200),
   );
@@ -44,7 +51,9 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/v2/health/live",
       tags,
       summary: "Liveness",
-      responses: { 200: { description: "The server answers", content: { "application/json": { schema: LiveSchema } } } },
+      responses: {
+        200: { description: "The server answers", content: { "application/json": { schema: LiveSchema } } },
+      },
     }),
     (c) => c.json({ live: true }, 200),
   );
@@ -58,7 +67,10 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       description: "Ready when the model store (R2) answers; models load lazily on first use.",
       responses: {
         200: { description: "Ready", content: { "application/json": { schema: ReadySchema } } },
-        503: { description: "The model store does not answer", content: { "application/json": { schema: ReadySchema } } },
+        503: {
+          description: "The model store does not answer",
+          content: { "application/json": { schema: ReadySchema } },
+        },
       },
     }),
     async (c) => {

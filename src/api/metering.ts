@@ -26,7 +26,11 @@ export interface MeteredCall {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const OPEN: CacheGate = { hit: async () => undefined, admit: async () => undefined };
 
-export async function metered(c: Context<AppEnv>, call: MeteredCall, work: (gate: CacheGate) => Promise<Response>): Promise<Response> {
+export async function metered(
+  c: Context<AppEnv>,
+  call: MeteredCall,
+  work: (gate: CacheGate) => Promise<Response>,
+): Promise<Response> {
   const caller = c.get("tenant");
   if (!caller) return work(OPEN);
   const tenancy = c.get("tenancy");
@@ -64,7 +68,11 @@ export async function metered(c: Context<AppEnv>, call: MeteredCall, work: (gate
   try {
     response = await work(gate);
   } catch (error) {
-    if (admission) await settle(c, admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
+    if (admission)
+      await settle(c, admission, {
+        kind: "release",
+        reason: error instanceof AppError ? error.code : "internal_error",
+      });
     throw error;
   }
   if (!admission) {
@@ -81,12 +89,18 @@ export async function metered(c: Context<AppEnv>, call: MeteredCall, work: (gate
   const cached = response.headers.get("X-Cache") === "HIT";
   // only an idempotent request needs the bytes (to replay them); otherwise the body passes through uncopied
   const body = idempotency ? await response.arrayBuffer() : response.body;
-  const stored = idempotency ? { status: response.status, headers: [...response.headers.entries()], body: body as ArrayBuffer } : undefined;
+  const stored = idempotency
+    ? { status: response.status, headers: [...response.headers.entries()], body: body as ArrayBuffer }
+    : undefined;
   await settle(c, admission, { kind: "commit", cached, response: stored });
   return new Response(body, { status: response.status, headers: response.headers });
 }
 
-async function settle(c: Context<AppEnv>, admission: Admission, outcome: Parameters<AppEnv["Variables"]["tenancy"]["complete"]>[1]): Promise<void> {
+async function settle(
+  c: Context<AppEnv>,
+  admission: Admission,
+  outcome: Parameters<AppEnv["Variables"]["tenancy"]["complete"]>[1],
+): Promise<void> {
   startTime(c, "meter");
   await c.get("tenancy").complete(admission, outcome);
   endTime(c, "meter");
@@ -96,7 +110,8 @@ async function settle(c: Context<AppEnv>, admission: Admission, outcome: Paramet
 async function idempotencyOf(c: Context<AppEnv>): Promise<{ key: string; fingerprint: string } | undefined> {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) throw new AppError("invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters");
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new AppError("invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters");
   const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n${c.req.header("Content-Type") ?? ""}\n`);
   const body = new Uint8Array(await c.req.arrayBuffer());
   const bytes = new Uint8Array(head.byteLength + body.byteLength);

@@ -14,11 +14,16 @@ export function visibleTo(manifest: Manifest, tenantId: string | undefined, tena
 }
 
 /** Resolves `{model}` and `{version}` (or an alias; `default` when absent) from the path, for this caller. */
-export async function resolveModel(c: Context<AppEnv>, name = c.req.param("model")!, reference = c.req.param("version")): Promise<ResolvedModel> {
+export async function resolveModel(
+  c: Context<AppEnv>,
+  name = c.req.param("model")!,
+  reference = c.req.param("version"),
+): Promise<ResolvedModel> {
   startTime(c, "resolve");
   try {
     const model = await c.get("registry").resolve(name, reference);
-    if (!visibleTo(model.manifest, c.get("tenant")?.tenantId, c.get("config").tenancy)) throw new AppError("model_not_found", `model '${name}' does not exist`);
+    if (!visibleTo(model.manifest, c.get("tenant")?.tenantId, c.get("config").tenancy))
+      throw new AppError("model_not_found", `model '${name}' does not exist`);
     return model;
   } finally {
     endTime(c, "resolve");

@@ -15,7 +15,9 @@ export const ErrorSchema = z
   .meta({ id: "Error" });
 
 /** OpenAPI response entries for the given error statuses. */
-export function errorResponses<S extends number>(...statuses: S[]): Record<S, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> {
+export function errorResponses<S extends number>(
+  ...statuses: S[]
+): Record<S, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> {
   const descriptions: Record<number, string> = {
     400: "Malformed request",
     401: "Missing or invalid credentials",
@@ -29,6 +31,9 @@ export function errorResponses<S extends number>(...statuses: S[]): Record<S, { 
     503: "Temporarily unable to serve",
   };
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: descriptions[status] ?? "Error", content: { "application/json": { schema: ErrorSchema } } }]),
+    statuses.map((status) => [
+      status,
+      { description: descriptions[status] ?? "Error", content: { "application/json": { schema: ErrorSchema } } },
+    ]),
   ) as Record<S, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
 }

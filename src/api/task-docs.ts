@@ -20,10 +20,14 @@ export function describeTaskRequest(task: Task): TaskRequestDescription | undefi
 }
 
 function describe(task: Task): TaskRequestDescription | undefined {
-  if (task === "tensor") return { contentTypes: ["application/json", "application/octet-stream"], schema: jsonSchema(InferRequestSchema) };
+  if (task === "tensor")
+    return { contentTypes: ["application/json", "application/octet-stream"], schema: jsonSchema(InferRequestSchema) };
   const definition = taskDefinition(task);
   if (!definition) return undefined;
-  return { contentTypes: ["application/json", ...(definition.mediaTypes ?? [])], schema: jsonSchema(definition.request) };
+  return {
+    contentTypes: ["application/json", ...(definition.mediaTypes ?? [])],
+    schema: jsonSchema(definition.request),
+  };
 }
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {

@@ -15,7 +15,10 @@ export interface TaskRequest<Request> {
 
 const encoder = new TextEncoder();
 
-export async function readTaskRequest<Request>(c: Context<AppEnv>, task: TaskDefinition<Request>): Promise<TaskRequest<Request>> {
+export async function readTaskRequest<Request>(
+  c: Context<AppEnv>,
+  task: TaskDefinition<Request>,
+): Promise<TaskRequest<Request>> {
   const contentType = mediaType(c.req.header("Content-Type"));
   if (contentType === "application/json" || contentType.endsWith("+json")) {
     const request = parseWith(task, await readJson(c));
@@ -29,7 +32,10 @@ export async function readTaskRequest<Request>(c: Context<AppEnv>, task: TaskDef
     return { request, cacheInputs: [encoder.encode(`${contentType}?${query}`), bytes] };
   }
   const accepted = ["application/json", ...(task.mediaTypes ?? [])].map((t) => `'${t}'`).join(", ");
-  throw new AppError("unsupported_media_type", `${task.name} models take ${accepted} (got '${contentType || "no Content-Type"}')`);
+  throw new AppError(
+    "unsupported_media_type",
+    `${task.name} models take ${accepted} (got '${contentType || "no Content-Type"}')`,
+  );
 }
 
 /** Validates a JSON value against the task's request schema; the first problem becomes a 400. */
@@ -37,7 +43,10 @@ export function parseWith<Request>(task: TaskDefinition<Request>, value: unknown
   const parsed = task.request.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `invalid ${task.name} request at '${issue.path.join(".") || "(root)"}': ${issue.message}`);
+    throw new AppError(
+      "invalid_request",
+      `invalid ${task.name} request at '${issue.path.join(".") || "(root)"}': ${issue.message}`,
+    );
   }
   return parsed.data;
 }

@@ -13,8 +13,8 @@ import { configSource } from "../tasks/config";
 import { executeTask } from "../tasks/execute";
 import { createModelHandle, type RunLedger } from "../tasks/model-handle";
 import type { TaskContext, TaskDefinition, TaskLimits } from "../tasks/task";
-import type { AppEnv } from "./context";
 import { cachedResponse } from "./caching";
+import type { AppEnv } from "./context";
 import { metered } from "./metering";
 import { resolveModel } from "./model-access";
 
@@ -33,11 +33,19 @@ export interface TaskCall<Request, Response> {
   render?: (response: Response) => unknown;
 }
 
-export async function serveTask<Request, Response>(c: Context<AppEnv>, call: TaskCall<Request, Response>): Promise<globalThis.Response> {
+export async function serveTask<Request, Response>(
+  c: Context<AppEnv>,
+  call: TaskCall<Request, Response>,
+): Promise<globalThis.Response> {
   const { model, task, request } = call;
   const units = task.units(request);
   const stages = await resolveStages(c, model, task);
-  const cacheSpec = { model, task: call.shape ?? task.name, options: outputDeterminants(model, stages), inputs: call.cacheInputs };
+  const cacheSpec = {
+    model,
+    task: call.shape ?? task.name,
+    options: outputDeterminants(model, stages),
+    inputs: call.cacheInputs,
+  };
   return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, runs: 0 };
@@ -85,7 +93,11 @@ async function resolveStages(c: Context<AppEnv>, model: ResolvedModel, task: Tas
       stages.set(reference, { role, model: await resolveModel(c, name, version) });
     } catch (error) {
       if (isAppError(error) && ["model_not_found", "version_not_found", "invalid_request"].includes(error.code)) {
-        throw new AppError("invalid_manifest", `model '${model.manifest.name}' version '${model.version}' names '${reference}' as its ${role}, which is not available: ${error.message}`, { cause: error });
+        throw new AppError(
+          "invalid_manifest",
+          `model '${model.manifest.name}' version '${model.version}' names '${reference}' as its ${role}, which is not available: ${error.message}`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -93,7 +105,13 @@ async function resolveStages(c: Context<AppEnv>, model: ResolvedModel, task: Tas
   return stages;
 }
 
-function createTaskContext(c: Context<AppEnv>, model: ResolvedModel, ledger: RunLedger, warnings: string[], stages: ResolvedStages): TaskContext {
+function createTaskContext(
+  c: Context<AppEnv>,
+  model: ResolvedModel,
+  ledger: RunLedger,
+  warnings: string[],
+  stages: ResolvedStages,
+): TaskContext {
   const handle = (resolved: ResolvedModel) => createModelHandle(resolved, c.get("runtime"), c.get("registry"), ledger);
   return {
     model: handle(model),
@@ -114,7 +132,8 @@ export function parseModelReference(reference: string): { name: string; version?
   if (at < 0) return { name: reference };
   const name = reference.slice(0, at);
   const version = reference.slice(at + 1);
-  if (!name || !version) throw new AppError("invalid_request", `'${reference}' is not a model reference; use 'model' or 'model@version'`);
+  if (!name || !version)
+    throw new AppError("invalid_request", `'${reference}' is not a model reference; use 'model' or 'model@version'`);
   return { name, version };
 }
 
@@ -124,10 +143,16 @@ export function parseModelReference(reference: string): { name: string; version?
  * models: all of it goes into the cache key.
  */
 function outputDeterminants(model: ResolvedModel, stages: ResolvedStages): unknown {
-  const assetDigests = (resolved: ResolvedModel) => Object.entries(resolved.entry.assets ?? {}).map(([name, asset]) => [name, asset.sha256]);
+  const assetDigests = (resolved: ResolvedModel) =>
+    Object.entries(resolved.entry.assets ?? {}).map(([name, asset]) => [name, asset.sha256]);
   const determinants: Record<string, unknown> = { config: configSource(model.manifest), assets: assetDigests(model) };
   if (stages.size > 0) {
-    determinants.stages = [...stages.values()].map(({ role, model: stage }) => [role, stage.manifest.name, stage.entry.sha256, assetDigests(stage)]);
+    determinants.stages = [...stages.values()].map(({ role, model: stage }) => [
+      role,
+      stage.manifest.name,
+      stage.entry.sha256,
+      assetDigests(stage),
+    ]);
   }
   return determinants;
 }

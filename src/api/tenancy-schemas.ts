@@ -4,7 +4,9 @@
 import { z } from "@hono/zod-openapi";
 import { LimitsSchema } from "../tenancy/schemas";
 
-export const TenantSchema = z.object({ id: z.string(), name: z.string(), limits: LimitsSchema, createdAt: z.string() }).meta({ id: "Tenant" });
+export const TenantSchema = z
+  .object({ id: z.string(), name: z.string(), limits: LimitsSchema, createdAt: z.string() })
+  .meta({ id: "Tenant" });
 
 export const KeySchema = z
   .object({
@@ -20,7 +22,9 @@ export const KeySchema = z
   })
   .meta({ id: "ApiKey" });
 
-export const CreatedKeySchema = KeySchema.extend({ key: z.string().meta({ description: "The plaintext key: shown once, never stored" }) }).meta({ id: "CreatedApiKey" });
+export const CreatedKeySchema = KeySchema.extend({
+  key: z.string().meta({ description: "The plaintext key: shown once, never stored" }),
+}).meta({ id: "CreatedApiKey" });
 
 export const UsageQuerySchema = z.object({
   from: z.string().optional().meta({ description: "RFC 3339 date or date-time (default: start of this UTC month)" }),
@@ -35,9 +39,27 @@ export const UsageReportSchema = z
     to: z.string(),
     granularity: z.enum(["hour", "day"]),
     rows: z.array(
-      z.object({ start: z.string(), model: z.string(), keyId: z.string(), requests: z.number().int(), units: z.number().int(), cachedRequests: z.number().int(), cachedUnits: z.number().int() }),
+      z.object({
+        start: z.string(),
+        model: z.string(),
+        keyId: z.string(),
+        requests: z.number().int(),
+        units: z.number().int(),
+        cachedRequests: z.number().int(),
+        cachedUnits: z.number().int(),
+      }),
     ),
-    totals: z.object({ requests: z.number().int(), units: z.number().int(), cachedRequests: z.number().int(), cachedUnits: z.number().int() }),
-    month: z.object({ month: z.string(), committedUnits: z.number().int(), reservedUnits: z.number().int(), limit: z.number().int() }),
+    totals: z.object({
+      requests: z.number().int(),
+      units: z.number().int(),
+      cachedRequests: z.number().int(),
+      cachedUnits: z.number().int(),
+    }),
+    month: z.object({
+      month: z.string(),
+      committedUnits: z.number().int(),
+      reservedUnits: z.number().int(),
+      limit: z.number().int(),
+    }),
   })
   .meta({ id: "UsageReport" });

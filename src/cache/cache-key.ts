@@ -21,7 +21,17 @@ export interface CacheKeyParts {
 const FORMAT = "v1";
 
 export async function cacheKey(parts: CacheKeyParts): Promise<string> {
-  const header = new TextEncoder().encode(JSON.stringify([FORMAT, parts.model, parts.weights, parts.task, parts.tenantId ?? null, parts.options, parts.inputs.map((b) => b.byteLength)]));
+  const header = new TextEncoder().encode(
+    JSON.stringify([
+      FORMAT,
+      parts.model,
+      parts.weights,
+      parts.task,
+      parts.tenantId ?? null,
+      parts.options,
+      parts.inputs.map((b) => b.byteLength),
+    ]),
+  );
   const total = header.byteLength + parts.inputs.reduce((n, b) => n + b.byteLength, 0);
   const bytes = new Uint8Array(total);
   bytes.set(header);

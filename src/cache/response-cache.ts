@@ -47,7 +47,13 @@ export class ResponseCache {
   ) {}
 
   /** `no-cache` skips the read and still stores the result; callers handle `no-store` (and TTL 0) themselves. */
-  async serve(key: string, ttlSeconds: number, mode: Exclude<CacheMode, "no-store">, gate: CacheGate, produce: () => Promise<Produced>): Promise<CacheResult> {
+  async serve(
+    key: string,
+    ttlSeconds: number,
+    mode: Exclude<CacheMode, "no-store">,
+    gate: CacheGate,
+    produce: () => Promise<Produced>,
+  ): Promise<CacheResult> {
     while (mode === "normal") {
       const shared = inFlight.get(key);
       if (shared) {
@@ -75,7 +81,13 @@ export class ResponseCache {
    * admitted, so identical requests arriving meanwhile wait for it; if this request is refused, they are told
    * so (`ABANDONED`) and try on their own rather than inherit another caller's refusal.
    */
-  private async lead(key: string, ttlSeconds: number, mode: Exclude<CacheMode, "no-store">, gate: CacheGate, produce: () => Promise<Produced>): Promise<CacheResult> {
+  private async lead(
+    key: string,
+    ttlSeconds: number,
+    mode: Exclude<CacheMode, "no-store">,
+    gate: CacheGate,
+    produce: () => Promise<Produced>,
+  ): Promise<CacheResult> {
     const admission = gate.admit();
     const run: Promise<Produced | typeof ABANDONED> = admission.then(produce, () => ABANDONED);
     // The entry stays until the KV write lands, so no identical request misses in between.
@@ -95,7 +107,11 @@ export class ResponseCache {
   }
 
   /** A follower is charged only once the run it shares has succeeded; `undefined` when that run was refused. */
-  private async follow(key: string, shared: Promise<Produced | typeof ABANDONED>, gate: CacheGate): Promise<CacheResult | undefined> {
+  private async follow(
+    key: string,
+    shared: Promise<Produced | typeof ABANDONED>,
+    gate: CacheGate,
+  ): Promise<CacheResult | undefined> {
     const produced = await shared;
     if (produced === ABANDONED) {
       if (inFlight.get(key) === shared) inFlight.delete(key);
@@ -110,9 +126,17 @@ export class ResponseCache {
   }
 
   private async write(key: string, produced: Produced, ttlSeconds: number): Promise<void> {
-    const metadata = encodeHead({ status: produced.status, headers: produced.headers, storedAt: Date.now(), ttlSeconds, bytes: produced.body.byteLength });
+    const metadata = encodeHead({
+      status: produced.status,
+      headers: produced.headers,
+      storedAt: Date.now(),
+      ttlSeconds,
+      bytes: produced.body.byteLength,
+    });
     if (!metadata) return; // a head too large for KV metadata (many warnings): not cached
-    await this.kv.put(key, produced.body, { metadata, expirationTtl: Math.max(MIN_KV_TTL_SECONDS, ttlSeconds) }).catch(() => undefined);
+    await this.kv
+      .put(key, produced.body, { metadata, expirationTtl: Math.max(MIN_KV_TTL_SECONDS, ttlSeconds) })
+      .catch(() => undefined);
   }
 
   private async read(key: string): Promise<CacheResult | undefined> {

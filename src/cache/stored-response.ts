@@ -30,15 +30,25 @@ interface Metadata {
 
 /** The metadata to store with a body, or `undefined` when the head is too large for KV metadata. */
 export function encodeHead(head: StoredHead): Metadata | undefined {
-  const metadata: Metadata = { v: FORMAT, s: head.status, h: head.headers, t: head.storedAt, ttl: head.ttlSeconds, n: head.bytes };
+  const metadata: Metadata = {
+    v: FORMAT,
+    s: head.status,
+    h: head.headers,
+    t: head.storedAt,
+    ttl: head.ttlSeconds,
+    n: head.bytes,
+  };
   return new TextEncoder().encode(JSON.stringify(metadata)).byteLength <= MAX_METADATA_BYTES ? metadata : undefined;
 }
 
 export function decodeHead(metadata: unknown): StoredHead | undefined {
   if (typeof metadata !== "object" || metadata === null) return undefined;
   const { v, s, h, t, ttl, n } = metadata as Partial<Metadata>;
-  const validHeaders = Array.isArray(h) && h.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
+  const validHeaders =
+    Array.isArray(h) &&
+    h.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
   if (v !== FORMAT || typeof s !== "number" || s < 200 || s > 299 || !validHeaders) return undefined;
-  if (typeof t !== "number" || typeof ttl !== "number" || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) return undefined;
+  if (typeof t !== "number" || typeof ttl !== "number" || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    return undefined;
   return { status: s, headers: h, storedAt: t, ttlSeconds: ttl, bytes: n };
 }

@@ -5,22 +5,30 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
-  AttributeProto_AttributeType as AttributeType,
-  AttributeProtoSchema,
-  ModelProtoSchema,
-  NodeProtoSchema,
-  TensorProto_DataLocation,
-  TensorProto_DataType as DataType,
-  TensorProtoSchema,
   type AttributeProto,
+  AttributeProtoSchema,
+  AttributeProto_AttributeType as AttributeType,
+  TensorProto_DataType as DataType,
+  type GraphProto,
+  type ModelProto,
+  ModelProtoSchema,
+  type NodeProto,
+  NodeProtoSchema,
+  type TensorProto,
+  TensorProto_DataLocation,
+  TensorProtoSchema,
+} from "./gen/onnx_pb";
+import { OnnxFormatError } from "./reader";
+
+export {
+  type AttributeProto,
+  AttributeType,
+  DataType,
   type GraphProto,
   type ModelProto,
   type NodeProto,
   type TensorProto,
-} from "./gen/onnx_pb";
-import { OnnxFormatError } from "./reader";
-
-export { AttributeType, DataType, type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto };
+};
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
   let model: ModelProto;
@@ -63,14 +71,32 @@ export function float32Values(tensor: TensorProto): Float32Array | undefined {
 }
 
 /** A tensor with little-endian `raw_data` (typed arrays are little-endian on every platform we run on). */
-export function makeTensor(name: string, dataType: DataType, dims: readonly number[], values: ArrayBufferView): TensorProto {
+export function makeTensor(
+  name: string,
+  dataType: DataType,
+  dims: readonly number[],
+  values: ArrayBufferView,
+): TensorProto {
   const rawData = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   return create(TensorProtoSchema, { name, dataType, dims: dims.map(BigInt), rawData });
 }
 
-export type AttributeInput = number | bigint | string | number[] | { float: number } | { floats: number[] } | TensorProto;
+export type AttributeInput =
+  | number
+  | bigint
+  | string
+  | number[]
+  | { float: number }
+  | { floats: number[] }
+  | TensorProto;
 
-export function makeNode(opType: string, inputs: string[], outputs: string[], attributes: Record<string, AttributeInput> = {}, options: { name?: string; domain?: string } = {}): NodeProto {
+export function makeNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: Record<string, AttributeInput> = {},
+  options: { name?: string; domain?: string } = {},
+): NodeProto {
   return create(NodeProtoSchema, {
     opType,
     input: inputs,
@@ -82,11 +108,15 @@ export function makeNode(opType: string, inputs: string[], outputs: string[], at
 }
 
 export function makeAttribute(name: string, value: AttributeInput): AttributeProto {
-  if (typeof value === "number" || typeof value === "bigint") return create(AttributeProtoSchema, { name, type: AttributeType.INT, i: BigInt(value) });
-  if (typeof value === "string") return create(AttributeProtoSchema, { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
-  if (Array.isArray(value)) return create(AttributeProtoSchema, { name, type: AttributeType.INTS, ints: value.map(BigInt) });
+  if (typeof value === "number" || typeof value === "bigint")
+    return create(AttributeProtoSchema, { name, type: AttributeType.INT, i: BigInt(value) });
+  if (typeof value === "string")
+    return create(AttributeProtoSchema, { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
+  if (Array.isArray(value))
+    return create(AttributeProtoSchema, { name, type: AttributeType.INTS, ints: value.map(BigInt) });
   if ("float" in value) return create(AttributeProtoSchema, { name, type: AttributeType.FLOAT, f: value.float });
-  if ("floats" in value) return create(AttributeProtoSchema, { name, type: AttributeType.FLOATS, floats: value.floats });
+  if ("floats" in value)
+    return create(AttributeProtoSchema, { name, type: AttributeType.FLOATS, floats: value.floats });
   return create(AttributeProtoSchema, { name, type: AttributeType.TENSOR, t: value });
 }
 

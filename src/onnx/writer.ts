@@ -84,8 +84,15 @@ export function writeOnnxModel(spec: ModelSpec): Uint8Array {
   w.tag(7, LEN).fork();
   writeGraph(w, spec);
   w.join();
-  w.tag(8, LEN).fork().tag(1, LEN).string("").tag(2, WireType.Varint).int64(spec.opset ?? 17).join();
-  for (const { domain, version } of spec.domainOpsets ?? []) w.tag(8, LEN).fork().tag(1, LEN).string(domain).tag(2, WireType.Varint).int64(version).join();
+  w.tag(8, LEN)
+    .fork()
+    .tag(1, LEN)
+    .string("")
+    .tag(2, WireType.Varint)
+    .int64(spec.opset ?? 17)
+    .join();
+  for (const { domain, version } of spec.domainOpsets ?? [])
+    w.tag(8, LEN).fork().tag(1, LEN).string(domain).tag(2, WireType.Varint).int64(version).join();
   return w.finish();
 }
 
@@ -116,7 +123,8 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
 function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
   w.tag(5, LEN).fork().tag(1, LEN).string(name);
   if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
-  else if (typeof value === "string") w.tag(4, LEN).bytes(new TextEncoder().encode(value)).tag(20, WireType.Varint).int32(3);
+  else if (typeof value === "string")
+    w.tag(4, LEN).bytes(new TextEncoder().encode(value)).tag(20, WireType.Varint).int32(3);
   else if (Array.isArray(value)) {
     for (const v of value) w.tag(8, WireType.Varint).int64(v);
     w.tag(20, WireType.Varint).int32(7);

@@ -54,7 +54,12 @@ export function dequantizePerChannel(quantized: PerChannelInt8, dims: readonly n
   return out;
 }
 
-function forEachChannel(outer: number, channels: number, inner: number, visit: (channel: number, index: number) => void): void {
+function forEachChannel(
+  outer: number,
+  channels: number,
+  inner: number,
+  visit: (channel: number, index: number) => void,
+): void {
   let i = 0;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {

@@ -6,7 +6,18 @@
  *
  * Sources: onnx/docs/Changelog.md and onnx/version_converter (the adapters it registers for 8→13).
  */
-import { findAttribute, forEachGraph, intAttribute, intsAttribute, makeNode, opsetVersion, removeAttributes, type GraphProto, type ModelProto, type NodeProto } from "../onnx/model";
+import {
+  findAttribute,
+  forEachGraph,
+  type GraphProto,
+  intAttribute,
+  intsAttribute,
+  type ModelProto,
+  makeNode,
+  type NodeProto,
+  opsetVersion,
+  removeAttributes,
+} from "../onnx/model";
 import { floatScalar, indexModel, int64Tensor, type NameAllocator } from "./graph";
 
 export const DEQUANTIZE_AXIS_OPSET = 13;
@@ -52,14 +63,22 @@ type Adapter = (node: NodeProto, graph: GraphProto, names: NameAllocator, from: 
 /** Operators that changed in a way a local rewrite undoes; keyed by op, applied when `from` is below `before`. */
 const ADAPTERS: Record<string, { before: number; what: string; adapt: Adapter }> = {
   Clip: { before: 11, what: "min/max attributes → inputs", adapt: clipToInputs },
-  Slice: { before: 10, what: "starts/ends/axes attributes → inputs", adapt: attributesToInputs(["starts", "ends", "axes"]) },
+  Slice: {
+    before: 10,
+    what: "starts/ends/axes attributes → inputs",
+    adapt: attributesToInputs(["starts", "ends", "axes"]),
+  },
   Squeeze: { before: 13, what: "axes attribute → input", adapt: attributesToInputs(["axes"]) },
   Unsqueeze: { before: 13, what: "axes attribute → input", adapt: attributesToInputs(["axes"]) },
   ReduceSum: { before: 13, what: "axes attribute → input", adapt: attributesToInputs(["axes"]) },
   Split: { before: 13, what: "split attribute → input", adapt: splitToInput },
   Pad: { before: 11, what: "pads/value attributes → inputs", adapt: padToInputs },
   TopK: { before: 10, what: "k attribute → input", adapt: attributesToInputs(["k"]) },
-  Dropout: { before: 12, what: "ratio attribute dropped (inference: Dropout is the identity)", adapt: (node) => (removeAttributes(node, "ratio", "is_test"), [node]) },
+  Dropout: {
+    before: 12,
+    what: "ratio attribute dropped (inference: Dropout is the identity)",
+    adapt: (node) => (removeAttributes(node, "ratio", "is_test"), [node]),
+  },
   BatchNormalization: { before: 9, what: "spatial attribute dropped", adapt: batchNormSpatial },
   Softmax: { before: 13, what: "coerced-2D axis → Flatten, Softmax, Reshape", adapt: coercedTo2d },
   LogSoftmax: { before: 13, what: "coerced-2D axis → Flatten, LogSoftmax, Reshape", adapt: coercedTo2d },
@@ -71,7 +90,8 @@ const ADAPTERS: Record<string, { before: number; what: string; adapt: Adapter }>
 export function upgradeOpset(model: ModelProto, target = DEQUANTIZE_AXIS_OPSET): OpsetUpgrade {
   const from = opsetVersion(model) ?? 1;
   if (from >= target) return { from, to: from, rewrites: [] };
-  if (from < OLDEST_SUPPORTED) throw new OpsetUpgradeError("", `opset ${from} is older than ${OLDEST_SUPPORTED}; upgrading it is not supported`);
+  if (from < OLDEST_SUPPORTED)
+    throw new OpsetUpgradeError("", `opset ${from} is older than ${OLDEST_SUPPORTED}; upgrading it is not supported`);
   const { names } = indexModel(model);
   const counts = new Map<string, number>();
   forEachGraph(model.graph!, (graph) => {
@@ -91,13 +111,17 @@ export function upgradeOpset(model: ModelProto, target = DEQUANTIZE_AXIS_OPSET):
           continue;
         }
       } else if (!adapter && !COMPATIBLE.has(node.opType)) {
-        refuse(node.opType, `${node.opType} changed between opset ${from} and ${target} in a way this upgrader does not rewrite`);
+        refuse(
+          node.opType,
+          `${node.opType} changed between opset ${from} and ${target} in a way this upgrader does not rewrite`,
+        );
       }
       nodes.push(node);
     }
     graph.node = nodes;
   });
-  for (const opset of model.opsetImport) if (opset.domain === "" || opset.domain === "ai.onnx") opset.version = BigInt(target);
+  for (const opset of model.opsetImport)
+    if (opset.domain === "" || opset.domain === "ai.onnx") opset.version = BigInt(target);
   if (model.irVersion < 7n) model.irVersion = 7n; // opset 13 needs IR version 7
   return { from, to: target, rewrites: [...counts].map(([label, n]) => `${label} (×${n})`) };
 }
@@ -109,12 +133,17 @@ function refuse(op: string, message: string): never {
 /** Moves integer-list attributes to INT64 inputs, in the order given (trailing absent ones are left out). */
 function attributesToInputs(attributes: string[]): Adapter {
   return (node, graph, names) => {
-    const values = attributes.map((a) => intsAttribute(node, a) ?? (findAttribute(node, a) ? [intAttribute(node, a, 0)] : undefined));
+    const values = attributes.map(
+      (a) => intsAttribute(node, a) ?? (findAttribute(node, a) ? [intAttribute(node, a, 0)] : undefined),
+    );
     if (values.every((v) => v === undefined)) return "unchanged";
     const inputs = [node.input[0]!];
     values.forEach((value, i) => {
       if (value === undefined) inputs.push("");
-      else inputs.push(addInitializer(graph, int64Tensor(names.fresh(`${node.name || node.opType}_${attributes[i]}`), value)));
+      else
+        inputs.push(
+          addInitializer(graph, int64Tensor(names.fresh(`${node.name || node.opType}_${attributes[i]}`), value)),
+        );
     });
     while (inputs.at(-1) === "") inputs.pop();
     removeAttributes(node, ...attributes);
@@ -142,7 +171,10 @@ function splitToInput(node: NodeProto, graph: GraphProto, names: NameAllocator):
   }
   const split = intsAttribute(node, "split");
   if (!split) return "unchanged";
-  node.input = [node.input[0]!, addInitializer(graph, int64Tensor(names.fresh(`${node.name || "Split"}_split`), split))];
+  node.input = [
+    node.input[0]!,
+    addInitializer(graph, int64Tensor(names.fresh(`${node.name || "Split"}_split`), split)),
+  ];
   removeAttributes(node, "split");
   return [node];
 }
@@ -158,7 +190,8 @@ function padToInputs(node: NodeProto, graph: GraphProto, names: NameAllocator): 
 }
 
 function batchNormSpatial(node: NodeProto): NodeProto[] {
-  if (intAttribute(node, "spatial", 1) !== 1) refuse("BatchNormalization", "BatchNormalization with spatial=0 has no opset-9 equivalent");
+  if (intAttribute(node, "spatial", 1) !== 1)
+    refuse("BatchNormalization", "BatchNormalization with spatial=0 has no opset-9 equivalent");
   removeAttributes(node, "spatial");
   return [node];
 }
@@ -168,7 +201,7 @@ function batchNormSpatial(node: NodeProto): NodeProto[] {
  * row; from 13 they normalize along `axis` alone. The two agree when `axis` is the last dimension; since ranks are
  * not always declared, the old meaning is spelled out: Flatten(axis) → op(axis=1) → Reshape(Shape(x)).
  */
-function coercedTo2d(node: NodeProto, graph: GraphProto, names: NameAllocator): NodeProto[] {
+function coercedTo2d(node: NodeProto, _graph: GraphProto, names: NameAllocator): NodeProto[] {
   const axis = intAttribute(node, "axis", 1);
   if (axis === -1) return [node];
   const base = node.name || node.opType;

@@ -12,12 +12,12 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { OperatorSetIdProtoSchema } from "../onnx/gen/onnx_pb";
-import { decodeModel, encodeModel, forEachGraph, opsetVersion, type GraphProto, type ModelProto } from "../onnx/model";
-import { indexModel, type GraphIndex } from "./graph";
-import { rewriteMatMuls, type MatMulKind, type MatMulOutcome } from "./matmul-int8";
-import { DEQUANTIZE_AXIS_OPSET, upgradeOpset, type OpsetUpgrade } from "./opset-upgrade";
-import { storeWeightsAsInt8, type Dequantize, type QuantizedWeight } from "./weight-int8";
-import { floatWeights, whyNotQuantizable, type Weight } from "./weights";
+import { decodeModel, encodeModel, forEachGraph, type GraphProto, type ModelProto, opsetVersion } from "../onnx/model";
+import { type GraphIndex, indexModel } from "./graph";
+import { type MatMulKind, type MatMulOutcome, rewriteMatMuls } from "./matmul-int8";
+import { DEQUANTIZE_AXIS_OPSET, type OpsetUpgrade, upgradeOpset } from "./opset-upgrade";
+import { type Dequantize, type QuantizedWeight, storeWeightsAsInt8 } from "./weight-int8";
+import { floatWeights, type Weight, whyNotQuantizable } from "./weights";
 
 export const MODES = ["weight-int8", "weight-int8-folded", "dynamic-int8", "matmul-nbits"] as const;
 export type Mode = (typeof MODES)[number];
@@ -73,31 +73,49 @@ export function quantizeModel(input: Uint8Array, options: QuantizeOptions): Quan
     blockSize: options.blockSize ?? 32,
     exclude: options.exclude ?? [],
   } satisfies QuantizeReport["options"];
-  if (!Number.isInteger(Math.log2(settings.blockSize)) || settings.blockSize < 16) throw new RangeError(`block size ${settings.blockSize} is not a power of two ≥ 16`);
+  if (!Number.isInteger(Math.log2(settings.blockSize)) || settings.blockSize < 16)
+    throw new RangeError(`block size ${settings.blockSize} is not a power of two ≥ 16`);
   const model = decodeModel(input);
   const before = census(model);
   const usesDequantizeLinear = options.mode === "weight-int8" || settings.rest === "weight-int8";
   const neededOpset = usesDequantizeLinear ? DEQUANTIZE_AXIS_OPSET : options.mode === "dynamic-int8" ? MATMUL_OPSET : 0;
   const current = opsetVersion(model) ?? 1;
-  const opset = current < neededOpset ? upgradeOpset(model, DEQUANTIZE_AXIS_OPSET) : { from: current, to: current, rewrites: [] };
+  const opset =
+    current < neededOpset ? upgradeOpset(model, DEQUANTIZE_AXIS_OPSET) : { from: current, to: current, rewrites: [] };
 
   const index = indexModel(model);
   const all = floatWeights(model, index);
   const usable = new Map<string, Weight>();
   const skipped = new Map<string, string>();
   for (const weight of all) {
-    const why = excluded(weight.name, settings.exclude) ? "excluded by the caller" : whyNotQuantizable(weight, index, settings);
+    const why = excluded(weight.name, settings.exclude)
+      ? "excluded by the caller"
+      : whyNotQuantizable(weight, index, settings);
     if (why) skipped.set(weight.name, why);
     else usable.set(weight.name, weight);
   }
 
   const matmulMode = options.mode === "dynamic-int8" || options.mode === "matmul-nbits";
-  const { outcomes: matmuls, quantized, remaining } = matmulMode
-    ? quantizeMatMuls(model, usable, skipped, index, options.mode === "dynamic-int8" ? { kind: "dynamic" } : { kind: "nbits", bits: settings.bits, blockSize: settings.blockSize })
+  const {
+    outcomes: matmuls,
+    quantized,
+    remaining,
+  } = matmulMode
+    ? quantizeMatMuls(
+        model,
+        usable,
+        skipped,
+        index,
+        options.mode === "dynamic-int8"
+          ? { kind: "dynamic" }
+          : { kind: "nbits", bits: settings.bits, blockSize: settings.blockSize },
+      )
     : { outcomes: [], quantized: [], remaining: [...usable.values()] };
   const dequantize = DEQUANTIZE[matmulMode ? settings.rest : options.mode];
   if (dequantize) quantized.push(...storeWeightsAsInt8(remaining, index, dequantize));
-  else for (const weight of remaining) skipped.set(weight.name, `mode ${options.mode} quantizes MatMul/Gemm weights only (rest: none)`);
+  else
+    for (const weight of remaining)
+      skipped.set(weight.name, `mode ${options.mode} quantizes MatMul/Gemm weights only (rest: none)`);
 
   const bytes = encodeModel(model);
   return {
@@ -120,15 +138,29 @@ export function quantizeModel(input: Uint8Array, options: QuantizeOptions): Quan
   };
 }
 
-const DEQUANTIZE: Partial<Record<string, Dequantize>> = { "weight-int8": "DequantizeLinear", "weight-int8-folded": "Cast+Mul" };
+const DEQUANTIZE: Partial<Record<string, Dequantize>> = {
+  "weight-int8": "DequantizeLinear",
+  "weight-int8-folded": "Cast+Mul",
+};
 
 /** Rewrites MatMul/Gemm nodes; returns their outcomes, the weights now int8, and the weights still read as float32. */
-function quantizeMatMuls(model: ModelProto, usable: Map<string, Weight>, skipped: Map<string, string>, index: GraphIndex, kind: MatMulKind) {
+function quantizeMatMuls(
+  model: ModelProto,
+  usable: Map<string, Weight>,
+  skipped: Map<string, string>,
+  index: GraphIndex,
+  kind: MatMulKind,
+) {
   const graphs: GraphProto[] = [];
   forEachGraph(model.graph!, (g) => graphs.push(g));
   const { outcomes, rewrittenUses } = rewriteMatMuls(graphs, usable, skipped, index, kind);
   if (kind.kind === "nbits") ensureOpset(model, "com.microsoft", 1);
-  const quantized: QuantizedWeight[] = [...rewrittenUses.keys()].map((w) => ({ name: w.name, dims: w.dims, axis: 1, consumers: w.consumers.map((c) => c.node.name || c.node.opType) }));
+  const quantized: QuantizedWeight[] = [...rewrittenUses.keys()].map((w) => ({
+    name: w.name,
+    dims: w.dims,
+    axis: 1,
+    consumers: w.consumers.map((c) => c.node.name || c.node.opType),
+  }));
   const remaining = [...usable.values()].filter((w) => (rewrittenUses.get(w) ?? 0) < w.consumers.length);
   return { outcomes, quantized, remaining };
 }
@@ -138,7 +170,8 @@ function excluded(name: string, patterns: string[]): boolean {
 }
 
 function ensureOpset(model: ModelProto, domain: string, version: number): void {
-  if (!model.opsetImport.some((o) => o.domain === domain)) model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
+  if (!model.opsetImport.some((o) => o.domain === domain))
+    model.opsetImport.push(create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
 }
 
 /** Operator counts over every graph. */
@@ -188,4 +221,19 @@ function nodesKeptFloat(all: Weight[], skipped: Map<string, string>): QuantizeRe
 }
 
 /** Operators whose weight inputs carry most of a model's parameters. */
-const COMPUTE_OPS = new Set(["Conv", "ConvTranspose", "MatMul", "Gemm", "LSTM", "GRU", "RNN", "Gather", "BatchNormalization", "Mul", "Add", "InstanceNormalization", "LayerNormalization", "PRelu"]);
+const COMPUTE_OPS = new Set([
+  "Conv",
+  "ConvTranspose",
+  "MatMul",
+  "Gemm",
+  "LSTM",
+  "GRU",
+  "RNN",
+  "Gather",
+  "BatchNormalization",
+  "Mul",
+  "Add",
+  "InstanceNormalization",
+  "LayerNormalization",
+  "PRelu",
+]);

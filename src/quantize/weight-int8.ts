@@ -10,7 +10,7 @@
  *   onnxruntime's constant folding turns it back into a float32 initializer when the session is created, so runs
  *   cost exactly what the float32 model costs; only the file (and R2 read) shrinks.
  */
-import { DataType, float32Values, makeNode, makeTensor, type GraphProto, type NodeProto } from "../onnx/model";
+import { DataType, float32Values, type GraphProto, makeNode, makeTensor, type NodeProto } from "../onnx/model";
 import type { GraphIndex } from "./graph";
 import { quantizePerChannel } from "./int8";
 import { channelAxis, type Weight } from "./weights";
@@ -33,8 +33,12 @@ export function storeWeightsAsInt8(weights: Weight[], index: GraphIndex, dequant
     const { values, scales } = quantizePerChannel(float32Values(weight.tensor)!, weight.dims, axis);
     const quantizedName = index.names.fresh(`${weight.name}_quantized`);
     const scaleName = index.names.fresh(`${weight.name}_scale`);
-    const scaleDims = dequantize === "DequantizeLinear" ? [scales.length] : weight.dims.map((d, i) => (i === axis ? d : 1));
-    weight.graph.initializer.push(makeTensor(quantizedName, DataType.INT8, weight.dims, values), makeTensor(scaleName, DataType.FLOAT, scaleDims, scales));
+    const scaleDims =
+      dequantize === "DequantizeLinear" ? [scales.length] : weight.dims.map((d, i) => (i === axis ? d : 1));
+    weight.graph.initializer.push(
+      makeTensor(quantizedName, DataType.INT8, weight.dims, values),
+      makeTensor(scaleName, DataType.FLOAT, scaleDims, scales),
+    );
     const restore = restoringNodes(weight.name, quantizedName, scaleName, axis, dequantize, index);
     if (weight.constant) {
       weight.graph.node.splice(weight.graph.node.indexOf(weight.constant), 1, ...restore);
@@ -42,15 +46,35 @@ export function storeWeightsAsInt8(weights: Weight[], index: GraphIndex, dequant
       weight.graph.initializer = weight.graph.initializer.filter((t) => t !== weight.tensor);
       prepend.set(weight.graph, [...(prepend.get(weight.graph) ?? []), ...restore]);
     }
-    done.push({ name: weight.name, dims: weight.dims, axis, consumers: weight.consumers.map((c) => c.node.name || c.node.opType) });
+    done.push({
+      name: weight.name,
+      dims: weight.dims,
+      axis,
+      consumers: weight.consumers.map((c) => c.node.name || c.node.opType),
+    });
   }
   for (const [graph, nodes] of prepend) graph.node.unshift(...nodes); // initializers are defined before any node
   return done;
 }
 
-function restoringNodes(name: string, quantized: string, scale: string, axis: number, dequantize: Dequantize, index: GraphIndex): NodeProto[] {
+function restoringNodes(
+  name: string,
+  quantized: string,
+  scale: string,
+  axis: number,
+  dequantize: Dequantize,
+  index: GraphIndex,
+): NodeProto[] {
   if (dequantize === "DequantizeLinear") {
-    return [makeNode("DequantizeLinear", [quantized, scale], [name], { axis }, { name: index.names.fresh(`${name}_DequantizeLinear`) })];
+    return [
+      makeNode(
+        "DequantizeLinear",
+        [quantized, scale],
+        [name],
+        { axis },
+        { name: index.names.fresh(`${name}_DequantizeLinear`) },
+      ),
+    ];
   }
   const asFloat = index.names.fresh(`${name}_int8_as_float`);
   return [

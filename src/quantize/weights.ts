@@ -3,7 +3,18 @@
  * paddle2onnx and spox put every weight in a Constant), in the main graph and in subgraphs, with their consumers;
  * and decides which may be stored as int8, giving the reason for each one that may not.
  */
-import { DataType, elementCount, findAttribute, float32Values, forEachGraph, intAttribute, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from "../onnx/model";
+import {
+  DataType,
+  elementCount,
+  findAttribute,
+  float32Values,
+  forEachGraph,
+  type GraphProto,
+  intAttribute,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from "../onnx/model";
 import type { Consumer, GraphIndex } from "./graph";
 
 export interface Weight {
@@ -43,12 +54,14 @@ export function floatWeights(model: ModelProto, index: GraphIndex): Weight[] {
   const weights: Weight[] = [];
   forEachGraph(model.graph!, (graph) => {
     for (const tensor of graph.initializer) {
-      if (tensor.dataType === DataType.FLOAT && tensor.dims.length > 0) weights.push(describe(tensor.name, graph, tensor, index));
+      if (tensor.dataType === DataType.FLOAT && tensor.dims.length > 0)
+        weights.push(describe(tensor.name, graph, tensor, index));
     }
     for (const node of graph.node) {
       if (node.opType !== "Constant" || (node.domain !== "" && node.domain !== "ai.onnx")) continue;
       const tensor = findAttribute(node, "value")?.t;
-      if (tensor?.dataType === DataType.FLOAT && tensor.dims.length > 0 && node.output[0]) weights.push({ ...describe(node.output[0], graph, tensor, index), constant: node });
+      if (tensor?.dataType === DataType.FLOAT && tensor.dims.length > 0 && node.output[0])
+        weights.push({ ...describe(node.output[0], graph, tensor, index), constant: node });
     }
   });
   return weights;

@@ -7,14 +7,30 @@ import { DATATYPES } from "../runtime/datatypes";
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const TASKS = ["tensor", "text-classification", "feature-extraction", "image-classification", "ocr", "voice-activity"] as const;
+export const TASKS = [
+  "tensor",
+  "text-classification",
+  "feature-extraction",
+  "image-classification",
+  "ocr",
+  "voice-activity",
+] as const;
 export type Task = (typeof TASKS)[number];
 
-export const ModelName = z.string().regex(MODEL_NAME, "lowercase letters, digits, '.', '_' or '-', at most 64").meta({ example: "silero-vad" });
-export const VersionName = z.string().regex(VERSION_NAME, "letters, digits, '.', '_' or '-', at most 64").meta({ example: "1" });
+export const ModelName = z
+  .string()
+  .regex(MODEL_NAME, "lowercase letters, digits, '.', '_' or '-', at most 64")
+  .meta({ example: "silero-vad" });
+export const VersionName = z
+  .string()
+  .regex(VERSION_NAME, "letters, digits, '.', '_' or '-', at most 64")
+  .meta({ example: "1" });
 
 export const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const AssetName = z.string().regex(ASSET_NAME, "letters, digits, '.', '_' or '-', at most 128").meta({ example: "tokenizer.json" });
+export const AssetName = z
+  .string()
+  .regex(ASSET_NAME, "letters, digits, '.', '_' or '-', at most 128")
+  .meta({ example: "tokenizer.json" });
 
 /** A file stored beside the weights (a tokenizer, a vocabulary), content-addressed like them. */
 export const AssetEntrySchema = z
@@ -28,7 +44,10 @@ export const TensorSpecSchema = z
   .object({
     name: z.string(),
     datatype: z.enum(DATATYPES),
-    shape: z.array(z.number().int()).nullable().meta({ description: "-1 marks a dynamic dimension; null an undeclared rank" }),
+    shape: z
+      .array(z.number().int())
+      .nullable()
+      .meta({ description: "-1 marks a dynamic dimension; null an undeclared rank" }),
   })
   .meta({ id: "TensorSpec" });
 
@@ -39,7 +58,10 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
-    assets: z.record(z.string(), AssetEntrySchema).optional().meta({ description: "the model's assets when this version was uploaded; the version keeps using them" }),
+    assets: z
+      .record(z.string(), AssetEntrySchema)
+      .optional()
+      .meta({ description: "the model's assets when this version was uploaded; the version keeps using them" }),
     createdAt: z.string(),
   })
   .meta({ id: "ModelVersion" });
@@ -48,10 +70,16 @@ const LimitsSchema = z
   .object({
     maxBatch: z.number().int().positive().optional(),
     maxElements: z.number().int().positive().optional(),
-    maxItems: z.number().int().positive().optional().meta({ description: "texts or images one task request may carry" }),
+    maxItems: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "texts or images one task request may carry" }),
     maxImagePixels: z.number().int().positive().optional(),
     batchCallCost: z.number().positive().optional().meta({
-      description: "what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more)",
+      description:
+        "what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more)",
     }),
   })
   .strict();
@@ -76,7 +104,10 @@ export const ManifestInputSchema = z
     labels: z.array(z.string()).optional(),
     preprocess: z.record(z.string(), z.unknown()).optional(),
     postprocess: z.record(z.string(), z.unknown()).optional(),
-    cache: z.object({ ttlSeconds: z.number().int().min(0) }).strict().optional(),
+    cache: z
+      .object({ ttlSeconds: z.number().int().min(0) })
+      .strict()
+      .optional(),
     limits: LimitsSchema.optional(),
     source: SourceSchema.optional(),
   })
@@ -87,7 +118,10 @@ export const ManifestSchema = ManifestInputSchema.extend({
   name: ModelName,
   versions: z.record(z.string(), VersionEntrySchema),
   aliases: z.record(z.string(), z.string()),
-  assets: z.record(z.string(), AssetEntrySchema).optional().meta({ description: "current assets; each version pins the ones present at its upload" }),
+  assets: z
+    .record(z.string(), AssetEntrySchema)
+    .optional()
+    .meta({ description: "current assets; each version pins the ones present at its upload" }),
   updatedAt: z.string(),
 }).meta({ id: "Manifest" });
 

@@ -5,11 +5,11 @@
  * always re-reads R2, and writes made through this isolate invalidate its cache at once.
  */
 import { AppError } from "../errors";
-import { OnnxFormatError, readOnnxModel, type OnnxValueInfo } from "../onnx/reader";
+import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
+import { type AssetEntry, type Manifest, type ManifestInput, ManifestSchema, type VersionEntry } from "./manifest";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
-import { ManifestSchema, type AssetEntry, type Manifest, type ManifestInput, type VersionEntry } from "./manifest";
 
 export interface ResolvedModel {
   manifest: Manifest;
@@ -65,7 +65,8 @@ export class ModelRegistry {
       version = pickVersion(manifest, reference);
     }
     if (!version) {
-      const what = Object.keys(manifest.versions).length === 0 ? "has no versions yet" : `has no version or alias '${reference}'`;
+      const what =
+        Object.keys(manifest.versions).length === 0 ? "has no versions yet" : `has no version or alias '${reference}'`;
       throw new AppError("version_not_found", `model '${model}' ${what}`);
     }
     const entry = manifest.versions[version]!;
@@ -80,7 +81,11 @@ export class ModelRegistry {
     let created = false;
     const manifest = await this.update(model, true, (current) => {
       created = current === undefined;
-      const kept = { versions: current?.versions ?? {}, aliases: current?.aliases ?? {}, ...(current?.assets ? { assets: current.assets } : {}) };
+      const kept = {
+        versions: current?.versions ?? {},
+        aliases: current?.aliases ?? {},
+        ...(current?.assets ? { assets: current.assets } : {}),
+      };
       return { ...input, name: model, ...kept, updatedAt: now() };
     });
     return { manifest, created };
@@ -100,7 +105,8 @@ export class ModelRegistry {
     const existing = await this.get(model);
     const sha256 = await digestHex(bytes);
     const previous = existing.versions[version];
-    if (previous) return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
+    if (previous)
+      return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
     let info;
     try {
@@ -110,14 +116,29 @@ export class ModelRegistry {
       throw error;
     }
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
-    const source: ModelSource = { digest: sha256, label: `${model}:${version}`, bytes: bytes.byteLength, load: async () => bytes };
+    const source: ModelSource = {
+      digest: sha256,
+      label: `${model}:${version}`,
+      bytes: bytes.byteLength,
+      load: async () => bytes,
+    };
     const signature = await inspect(source, declared).catch((error: unknown) => {
-      const unsupported = error instanceof AppError && error.code === "invalid_model" ? unsupportedOperator(error.message, info) : undefined;
-      throw unsupported ? new AppError("invalid_model", `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`, { cause: error }) : error;
+      const unsupported =
+        error instanceof AppError && error.code === "invalid_model"
+          ? unsupportedOperator(error.message, info)
+          : undefined;
+      throw unsupported
+        ? new AppError(
+            "invalid_model",
+            `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`,
+            { cause: error },
+          )
+        : error;
     });
 
     const key = weightsKey(model, sha256);
-    if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
+    if (!(await this.bucket.head(key)))
+      await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
 
     const entry: VersionEntry = {
       sha256,
@@ -136,7 +157,10 @@ export class ModelRegistry {
       }
       const aliases = { ...current!.aliases };
       if (options.makeDefault || !aliases[DEFAULT_ALIAS]) aliases[DEFAULT_ALIAS] = version;
-      const pinned = current!.assets && Object.keys(current!.assets).length > 0 ? { ...entry, assets: { ...current!.assets } } : entry;
+      const pinned =
+        current!.assets && Object.keys(current!.assets).length > 0
+          ? { ...entry, assets: { ...current!.assets } }
+          : entry;
       return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
     });
     return { manifest, entry: manifest.versions[version]!, created };
@@ -153,7 +177,9 @@ export class ModelRegistry {
     if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256 });
     const entry: AssetEntry = { sha256, bytes: bytes.byteLength };
     const manifest = await this.update(model, false, (current) =>
-      current!.assets?.[name]?.sha256 === sha256 ? current! : { ...current!, assets: { ...current!.assets, [name]: entry }, updatedAt: now() },
+      current!.assets?.[name]?.sha256 === sha256
+        ? current!
+        : { ...current!, assets: { ...current!.assets, [name]: entry }, updatedAt: now() },
     );
     return { manifest, entry };
   }
@@ -161,14 +187,20 @@ export class ModelRegistry {
   /** The bytes of an asset a version pinned. */
   async loadAsset(model: string, asset: AssetEntry): Promise<Uint8Array> {
     const object = await this.bucket.get(assetKey(model, asset.sha256));
-    if (!object) throw new AppError("invalid_manifest", `an asset of model '${model}' (sha256 ${asset.sha256}) is missing from storage; upload it again`);
+    if (!object)
+      throw new AppError(
+        "invalid_manifest",
+        `an asset of model '${model}' (sha256 ${asset.sha256}) is missing from storage; upload it again`,
+      );
     return new Uint8Array(await object.arrayBuffer());
   }
 
   async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
     return this.update(model, false, (current) => {
-      if (!current!.versions[version]) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
-      if (current!.versions[alias]) throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
+      if (!current!.versions[version])
+        throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+      if (current!.versions[alias])
+        throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
       return { ...current!, aliases: { ...current!.aliases, [alias]: version }, updatedAt: now() };
     });
   }
@@ -186,14 +218,22 @@ export class ModelRegistry {
       const pointing = Object.entries(current!.aliases).filter(([, target]) => target === version);
       if (pointing.length > 0 && Object.keys(versions).length > 0) {
         const names = pointing.map(([alias]) => `'${alias}'`).join(", ");
-        throw new AppError("alias_in_use", `version '${version}' is the target of alias ${names}; point it at another version first`);
+        throw new AppError(
+          "alias_in_use",
+          `version '${version}' is the target of alias ${names}; point it at another version first`,
+        );
       }
       const aliases = Object.fromEntries(Object.entries(current!.aliases).filter(([, target]) => target !== version));
       return { ...current!, versions, aliases, updatedAt: now() };
     });
     const stillUsed = Object.values(manifest.versions).some((entry) => entry.sha256 === removed!.sha256);
     if (!stillUsed) await this.bucket.delete(weightsKey(model, removed!.sha256));
-    const assetsInUse = new Set([...Object.values(manifest.assets ?? {}), ...Object.values(manifest.versions).flatMap((entry) => Object.values(entry.assets ?? {}))].map((a) => a.sha256));
+    const assetsInUse = new Set(
+      [
+        ...Object.values(manifest.assets ?? {}),
+        ...Object.values(manifest.versions).flatMap((entry) => Object.values(entry.assets ?? {})),
+      ].map((a) => a.sha256),
+    );
     const unused = Object.values(removed!.assets ?? {}).filter((asset) => !assetsInUse.has(asset.sha256));
     if (unused.length > 0) await this.bucket.delete(unused.map((asset) => assetKey(model, asset.sha256)));
     return manifest;
@@ -225,7 +265,8 @@ export class ModelRegistry {
 
   private async cached(model: string, forceFresh: boolean): Promise<{ manifest: Manifest; fresh: boolean }> {
     const hit = cache.get(model);
-    if (!forceFresh && hit && Date.now() - hit.fetchedAt < this.cacheMillis) return { manifest: hit.manifest, fresh: false };
+    if (!forceFresh && hit && Date.now() - hit.fetchedAt < this.cacheMillis)
+      return { manifest: hit.manifest, fresh: false };
     const found = await this.read(model);
     if (!found) {
       cache.delete(model);
@@ -238,13 +279,18 @@ export class ModelRegistry {
     const object = await this.bucket.get(manifestKey(model));
     if (!object) return undefined;
     const parsed = ManifestSchema.safeParse(await object.json());
-    if (!parsed.success) throw new AppError("internal_error", `the stored manifest of '${model}' is invalid: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new AppError("internal_error", `the stored manifest of '${model}' is invalid: ${parsed.error.message}`);
     cache.set(model, { manifest: parsed.data, fetchedAt: Date.now() });
     return { manifest: parsed.data, etag: object.etag };
   }
 
   /** Read-modify-write with an etag precondition, retried when another writer got there first. */
-  private async update(model: string, mayCreate: boolean, change: (current: Manifest | undefined) => Manifest): Promise<Manifest> {
+  private async update(
+    model: string,
+    mayCreate: boolean,
+    change: (current: Manifest | undefined) => Manifest,
+  ): Promise<Manifest> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const found = await this.read(model);
       if (!found && !mayCreate) throw new AppError("model_not_found", `model '${model}' does not exist`);
@@ -274,7 +320,10 @@ function pickVersion(manifest: Manifest, reference: string): string | undefined 
 /** Returns `false` (nothing created) when the stored version has the same digest; throws otherwise. */
 function ensureSameWeights(model: string, version: string, entry: VersionEntry, sha256: string): false {
   if (entry.sha256 === sha256) return false;
-  throw new AppError("version_exists", `model '${model}' already has a version '${version}' with other weights; versions are immutable, upload a new version`);
+  throw new AppError(
+    "version_exists",
+    `model '${model}' already has a version '${version}' with other weights; versions are immutable, upload a new version`,
+  );
 }
 
 async function digestHex(bytes: Uint8Array): Promise<string> {

@@ -7,8 +7,9 @@
  * the backend initialises, answer the `WebAssembly.instantiate` call that carries the sentinel with the precompiled
  * module (see ../shared/DESIGN.md §4). Nothing here runs at import time: the startup limit is 1 s.
  */
-import * as ort from "onnxruntime-web/wasm";
+
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+import * as ort from "onnxruntime-web/wasm";
 import { writeOnnxModel } from "../onnx/writer";
 
 export { ort };

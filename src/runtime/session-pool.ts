@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
 import { ensureOrt, ort, ortInitMillis, wasmMemoryBytes } from "./ort";
 import { readSignature, type Signature } from "./signature";
-import { fromOrtTensor, toOrtTensor, type NamedTensors } from "./tensor";
+import { fromOrtTensor, type NamedTensors, toOrtTensor } from "./tensor";
 
 /** Where a model's weights come from; `digest` is their identity (a new version has a new digest). */
 export interface ModelSource {
@@ -113,7 +113,10 @@ export class SessionPool {
     const entry = await this.acquire(source, {});
     if (entry.chargedBytes > this.budgetBytes) {
       await this.release(entry);
-      throw new AppError("invalid_model", `the model needs ${mib(entry.chargedBytes)} MiB of WASM memory; this server's session budget is ${mib(this.budgetBytes)} MiB`);
+      throw new AppError(
+        "invalid_model",
+        `the model needs ${mib(entry.chargedBytes)} MiB of WASM memory; this server's session budget is ${mib(this.budgetBytes)} MiB`,
+      );
     }
     return readSignature(entry.session, declared);
   }
@@ -123,7 +126,9 @@ export class SessionPool {
   }
 
   stats(): PoolStats {
-    const sessions = [...this.entries.values()].map(({ session: _s, tail: _t, pending: _p, useOrder: _u, ...stats }) => stats);
+    const sessions = [...this.entries.values()].map(
+      ({ session: _s, tail: _t, pending: _p, useOrder: _u, ...stats }) => stats,
+    );
     return {
       ortInitMillis: ortInitMillis(),
       wasmMemoryBytes: wasmMemoryBytes(),
@@ -173,7 +178,9 @@ export class SessionPool {
     try {
       session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
     } catch (error) {
-      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${ortMessage(error)}`, { cause: error });
+      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${ortMessage(error)}`, {
+        cause: error,
+      });
     }
     timings.create = performance.now() - createStarted;
     const entry: Entry = {
@@ -203,7 +210,11 @@ export class SessionPool {
       this.evictions += 1;
     }
     if (this.chargedBytes() + incoming > this.budgetBytes && this.entries.size > 0) {
-      throw new AppError("runtime_busy", "every loaded model is busy and no memory is left for another; retry shortly", { retryAfterSeconds: 1 });
+      throw new AppError(
+        "runtime_busy",
+        "every loaded model is busy and no memory is left for another; retry shortly",
+        { retryAfterSeconds: 1 },
+      );
     }
   }
 
@@ -219,7 +230,11 @@ export class SessionPool {
   }
 }
 
-async function runSession(session: ort.InferenceSession, inputs: NamedTensors, outputNames?: string[]): Promise<NamedTensors> {
+async function runSession(
+  session: ort.InferenceSession,
+  inputs: NamedTensors,
+  outputNames?: string[],
+): Promise<NamedTensors> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(inputs)) feeds[name] = toOrtTensor(tensor);
   let results: ort.InferenceSession.OnnxValueMapType;

@@ -4,7 +4,7 @@
  */
 import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
-import { bytesPerElement, datatypeFromOrt, elementCount, type Datatype } from "./datatypes";
+import { bytesPerElement, type Datatype, datatypeFromOrt, elementCount } from "./datatypes";
 import type { ort } from "./ort";
 
 export interface TensorSpec {
@@ -42,9 +42,17 @@ const DYNAMIC = -1;
 export function readSignature(session: ort.InferenceSession, declared: Map<string, OnnxValueInfo>): Signature {
   const read = (metadata: readonly ort.InferenceSession.ValueMetadata[], kind: string): TensorSpec[] =>
     metadata.map((value) => {
-      if (!value.isTensor) throw new AppError("invalid_model", `${kind} '${value.name}' is not a tensor (sequence or map outputs cannot be served)`);
+      if (!value.isTensor)
+        throw new AppError(
+          "invalid_model",
+          `${kind} '${value.name}' is not a tensor (sequence or map outputs cannot be served)`,
+        );
       const datatype = datatypeFromOrt(value.type);
-      if (!datatype) throw new AppError("invalid_model", `${kind} '${value.name}' has element type ${value.type}, which edge-maas cannot serve`);
+      if (!datatype)
+        throw new AppError(
+          "invalid_model",
+          `${kind} '${value.name}' has element type ${value.type}, which edge-maas cannot serve`,
+        );
       const rankKnown = declared.get(value.name)?.dims !== null;
       const shape = value.shape.length === 0 && !rankKnown ? null : value.shape.map(toDimension);
       return { name: value.name, datatype, shape };
@@ -63,7 +71,11 @@ export function checkInputs(signature: Signature, inputs: readonly DeclaredTenso
   const seen = new Set<string>();
   for (const input of inputs) {
     const spec = specs.get(input.name);
-    if (!spec) throw new AppError("tensor_mismatch", `unknown input '${input.name}'; the model takes ${listNames(signature.inputs)}`);
+    if (!spec)
+      throw new AppError(
+        "tensor_mismatch",
+        `unknown input '${input.name}'; the model takes ${listNames(signature.inputs)}`,
+      );
     if (seen.has(input.name)) throw new AppError("invalid_request", `input '${input.name}' is given twice`);
     seen.add(input.name);
     checkInput(spec, input, limits);
@@ -79,15 +91,24 @@ function checkInput(spec: TensorSpec, input: DeclaredTensor, limits: TensorLimit
   }
   if (spec.shape) {
     if (input.shape.length !== spec.shape.length) {
-      throw new AppError("tensor_mismatch", `${where} must have rank ${spec.shape.length} (shape ${formatShape(spec.shape)}), got shape ${formatShape(input.shape)}`);
+      throw new AppError(
+        "tensor_mismatch",
+        `${where} must have rank ${spec.shape.length} (shape ${formatShape(spec.shape)}), got shape ${formatShape(input.shape)}`,
+      );
     }
     spec.shape.forEach((dim, axis) => {
       if (dim !== DYNAMIC && input.shape[axis] !== dim) {
-        throw new AppError("tensor_mismatch", `${where} must have shape ${formatShape(spec.shape!)}, got ${formatShape(input.shape)} (axis ${axis})`);
+        throw new AppError(
+          "tensor_mismatch",
+          `${where} must have shape ${formatShape(spec.shape!)}, got ${formatShape(input.shape)} (axis ${axis})`,
+        );
       }
     });
     if (limits.maxBatch !== undefined && spec.shape[0] === DYNAMIC && input.shape[0]! > limits.maxBatch) {
-      throw new AppError("batch_too_large", `${where} has a batch of ${input.shape[0]}; this model accepts at most ${limits.maxBatch}`);
+      throw new AppError(
+        "batch_too_large",
+        `${where} has a batch of ${input.shape[0]}; this model accepts at most ${limits.maxBatch}`,
+      );
     }
   }
   const elements = elementCount(input.shape);
@@ -100,7 +121,11 @@ function checkInput(spec: TensorSpec, input: DeclaredTensor, limits: TensorLimit
 export function checkOutputs(signature: Signature, names: readonly string[]): void {
   const known = new Set(signature.outputs.map((spec) => spec.name));
   for (const name of names) {
-    if (!known.has(name)) throw new AppError("tensor_mismatch", `unknown output '${name}'; the model produces ${listNames(signature.outputs)}`);
+    if (!known.has(name))
+      throw new AppError(
+        "tensor_mismatch",
+        `unknown output '${name}'; the model produces ${listNames(signature.outputs)}`,
+      );
   }
 }
 

@@ -2,7 +2,7 @@
  * The runtime's tensor: an OIP datatype, a shape and a typed array. Conversions to and from `ort.Tensor` share
  * the typed array; they never copy element data.
  */
-import { datatypeFromOrt, datatypeInfo, type Datatype, type TensorData } from "./datatypes";
+import { type Datatype, datatypeFromOrt, datatypeInfo, type TensorData } from "./datatypes";
 import { ort } from "./ort";
 
 export interface Tensor {

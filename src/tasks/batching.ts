@@ -7,10 +7,15 @@
  * @example
  * const scores = await inBatches(images, limits.maxBatch, async (chunk) => runOnce(chunk)); // one result per item
  */
-export async function inBatches<T, R>(items: readonly T[], maxBatch: number, run: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+export async function inBatches<T, R>(
+  items: readonly T[],
+  maxBatch: number,
+  run: (chunk: T[]) => Promise<R[]>,
+): Promise<R[]> {
   const size = batchLimit(maxBatch);
   const groups: number[][] = [];
-  for (let start = 0; start < items.length; start += size) groups.push(range(start, Math.min(items.length, start + size)));
+  for (let start = 0; start < items.length; start += size)
+    groups.push(range(start, Math.min(items.length, start + size)));
   return runGroups(groups, items.length, (indexes) => run(indexes.map((i) => items[i]!)));
 }
 
@@ -35,7 +40,11 @@ export interface LengthBatching {
  * @example
  * const rows = await inLengthBatches(encoded.map((e) => e.ids.length), { maxBatch: 32, callCost: 16 }, (indexes) => runPadded(indexes));
  */
-export function inLengthBatches<R>(lengths: readonly number[], batching: LengthBatching, run: (indexes: number[]) => Promise<R[]>): Promise<R[]> {
+export function inLengthBatches<R>(
+  lengths: readonly number[],
+  batching: LengthBatching,
+  run: (indexes: number[]) => Promise<R[]>,
+): Promise<R[]> {
   return runGroups(lengthGroups(lengths, batching), lengths.length, run);
 }
 
@@ -59,7 +68,11 @@ export function lengthGroups(lengths: readonly number[], { maxBatch, callCost }:
   return groups;
 }
 
-async function runGroups<R>(groups: readonly number[][], count: number, run: (indexes: number[]) => Promise<R[]>): Promise<R[]> {
+async function runGroups<R>(
+  groups: readonly number[][],
+  count: number,
+  run: (indexes: number[]) => Promise<R[]>,
+): Promise<R[]> {
   const results = new Array<R>(count);
   for (const group of groups) {
     const out = await run(group);

@@ -59,7 +59,10 @@ export interface Scoring {
 /** The rows of an FP32 [items, classes] output of one session call, one per item (views, not copies). */
 export function classRows(result: Tensor | undefined, output: string, items: number): Float32Array[] {
   if (!result || !(result.data instanceof Float32Array) || result.shape[0] !== items) {
-    throw new AppError("inference_failed", `output '${output}' should be FP32 [${items}, classes]; got ${result?.datatype} [${result?.shape}]`);
+    throw new AppError(
+      "inference_failed",
+      `output '${output}' should be FP32 [${items}, classes]; got ${result?.datatype} [${result?.shape}]`,
+    );
   }
   const { data } = result;
   const classes = data.length / items;
@@ -67,10 +70,17 @@ export function classRows(result: Tensor | undefined, output: string, items: num
 }
 
 /** The top-k classes of each row; labels that do not match the model's classes are the manifest's fault (422). */
-export function classify(rows: readonly Float32Array[], scoring: Scoring, model: string): LabelScore[] | LabelScore[][] {
+export function classify(
+  rows: readonly Float32Array[],
+  scoring: Scoring,
+  model: string,
+): LabelScore[] | LabelScore[][] {
   const classes = rows[0]?.length ?? 0;
   if (scoring.labels && scoring.labels.length !== classes) {
-    throw new AppError("invalid_manifest", `model '${model}' has ${scoring.labels.length} labels for ${classes} classes`);
+    throw new AppError(
+      "invalid_manifest",
+      `model '${model}' has ${scoring.labels.length} labels for ${classes} classes`,
+    );
   }
   const answers = rows.map((row) => topK(activate(row, scoring.activation), scoring.labels, scoring.topK));
   return scoring.list ? answers : answers[0]!;

@@ -9,17 +9,25 @@ import type { TaskDefinition } from "./task";
 const parsed = new WeakMap<Manifest, unknown>();
 
 /** What a task's `config` schema is given. */
-export function configSource(manifest: Pick<Manifest, "preprocess" | "postprocess" | "labels">): Record<string, unknown> {
+export function configSource(
+  manifest: Pick<Manifest, "preprocess" | "postprocess" | "labels">,
+): Record<string, unknown> {
   return { preprocess: manifest.preprocess ?? {}, postprocess: manifest.postprocess ?? {}, labels: manifest.labels };
 }
 
 /** Throws `invalid_manifest` (422) when the manifest's configuration does not fit its task. */
-export function validateTaskConfig(task: TaskDefinition, manifest: Pick<Manifest, "preprocess" | "postprocess" | "labels">): void {
+export function validateTaskConfig(
+  task: TaskDefinition,
+  manifest: Pick<Manifest, "preprocess" | "postprocess" | "labels">,
+): void {
   if (!task.config) return;
   const result = task.config.safeParse(configSource(manifest));
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new AppError("invalid_manifest", `the ${task.name} configuration is invalid at '${issue.path.join(".") || "(root)"}': ${issue.message}`);
+    throw new AppError(
+      "invalid_manifest",
+      `the ${task.name} configuration is invalid at '${issue.path.join(".") || "(root)"}': ${issue.message}`,
+    );
   }
 }
 

@@ -10,7 +10,11 @@ export interface StageTimings {
   post: number;
 }
 
-export async function executeTask<Request, Response>(task: TaskDefinition<Request, unknown, unknown, Response>, request: Request, context: TaskContext): Promise<{ response: Response; timings: StageTimings }> {
+export async function executeTask<Request, Response>(
+  task: TaskDefinition<Request, unknown, unknown, Response>,
+  request: Request,
+  context: TaskContext,
+): Promise<{ response: Response; timings: StageTimings }> {
   const started = performance.now();
   const prepared = await task.preprocess(request, context);
   const preprocessed = performance.now();
@@ -18,5 +22,8 @@ export async function executeTask<Request, Response>(task: TaskDefinition<Reques
   const inferred = performance.now();
   const response = await task.postprocess(raw, prepared, context);
   const finished = performance.now();
-  return { response, timings: { pre: preprocessed - started, infer: inferred - preprocessed, post: finished - inferred } };
+  return {
+    response,
+    timings: { pre: preprocessed - started, infer: inferred - preprocessed, post: finished - inferred },
+  };
 }

@@ -18,7 +18,7 @@ import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
 import type { TaskContext, TaskDefinition } from "./task";
-import { HfTokenizer, padBatch, type EncodedText, type PaddingSettings } from "./text/hf-tokenizer";
+import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
 import { clsPool, float32ToJson, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
 
 export const POOLINGS = ["mean", "cls", "pooled"] as const;
@@ -28,7 +28,9 @@ const Text = z.string().refine((text) => text.trim().length > 0, "a text must no
 
 /** One text or a non-empty array of texts, none of them empty or blank (400 otherwise). */
 export function textsSchema(what: string) {
-  return z.union([Text, z.array(Text).min(1, "give at least one text")], { error: `${what} must be a string or an array of strings` });
+  return z.union([Text, z.array(Text).min(1, "give at least one text")], {
+    error: `${what} must be a string or an array of strings`,
+  });
 }
 
 /** The texts of a `string | string[]` field, as an array. */
@@ -39,8 +41,17 @@ export function textList(texts: string | readonly string[]): readonly string[] {
 export const FeatureExtractionRequestSchema = z
   .object({
     text: textsSchema("text").meta({ description: "one text, or several embedded in one call" }),
-    pooling: z.enum(POOLINGS).optional().meta({ description: "`mean` over the tokens, the first (`cls`) token, or the model's own `pooled` output; default from the manifest" }),
-    normalize: z.boolean().optional().meta({ description: "L2-normalize each vector; default from the manifest (usually true)" }),
+    pooling: z
+      .enum(POOLINGS)
+      .optional()
+      .meta({
+        description:
+          "`mean` over the tokens, the first (`cls`) token, or the model's own `pooled` output; default from the manifest",
+      }),
+    normalize: z
+      .boolean()
+      .optional()
+      .meta({ description: "L2-normalize each vector; default from the manifest (usually true)" }),
   })
   .strict()
   .meta({ id: "FeatureExtractionRequest", example: { text: ["a first sentence", "another one"], pooling: "mean" } });
@@ -61,7 +72,10 @@ const ConfigSchema = z.object({
     .object({
       tokenizer: z.string().min(1).default("tokenizer.json"),
       maxLength: z.number().int().min(2).optional(),
-      inputs: z.object({ ids: z.string(), mask: z.string().optional(), tokenTypes: z.string().optional() }).strict().optional(),
+      inputs: z
+        .object({ ids: z.string(), mask: z.string().optional(), tokenTypes: z.string().optional() })
+        .strict()
+        .optional(),
     })
     .strict(),
   postprocess: z
@@ -72,7 +86,10 @@ const ConfigSchema = z.object({
       pooledOutput: z.string().optional(),
     })
     .strict()
-    .refine((p) => p.pooling !== "pooled" || p.pooledOutput !== undefined, { message: "pooling 'pooled' needs 'pooledOutput', the output holding the pooled vectors", path: ["pooledOutput"] }),
+    .refine((p) => p.pooling !== "pooled" || p.pooledOutput !== undefined, {
+      message: "pooling 'pooled' needs 'pooledOutput', the output holding the pooled vectors",
+      path: ["pooledOutput"],
+    }),
 });
 type FeatureExtractionConfig = z.infer<typeof ConfigSchema>;
 
@@ -107,9 +124,17 @@ export interface Embeddings {
 const STANDARD_INPUTS = { ids: "input_ids", mask: "attention_mask", tokenTypes: "token_type_ids" } as const;
 
 /** Tokenizes `texts` for the context's model; throws `batch_too_large` (413) beyond `limits.maxItems`. */
-export async function prepareTexts(texts: readonly string[], options: EmbeddingOptions, context: TaskContext): Promise<PreparedTexts> {
+export async function prepareTexts(
+  texts: readonly string[],
+  options: EmbeddingOptions,
+  context: TaskContext,
+): Promise<PreparedTexts> {
   const { maxItems } = context.limits;
-  if (texts.length > maxItems) throw new AppError("batch_too_large", `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`);
+  if (texts.length > maxItems)
+    throw new AppError(
+      "batch_too_large",
+      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
+    );
   const config = taskConfig(featureExtraction, context.model.manifest);
   const pooling = options.pooling ?? config.postprocess.pooling;
   const output = pooling === "pooled" ? config.postprocess.pooledOutput : config.postprocess.output;
@@ -118,24 +143,44 @@ export async function prepareTexts(texts: readonly string[], options: EmbeddingO
     const what = pooling === "pooled" ? "pooled output" : `token-state output '${output}'`;
     // the caller asked for a pooling this model cannot do (400), or the manifest's default does not fit its model (422)
     const code = options.pooling ? "invalid_request" : "invalid_manifest";
-    throw new AppError(code, `model '${context.model.name}' has no ${what}, so it cannot pool with '${pooling}'; its outputs are ${outputs.join(", ")}`);
+    throw new AppError(
+      code,
+      `model '${context.model.name}' has no ${what}, so it cannot pool with '${pooling}'; its outputs are ${outputs.join(", ")}`,
+    );
   }
 
   const tokenizer = await context.model.asset(config.preprocess.tokenizer, HfTokenizer.parse);
   const maxLength = config.preprocess.maxLength ?? tokenizer.maxLength;
-  if (maxLength === undefined) throw new AppError("invalid_manifest", `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`);
+  if (maxLength === undefined)
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`,
+    );
   const encoded = texts.map((text) => tokenizer.encode(text, maxLength));
   const cut = encoded.flatMap((item, index) => (item.truncated ? [index] : []));
-  if (cut.length > 0) context.warn(`${cut.length === 1 ? "text" : "texts"} ${cut.join(", ")} truncated to the model's maximum of ${maxLength} tokens`);
+  if (cut.length > 0)
+    context.warn(
+      `${cut.length === 1 ? "text" : "texts"} ${cut.join(", ")} truncated to the model's maximum of ${maxLength} tokens`,
+    );
 
-  return { encoded, padding: tokenizer.padding, pooling, normalize: options.normalize ?? config.postprocess.normalize, feeds: modelInputs(config, context), output };
+  return {
+    encoded,
+    padding: tokenizer.padding,
+    pooling,
+    normalize: options.normalize ?? config.postprocess.normalize,
+    feeds: modelInputs(config, context),
+    output,
+  };
 }
 
 function modelInputs(config: FeatureExtractionConfig, context: TaskContext): PreparedTexts["feeds"] {
   if (config.preprocess.inputs) return config.preprocess.inputs;
   const declared = new Set(context.model.entry.inputs.map((spec) => spec.name));
   if (!declared.has(STANDARD_INPUTS.ids)) {
-    throw new AppError("invalid_manifest", `model '${context.model.name}' has no input 'input_ids'; name its inputs in preprocess.inputs`);
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' has no input 'input_ids'; name its inputs in preprocess.inputs`,
+    );
   }
   return {
     ids: STANDARD_INPUTS.ids,
@@ -148,16 +193,24 @@ function modelInputs(config: FeatureExtractionConfig, context: TaskContext): Pre
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<TextOutput[]> {
   const { encoded } = prepared;
   const { maxBatch, batchCallCost: callCost } = context.limits;
-  return inLengthBatches(encoded.map((item) => item.ids.length), { maxBatch, callCost }, async (indexes) => {
-    const batch = padBatch(indexes.map((i) => encoded[i]!), prepared.padding);
-    const { ids, mask, tokenTypes } = prepared.feeds;
-    const feeds: Record<string, Tensor> = { [ids]: batch.input_ids };
-    if (mask) feeds[mask] = batch.attention_mask;
-    if (tokenTypes) feeds[tokenTypes] = batch.token_type_ids;
-    const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
-    if (!result || !(result.data instanceof Float32Array)) throw new AppError("inference_failed", `output '${prepared.output}' is not FP32`);
-    return splitRows(result, batch.attention_mask, prepared.pooling === "pooled");
-  });
+  return inLengthBatches(
+    encoded.map((item) => item.ids.length),
+    { maxBatch, callCost },
+    async (indexes) => {
+      const batch = padBatch(
+        indexes.map((i) => encoded[i]!),
+        prepared.padding,
+      );
+      const { ids, mask, tokenTypes } = prepared.feeds;
+      const feeds: Record<string, Tensor> = { [ids]: batch.input_ids };
+      if (mask) feeds[mask] = batch.attention_mask;
+      if (tokenTypes) feeds[tokenTypes] = batch.token_type_ids;
+      const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
+      if (!result || !(result.data instanceof Float32Array))
+        throw new AppError("inference_failed", `output '${prepared.output}' is not FP32`);
+      return splitRows(result, batch.attention_mask, prepared.pooling === "pooled");
+    },
+  );
 }
 
 function splitRows(result: Tensor, mask: Tensor, pooled: boolean): TextOutput[] {
@@ -165,23 +218,36 @@ function splitRows(result: Tensor, mask: Tensor, pooled: boolean): TextOutput[] 
   const [rows = 0, length = 0] = mask.shape;
   if (pooled) {
     const dim = result.shape.at(-1) ?? 0;
-    if (result.shape.length !== 2 || result.shape[0] !== rows) throw new AppError("inference_failed", `the pooled output has shape [${result.shape}], expected [${rows}, dim]`);
+    if (result.shape.length !== 2 || result.shape[0] !== rows)
+      throw new AppError("inference_failed", `the pooled output has shape [${result.shape}], expected [${rows}, dim]`);
     return Array.from({ length: rows }, (_, row) => ({ pooled: data.subarray(row * dim, (row + 1) * dim) }));
   }
   if (result.shape.length !== 3 || result.shape[0] !== rows || result.shape[1] !== length) {
-    throw new AppError("inference_failed", `the token states have shape [${result.shape}], expected [${rows}, ${length}, dim]`);
+    throw new AppError(
+      "inference_failed",
+      `the token states have shape [${result.shape}], expected [${rows}, ${length}, dim]`,
+    );
   }
   const dim = result.shape[2]!;
   const maskData = mask.data as BigInt64Array;
   return Array.from({ length: rows }, (_, row) => ({
-    states: { states: data.subarray(row * length * dim, (row + 1) * length * dim), mask: maskData.subarray(row * length, (row + 1) * length), dim },
+    states: {
+      states: data.subarray(row * length * dim, (row + 1) * length * dim),
+      mask: maskData.subarray(row * length, (row + 1) * length),
+      dim,
+    },
   }));
 }
 
 /** Pools and normalizes each text's output. */
 export function poolTexts(outputs: readonly TextOutput[], prepared: PreparedTexts): Embeddings {
   const vectors = outputs.map((output) => {
-    const vector = "pooled" in output ? output.pooled.slice() : prepared.pooling === "cls" ? clsPool(output.states) : meanPool(output.states);
+    const vector =
+      "pooled" in output
+        ? output.pooled.slice()
+        : prepared.pooling === "cls"
+          ? clsPool(output.states)
+          : meanPool(output.states);
     return prepared.normalize ? l2Normalize(vector) : vector;
   });
   return { vectors, tokenCounts: prepared.encoded.map((item) => item.ids.length), pooling: prepared.pooling };
@@ -189,7 +255,8 @@ export function poolTexts(outputs: readonly TextOutput[], prepared: PreparedText
 
 export const featureExtraction = {
   name: "feature-extraction",
-  summary: "`{text: string | string[], pooling?: \"mean\" | \"cls\" | \"pooled\", normalize?}` → `{shape: [n, d], data, pooling}`: one embedding per text.",
+  summary:
+    '`{text: string | string[], pooling?: "mean" | "cls" | "pooled", normalize?}` → `{shape: [n, d], data, pooling}`: one embedding per text.',
   request: FeatureExtractionRequestSchema,
   response: FeatureExtractionResponseSchema,
   config: ConfigSchema,

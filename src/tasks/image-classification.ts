@@ -14,32 +14,49 @@ import { z } from "zod";
 import { AppError, isAppError } from "../errors";
 import type { VersionEntry } from "../registry/manifest";
 import { inBatches } from "./batching";
+import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
-import { ACTIVATIONS, classRows, classify, type Activation, type LabelScore } from "./classification-output";
 import { decodeImage, imageInfo } from "./image/decode";
 import { fitImage, flattenAlpha } from "./image/fit";
-import { ImagePreprocessSchema, type ImagePreprocess } from "./image/preprocess-config";
+import { type ImagePreprocess, ImagePreprocessSchema } from "./image/preprocess-config";
 import { channelCount, writeImageTensor } from "./image/tensorize";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
 
 export const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg"] as const;
 
-const ImageBytes = z.array(z.number().int().min(0).max(255)).min(1, "an image needs its bytes").meta({ description: "the bytes of a PNG or JPEG file" });
+const ImageBytes = z
+  .array(z.number().int().min(0).max(255))
+  .min(1, "an image needs its bytes")
+  .meta({ description: "the bytes of a PNG or JPEG file" });
 
 export const ImageClassificationRequestSchema = z
   .object({
-    image: z.union([ImageBytes, z.array(ImageBytes).min(1, "give at least one image")], { error: "image must be an array of bytes (0..255), or an array of those" }),
-    top_k: z.number().int().min(1).optional().meta({ description: "how many classes to return, best first (default from the manifest, usually 5)" }),
+    image: z.union([ImageBytes, z.array(ImageBytes).min(1, "give at least one image")], {
+      error: "image must be an array of bytes (0..255), or an array of those",
+    }),
+    top_k: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "how many classes to return, best first (default from the manifest, usually 5)" }),
   })
   .strict()
-  .meta({ id: "ImageClassificationRequest", example: { image: [137, 80, 78, 71, 13, 10, 26, 10], top_k: 3 }, description: "`image` holds a whole PNG or JPEG file; the example shows only its first bytes" });
+  .meta({
+    id: "ImageClassificationRequest",
+    example: { image: [137, 80, 78, 71, 13, 10, 26, 10], top_k: 3 },
+    description: "`image` holds a whole PNG or JPEG file; the example shows only its first bytes",
+  });
 
 const LabelScoreSchema = z.object({ label: z.string(), score: z.number() }).meta({ id: "LabelScore" });
 const ScoresSchema = z.array(LabelScoreSchema);
 
 export const ImageClassificationResponseSchema = z
   .union([ScoresSchema, z.array(ScoresSchema)])
-  .meta({ id: "ImageClassificationResponse", description: "the top-k classes of the image, best first (one such list per image when several were sent)" });
+  .meta({
+    id: "ImageClassificationResponse",
+    description: "the top-k classes of the image, best first (one such list per image when several were sent)",
+  });
 
 /** A JSON request, or a media body's bytes (a `Uint8Array` is one image). */
 export interface ImageClassificationRequest {
@@ -84,19 +101,33 @@ function imagesOf(request: ImageClassificationRequest): { images: ArrayLike<numb
   return list ? { images: image as ArrayLike<number>[], list } : { images: [image as ArrayLike<number>], list };
 }
 
-export async function prepareImages(request: ImageClassificationRequest, context: TaskContext): Promise<PreparedImages> {
+export async function prepareImages(
+  request: ImageClassificationRequest,
+  context: TaskContext,
+): Promise<PreparedImages> {
   const { images, list } = imagesOf(request);
   const { maxItems, maxImagePixels, maxBatch, maxElements } = context.limits;
-  if (images.length > maxItems) throw new AppError("batch_too_large", `${images.length} images in one request; model '${context.model.name}' takes at most ${maxItems}`);
+  if (images.length > maxItems)
+    throw new AppError(
+      "batch_too_large",
+      `${images.length} images in one request; model '${context.model.name}' takes at most ${maxItems}`,
+    );
   const config = taskConfig(imageClassification, context.model.manifest);
   const geometry = inputGeometry(config.preprocess, context);
   const outputs = context.model.entry.outputs;
   const output = config.postprocess.output ?? outputs[0]?.name;
   if (output === undefined || !outputs.some((spec) => spec.name === output)) {
-    throw new AppError("invalid_manifest", `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`);
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`,
+    );
   }
   const batchSize = Math.min(maxBatch, Math.floor(maxElements / geometry.perImage));
-  if (batchSize < 1) throw new AppError("too_many_elements", `one ${geometry.itemShape.join("x")} input has ${geometry.perImage} elements; the limit is ${maxElements}`);
+  if (batchSize < 1)
+    throw new AppError(
+      "too_many_elements",
+      `one ${geometry.itemShape.join("x")} input has ${geometry.perImage} elements; the limit is ${maxElements}`,
+    );
 
   const bytes = images.map((image) => (image instanceof Uint8Array ? image : Uint8Array.from(image)));
   const which = (index: number) => (list ? `image ${index}` : "the image");
@@ -105,7 +136,10 @@ export async function prepareImages(request: ImageClassificationRequest, context
     naming(which(index), () => {
       const { format, width, height } = imageInfo(file);
       if (width * height > maxImagePixels) {
-        throw new AppError("too_many_pixels", `a ${width}x${height} ${format.toUpperCase()} has ${width * height} pixels; the limit is ${maxImagePixels}`);
+        throw new AppError(
+          "too_many_pixels",
+          `a ${width}x${height} ${format.toUpperCase()} has ${width * height} pixels; the limit is ${maxImagePixels}`,
+        );
       }
     }),
   );
@@ -119,7 +153,17 @@ export async function prepareImages(request: ImageClassificationRequest, context
     }),
   );
   const { activation, topK: defaultTopK } = config.postprocess;
-  return { tensor, count: bytes.length, ...geometry, output, batchSize, activation, labels: config.labels, topK: request.top_k ?? defaultTopK, list };
+  return {
+    tensor,
+    count: bytes.length,
+    ...geometry,
+    output,
+    batchSize,
+    activation,
+    labels: config.labels,
+    topK: request.top_k ?? defaultTopK,
+    list,
+  };
 }
 
 /** Runs `step`, prefixing the message of an `AppError` it throws with the image it was about ("image 3: …"). */
@@ -143,22 +187,42 @@ interface InputGeometry {
 /** The input's size and layout from the preprocess config and the model's declared input; mismatches are 422. */
 function inputGeometry(preprocess: ImagePreprocess, context: TaskContext): InputGeometry {
   const { name: model, entry } = context.model;
-  const spec: VersionEntry["inputs"][number] | undefined = preprocess.input === undefined ? entry.inputs[0] : entry.inputs.find((input) => input.name === preprocess.input);
+  const spec: VersionEntry["inputs"][number] | undefined =
+    preprocess.input === undefined ? entry.inputs[0] : entry.inputs.find((input) => input.name === preprocess.input);
   if (!spec) throw new AppError("invalid_manifest", `model '${model}' has no input '${preprocess.input}'`);
-  if (spec.datatype !== "FP32") throw new AppError("invalid_manifest", `image input '${spec.name}' of model '${model}' is ${spec.datatype}; image tasks feed FP32`);
+  if (spec.datatype !== "FP32")
+    throw new AppError(
+      "invalid_manifest",
+      `image input '${spec.name}' of model '${model}' is ${spec.datatype}; image tasks feed FP32`,
+    );
   const shape = spec.shape ?? [-1, -1, -1, -1];
-  if (shape.length !== 4) throw new AppError("invalid_manifest", `image input '${spec.name}' of model '${model}' has shape [${shape}]; expected 4 dimensions (${preprocess.layout})`);
-  const [declaredChannels, declaredHeight, declaredWidth] = preprocess.layout === "nchw" ? [shape[1]!, shape[2]!, shape[3]!] : [shape[3]!, shape[1]!, shape[2]!];
+  if (shape.length !== 4)
+    throw new AppError(
+      "invalid_manifest",
+      `image input '${spec.name}' of model '${model}' has shape [${shape}]; expected 4 dimensions (${preprocess.layout})`,
+    );
+  const [declaredChannels, declaredHeight, declaredWidth] =
+    preprocess.layout === "nchw" ? [shape[1]!, shape[2]!, shape[3]!] : [shape[3]!, shape[1]!, shape[2]!];
   const channels = channelCount(preprocess.channels);
   const fixed = (value: number) => (value > 0 ? value : undefined);
   if (fixed(declaredChannels) !== undefined && declaredChannels !== channels) {
-    throw new AppError("invalid_manifest", `input '${spec.name}' of model '${model}' takes ${declaredChannels} channels, but preprocess.channels '${preprocess.channels}' gives ${channels}`);
+    throw new AppError(
+      "invalid_manifest",
+      `input '${spec.name}' of model '${model}' takes ${declaredChannels} channels, but preprocess.channels '${preprocess.channels}' gives ${channels}`,
+    );
   }
   const width = preprocess.width ?? fixed(declaredWidth);
   const height = preprocess.height ?? fixed(declaredHeight);
-  if (width === undefined || height === undefined) throw new AppError("invalid_manifest", `model '${model}' has a dynamic input size; set preprocess.width and preprocess.height`);
+  if (width === undefined || height === undefined)
+    throw new AppError(
+      "invalid_manifest",
+      `model '${model}' has a dynamic input size; set preprocess.width and preprocess.height`,
+    );
   if ((fixed(declaredWidth) ?? width) !== width || (fixed(declaredHeight) ?? height) !== height) {
-    throw new AppError("invalid_manifest", `input '${spec.name}' of model '${model}' is ${declaredWidth}x${declaredHeight}, but preprocess asks for ${width}x${height}`);
+    throw new AppError(
+      "invalid_manifest",
+      `input '${spec.name}' of model '${model}' is ${declaredWidth}x${declaredHeight}, but preprocess asks for ${width}x${height}`,
+    );
   }
   const itemShape = preprocess.layout === "nchw" ? [channels, height, width] : [height, width, channels];
   return { input: spec.name, width, height, itemShape, perImage: channels * width * height };
@@ -170,13 +234,19 @@ export function runImages(prepared: PreparedImages, context: TaskContext): Promi
   return inBatches(indexes, prepared.batchSize, async (chunk) => {
     const start = chunk[0]! * prepared.perImage;
     const data = prepared.tensor.subarray(start, start + chunk.length * prepared.perImage);
-    const feeds = { [prepared.input]: { datatype: "FP32" as const, shape: [chunk.length, ...prepared.itemShape], data } };
+    const feeds = {
+      [prepared.input]: { datatype: "FP32" as const, shape: [chunk.length, ...prepared.itemShape], data },
+    };
     const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
     return classRows(result, prepared.output, chunk.length);
   });
 }
 
-export function scoreImages(rows: readonly Float32Array[], prepared: PreparedImages, context: TaskContext): ImageClassificationResponse {
+export function scoreImages(
+  rows: readonly Float32Array[],
+  prepared: PreparedImages,
+  context: TaskContext,
+): ImageClassificationResponse {
   return classify(rows, prepared, context.model.name);
 }
 
@@ -184,13 +254,15 @@ export function scoreImages(rows: readonly Float32Array[], prepared: PreparedIma
 function topKFromQuery(query: URLSearchParams): number | undefined {
   const value = query.get("top_k");
   if (value === null) return undefined;
-  if (!/^[1-9][0-9]{0,5}$/.test(value)) throw new AppError("invalid_request", `top_k must be a positive integer (got '${value}')`);
+  if (!/^[1-9][0-9]{0,5}$/.test(value))
+    throw new AppError("invalid_request", `top_k must be a positive integer (got '${value}')`);
   return Number(value);
 }
 
 export const imageClassification = {
   name: "image-classification",
-  summary: "A PNG or JPEG (raw body, or `{image: number[]}` bytes; `number[][]` for several) → `[{label, score}]`, the top-k classes.",
+  summary:
+    "A PNG or JPEG (raw body, or `{image: number[]}` bytes; `number[][]` for several) → `[{label, score}]`, the top-k classes.",
   request: ImageClassificationRequestSchema,
   response: ImageClassificationResponseSchema,
   mediaTypes: IMAGE_MEDIA_TYPES,

@@ -21,7 +21,12 @@ const MAX_PARSED_ASSETS = 32;
 /** sha256 → parsed forms of that asset, one per parser; least recently used first. */
 const parsedAssets = new Map<string, Map<unknown, Promise<unknown>>>();
 
-export function createModelHandle(model: ResolvedModel, runtime: SessionPool, registry: ModelRegistry, ledger: RunLedger): ModelHandle {
+export function createModelHandle(
+  model: ResolvedModel,
+  runtime: SessionPool,
+  registry: ModelRegistry,
+  ledger: RunLedger,
+): ModelHandle {
   const { manifest, version, entry, source } = model;
   return {
     name: manifest.name,
@@ -37,7 +42,11 @@ export function createModelHandle(model: ResolvedModel, runtime: SessionPool, re
     },
     asset<T>(name: string, parse: (bytes: Uint8Array) => T | Promise<T>): Promise<T> {
       const asset = entry.assets?.[name];
-      if (!asset) throw new AppError("invalid_manifest", `model '${manifest.name}' version '${version}' has no asset '${name}'; upload it (PUT /admin/models/${manifest.name}/assets/${name}), then upload the version again under a new name`);
+      if (!asset)
+        throw new AppError(
+          "invalid_manifest",
+          `model '${manifest.name}' version '${version}' has no asset '${name}'; upload it (PUT /admin/models/${manifest.name}/assets/${name}), then upload the version again under a new name`,
+        );
       return parsedOnce(asset.sha256, parse, async () => parse(await registry.loadAsset(manifest.name, asset)));
     },
   };

@@ -16,10 +16,10 @@ import type { Tensor } from "../runtime/tensor";
 import { taskConfig } from "./config";
 import { decodeImage, type RgbaImage } from "./image/decode";
 import { flattenAlpha } from "./image/fit";
-import { parseAlphabet, type Alphabet } from "./ocr/ctc";
-import { detectorInput, type DetectorInput } from "./ocr/detector-input";
-import { readLines, runOcrNetworks, type FloatTensor, type OcrNetworks, type OcrOutputs } from "./ocr/pipeline";
-import { OcrConfigSchema, ocrSettings, ocrStages, type OcrConfig, type OcrStages } from "./ocr/settings";
+import { type Alphabet, parseAlphabet } from "./ocr/ctc";
+import { type DetectorInput, detectorInput } from "./ocr/detector-input";
+import { type FloatTensor, type OcrNetworks, type OcrOutputs, readLines, runOcrNetworks } from "./ocr/pipeline";
+import { type OcrConfig, OcrConfigSchema, type OcrStages, ocrSettings, ocrStages } from "./ocr/settings";
 import type { ModelHandle, TaskContext, TaskDefinition } from "./task";
 
 const Point = z.tuple([z.number().int(), z.number().int()]);
@@ -37,11 +37,29 @@ export const OcrResponseSchema = z
       z.object({
         text: z.string(),
         score: z.number().meta({ description: "mean probability of the recognized characters" }),
-        box: z.tuple([Point, Point, Point, Point]).meta({ description: "corners in image pixels: top-left, top-right, bottom-right, bottom-left" }),
+        box: z
+          .tuple([Point, Point, Point, Point])
+          .meta({ description: "corners in image pixels: top-left, top-right, bottom-right, bottom-left" }),
       }),
     ),
   })
-  .meta({ id: "OcrResponse", example: { lines: [{ text: "Invoice No. 2024-0117", score: 0.9652, box: [[24, 28], [340, 27], [340, 56], [24, 57]] }] } });
+  .meta({
+    id: "OcrResponse",
+    example: {
+      lines: [
+        {
+          text: "Invoice No. 2024-0117",
+          score: 0.9652,
+          box: [
+            [24, 28],
+            [340, 27],
+            [340, 56],
+            [24, 57],
+          ],
+        },
+      ],
+    },
+  });
 
 /** JSON bodies carry the bytes as numbers; media bodies as they came. */
 export interface OcrRequest {
@@ -90,27 +108,37 @@ function stageReferences({ classifier, recognizer }: OcrStages): Record<string, 
 async function runFloat(model: ModelHandle, input: FloatTensor): Promise<FloatTensor> {
   const [inputSpec] = model.entry.inputs;
   const [outputSpec] = model.entry.outputs;
-  if (!inputSpec || !outputSpec) throw new AppError("invalid_manifest", `model '${model.name}' has no input or output to run in the OCR pipeline`);
+  if (!inputSpec || !outputSpec)
+    throw new AppError("invalid_manifest", `model '${model.name}' has no input or output to run in the OCR pipeline`);
   const feed: Tensor = { datatype: "FP32", shape: input.shape, data: input.data };
   const output = (await model.run({ [inputSpec.name]: feed }, [outputSpec.name]))[outputSpec.name];
-  if (!output || !(output.data instanceof Float32Array)) throw new AppError("inference_failed", `model '${model.name}' did not return FP32 '${outputSpec.name}'`);
+  if (!output || !(output.data instanceof Float32Array))
+    throw new AppError("inference_failed", `model '${model.name}' did not return FP32 '${outputSpec.name}'`);
   return { data: output.data, shape: output.shape };
 }
 
 export const ocr = {
   name: "ocr",
-  summary: "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{lines: [{text, score, box}]}`: text lines in reading order with their corners.",
+  summary:
+    "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{lines: [{text, score, box}]}`: text lines in reading order with their corners.",
   request: OcrRequestSchema,
   response: OcrResponseSchema,
   mediaTypes: ["image/png", "image/jpeg"],
   fromMedia: ({ bytes }) => ({ image: bytes }),
   config: OcrConfigSchema,
-  stages: (manifest, version): Record<string, string> => stageReferences(ocrStages(taskConfig<OcrConfig>(ocr, manifest), version)),
+  stages: (manifest, version): Record<string, string> =>
+    stageReferences(ocrStages(taskConfig<OcrConfig>(ocr, manifest), version)),
   units: () => 1,
   preprocess: preparePage,
   infer: runNetworks,
   postprocess(outputs, prepared) {
     const lines = readLines(outputs, prepared.alphabet, prepared.config.postprocess.dropScore);
-    return { lines: lines.map(({ text, score, box }) => ({ text, score, box: box.map(([x, y]) => [x, y] as [number, number]) as OcrResponse["lines"][number]["box"] })) };
+    return {
+      lines: lines.map(({ text, score, box }) => ({
+        text,
+        score,
+        box: box.map(([x, y]) => [x, y] as [number, number]) as OcrResponse["lines"][number]["box"],
+      })),
+    };
   },
 } satisfies TaskDefinition<OcrRequest, PreparedPage, OcrOutputs, OcrResponse>;

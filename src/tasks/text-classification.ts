@@ -23,12 +23,12 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
+import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
 import { textList, textsSchema } from "./feature-extraction";
-import { ACTIVATIONS, classRows, classify, type Activation, type LabelScore } from "./classification-output";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
-import { HfTokenizer, padBatch, type EncodedText, type PaddingSettings } from "./text/hf-tokenizer";
+import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
 
 /** Classes answered when neither the request nor the manifest says. */
 export const DEFAULT_TOP_K = 5;
@@ -40,7 +40,12 @@ export const FASTTEXT_PAD_ID = -1;
 export const TextClassificationRequestSchema = z
   .object({
     text: textsSchema("text").meta({ description: "one text, or several classified in one call" }),
-    top_k: z.number().int().min(1).optional().meta({ description: "how many classes to return per text, best first (default from the manifest, usually 5)" }),
+    top_k: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "how many classes to return per text, best first (default from the manifest, usually 5)" }),
   })
   .strict()
   .meta({ id: "TextClassificationRequest", example: { text: ["Bonjour tout le monde", "Guten Morgen"], top_k: 3 } });
@@ -49,7 +54,10 @@ const ScoresSchema = z.array(z.object({ label: z.string(), score: z.number() }))
 
 export const TextClassificationResponseSchema = z
   .union([ScoresSchema, z.array(ScoresSchema)])
-  .meta({ id: "TextClassificationResponse", description: "the top-k classes of the text, best first (one such list per text when several were sent)" });
+  .meta({
+    id: "TextClassificationResponse",
+    description: "the top-k classes of the text, best first (one such list per text when several were sent)",
+  });
 
 export type TextClassificationRequest = z.infer<typeof TextClassificationRequestSchema>;
 export type TextClassificationResponse = LabelScore[] | LabelScore[][];
@@ -57,7 +65,11 @@ export type TextClassificationResponse = LabelScore[] | LabelScore[][];
 const FastTextPreprocess = z
   .object({
     tokenizer: z.literal("fasttext"),
-    asset: z.string().min(1).default("fasttext-dictionary.bin").meta({ description: "the version asset holding the fastText dictionary" }),
+    asset: z
+      .string()
+      .min(1)
+      .default("fasttext-dictionary.bin")
+      .meta({ description: "the version asset holding the fastText dictionary" }),
     maxLength: z.number().int().min(1).default(DEFAULT_FASTTEXT_MAX_LENGTH),
     input: z.string().default("ids"),
   })
@@ -72,7 +84,10 @@ const HuggingFacePreprocess = z
       .default("tokenizer.json")
       .meta({ description: "the version asset holding the tokenizer.json" }),
     maxLength: z.number().int().min(2).optional(),
-    inputs: z.object({ ids: z.string(), mask: z.string().optional(), tokenTypes: z.string().optional() }).strict().optional(),
+    inputs: z
+      .object({ ids: z.string(), mask: z.string().optional(), tokenTypes: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -80,7 +95,10 @@ const ConfigSchema = z.object({
   preprocess: z.union([FastTextPreprocess, HuggingFacePreprocess]),
   postprocess: z
     .object({
-      function: z.enum(ACTIVATIONS).default("softmax").meta({ description: "turns the output into scores; `none` when the model outputs probabilities" }),
+      function: z
+        .enum(ACTIVATIONS)
+        .default("softmax")
+        .meta({ description: "turns the output into scores; `none` when the model outputs probabilities" }),
       output: z.string().optional().meta({ description: "the output holding the class scores (default: the first)" }),
       topK: z.number().int().min(1).default(DEFAULT_TOP_K),
     })
@@ -107,15 +125,25 @@ export interface PreparedTexts {
 export async function prepareTexts(request: TextClassificationRequest, context: TaskContext): Promise<PreparedTexts> {
   const texts = textList(request.text);
   const { maxItems } = context.limits;
-  if (texts.length > maxItems) throw new AppError("batch_too_large", `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`);
+  if (texts.length > maxItems)
+    throw new AppError(
+      "batch_too_large",
+      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
+    );
   const config = taskConfig(textClassification, context.model.manifest);
   const outputs = context.model.entry.outputs;
   const output = config.postprocess.output ?? outputs[0]?.name;
   if (output === undefined || !outputs.some((spec) => spec.name === output)) {
-    throw new AppError("invalid_manifest", `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`);
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`,
+    );
   }
   const { preprocess } = config;
-  const feeds = preprocess.tokenizer === "fasttext" ? await fastTextFeeds(texts, preprocess as z.infer<typeof FastTextPreprocess>, context) : await huggingFaceFeeds(texts, preprocess, context);
+  const feeds =
+    preprocess.tokenizer === "fasttext"
+      ? await fastTextFeeds(texts, preprocess as z.infer<typeof FastTextPreprocess>, context)
+      : await huggingFaceFeeds(texts, preprocess, context);
   return {
     feeds,
     output,
@@ -128,25 +156,46 @@ export async function prepareTexts(request: TextClassificationRequest, context: 
 
 function warnTruncated(context: TaskContext, truncated: readonly boolean[], limit: string): void {
   const cut = truncated.flatMap((was, index) => (was ? [index] : []));
-  if (cut.length > 0) context.warn(`${cut.length === 1 ? "text" : "texts"} ${cut.join(", ")} truncated to the model's maximum of ${limit}`);
+  if (cut.length > 0)
+    context.warn(
+      `${cut.length === 1 ? "text" : "texts"} ${cut.join(", ")} truncated to the model's maximum of ${limit}`,
+    );
 }
 
 function declaredInput(context: TaskContext, name: string): void {
   const spec = context.model.entry.inputs.find((input) => input.name === name);
-  if (!spec) throw new AppError("invalid_manifest", `model '${context.model.name}' has no input '${name}'; its inputs are ${context.model.entry.inputs.map((input) => input.name).join(", ")}`);
-  if (spec.datatype !== "INT64") throw new AppError("invalid_manifest", `input '${name}' of model '${context.model.name}' is ${spec.datatype}; token ids are INT64`);
+  if (!spec)
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' has no input '${name}'; its inputs are ${context.model.entry.inputs.map((input) => input.name).join(", ")}`,
+    );
+  if (spec.datatype !== "INT64")
+    throw new AppError(
+      "invalid_manifest",
+      `input '${name}' of model '${context.model.name}' is ${spec.datatype}; token ids are INT64`,
+    );
 }
 
-async function fastTextFeeds(texts: readonly string[], preprocess: z.infer<typeof FastTextPreprocess>, context: TaskContext): Promise<Feeds> {
+async function fastTextFeeds(
+  texts: readonly string[],
+  preprocess: z.infer<typeof FastTextPreprocess>,
+  context: TaskContext,
+): Promise<Feeds> {
   declaredInput(context, preprocess.input);
   const tokenizer = await context.model.asset(preprocess.asset, FastTextTokenizer.parse);
   // one line per text: fastText's predict would stop at the first line break
   const encoded = texts.map((text) => tokenizer.encode(text.replaceAll("\n", " "), preprocess.maxLength));
-  warnTruncated(context, encoded.map((e) => e.truncated), `${preprocess.maxLength} ids (whole words were kept)`);
+  warnTruncated(
+    context,
+    encoded.map((e) => e.truncated),
+    `${preprocess.maxLength} ids (whole words were kept)`,
+  );
   const build: Feeds["build"] = (chunk) => {
     const length = Math.max(1, ...chunk.map((i) => encoded[i]!.ids.length));
     const data = new BigInt64Array(chunk.length * length).fill(BigInt(FASTTEXT_PAD_ID));
-    chunk.forEach((textIndex, row) => encoded[textIndex]!.ids.forEach((id, i) => (data[row * length + i] = BigInt(id))));
+    chunk.forEach((textIndex, row) =>
+      encoded[textIndex]!.ids.forEach((id, i) => (data[row * length + i] = BigInt(id))),
+    );
     return { [preprocess.input]: { datatype: "INT64", shape: [chunk.length, length], data } };
   };
   return { lengths: encoded.map((e) => e.ids.length), build };
@@ -154,7 +203,11 @@ async function fastTextFeeds(texts: readonly string[], preprocess: z.infer<typeo
 
 const STANDARD_INPUTS = { ids: "input_ids", mask: "attention_mask", tokenTypes: "token_type_ids" } as const;
 
-async function huggingFaceFeeds(texts: readonly string[], preprocess: z.infer<typeof HuggingFacePreprocess>, context: TaskContext): Promise<Feeds> {
+async function huggingFaceFeeds(
+  texts: readonly string[],
+  preprocess: z.infer<typeof HuggingFacePreprocess>,
+  context: TaskContext,
+): Promise<Feeds> {
   const declared = new Set(context.model.entry.inputs.map((spec) => spec.name));
   const names = preprocess.inputs ?? {
     ids: STANDARD_INPUTS.ids,
@@ -164,12 +217,23 @@ async function huggingFaceFeeds(texts: readonly string[], preprocess: z.infer<ty
   for (const name of [names.ids, names.mask, names.tokenTypes]) if (name !== undefined) declaredInput(context, name);
   const tokenizer = await context.model.asset(preprocess.tokenizer, HfTokenizer.parse);
   const maxLength = preprocess.maxLength ?? tokenizer.maxLength;
-  if (maxLength === undefined) throw new AppError("invalid_manifest", `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`);
+  if (maxLength === undefined)
+    throw new AppError(
+      "invalid_manifest",
+      `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`,
+    );
   const encoded: EncodedText[] = texts.map((text) => tokenizer.encode(text, maxLength));
-  warnTruncated(context, encoded.map((e) => e.truncated), `${maxLength} tokens`);
+  warnTruncated(
+    context,
+    encoded.map((e) => e.truncated),
+    `${maxLength} tokens`,
+  );
   const padding: PaddingSettings = tokenizer.padding;
   const build: Feeds["build"] = (chunk) => {
-    const batch = padBatch(chunk.map((i) => encoded[i]!), padding);
+    const batch = padBatch(
+      chunk.map((i) => encoded[i]!),
+      padding,
+    );
     const feeds: Record<string, Tensor> = { [names.ids]: batch.input_ids };
     if (names.mask) feeds[names.mask] = batch.attention_mask;
     if (names.tokenTypes) feeds[names.tokenTypes] = batch.token_type_ids;
@@ -187,13 +251,18 @@ export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise
   });
 }
 
-export function scoreTexts(rows: readonly Float32Array[], prepared: PreparedTexts, context: TaskContext): TextClassificationResponse {
+export function scoreTexts(
+  rows: readonly Float32Array[],
+  prepared: PreparedTexts,
+  context: TaskContext,
+): TextClassificationResponse {
   return classify(rows, prepared, context.model.name);
 }
 
 export const textClassification = {
   name: "text-classification",
-  summary: "`{text: string | string[], top_k?}` → `[{label, score}]`, the top-k classes (one list per text for an array).",
+  summary:
+    "`{text: string | string[], top_k?}` → `[{label, score}]`, the top-k classes (one list per text for an array).",
   request: TextClassificationRequestSchema,
   response: TextClassificationResponseSchema,
   config: ConfigSchema,

@@ -20,12 +20,12 @@
 import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
-import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "./audio/wav";
 import { resampledLength, resampleSource, type SampleSource } from "./audio/resample";
-import { speechSegments, type SegmentOptions } from "./audio/speech-segments";
+import { type SegmentOptions, speechSegments } from "./audio/speech-segments";
+import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "./audio/wav";
 import { taskConfig } from "./config";
-import { float32ToJson } from "./text/pooling";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
+import { float32ToJson } from "./text/pooling";
 
 export const WAV_MEDIA_TYPES = ["audio/wav", "audio/x-wav", "audio/wave"] as const;
 
@@ -39,12 +39,44 @@ const MODEL_IO = { audio: "input", state: "state", rate: "sr", probability: "out
 
 /** Options a request may set, as JSON fields and as query parameters of the same names. */
 const OptionsShape = {
-  threshold: z.number().gt(0).lt(1).optional().meta({ description: "speech probability at or above which a window is speech (default 0.5)" }),
-  neg_threshold: z.number().gt(0).lt(1).optional().meta({ description: "probability below which speech may end (default threshold − 0.15, at least 0.01)" }),
-  min_speech_duration_ms: z.number().int().min(0).max(600_000).optional().meta({ description: "segments this short or shorter are dropped (default 250)" }),
-  min_silence_duration_ms: z.number().int().min(0).max(600_000).optional().meta({ description: "silence needed to end a segment (default 100)" }),
-  speech_pad_ms: z.number().int().min(0).max(10_000).optional().meta({ description: "padding added to both ends of each segment (default 30)" }),
-  max_speech_duration_s: z.number().gt(0).optional().meta({ description: "longer segments are split at their longest silence (default: no limit)" }),
+  threshold: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .meta({ description: "speech probability at or above which a window is speech (default 0.5)" }),
+  neg_threshold: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .meta({ description: "probability below which speech may end (default threshold − 0.15, at least 0.01)" }),
+  min_speech_duration_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .optional()
+    .meta({ description: "segments this short or shorter are dropped (default 250)" }),
+  min_silence_duration_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .optional()
+    .meta({ description: "silence needed to end a segment (default 100)" }),
+  speech_pad_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .meta({ description: "padding added to both ends of each segment (default 30)" }),
+  max_speech_duration_s: z
+    .number()
+    .gt(0)
+    .optional()
+    .meta({ description: "longer segments are split at their longest silence (default: no limit)" }),
   frames: z.boolean().optional().meta({ description: "also return each 32 ms window's speech probability" }),
 };
 type RequestOptions = z.infer<z.ZodObject<typeof OptionsShape>>;
@@ -55,11 +87,16 @@ export class WavAudio {
   constructor(readonly bytes: Uint8Array) {
     this.header = readWavHeader(bytes);
     const rate = this.header.sampleRate;
-    if (rate < MIN_RATE || rate > MAX_RATE) throw new AppError("unsupported_media_type", `audio sampled at ${rate} Hz is not taken; send ${MIN_RATE} to ${MAX_RATE} Hz`);
+    if (rate < MIN_RATE || rate > MAX_RATE)
+      throw new AppError(
+        "unsupported_media_type",
+        `audio sampled at ${rate} Hz is not taken; send ${MIN_RATE} to ${MAX_RATE} Hz`,
+      );
   }
   toJSON(): string {
     let binary = "";
-    for (let i = 0; i < this.bytes.length; i += 0x8000) binary += String.fromCharCode(...this.bytes.subarray(i, i + 0x8000));
+    for (let i = 0; i < this.bytes.length; i += 0x8000)
+      binary += String.fromCharCode(...this.bytes.subarray(i, i + 0x8000));
     return btoa(binary);
   }
 }
@@ -69,13 +106,19 @@ export interface VoiceActivityRequest extends RequestOptions {
 }
 
 const AudioField = z
-  .union([z.string().min(1), z.array(z.number().int().min(0).max(255)).min(1)], { error: "audio must be the WAV file as a base64 string or an array of its bytes (0..255)" })
+  .union([z.string().min(1), z.array(z.number().int().min(0).max(255)).min(1)], {
+    error: "audio must be the WAV file as a base64 string or an array of its bytes (0..255)",
+  })
   .meta({ description: "a whole WAV file: base64, or an array of its bytes as Workers AI takes them" });
 
 export const VoiceActivityRequestSchema = z
   .object({ audio: AudioField, ...OptionsShape })
   .strict()
-  .meta({ id: "VoiceActivityRequest", example: { audio: "UklGRiQAAABXQVZFZm10IBAAAAABAAEAgD4AAAB9AAACABAAZGF0YQAAAAA=", threshold: 0.5, frames: false }, description: "`audio` holds a whole WAV file; the example is only a header" })
+  .meta({
+    id: "VoiceActivityRequest",
+    example: { audio: "UklGRiQAAABXQVZFZm10IBAAAAABAAEAgD4AAAB9AAACABAAZGF0YQAAAAA=", threshold: 0.5, frames: false },
+    description: "`audio` holds a whole WAV file; the example is only a header",
+  })
   .transform((body, ctx): VoiceActivityRequest => {
     const bytes = typeof body.audio === "string" ? fromBase64(body.audio) : Uint8Array.from(body.audio);
     if (!bytes) {
@@ -85,22 +128,50 @@ export const VoiceActivityRequestSchema = z
     return { ...body, audio: new WavAudio(bytes) };
   });
 
-const SegmentSchema = z.object({ start: z.number().meta({ description: "seconds" }), end: z.number().meta({ description: "seconds" }) });
+const SegmentSchema = z.object({
+  start: z.number().meta({ description: "seconds" }),
+  end: z.number().meta({ description: "seconds" }),
+});
 
 export const VoiceActivityResponseSchema = z
   .object({
-    segments: z.array(SegmentSchema).meta({ description: "the speech, in order, in seconds from the start of the audio" }),
-    frames: z.array(z.number()).optional().meta({ description: "with `frames: true`: the speech probability of each 32 ms window; window i starts at 0.032·i s" }),
+    segments: z
+      .array(SegmentSchema)
+      .meta({ description: "the speech, in order, in seconds from the start of the audio" }),
+    frames: z
+      .array(z.number())
+      .optional()
+      .meta({
+        description: "with `frames: true`: the speech probability of each 32 ms window; window i starts at 0.032·i s",
+      }),
   })
-  .meta({ id: "VoiceActivityResponse", example: { segments: [{ start: 0.482, end: 2.238 }, { start: 3.682, end: 4.51 }] } });
+  .meta({
+    id: "VoiceActivityResponse",
+    example: {
+      segments: [
+        { start: 0.482, end: 2.238 },
+        { start: 3.682, end: 4.51 },
+      ],
+    },
+  });
 
 export type VoiceActivityResponse = z.infer<typeof VoiceActivityResponseSchema>;
 
 const ConfigSchema = z.object({
   preprocess: z
     .object({
-      maxSeconds: z.number().positive().default(600).meta({ description: "longer audio is refused (413 audio_too_long), judged from the WAV header" }),
-      sampleRates: z.array(z.union([z.literal(16000), z.literal(8000)])).min(1).default([16000, 8000]).meta({ description: "rates the model takes natively; others are resampled to 16 kHz (8 kHz for an 8 kHz-only model)" }),
+      maxSeconds: z
+        .number()
+        .positive()
+        .default(600)
+        .meta({ description: "longer audio is refused (413 audio_too_long), judged from the WAV header" }),
+      sampleRates: z
+        .array(z.union([z.literal(16000), z.literal(8000)]))
+        .min(1)
+        .default([16000, 8000])
+        .meta({
+          description: "rates the model takes natively; others are resampled to 16 kHz (8 kHz for an 8 kHz-only model)",
+        }),
     })
     .strict(),
   postprocess: z
@@ -113,7 +184,10 @@ const ConfigSchema = z.object({
       maxSpeechDurationS: z.number().positive().optional(),
     })
     .strict()
-    .refine((p) => p.negThreshold === undefined || p.negThreshold <= p.threshold, { message: "negThreshold must not exceed threshold", path: ["negThreshold"] }),
+    .refine((p) => p.negThreshold === undefined || p.negThreshold <= p.threshold, {
+      message: "negThreshold must not exceed threshold",
+      path: ["negThreshold"],
+    }),
 });
 
 export interface PreparedAudio {
@@ -135,7 +209,10 @@ export function prepareAudio(request: VoiceActivityRequest, context: TaskContext
   const { header, bytes } = request.audio;
   const config = taskConfig(voiceActivity, context.model.manifest);
   if (header.seconds > config.preprocess.maxSeconds) {
-    throw new AppError("audio_too_long", `the audio lasts ${header.seconds.toFixed(1)} s; model '${context.model.name}' takes at most ${config.preprocess.maxSeconds} s`);
+    throw new AppError(
+      "audio_too_long",
+      `the audio lasts ${header.seconds.toFixed(1)} s; model '${context.model.name}' takes at most ${config.preprocess.maxSeconds} s`,
+    );
   }
   const segmentOptions = resolveSegmentOptions(request, config.postprocess);
   const stateShape = modelStateShape(context);
@@ -199,13 +276,21 @@ type PostprocessConfig = z.infer<typeof ConfigSchema>["postprocess"];
 /** The request's options over the manifest's defaults; contradictory ones are a 400. */
 function resolveSegmentOptions(request: RequestOptions, defaults: PostprocessConfig): SegmentOptionsMs {
   const threshold = request.threshold ?? defaults.threshold;
-  const negThreshold = request.neg_threshold ?? (request.threshold === undefined ? defaults.negThreshold : undefined) ?? Math.max(threshold - 0.15, 0.01);
-  if (negThreshold > threshold) throw new AppError("invalid_request", `neg_threshold (${negThreshold}) must not exceed threshold (${threshold})`);
+  const negThreshold =
+    request.neg_threshold ??
+    (request.threshold === undefined ? defaults.negThreshold : undefined) ??
+    Math.max(threshold - 0.15, 0.01);
+  if (negThreshold > threshold)
+    throw new AppError("invalid_request", `neg_threshold (${negThreshold}) must not exceed threshold (${threshold})`);
   const speechPadMs = request.speech_pad_ms ?? defaults.speechPadMs;
   const maxSpeechDurationS = request.max_speech_duration_s ?? defaults.maxSpeechDurationS ?? Infinity;
   // silero-vad splits a segment once it passes max − one window − both pads: that must leave room for speech
   const roomMs = maxSpeechDurationS * 1000 - WINDOW_SECONDS * 1000 - 2 * speechPadMs;
-  if (roomMs < WINDOW_SECONDS * 1000) throw new AppError("invalid_request", `max_speech_duration_s (${maxSpeechDurationS}) must exceed two 32 ms windows plus twice speech_pad_ms (${speechPadMs} ms)`);
+  if (roomMs < WINDOW_SECONDS * 1000)
+    throw new AppError(
+      "invalid_request",
+      `max_speech_duration_s (${maxSpeechDurationS}) must exceed two 32 ms windows plus twice speech_pad_ms (${speechPadMs} ms)`,
+    );
   return {
     threshold,
     negThreshold,
@@ -232,13 +317,25 @@ function toSamples(options: SegmentOptionsMs, sampleRate: number): SegmentOption
 function modelStateShape(context: TaskContext): number[] {
   const { entry, name } = context.model;
   for (const input of [MODEL_IO.audio, MODEL_IO.state, MODEL_IO.rate]) {
-    if (!entry.inputs.some((spec) => spec.name === input)) throw new AppError("invalid_manifest", `model '${name}' has no input '${input}'; voice-activity serves Silero VAD v5 models (inputs input, state, sr)`);
+    if (!entry.inputs.some((spec) => spec.name === input))
+      throw new AppError(
+        "invalid_manifest",
+        `model '${name}' has no input '${input}'; voice-activity serves Silero VAD v5 models (inputs input, state, sr)`,
+      );
   }
   for (const output of [MODEL_IO.probability, MODEL_IO.nextState]) {
-    if (!entry.outputs.some((spec) => spec.name === output)) throw new AppError("invalid_manifest", `model '${name}' has no output '${output}'; voice-activity serves Silero VAD v5 models (outputs output, stateN)`);
+    if (!entry.outputs.some((spec) => spec.name === output))
+      throw new AppError(
+        "invalid_manifest",
+        `model '${name}' has no output '${output}'; voice-activity serves Silero VAD v5 models (outputs output, stateN)`,
+      );
   }
   const shape = entry.inputs.find((spec) => spec.name === MODEL_IO.state)!.shape;
-  if (!shape || shape.length !== 3) throw new AppError("invalid_manifest", `input 'state' of model '${name}' should be [2, batch, 128]; it is [${shape ?? "undeclared"}]`);
+  if (shape?.length !== 3)
+    throw new AppError(
+      "invalid_manifest",
+      `input 'state' of model '${name}' should be [2, batch, 128]; it is [${shape ?? "undeclared"}]`,
+    );
   return shape.map((dim) => (dim < 0 ? 1 : dim));
 }
 
@@ -247,17 +344,31 @@ export async function runWindows(prepared: PreparedAudio, context: TaskContext):
   const { padded, windowSamples, contextSamples, windows, stateShape } = prepared;
   const probabilities = new Float32Array(windows);
   const rate: Tensor = { datatype: "INT64", shape: [], data: BigInt64Array.of(BigInt(prepared.sampleRate)) };
-  let state: Tensor = { datatype: "FP32", shape: stateShape, data: new Float32Array(stateShape.reduce((a, b) => a * b, 1)) };
+  let state: Tensor = {
+    datatype: "FP32",
+    shape: stateShape,
+    data: new Float32Array(stateShape.reduce((a, b) => a * b, 1)),
+  };
   const width = contextSamples + windowSamples;
   const outputs = [MODEL_IO.probability, MODEL_IO.nextState];
   for (let i = 0; i < windows; i++) {
     // the window and the context before it are contiguous in `padded`: a view, no copy
-    const audio: Tensor = { datatype: "FP32", shape: [1, width], data: padded.subarray(i * windowSamples, i * windowSamples + width) };
-    const result = await context.model.run({ [MODEL_IO.audio]: audio, [MODEL_IO.state]: state, [MODEL_IO.rate]: rate }, outputs);
+    const audio: Tensor = {
+      datatype: "FP32",
+      shape: [1, width],
+      data: padded.subarray(i * windowSamples, i * windowSamples + width),
+    };
+    const result = await context.model.run(
+      { [MODEL_IO.audio]: audio, [MODEL_IO.state]: state, [MODEL_IO.rate]: rate },
+      outputs,
+    );
     const probability = result[MODEL_IO.probability];
     const next = result[MODEL_IO.nextState];
     if (!probability || !(probability.data instanceof Float32Array) || !next || !(next.data instanceof Float32Array)) {
-      throw new AppError("inference_failed", `model '${context.model.name}' did not return FP32 '${MODEL_IO.probability}' and '${MODEL_IO.nextState}'`);
+      throw new AppError(
+        "inference_failed",
+        `model '${context.model.name}' did not return FP32 '${MODEL_IO.probability}' and '${MODEL_IO.nextState}'`,
+      );
     }
     probabilities[i] = probability.data[0]!;
     state = next;
@@ -267,7 +378,11 @@ export async function runWindows(prepared: PreparedAudio, context: TaskContext):
 
 export function segmentSpeech(probabilities: Float32Array, prepared: PreparedAudio): VoiceActivityResponse {
   const { sampleRate, seconds } = prepared;
-  const segments = speechSegments(probabilities, prepared.segmentOptions, { sampleRate, windowSamples: prepared.windowSamples, totalSamples: prepared.length }).map((segment) => ({
+  const segments = speechSegments(probabilities, prepared.segmentOptions, {
+    sampleRate,
+    windowSamples: prepared.windowSamples,
+    totalSamples: prepared.length,
+  }).map((segment) => ({
     start: segment.start / sampleRate,
     end: Math.min(segment.end / sampleRate, seconds), // resampled audio may run a fraction of a sample longer
   }));
@@ -278,15 +393,23 @@ export function segmentSpeech(probabilities: Float32Array, prepared: PreparedAud
 export function optionsFromQuery(query: URLSearchParams): RequestOptions {
   const values: Record<string, unknown> = {};
   for (const [name, value] of query) {
-    if (!(name in OptionsShape)) throw new AppError("invalid_request", `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`);
+    if (!(name in OptionsShape))
+      throw new AppError(
+        "invalid_request",
+        `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`,
+      );
     if (name in values) throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
-    if (name === "frames") values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
+    if (name === "frames")
+      values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
   }
   const parsed = z.object(OptionsShape).strict().safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `invalid query parameter '${issue.path.join(".")}' (${JSON.stringify(values[String(issue.path[0])])}): ${issue.message}`);
+    throw new AppError(
+      "invalid_request",
+      `invalid query parameter '${issue.path.join(".")}' (${JSON.stringify(values[String(issue.path[0])])}): ${issue.message}`,
+    );
   }
   return parsed.data;
 }
@@ -301,11 +424,15 @@ function fromBase64(text: string): Uint8Array | undefined {
 
 export const voiceActivity = {
   name: "voice-activity",
-  summary: "A WAV file (raw body, or `{audio}` as base64 or bytes) → `{segments: [{start, end}]}`: where the speech is, in seconds.",
+  summary:
+    "A WAV file (raw body, or `{audio}` as base64 or bytes) → `{segments: [{start, end}]}`: where the speech is, in seconds.",
   request: VoiceActivityRequestSchema,
   response: VoiceActivityResponseSchema,
   mediaTypes: WAV_MEDIA_TYPES,
-  fromMedia: (body: MediaBody): VoiceActivityRequest => ({ ...optionsFromQuery(body.query), audio: new WavAudio(body.bytes) }),
+  fromMedia: (body: MediaBody): VoiceActivityRequest => ({
+    ...optionsFromQuery(body.query),
+    audio: new WavAudio(body.bytes),
+  }),
   config: ConfigSchema,
   units: (request) => Math.ceil(request.audio.header.seconds),
   preprocess: prepareAudio,

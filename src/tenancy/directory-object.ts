@@ -21,12 +21,19 @@ export class DirectoryObject extends DurableObject<Env> {
   }
 
   registerTenant(id: string, name: string): void {
-    this.ctx.storage.sql.exec("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name", id, name, Date.now());
+    this.ctx.storage.sql.exec(
+      "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+      id,
+      name,
+      Date.now(),
+    );
   }
 
   tenants(): DirectoryTenant[] {
     return this.ctx.storage.sql
-      .exec<{ id: string; name: string; created_at: number }>("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+      .exec<{ id: string; name: string; created_at: number }>(
+        "SELECT id, name, created_at FROM tenants ORDER BY created_at, id",
+      )
       .toArray()
       .map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.created_at).toISOString() }));
   }
@@ -36,10 +43,14 @@ export class DirectoryObject extends DurableObject<Env> {
   }
 
   tenantOfKeyHash(hash: string): string | undefined {
-    return this.ctx.storage.sql.exec<{ tenant_id: string }>("SELECT tenant_id FROM keys WHERE hash = ?", hash).toArray()[0]?.tenant_id;
+    return this.ctx.storage.sql
+      .exec<{ tenant_id: string }>("SELECT tenant_id FROM keys WHERE hash = ?", hash)
+      .toArray()[0]?.tenant_id;
   }
 
   tenantOfKeyId(keyId: string): string | undefined {
-    return this.ctx.storage.sql.exec<{ tenant_id: string }>("SELECT tenant_id FROM keys WHERE key_id = ?", keyId).toArray()[0]?.tenant_id;
+    return this.ctx.storage.sql
+      .exec<{ tenant_id: string }>("SELECT tenant_id FROM keys WHERE key_id = ?", keyId)
+      .toArray()[0]?.tenant_id;
   }
 }

@@ -58,7 +58,9 @@ export type BeginResult =
 
 /** A request answered from the response cache: admitted and charged in one step (no idempotency key). */
 export type ChargeRequest = Omit<BeginRequest, "idempotency">;
-export type ChargeResult = Rejection | { kind: "charged"; eventId: string; keyId: string; units: number; rateLimit: RateLimitState; quota: QuotaState };
+export type ChargeResult =
+  | Rejection
+  | { kind: "charged"; eventId: string; keyId: string; units: number; rateLimit: RateLimitState; quota: QuotaState };
 
 export type Outcome =
   | { kind: "commit"; cached: boolean; response?: StoredResponse }

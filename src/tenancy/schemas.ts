@@ -9,8 +9,18 @@ export const Scope = z.string().regex(SCOPE, "'infer', 'usage:read' or 'infer:{m
 
 export const LimitsSchema = z
   .strictObject({
-    requestsPerMinute: z.number().int().min(1).max(1_000_000).meta({ description: "Token bucket: capacity and refill per minute" }),
-    monthlyUnits: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({ description: "Units per calendar month (UTC)" }),
+    requestsPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .meta({ description: "Token bucket: capacity and refill per minute" }),
+    monthlyUnits: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .meta({ description: "Units per calendar month (UTC)" }),
   })
   .meta({ id: "TenantLimits" });
 
@@ -26,7 +36,10 @@ export const KeyInputSchema = z
   .strictObject({
     name: z.string().min(1).max(200),
     scopes: z.array(Scope).min(1).max(64).default(["infer", "usage:read"]),
-    expiresAt: z.iso.datetime({ offset: true }).optional().meta({ description: "RFC 3339; the key stops working at this instant" }),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: "RFC 3339; the key stops working at this instant" }),
   })
   .meta({ id: "KeyInput" });
 

@@ -4,10 +4,19 @@
  * how a tenancy rejection reads over HTTP.
  */
 import { AppError, type ErrorCode } from "../errors";
-import { generateKey, hashKey, isWellFormedKey, randomId } from "./keys";
-import type { BeginRequest, ChargeRequest, Outcome, QuotaState, RateLimitState, Rejection, UsageQuery, UsageReport } from "./metering-types";
-import type { KeyInput, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
 import type { DirectoryTenant } from "./directory-object";
+import { generateKey, hashKey, isWellFormedKey, randomId } from "./keys";
+import type {
+  BeginRequest,
+  ChargeRequest,
+  Outcome,
+  QuotaState,
+  RateLimitState,
+  Rejection,
+  UsageQuery,
+  UsageReport,
+} from "./metering-types";
+import type { KeyInput, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
 
 /** An API key that exists, before its status (revoked, expired, scopes) is checked by the tenant's object. */
 export interface Caller {
@@ -43,7 +52,11 @@ export class Tenancy {
   /** Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory. */
   async identify(token: string | undefined): Promise<Caller> {
     if (token === undefined) throw new AppError("missing_key", "send your API key as 'Authorization: Bearer <key>'");
-    if (!isWellFormedKey(token)) throw new AppError("malformed_key", "the API key is malformed (expected 'emk_live_' followed by 43 base64url characters)");
+    if (!isWellFormedKey(token))
+      throw new AppError(
+        "malformed_key",
+        "the API key is malformed (expected 'emk_live_' followed by 43 base64url characters)",
+      );
     const keyHash = await hashKey(token);
     const known = owners.get(keyHash);
     if (known) return { tenantId: known, keyHash };
@@ -55,14 +68,21 @@ export class Tenancy {
     return { tenantId, keyHash };
   }
 
-  async authorize(caller: Caller, scope: string, model?: string): Promise<{ keyId: string; tenantId: string; scopes: string[] }> {
+  async authorize(
+    caller: Caller,
+    scope: string,
+    model?: string,
+  ): Promise<{ keyId: string; tenantId: string; scopes: string[] }> {
     const result = await this.tenant(caller.tenantId).authorize(caller.keyHash, scope, model);
     if (result.kind === "rejected") throw rejectionError(result);
     return result;
   }
 
   /** Admits a metered request, or returns a stored response for an idempotent replay. */
-  async begin(caller: Caller, request: Omit<BeginRequest, "keyHash">): Promise<{ admission: Admission } | { replay: Response }> {
+  async begin(
+    caller: Caller,
+    request: Omit<BeginRequest, "keyHash">,
+  ): Promise<{ admission: Admission } | { replay: Response }> {
     const result = await this.tenant(caller.tenantId).begin({ ...request, keyHash: caller.keyHash });
     if (result.kind === "rejected") throw rejectionError(result);
     if (result.kind === "replay") {
@@ -70,7 +90,15 @@ export class Tenancy {
       headers.set("Idempotent-Replayed", "true");
       return { replay: new Response(result.response.body, { status: result.response.status, headers }) };
     }
-    return { admission: { tenantId: caller.tenantId, eventId: result.eventId, keyId: result.keyId, units: result.units, headers: chargeHeaders(result) } };
+    return {
+      admission: {
+        tenantId: caller.tenantId,
+        eventId: result.eventId,
+        keyId: result.keyId,
+        units: result.units,
+        headers: chargeHeaders(result),
+      },
+    };
   }
 
   /** Admits and charges a request answered from the response cache, in one call; returns the response headers. */
@@ -119,7 +147,14 @@ export class Tenancy {
     const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
     const { plaintext, hash, displayPrefix } = await generateKey();
     const id = randomId("key");
-    const record = await this.tenant(tenantId).addKey({ id, hash, prefix: displayPrefix, name: input.name, scopes: input.scopes, expiresAt });
+    const record = await this.tenant(tenantId).addKey({
+      id,
+      hash,
+      prefix: displayPrefix,
+      name: input.name,
+      scopes: input.scopes,
+      expiresAt,
+    });
     await this.directory().registerKey(hash, id, tenantId);
     await this.env.KEYS.put(KV_PREFIX + hash, JSON.stringify({ tenantId }));
     return { ...record, key: plaintext };
@@ -151,18 +186,36 @@ export class Tenancy {
 }
 
 function rejectionError(rejection: Rejection): AppError {
-  const headers = { ...(rejection.rateLimit ? rateLimitHeaders(rejection.rateLimit) : {}), ...(rejection.quota ? quotaHeaders(rejection.quota) : {}) };
-  return new AppError(rejection.code satisfies ErrorCode, rejection.message, { retryAfterSeconds: rejection.retryAfterSeconds, headers });
+  const headers = {
+    ...(rejection.rateLimit ? rateLimitHeaders(rejection.rateLimit) : {}),
+    ...(rejection.quota ? quotaHeaders(rejection.quota) : {}),
+  };
+  return new AppError(rejection.code satisfies ErrorCode, rejection.message, {
+    retryAfterSeconds: rejection.retryAfterSeconds,
+    headers,
+  });
 }
 
-function chargeHeaders(result: { rateLimit: RateLimitState; quota: QuotaState; units: number }): Record<string, string> {
+function chargeHeaders(result: {
+  rateLimit: RateLimitState;
+  quota: QuotaState;
+  units: number;
+}): Record<string, string> {
   return { ...rateLimitHeaders(result.rateLimit), ...quotaHeaders(result.quota), "X-Units": String(result.units) };
 }
 
 function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
-  return { "RateLimit-Limit": String(state.limit), "RateLimit-Remaining": String(state.remaining), "RateLimit-Reset": String(state.resetSeconds) };
+  return {
+    "RateLimit-Limit": String(state.limit),
+    "RateLimit-Remaining": String(state.remaining),
+    "RateLimit-Reset": String(state.resetSeconds),
+  };
 }
 
 function quotaHeaders(state: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
-  return { "X-Quota-Limit": String(state.limit), "X-Quota-Remaining": String(state.remaining), "X-Quota-Reset": String(state.resetSeconds) };
+  return {
+    "X-Quota-Limit": String(state.limit),
+    "X-Quota-Remaining": String(state.remaining),
+    "X-Quota-Reset": String(state.resetSeconds),
+  };
 }

@@ -6,10 +6,21 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { monthOf, secondsToNextMonth } from "./calendar";
-import type { AuthorizeResult, BeginRequest, BeginResult, ChargeRequest, ChargeResult, Outcome, QuotaState, Rejection, UsageQuery, UsageReport } from "./metering-types";
+import type {
+  AuthorizeResult,
+  BeginRequest,
+  BeginResult,
+  ChargeRequest,
+  ChargeResult,
+  Outcome,
+  QuotaState,
+  Rejection,
+  UsageQuery,
+  UsageReport,
+} from "./metering-types";
 import { takeToken } from "./rate-limit";
 import type { KeyRecord, Limits, Tenant } from "./schemas";
-import { TenantStore, type LedgerEvent } from "./tenant-store";
+import { type LedgerEvent, TenantStore } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -40,7 +51,14 @@ export class TenantObject extends DurableObject<Env> {
     return this.store.tenant();
   }
 
-  addKey(key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null }): KeyRecord {
+  addKey(key: {
+    id: string;
+    hash: string;
+    prefix: string;
+    name: string;
+    scopes: string[];
+    expiresAt: number | null;
+  }): KeyRecord {
     this.store.insertKey(key, Date.now());
     return this.store.keyById(key.id)!;
   }
@@ -68,16 +86,26 @@ export class TenantObject extends DurableObject<Env> {
       const key = this.activeKey(request.keyHash, request.scope, now, request.model);
       if ("kind" in key) return key;
       if (idempotency.fingerprint !== request.idempotency!.fingerprint) {
-        return { kind: "rejected", code: "idempotency_key_reused", message: "this Idempotency-Key was used with a different request" };
+        return {
+          kind: "rejected",
+          code: "idempotency_key_reused",
+          message: "this Idempotency-Key was used with a different request",
+        };
       }
       if (!idempotency.response) {
-        return { kind: "rejected", code: "idempotency_in_progress", message: "a request with this Idempotency-Key is still running", retryAfterSeconds: 1 };
+        return {
+          kind: "rejected",
+          code: "idempotency_in_progress",
+          message: "a request with this Idempotency-Key is still running",
+          retryAfterSeconds: 1,
+        };
       }
       return { kind: "replay", response: idempotency.response };
     }
     const admitted = this.admitAndRecord(request, now, (event) => {
       this.store.reserve(event, now);
-      if (request.idempotency) this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, event.id, now);
+      if (request.idempotency)
+        this.store.insertIdempotency(request.idempotency.key, request.idempotency.fingerprint, event.id, now);
     });
     if (admitted.kind === "rejected") return admitted;
     this.scheduleCleanup(now + RESERVATION_TTL_MS);
@@ -99,7 +127,14 @@ export class TenantObject extends DurableObject<Env> {
     const admitted = this.admit(request, now);
     if (admitted.kind === "rejected") return admitted;
     const { key, rate, month, result } = admitted;
-    const event = { id: crypto.randomUUID(), keyId: key.id, model: request.model, version: request.version, units: request.units, month };
+    const event = {
+      id: crypto.randomUUID(),
+      keyId: key.id,
+      model: request.model,
+      version: request.version,
+      units: request.units,
+      month,
+    };
     this.transaction(() => {
       this.store.saveBucket(rate.bucket);
       record(event);
@@ -113,30 +148,55 @@ export class TenantObject extends DurableObject<Env> {
     const tenant = this.store.tenant();
     const key = this.activeKey(request.keyHash, request.scope, now, request.model);
     if ("kind" in key) return key;
-    if (!tenant) return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" } satisfies Rejection;
+    if (!tenant)
+      return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" } satisfies Rejection;
 
     const month = monthOf(now);
     const rate = takeToken(this.store.bucket(), tenant.limits.requestsPerMinute, now);
     const rateLimit = { limit: rate.limit, remaining: rate.remaining, resetSeconds: rate.resetSeconds };
     const used = this.store.monthUsage(month);
     const left = tenant.limits.monthlyUnits - used.committed - used.reserved;
-    const quota = (remaining: number): QuotaState => ({ limit: tenant.limits.monthlyUnits, remaining, resetSeconds: secondsToNextMonth(now) });
+    const quota = (remaining: number): QuotaState => ({
+      limit: tenant.limits.monthlyUnits,
+      remaining,
+      resetSeconds: secondsToNextMonth(now),
+    });
 
     if (!rate.allowed) {
       this.store.saveBucket(rate.bucket);
-      return { kind: "rejected", code: "rate_limited", message: `rate limit of ${rate.limit} requests per minute reached`, retryAfterSeconds: rate.retryAfterSeconds, rateLimit, quota: quota(Math.max(0, left)) } satisfies Rejection;
+      return {
+        kind: "rejected",
+        code: "rate_limited",
+        message: `rate limit of ${rate.limit} requests per minute reached`,
+        retryAfterSeconds: rate.retryAfterSeconds,
+        rateLimit,
+        quota: quota(Math.max(0, left)),
+      } satisfies Rejection;
     }
     if (request.units > left) {
       const message = `monthly quota of ${tenant.limits.monthlyUnits} units reached (${Math.max(0, left)} left, this request needs ${request.units})`;
-      return { kind: "rejected", code: "quota_exceeded", message, retryAfterSeconds: secondsToNextMonth(now), rateLimit, quota: quota(Math.max(0, left)) } satisfies Rejection;
+      return {
+        kind: "rejected",
+        code: "quota_exceeded",
+        message,
+        retryAfterSeconds: secondsToNextMonth(now),
+        rateLimit,
+        quota: quota(Math.max(0, left)),
+      } satisfies Rejection;
     }
-    return { kind: "admitted" as const, key, rate, month, result: { keyId: key.id, units: request.units, rateLimit, quota: quota(left - request.units) } };
+    return {
+      kind: "admitted" as const,
+      key,
+      rate,
+      month,
+      result: { keyId: key.id, units: request.units, rateLimit, quota: quota(left - request.units) },
+    };
   }
 
   /** Settles an admitted request exactly once; a second call for the same event changes nothing. */
   complete(eventId: string, outcome: Outcome): boolean {
     const event = this.store.event(eventId);
-    if (!event || event.status !== "pending") return false;
+    if (event?.status !== "pending") return false;
     const now = Date.now();
     this.transaction(() => {
       if (outcome.kind === "commit") {
@@ -154,7 +214,8 @@ export class TenantObject extends DurableObject<Env> {
     const tenant = this.store.tenant();
     if (!tenant) return undefined;
     const rows = this.store.usage(query);
-    const sum = (field: "requests" | "units" | "cachedRequests" | "cachedUnits") => rows.reduce((n, r) => n + r[field], 0);
+    const sum = (field: "requests" | "units" | "cachedRequests" | "cachedUnits") =>
+      rows.reduce((n, r) => n + r[field], 0);
     const month = monthOf(Date.now());
     const current = this.store.monthUsage(month);
     return {
@@ -163,8 +224,18 @@ export class TenantObject extends DurableObject<Env> {
       to: new Date(query.to).toISOString(),
       granularity: query.granularity,
       rows,
-      totals: { requests: sum("requests"), units: sum("units"), cachedRequests: sum("cachedRequests"), cachedUnits: sum("cachedUnits") },
-      month: { month, committedUnits: current.committed, reservedUnits: current.reserved, limit: tenant.limits.monthlyUnits },
+      totals: {
+        requests: sum("requests"),
+        units: sum("units"),
+        cachedRequests: sum("cachedRequests"),
+        cachedUnits: sum("cachedUnits"),
+      },
+      month: {
+        month,
+        committedUnits: current.committed,
+        reservedUnits: current.reserved,
+        limit: tenant.limits.monthlyUnits,
+      },
     };
   }
 
@@ -181,13 +252,34 @@ export class TenantObject extends DurableObject<Env> {
     if (oldest !== undefined) this.scheduleCleanup(oldest + RESERVATION_TTL_MS);
   }
 
-  private activeKey(keyHash: string, scope: string, now: number, model?: string): Rejection | (KeyRecord & { lastUsedMs: number | null }) {
+  private activeKey(
+    keyHash: string,
+    scope: string,
+    now: number,
+    model?: string,
+  ): Rejection | (KeyRecord & { lastUsedMs: number | null }) {
     const key = this.store.keyByHash(keyHash);
     if (!key) return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" };
-    if (key.revoked) return { kind: "rejected", code: "revoked_key", message: `the API key ${key.prefix} was revoked at ${key.revokedAt}` };
-    if (key.expiresAtMs !== null && now >= key.expiresAtMs) return { kind: "rejected", code: "expired_key", message: `the API key ${key.prefix} expired at ${key.expiresAt}` };
-    const allowed = scope === "*" || key.scopes.includes(scope) || (model !== undefined && key.scopes.includes(`${scope}:${model}`));
-    if (!allowed) return { kind: "rejected", code: "insufficient_scope", message: `the API key lacks the '${model ? `${scope}' or '${scope}:${model}` : scope}' scope` };
+    if (key.revoked)
+      return {
+        kind: "rejected",
+        code: "revoked_key",
+        message: `the API key ${key.prefix} was revoked at ${key.revokedAt}`,
+      };
+    if (key.expiresAtMs !== null && now >= key.expiresAtMs)
+      return {
+        kind: "rejected",
+        code: "expired_key",
+        message: `the API key ${key.prefix} expired at ${key.expiresAt}`,
+      };
+    const allowed =
+      scope === "*" || key.scopes.includes(scope) || (model !== undefined && key.scopes.includes(`${scope}:${model}`));
+    if (!allowed)
+      return {
+        kind: "rejected",
+        code: "insufficient_scope",
+        message: `the API key lacks the '${model ? `${scope}' or '${scope}:${model}` : scope}' scope`,
+      };
     return key;
   }
 

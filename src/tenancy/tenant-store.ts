@@ -7,9 +7,10 @@
  * through: the object is single-threaded and the only writer of its database, so memory and SQL cannot diverge
  * except when a transaction fails, after which `forgetCached()` makes the next read go to SQL again.
  */
+
+import type { StoredResponse, UsageQuery, UsageRow } from "./metering-types";
 import type { Bucket } from "./rate-limit";
 import type { KeyRecord, Limits, Tenant } from "./schemas";
-import type { StoredResponse, UsageQuery, UsageRow } from "./metering-types";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, rpm INTEGER NOT NULL, monthly_units INTEGER NOT NULL, created_at INTEGER NOT NULL);
@@ -92,19 +93,40 @@ export class TenantStore {
   }
 
   insertTenant(id: string, name: string, limits: Limits, now: number): void {
-    this.sql.exec("INSERT INTO tenant (id, name, rpm, monthly_units, created_at) VALUES (?, ?, ?, ?, ?)", id, name, limits.requestsPerMinute, limits.monthlyUnits, now);
+    this.sql.exec(
+      "INSERT INTO tenant (id, name, rpm, monthly_units, created_at) VALUES (?, ?, ?, ?, ?)",
+      id,
+      name,
+      limits.requestsPerMinute,
+      limits.monthlyUnits,
+      now,
+    );
     this.cachedTenant = undefined;
   }
 
   updateTenant(name: string, limits: Limits): void {
-    this.sql.exec("UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?", name, limits.requestsPerMinute, limits.monthlyUnits);
+    this.sql.exec(
+      "UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?",
+      name,
+      limits.requestsPerMinute,
+      limits.monthlyUnits,
+    );
     this.cachedTenant = undefined;
   }
 
-  insertKey(key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null }, now: number): void {
+  insertKey(
+    key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null },
+    now: number,
+  ): void {
     this.sql.exec(
       "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      key.id, key.hash, key.prefix, key.name, JSON.stringify(key.scopes), now, key.expiresAt,
+      key.id,
+      key.hash,
+      key.prefix,
+      key.name,
+      JSON.stringify(key.scopes),
+      now,
+      key.expiresAt,
     );
   }
 
@@ -123,7 +145,10 @@ export class TenantStore {
   }
 
   keys(): KeyRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM keys ORDER BY created_at, id").toArray().map((row) => publicKey(this.keyRecord(row)));
+    return this.sql
+      .exec<Row>("SELECT * FROM keys ORDER BY created_at, id")
+      .toArray()
+      .map((row) => publicKey(this.keyRecord(row)));
   }
 
   revokeKey(id: string, now: number): void {
@@ -147,7 +172,11 @@ export class TenantStore {
   }
 
   saveBucket(bucket: Bucket): void {
-    this.sql.exec("INSERT INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at", bucket.tokens, bucket.updatedAt);
+    this.sql.exec(
+      "INSERT INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+      bucket.tokens,
+      bucket.updatedAt,
+    );
     this.cachedBucket = { ...bucket };
   }
 
@@ -164,46 +193,98 @@ export class TenantStore {
   /** Applies a change already written to `months` to the copy in memory (if any). */
   private addToMonth(month: string, committed: number, reserved: number): void {
     const usage = this.cachedMonths.get(month);
-    if (usage) this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
+    if (usage)
+      this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
   }
 
   reserve(event: LedgerEvent, now: number): void {
-    this.sql.exec("INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved", event.month, event.units);
+    this.sql.exec(
+      "INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved",
+      event.month,
+      event.units,
+    );
     this.addToMonth(event.month, 0, event.units);
     this.sql.exec(
       "INSERT INTO events (id, key_id, model, version, units, month, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-      event.id, event.keyId, event.model, event.version, event.units, event.month, now,
+      event.id,
+      event.keyId,
+      event.model,
+      event.version,
+      event.units,
+      event.month,
+      now,
     );
   }
 
   /** Records a cache hit that is charged at once: committed units, a committed, cached event. */
   commitCached(event: LedgerEvent, now: number): void {
-    this.sql.exec("INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed", event.month, event.units);
+    this.sql.exec(
+      "INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed",
+      event.month,
+      event.units,
+    );
     this.addToMonth(event.month, event.units, 0);
     this.sql.exec(
       "INSERT INTO events (id, key_id, model, version, units, month, status, cached, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'committed', 1, ?, ?)",
-      event.id, event.keyId, event.model, event.version, event.units, event.month, now, now,
+      event.id,
+      event.keyId,
+      event.model,
+      event.version,
+      event.units,
+      event.month,
+      now,
+      now,
     );
   }
 
   event(id: string): PendingEvent | undefined {
     const row = this.first("SELECT id, units, month, status FROM events WHERE id = ?", id);
-    return row && { id: String(row.id), units: Number(row.units), month: String(row.month), status: String(row.status) as EventStatus };
+    return (
+      row && {
+        id: String(row.id),
+        units: Number(row.units),
+        month: String(row.month),
+        status: String(row.status) as EventStatus,
+      }
+    );
   }
 
   /** Moves a pending event's units from reserved to committed (or back out of the month, when not charged). */
-  settle(event: PendingEvent, status: Exclude<EventStatus, "pending">, cached: boolean, reason: string | null, now: number): void {
+  settle(
+    event: PendingEvent,
+    status: Exclude<EventStatus, "pending">,
+    cached: boolean,
+    reason: string | null,
+    now: number,
+  ): void {
     const committed = status === "committed" ? event.units : 0;
-    this.sql.exec("UPDATE months SET reserved = reserved - ?, committed = committed + ? WHERE month = ?", event.units, committed, event.month);
+    this.sql.exec(
+      "UPDATE months SET reserved = reserved - ?, committed = committed + ? WHERE month = ?",
+      event.units,
+      committed,
+      event.month,
+    );
     this.addToMonth(event.month, committed, -event.units);
-    this.sql.exec("UPDATE events SET status = ?, cached = ?, completed_at = ?, reason = ? WHERE id = ?", status, cached ? 1 : 0, now, reason, event.id);
+    this.sql.exec(
+      "UPDATE events SET status = ?, cached = ?, completed_at = ?, reason = ? WHERE id = ?",
+      status,
+      cached ? 1 : 0,
+      now,
+      reason,
+      event.id,
+    );
   }
 
   pendingOlderThan(cutoff: number): PendingEvent[] {
     return this.sql
       .exec<Row>("SELECT id, units, month, status FROM events WHERE status = 'pending' AND created_at < ?", cutoff)
       .toArray()
-      .map((row) => ({ id: String(row.id), units: Number(row.units), month: String(row.month), status: "pending" as const }));
+      .map((row) => ({
+        id: String(row.id),
+        units: Number(row.units),
+        month: String(row.month),
+        status: "pending" as const,
+      }));
   }
 
   oldestPending(): number | undefined {
@@ -216,30 +297,52 @@ export class TenantStore {
     if (!row) return undefined;
     const entry: IdempotencyEntry = { fingerprint: String(row.fingerprint), eventId: String(row.event_id) };
     if (row.status != null) {
-      const chunks = this.sql.exec<Row>("SELECT data FROM idempotency_chunks WHERE key = ? ORDER BY seq", key).toArray();
+      const chunks = this.sql
+        .exec<Row>("SELECT data FROM idempotency_chunks WHERE key = ? ORDER BY seq", key)
+        .toArray();
       const body = new Uint8Array(chunks.reduce((n, c) => n + (c.data as ArrayBuffer).byteLength, 0));
       let offset = 0;
       for (const chunk of chunks) {
         body.set(new Uint8Array(chunk.data as ArrayBuffer), offset);
         offset += (chunk.data as ArrayBuffer).byteLength;
       }
-      entry.response = { status: Number(row.status), headers: JSON.parse(String(row.headers)) as [string, string][], body: body.buffer };
+      entry.response = {
+        status: Number(row.status),
+        headers: JSON.parse(String(row.headers)) as [string, string][],
+        body: body.buffer,
+      };
     }
     return entry;
   }
 
   insertIdempotency(key: string, fingerprint: string, eventId: string, now: number): void {
-    this.sql.exec("INSERT INTO idempotency (key, fingerprint, event_id, created_at) VALUES (?, ?, ?, ?)", key, fingerprint, eventId, now);
+    this.sql.exec(
+      "INSERT INTO idempotency (key, fingerprint, event_id, created_at) VALUES (?, ?, ?, ?)",
+      key,
+      fingerprint,
+      eventId,
+      now,
+    );
   }
 
   storeIdempotentResponse(eventId: string, response: StoredResponse): void {
     const row = this.first("SELECT key FROM idempotency WHERE event_id = ?", eventId);
     if (!row) return;
     const key = String(row.key);
-    this.sql.exec("UPDATE idempotency SET status = ?, headers = ? WHERE key = ?", response.status, JSON.stringify(response.headers), key);
+    this.sql.exec(
+      "UPDATE idempotency SET status = ?, headers = ? WHERE key = ?",
+      response.status,
+      JSON.stringify(response.headers),
+      key,
+    );
     const bytes = new Uint8Array(response.body);
     for (let seq = 0, offset = 0; offset < bytes.byteLength || seq === 0; seq++, offset += CHUNK_BYTES) {
-      this.sql.exec("INSERT INTO idempotency_chunks (key, seq, data) VALUES (?, ?, ?)", key, seq, bytes.slice(offset, offset + CHUNK_BYTES).buffer);
+      this.sql.exec(
+        "INSERT INTO idempotency_chunks (key, seq, data) VALUES (?, ?, ?)",
+        key,
+        seq,
+        bytes.slice(offset, offset + CHUNK_BYTES).buffer,
+      );
     }
   }
 
@@ -252,7 +355,10 @@ export class TenantStore {
   }
 
   expireIdempotency(cutoff: number): void {
-    this.sql.exec("DELETE FROM idempotency_chunks WHERE key IN (SELECT key FROM idempotency WHERE created_at < ?)", cutoff);
+    this.sql.exec(
+      "DELETE FROM idempotency_chunks WHERE key IN (SELECT key FROM idempotency WHERE created_at < ?)",
+      cutoff,
+    );
     this.sql.exec("DELETE FROM idempotency WHERE created_at < ?", cutoff);
   }
 
@@ -264,7 +370,10 @@ export class TenantStore {
                 SUM(cached) AS cached_requests, SUM(CASE WHEN cached = 1 THEN units ELSE 0 END) AS cached_units
          FROM events WHERE status = 'committed' AND created_at >= ? AND created_at < ?
          GROUP BY start, model, key_id ORDER BY start, model, key_id`,
-        bucketMs, bucketMs, query.from, query.to,
+        bucketMs,
+        bucketMs,
+        query.from,
+        query.to,
       )
       .toArray()
       .map((row) => ({

@@ -44,7 +44,11 @@ export async function fastTextReference(request: Request, url: URL): Promise<Res
   const { texts } = (await request.json()) as { texts: string[] };
   const ft = await fastText();
   if (url.pathname === "/fasttext/predict") {
-    const predictions = texts.map((text) => [...ft.predict(text, -1, 0).entries()].sort((a, b) => b[1] - a[1]).map(([label, p]) => [label.slice(LABEL_PREFIX.length), p]));
+    const predictions = texts.map((text) =>
+      [...ft.predict(text, -1, 0).entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([label, p]) => [label.slice(LABEL_PREFIX.length), p]),
+    );
     return Response.json({ predictions });
   }
   if (url.pathname === "/fasttext/ids") {
@@ -58,7 +62,12 @@ export async function fastTextReference(request: Request, url: URL): Promise<Res
         toArray(substrings);
         return toArray(ngrams);
       });
-      return { words: wordList, ids: perWord.flat(), counts: perWord.map((ids) => ids.length), wordIds: wordList.map((word) => core.getWordId(word)) };
+      return {
+        words: wordList,
+        ids: perWord.flat(),
+        counts: perWord.map((ids) => ids.length),
+        wordIds: wordList.map((word) => core.getWordId(word)),
+      };
     });
     return Response.json({ lines });
   }

@@ -13,7 +13,11 @@ import sharp from "sharp";
 import { photoLike } from "../../scripts/lib/photo-like.mjs";
 import type { WireTensor } from "../support/wire";
 
-type Run = (body: { model: { file: string }; inputs: Record<string, WireTensor>; outputs?: string[] }) => Promise<{ outputs: Record<string, WireTensor> }>;
+type Run = (body: {
+  model: { file: string };
+  inputs: Record<string, WireTensor>;
+  outputs?: string[];
+}) => Promise<{ outputs: Record<string, WireTensor> }>;
 
 export async function imageReference(request: Request, url: URL, run: Run): Promise<Response> {
   if (url.pathname === "/image/samples") return Response.json(await samples());
@@ -22,7 +26,8 @@ export async function imageReference(request: Request, url: URL, run: Run): Prom
     const { data, width, height } = await sharpRgba(Buffer.from(base64, "base64"));
     return Response.json({ width, height, base64: Buffer.from(data).toString("base64") });
   }
-  if (url.pathname === "/image/classify" && request.method === "POST") return Response.json(await classify((await request.json()) as ClassifyRequest, run));
+  if (url.pathname === "/image/classify" && request.method === "POST")
+    return Response.json(await classify((await request.json()) as ClassifyRequest, run));
   return new Response("not found", { status: 404 });
 }
 
@@ -40,7 +45,12 @@ interface Levels {
 }
 
 async function sharpRgba(bytes: Buffer): Promise<Rgba> {
-  const { data, info } = await sharp(bytes).rotate().toColourspace("srgb").ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes)
+    .rotate()
+    .toColourspace("srgb")
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
@@ -67,11 +77,15 @@ async function samples(): Promise<Sample[]> {
   }
   const grey = Buffer.from(Array.from({ length: W * H }, (_, i) => rgb[i * 3 + 1]!));
   const greyAlpha = Buffer.from(Array.from({ length: W * H * 2 }, (_, i) => (i % 2 ? (i * 13) % 256 : grey[i >> 1]!)));
-  const raw = (data: Buffer | Uint16Array, channels: 1 | 2 | 3 | 4) => sharp(data, { raw: { width: W, height: H, channels } });
-  const wide = (data: Buffer, bits: number) => new Uint16Array(data.length).map((_, i) => data[i]! * 257 + ((i * 31) % 257) * (bits === 16 ? 1 : 0));
+  const raw = (data: Buffer | Uint16Array, channels: 1 | 2 | 3 | 4) =>
+    sharp(data, { raw: { width: W, height: H, channels } });
+  const wide = (data: Buffer, bits: number) =>
+    new Uint16Array(data.length).map((_, i) => data[i]! * 257 + ((i * 31) % 257) * (bits === 16 ? 1 : 0));
   const list: Sample[] = [];
-  const exact = (name: string, bytes: Buffer) => list.push({ name, base64: bytes.toString("base64"), tolerance: 0, meanTolerance: 0 });
-  const lossy = (name: string, bytes: Buffer, tolerance: number, meanTolerance: number) => list.push({ name, base64: bytes.toString("base64"), tolerance, meanTolerance });
+  const exact = (name: string, bytes: Buffer) =>
+    list.push({ name, base64: bytes.toString("base64"), tolerance: 0, meanTolerance: 0 });
+  const lossy = (name: string, bytes: Buffer, tolerance: number, meanTolerance: number) =>
+    list.push({ name, base64: bytes.toString("base64"), tolerance, meanTolerance });
   for (const progressive of [false, true]) {
     const tag = progressive ? " interlaced" : "";
     exact(`png rgb 8-bit${tag}`, await raw(rgb, 3).png({ progressive }).toBuffer());
@@ -80,29 +94,75 @@ async function samples(): Promise<Sample[]> {
     exact(`png grey+alpha 8-bit${tag}`, await raw(greyAlpha, 2).png({ progressive }).toBuffer());
     exact(`png rgb 16-bit${tag}`, await raw(wide(rgb, 16), 3).toColourspace("rgb16").png({ progressive }).toBuffer());
     exact(`png rgba 16-bit${tag}`, await raw(wide(rgba, 16), 4).toColourspace("rgb16").png({ progressive }).toBuffer());
-    exact(`png grey 16-bit${tag}`, await raw(wide(grey, 16), 1).toColourspace("grey16").png({ progressive }).toBuffer());
+    exact(
+      `png grey 16-bit${tag}`,
+      await raw(wide(grey, 16), 1).toColourspace("grey16").png({ progressive }).toBuffer(),
+    );
     for (const bitdepth of [1, 2, 4, 8] as const) {
-      exact(`png palette ${bitdepth}-bit${tag}`, await raw(rgb, 3).png({ palette: true, colours: 2 ** bitdepth, progressive, dither: 0 }).toBuffer());
-      exact(`png palette ${bitdepth}-bit with alpha${tag}`, await raw(rgba, 4).png({ palette: true, colours: 2 ** bitdepth, progressive, dither: 0 }).toBuffer());
+      exact(
+        `png palette ${bitdepth}-bit${tag}`,
+        await raw(rgb, 3)
+          .png({ palette: true, colours: 2 ** bitdepth, progressive, dither: 0 })
+          .toBuffer(),
+      );
+      exact(
+        `png palette ${bitdepth}-bit with alpha${tag}`,
+        await raw(rgba, 4)
+          .png({ palette: true, colours: 2 ** bitdepth, progressive, dither: 0 })
+          .toBuffer(),
+      );
     }
     for (const depth of [1, 2, 4, 8, 16]) {
       const levels = 2 ** depth;
       const samples = Uint16Array.from(grey, (v) => Math.floor((v * levels) / 256));
-      exact(`png grey ${depth}-bit with tRNS${tag}`, writePng({ width: W, height: H, colorType: 0, depth, samples, transparent: [samples[5]!], interlaced: progressive }));
+      exact(
+        `png grey ${depth}-bit with tRNS${tag}`,
+        writePng({
+          width: W,
+          height: H,
+          colorType: 0,
+          depth,
+          samples,
+          transparent: [samples[5]!],
+          interlaced: progressive,
+        }),
+      );
     }
     const rgbSamples = Uint16Array.from(rgb);
-    exact(`png rgb 8-bit with tRNS${tag}`, writePng({ width: W, height: H, colorType: 2, depth: 8, samples: rgbSamples, transparent: [rgb[30]!, rgb[31]!, rgb[32]!], interlaced: progressive }));
+    exact(
+      `png rgb 8-bit with tRNS${tag}`,
+      writePng({
+        width: W,
+        height: H,
+        colorType: 2,
+        depth: 8,
+        samples: rgbSamples,
+        transparent: [rgb[30]!, rgb[31]!, rgb[32]!],
+        interlaced: progressive,
+      }),
+    );
     const photo = photoLike(160, 120, 3);
     const photoRaw = sharp(photo, { raw: { width: 160, height: 120, channels: 3 } });
     // JPEG: the Worker decodes grey and YCbCr files with libjpeg-turbo (WASM), as sharp does: the same pixels
-    exact(`jpeg 4:4:4 q92${tag}`, await photoRaw.clone().jpeg({ quality: 92, chromaSubsampling: "4:4:4", progressive }).toBuffer());
+    exact(
+      `jpeg 4:4:4 q92${tag}`,
+      await photoRaw.clone().jpeg({ quality: 92, chromaSubsampling: "4:4:4", progressive }).toBuffer(),
+    );
     exact(`jpeg 4:2:0 q85${tag}`, await photoRaw.clone().jpeg({ quality: 85, progressive }).toBuffer());
     exact(`jpeg grey q90${tag}`, await photoRaw.clone().greyscale().jpeg({ quality: 90, progressive }).toBuffer());
     // CMYK goes to jpeg-js; libvips converts CMYK through an ICC profile, jpeg-js with the plain formula
-    lossy(`jpeg cmyk q95${tag}`, await photoRaw.clone().toColourspace("cmyk").jpeg({ quality: 95, progressive }).toBuffer(), 160, 30);
+    lossy(
+      `jpeg cmyk q95${tag}`,
+      await photoRaw.clone().toColourspace("cmyk").jpeg({ quality: 95, progressive }).toBuffer(),
+      160,
+      30,
+    );
   }
   for (let orientation = 2; orientation <= 8; orientation++) {
-    const bytes = await sharp(photoLike(40, 24, 5), { raw: { width: 40, height: 24, channels: 3 } }).withMetadata({ orientation }).jpeg({ quality: 95, chromaSubsampling: "4:4:4" }).toBuffer();
+    const bytes = await sharp(photoLike(40, 24, 5), { raw: { width: 40, height: 24, channels: 3 } })
+      .withMetadata({ orientation })
+      .jpeg({ quality: 95, chromaSubsampling: "4:4:4" })
+      .toBuffer();
     exact(`jpeg exif orientation ${orientation}`, bytes);
   }
   return list;
@@ -120,7 +180,13 @@ interface PngSpec {
 }
 
 const ADAM7 = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ] as const;
 
 /** A PNG with filter type 0 on every row: just enough of an encoder for the kinds sharp does not write. */
@@ -140,20 +206,22 @@ function writePng(spec: PngSpec): Buffer {
           else {
             acc = (acc << spec.depth) | value;
             bits += spec.depth;
-            if (bits === 8) (rows.push(acc), (acc = 0), (bits = 0));
+            if (bits === 8) rows.push(acc), (acc = 0), (bits = 0);
           }
         }
       }
       if (bits > 0) rows.push(acc << (8 - bits));
     }
   };
-  const range = (from: number, to: number, step: number) => Array.from({ length: Math.max(0, Math.ceil((to - from) / step)) }, (_, i) => from + i * step);
+  const range = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.max(0, Math.ceil((to - from) / step)) }, (_, i) => from + i * step);
   if (!spec.interlaced) writeRows(range(0, spec.width, 1), range(0, spec.height, 1));
-  else for (const [x0, y0, dx, dy] of ADAM7) {
-    const xs = range(x0, spec.width, dx);
-    const ys = range(y0, spec.height, dy);
-    if (xs.length > 0 && ys.length > 0) writeRows(xs, ys);
-  }
+  else
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const xs = range(x0, spec.width, dx);
+      const ys = range(y0, spec.height, dy);
+      if (xs.length > 0 && ys.length > 0) writeRows(xs, ys);
+    }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(spec.width, 0);
   ihdr.writeUInt32BE(spec.height, 4);
@@ -223,25 +291,36 @@ async function classify(body: ClassifyRequest, run: Run): Promise<{ tensor: Wire
     const value = (x: number, y: number, c: number) => {
       const i = (y * p.width + x) * 4;
       const [r, g, b] = [fitted.data[i]!, fitted.data[i + 1]!, fitted.data[i + 2]!];
-      return p.channels === "gray" ? 0.299 * r + 0.587 * g + 0.114 * b : p.channels === "rgb" ? [r, g, b][c]! : [b, g, r][c]!;
+      return p.channels === "gray"
+        ? 0.299 * r + 0.587 * g + 0.114 * b
+        : p.channels === "rgb"
+          ? [r, g, b][c]!
+          : [b, g, r][c]!;
     };
     let invert = p.invert === true;
     if (p.invert === "auto") {
       let sum = 0;
       let count = 0;
-      for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) {
-        if (x === 0 || y === 0 || x === p.width - 1 || y === p.height - 1) (sum += value(x, y, 0)), count++;
-      }
+      for (let y = 0; y < p.height; y++)
+        for (let x = 0; x < p.width; x++) {
+          if (x === 0 || y === 0 || x === p.width - 1 || y === p.height - 1) (sum += value(x, y, 0)), count++;
+        }
       invert = sum / count > 127.5;
     }
-    for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) for (let c = 0; c < channels; c++) {
-      const level = invert ? 255 - value(x, y, c) : value(x, y, c);
-      const normalized = (level * p.scale - p.mean[p.mean.length === 1 ? 0 : c]!) / p.std[p.std.length === 1 ? 0 : c]!;
-      const at = p.layout === "nchw" ? (c * p.height + y) * p.width + x : (y * p.width + x) * channels + c;
-      tensor[n * per + at] = normalized;
-    }
+    for (let y = 0; y < p.height; y++)
+      for (let x = 0; x < p.width; x++)
+        for (let c = 0; c < channels; c++) {
+          const level = invert ? 255 - value(x, y, c) : value(x, y, c);
+          const normalized =
+            (level * p.scale - p.mean[p.mean.length === 1 ? 0 : c]!) / p.std[p.std.length === 1 ? 0 : c]!;
+          const at = p.layout === "nchw" ? (c * p.height + y) * p.width + x : (y * p.width + x) * channels + c;
+          tensor[n * per + at] = normalized;
+        }
   }
-  const shape = p.layout === "nchw" ? [body.images.length, channels, p.height, p.width] : [body.images.length, p.height, p.width, channels];
+  const shape =
+    p.layout === "nchw"
+      ? [body.images.length, channels, p.height, p.width]
+      : [body.images.length, p.height, p.width, channels];
   const wire: WireTensor = { datatype: "FP32", shape, base64: Buffer.from(tensor.buffer).toString("base64") };
   if (!body.model) return { tensor: wire };
   const { outputs } = await run({ model: body.model, inputs: { [body.input]: wire }, outputs: [body.output] });
@@ -275,7 +354,16 @@ function fit(image: Rgba, p: Fit): Levels {
     const s = Math.max(p.width / image.width, p.height / image.height);
     const w = Math.min(image.width, Math.max(1, Math.round(p.width / s)));
     const h = Math.min(image.height, Math.max(1, Math.round(p.height / s)));
-    return resample(image, Math.floor((image.width - w) / 2), Math.floor((image.height - h) / 2), w, h, p.width, p.height, p.resize);
+    return resample(
+      image,
+      Math.floor((image.width - w) / 2),
+      Math.floor((image.height - h) / 2),
+      w,
+      h,
+      p.width,
+      p.height,
+      p.resize,
+    );
   }
   const s = Math.min(p.width / image.width, p.height / image.height);
   const w = Math.min(p.width, Math.max(1, Math.round(image.width * s)));
@@ -284,49 +372,66 @@ function fit(image: Rgba, p: Fit): Levels {
   const left = Math.floor((p.width - w) / 2);
   const top = Math.floor((p.height - h) / 2);
   const data = new Float64Array(p.width * p.height * 4);
-  for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) {
-    const sx = x - left;
-    const sy = y - top;
-    const inside = sx >= 0 && sy >= 0 && sx < w && sy < h;
-    for (let c = 0; c < 4; c++) {
-      if (inside) data[(y * p.width + x) * 4 + c] = inner.data[(sy * w + sx) * 4 + c]!;
-      else if (p.padding === "edge") {
-        const cx = Math.min(Math.max(sx, 0), w - 1);
-        const cy = Math.min(Math.max(sy, 0), h - 1);
-        data[(y * p.width + x) * 4 + c] = inner.data[(cy * w + cx) * 4 + c]!;
-      } else data[(y * p.width + x) * 4 + c] = c === 3 ? 255 : p.padding[c]!;
+  for (let y = 0; y < p.height; y++)
+    for (let x = 0; x < p.width; x++) {
+      const sx = x - left;
+      const sy = y - top;
+      const inside = sx >= 0 && sy >= 0 && sx < w && sy < h;
+      for (let c = 0; c < 4; c++) {
+        if (inside) data[(y * p.width + x) * 4 + c] = inner.data[(sy * w + sx) * 4 + c]!;
+        else if (p.padding === "edge") {
+          const cx = Math.min(Math.max(sx, 0), w - 1);
+          const cy = Math.min(Math.max(sy, 0), h - 1);
+          data[(y * p.width + x) * 4 + c] = inner.data[(cy * w + cx) * 4 + c]!;
+        } else data[(y * p.width + x) * 4 + c] = c === 3 ? 255 : p.padding[c]!;
+      }
     }
-  }
   return { width: p.width, height: p.height, data };
 }
 
 /** Resamples the region (x0, y0, w, h) of `image` to outW×outH: each output pixel computed on its own, in 2-D. */
-function resample(image: Rgba, x0: number, y0: number, w: number, h: number, outW: number, outH: number, method: Fit["resize"]): Levels {
+function resample(
+  image: Rgba,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  method: Fit["resize"],
+): Levels {
   const area = method === "area" || (method === "auto" && outW <= w && outH <= h);
   const data = new Float64Array(outW * outH * 4);
   const at = (x: number, y: number, c: number) => image.data[((y0 + y) * image.width + x0 + x) * 4 + c]!;
-  for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) for (let c = 0; c < 4; c++) {
-    let value: number;
-    if (w === outW && h === outH) value = at(ox, oy, c);
-    else if (area) {
-      // the box [ox, ox + 1) × [oy, oy + 1) in output space covers [ax0, ax1) × [ay0, ay1) of the source
-      const [ax0, ax1] = [(ox * w) / outW, Math.min(((ox + 1) * w) / outW, w)];
-      const [ay0, ay1] = [(oy * h) / outH, Math.min(((oy + 1) * h) / outH, h)];
-      let sum = 0;
-      for (let y = Math.floor(ay0); y < Math.ceil(ay1); y++) for (let x = Math.floor(ax0); x < Math.ceil(ax1); x++) {
-        const cover = (Math.min(x + 1, ax1) - Math.max(x, ax0)) * (Math.min(y + 1, ay1) - Math.max(y, ay0));
-        sum += at(x, y, c) * cover;
+  for (let oy = 0; oy < outH; oy++)
+    for (let ox = 0; ox < outW; ox++)
+      for (let c = 0; c < 4; c++) {
+        let value: number;
+        if (w === outW && h === outH) value = at(ox, oy, c);
+        else if (area) {
+          // the box [ox, ox + 1) × [oy, oy + 1) in output space covers [ax0, ax1) × [ay0, ay1) of the source
+          const [ax0, ax1] = [(ox * w) / outW, Math.min(((ox + 1) * w) / outW, w)];
+          const [ay0, ay1] = [(oy * h) / outH, Math.min(((oy + 1) * h) / outH, h)];
+          let sum = 0;
+          for (let y = Math.floor(ay0); y < Math.ceil(ay1); y++)
+            for (let x = Math.floor(ax0); x < Math.ceil(ax1); x++) {
+              const cover = (Math.min(x + 1, ax1) - Math.max(x, ax0)) * (Math.min(y + 1, ay1) - Math.max(y, ay0));
+              sum += at(x, y, c) * cover;
+            }
+          value = sum / ((ax1 - ax0) * (ay1 - ay0));
+        } else {
+          const sx = Math.min(Math.max(((ox + 0.5) * w) / outW - 0.5, 0), w - 1);
+          const sy = Math.min(Math.max(((oy + 0.5) * h) / outH - 0.5, 0), h - 1);
+          const [xa, ya] = [Math.floor(sx), Math.floor(sy)];
+          const [xb, yb] = [Math.min(xa + 1, w - 1), Math.min(ya + 1, h - 1)];
+          const [fx, fy] = [sx - xa, sy - ya];
+          value =
+            at(xa, ya, c) * (1 - fx) * (1 - fy) +
+            at(xb, ya, c) * fx * (1 - fy) +
+            at(xa, yb, c) * (1 - fx) * fy +
+            at(xb, yb, c) * fx * fy;
+        }
+        data[(oy * outW + ox) * 4 + c] = value;
       }
-      value = sum / ((ax1 - ax0) * (ay1 - ay0));
-    } else {
-      const sx = Math.min(Math.max(((ox + 0.5) * w) / outW - 0.5, 0), w - 1);
-      const sy = Math.min(Math.max(((oy + 0.5) * h) / outH - 0.5, 0), h - 1);
-      const [xa, ya] = [Math.floor(sx), Math.floor(sy)];
-      const [xb, yb] = [Math.min(xa + 1, w - 1), Math.min(ya + 1, h - 1)];
-      const [fx, fy] = [sx - xa, sy - ya];
-      value = at(xa, ya, c) * (1 - fx) * (1 - fy) + at(xb, ya, c) * fx * (1 - fy) + at(xa, yb, c) * (1 - fx) * fy + at(xb, yb, c) * fx * fy;
-    }
-    data[(oy * outW + ox) * 4 + c] = value;
-  }
   return { width: outW, height: outH, data };
 }

@@ -14,11 +14,15 @@ let pipeline: Promise<NodeOcr> | undefined;
 /** Loaded through tsx at first use, so the test config does not bundle the Worker's sources into itself. */
 async function load(): Promise<NodeOcr> {
   const { tsImport } = await import("tsx/esm/api");
-  const module = (await tsImport(pathToFileURL(join(ROOT, "scripts/ocr/node-pipeline.ts")).href, import.meta.url)) as { createNodeOcr: typeof createNodeOcr };
+  const module = (await tsImport(pathToFileURL(join(ROOT, "scripts/ocr/node-pipeline.ts")).href, import.meta.url)) as {
+    createNodeOcr: typeof createNodeOcr;
+  };
   return module.createNodeOcr("onnxruntime-node");
 }
 
-export async function ocrReference(image: Uint8Array): Promise<{ lines: { text: string; score: number; box: readonly (readonly number[])[] }[] }> {
+export async function ocrReference(
+  image: Uint8Array,
+): Promise<{ lines: { text: string; score: number; box: readonly (readonly number[])[] }[] }> {
   pipeline ??= load();
   const { lines } = await (await pipeline)(image);
   return { lines };

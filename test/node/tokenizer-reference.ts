@@ -7,7 +7,7 @@
  * mask and tokens.
  */
 import { Tokenizer } from "@anush008/tokenizers";
-import { repoPath, ensureGenerated } from "../../scripts/lib/bundled-models.mjs";
+import { ensureGenerated, repoPath } from "../../scripts/lib/bundled-models.mjs";
 
 export interface TokenizeRequest {
   file?: string;
@@ -25,7 +25,12 @@ export interface ReferenceEncoding {
 
 const tokenizers = new Map<string, Tokenizer>();
 
-export async function tokenize({ file, json, texts, maxLength }: TokenizeRequest): Promise<{ encodings: ReferenceEncoding[] }> {
+export async function tokenize({
+  file,
+  json,
+  texts,
+  maxLength,
+}: TokenizeRequest): Promise<{ encodings: ReferenceEncoding[] }> {
   const key = file ?? json ?? "";
   let tokenizer = tokenizers.get(key);
   if (!tokenizer) {
@@ -36,6 +41,11 @@ export async function tokenize({ file, json, texts, maxLength }: TokenizeRequest
   if (maxLength !== undefined) tokenizer.setTruncation(maxLength);
   const encodings = await tokenizer.encodeBatch(texts);
   return {
-    encodings: encodings.map((e) => ({ ids: e.getIds(), typeIds: e.getTypeIds(), attentionMask: e.getAttentionMask(), tokens: e.getTokens() })),
+    encodings: encodings.map((e) => ({
+      ids: e.getIds(),
+      typeIds: e.getTypeIds(),
+      attentionMask: e.getAttentionMask(),
+      tokens: e.getTokens(),
+    })),
   };
 }

@@ -21,7 +21,9 @@ export async function vadFrames({ file, base64, sampleRate }: VadFramesRequest):
   if (sampleRate !== 16000 && sampleRate !== 8000) throw new Error(`Silero takes 16000 or 8000 Hz, not ${sampleRate}`);
   let session = sessions.get(file);
   if (!session) {
-    session = readRepoFile(file).then((bytes: Uint8Array) => ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionMode: "sequential" }));
+    session = readRepoFile(file).then((bytes: Uint8Array) =>
+      ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionMode: "sequential" }),
+    );
     sessions.set(file, session);
   }
   const model = await session;

@@ -5,9 +5,11 @@
  */
 import { env } from "cloudflare:workers";
 import { float32OfWire, wireMap } from "./oip";
-import { referenceRun, type BundledName } from "./worker";
+import { type BundledName, referenceRun } from "./worker";
 
-const LONG_TEXT = "The food was really good but the service was slow and the waiter forgot our order twice. ".repeat(12);
+const LONG_TEXT = "The food was really good but the service was slow and the waiter forgot our order twice. ".repeat(
+  12,
+);
 
 /** Accents, punctuation, CJK and Hangul, unknown words and characters, odd whitespace, and one text over 128 tokens (last). */
 export const VARIED_TEXTS = [
@@ -37,9 +39,16 @@ export type TokenizerSource = string | { json: string };
  * Encodes `texts` as one batch with the Rust tokenizers: padded as the file says, truncated to `maxLength` (right),
  * or as the file's own truncation says when `maxLength` is undefined.
  */
-export async function referenceTokenize(tokenizer: TokenizerSource, texts: string[], maxLength: number | undefined): Promise<ReferenceEncoding[]> {
+export async function referenceTokenize(
+  tokenizer: TokenizerSource,
+  texts: string[],
+  maxLength: number | undefined,
+): Promise<ReferenceEncoding[]> {
   const source = typeof tokenizer === "string" ? { file: tokenizer } : tokenizer;
-  const response = await reference.fetch("http://reference/tokenize", { method: "POST", body: JSON.stringify({ ...source, texts, maxLength }) });
+  const response = await reference.fetch("http://reference/tokenize", {
+    method: "POST",
+    body: JSON.stringify({ ...source, texts, maxLength }),
+  });
   if (!response.ok) throw new Error(`reference tokenize failed: ${await response.text()}`);
   return ((await response.json()) as { encodings: ReferenceEncoding[] }).encodings;
 }
@@ -47,7 +56,12 @@ export async function referenceTokenize(tokenizer: TokenizerSource, texts: strin
 export type ReferencePooling = "mean" | "cls" | "pooled";
 
 /** Embeddings of `texts` computed by the references: Rust tokenizer → onnxruntime-node → plain pooling. */
-export async function referenceEmbeddings(model: BundledName, tokenizer: TokenizerSource, texts: string[], options: { maxLength?: number; pooling: ReferencePooling; normalize: boolean }): Promise<number[][]> {
+export async function referenceEmbeddings(
+  model: BundledName,
+  tokenizer: TokenizerSource,
+  texts: string[],
+  options: { maxLength?: number; pooling: ReferencePooling; normalize: boolean },
+): Promise<number[][]> {
   const encodings = await referenceTokenize(tokenizer, texts, options.maxLength);
   const length = encodings[0]!.ids.length;
   const int64 = (pick: (e: ReferenceEncoding) => number[]) => ({

@@ -5,7 +5,20 @@
 import { writeOnnxModel } from "../../src/onnx/writer";
 
 /** ONNX `TensorProto.DataType` of each OIP datatype. */
-export const ONNX_TYPES = { BOOL: 9, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, UINT32: 12, INT32: 6, UINT64: 13, INT64: 7, FP16: 10, FP32: 1, FP64: 11 } as const;
+export const ONNX_TYPES = {
+  BOOL: 9,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  UINT32: 12,
+  INT32: 6,
+  UINT64: 13,
+  INT64: 7,
+  FP16: 10,
+  FP32: 1,
+  FP64: 11,
+} as const;
 export type FixtureDatatype = keyof typeof ONNX_TYPES;
 
 /** One Identity per datatype: input `in_<TYPE>` [n] -> output `out_<TYPE>` [n], all with dynamic n. */

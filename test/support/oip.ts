@@ -2,10 +2,21 @@
  * Builds OIP V2 inference requests (JSON and binary tensor extension) and decodes responses, written from the
  * spec independently of src/api/oip/codec.ts so the tests check the codec rather than reuse it.
  */
-import { call, toBase64 } from "./worker";
-import type { WireTensor } from "./wire";
 
-export type Typed = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+import type { WireTensor } from "./wire";
+import { call, toBase64 } from "./worker";
+
+export type Typed =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 export interface TestTensor {
   name: string;
@@ -36,7 +47,14 @@ export function jsonElements(t: TestTensor): unknown[] {
 export function halfToNumber(bits: number): number {
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;
-  const magnitude = exponent === 0 ? fraction / 1024 / 16384 : exponent === 31 ? (fraction ? NaN : Infinity) : (1 + fraction / 1024) * 2 ** (exponent - 15);
+  const magnitude =
+    exponent === 0
+      ? fraction / 1024 / 16384
+      : exponent === 31
+        ? fraction
+          ? NaN
+          : Infinity
+        : (1 + fraction / 1024) * 2 ** (exponent - 15);
   return bits & 0x8000 ? -magnitude : magnitude;
 }
 
@@ -59,7 +77,9 @@ export interface InferOptions {
 }
 
 function outputsField(options: InferOptions) {
-  return options.outputs?.map((o) => (o.binary === undefined ? { name: o.name } : { name: o.name, parameters: { binary_data: o.binary } }));
+  return options.outputs?.map((o) =>
+    o.binary === undefined ? { name: o.name } : { name: o.name, parameters: { binary_data: o.binary } },
+  );
 }
 
 export function inferJson(path: string, inputs: TestTensor[], options: InferOptions = {}): Promise<Response> {
@@ -77,7 +97,12 @@ export function inferBinary(path: string, inputs: TestTensor[], options: InferOp
     JSON.stringify({
       id: options.id,
       parameters: options.binaryOutputs ? { binary_data_output: true } : undefined,
-      inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: t.data.byteLength } })),
+      inputs: inputs.map((t) => ({
+        name: t.name,
+        datatype: t.datatype,
+        shape: t.shape,
+        parameters: { binary_data_size: t.data.byteLength },
+      })),
       outputs: outputsField(options),
     }),
   );
@@ -88,11 +113,17 @@ export function inferBinary(path: string, inputs: TestTensor[], options: InferOp
     body.set(part, offset);
     offset += part.byteLength;
   }
-  return call(path, { method: "POST", headers: { "Content-Type": "application/octet-stream", [INFER_HEADER]: String(header.byteLength) }, body });
+  return call(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/octet-stream", [INFER_HEADER]: String(header.byteLength) },
+    body,
+  });
 }
 
 /** Decodes a 200 response of either form into outputs by name. */
-export async function decodeResponse(response: Response): Promise<{ head: Record<string, unknown>; outputs: Record<string, DecodedOutput> }> {
+export async function decodeResponse(
+  response: Response,
+): Promise<{ head: Record<string, unknown>; outputs: Record<string, DecodedOutput> }> {
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status}: ${await response.text()}`);
   const body = new Uint8Array(await response.arrayBuffer());
   const headerLength = response.headers.get(INFER_HEADER);
@@ -110,7 +141,8 @@ export async function decodeResponse(response: Response): Promise<{ head: Record
     }
     outputs[o.name] = decoded;
   }
-  if (offset !== body.byteLength) throw new Error(`response has ${body.byteLength - offset} unexplained trailing bytes`);
+  if (offset !== body.byteLength)
+    throw new Error(`response has ${body.byteLength - offset} unexplained trailing bytes`);
   return { head, outputs };
 }
 

@@ -9,10 +9,18 @@ import { BUNDLED, repoFile, toBase64 } from "./worker";
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
 /** Per-window speech probabilities of `samples` (mono, 16000 or 8000 Hz) from onnxruntime-node, on the file of the bundled model's default version. */
-export async function referenceFrames(samples: Float32Array, sampleRate: number, model = "silero-vad"): Promise<number[]> {
+export async function referenceFrames(
+  samples: Float32Array,
+  sampleRate: number,
+  model = "silero-vad",
+): Promise<number[]> {
   const manifest = BUNDLED[model]!;
   const file = manifest.versions[manifest.aliases.default!]!.file;
-  const body = { file, sampleRate, base64: toBase64(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)) };
+  const body = {
+    file,
+    sampleRate,
+    base64: toBase64(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)),
+  };
   const response = await reference.fetch("http://reference/vad-frames", { method: "POST", body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`reference vad-frames failed: ${await response.text()}`);
   return ((await response.json()) as { probabilities: number[] }).probabilities;

@@ -11,14 +11,26 @@ import type { WireTensor } from "./wire";
 export const ADMIN_TOKEN = "test-admin-token";
 /** Every bundled manifest (models/*.json), by model name. */
 export const BUNDLED: Record<string, BundledManifest> = Object.fromEntries(
-  Object.values(import.meta.glob<BundledManifest>("../../models/*.json", { eager: true, import: "default" })).map((manifest) => [manifest.name, manifest]),
+  Object.values(import.meta.glob<BundledManifest>("../../models/*.json", { eager: true, import: "default" })).map(
+    (manifest) => [manifest.name, manifest],
+  ),
 );
 export type BundledName = string;
 
 export interface BundledManifest {
   name: string;
   task: string;
-  versions: Record<string, { file: string; sha256: string; bytes: number; inputs: unknown[]; outputs: unknown[]; assets?: Record<string, { file: string; sha256: string; bytes: number }> }>;
+  versions: Record<
+    string,
+    {
+      file: string;
+      sha256: string;
+      bytes: number;
+      inputs: unknown[];
+      outputs: unknown[];
+      assets?: Record<string, { file: string; sha256: string; bytes: number }>;
+    }
+  >;
   aliases: Record<string, string>;
   [field: string]: unknown;
 }
@@ -36,14 +48,18 @@ export function anonymous(path: string, init?: RequestInit): Promise<Response> {
  */
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (!headers.has("Authorization") && (path.startsWith("/v1/") || path.startsWith("/v2/models/"))) headers.set("Authorization", `Bearer ${await defaultKey()}`);
+  if (!headers.has("Authorization") && (path.startsWith("/v1/") || path.startsWith("/v2/models/")))
+    headers.set("Authorization", `Bearer ${await defaultKey()}`);
   return anonymous(path, { ...init, headers });
 }
 
 let defaultKeyPromise: Promise<string> | undefined;
 
 function defaultKey(): Promise<string> {
-  defaultKeyPromise ??= createTenant({ name: "test default", limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 } }).then((t) => createKey(t.id).then((k) => k.key));
+  defaultKeyPromise ??= createTenant({
+    name: "test default",
+    limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 },
+  }).then((t) => createKey(t.id).then((k) => k.key));
   return defaultKeyPromise;
 }
 
@@ -53,14 +69,28 @@ export interface TestTenant {
   limits: { requestsPerMinute: number; monthlyUnits: number };
 }
 
-export async function createTenant(input: { name: string; limits: { requestsPerMinute: number; monthlyUnits: number } }): Promise<TestTenant> {
-  const response = await admin("/admin/tenants", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(input) });
+export async function createTenant(input: {
+  name: string;
+  limits: { requestsPerMinute: number; monthlyUnits: number };
+}): Promise<TestTenant> {
+  const response = await admin("/admin/tenants", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(input),
+  });
   if (response.status !== 201) throw new Error(`creating a tenant: ${response.status} ${await response.text()}`);
   return json<TestTenant>(response);
 }
 
-export async function createKey(tenantId: string, input: { name?: string; scopes?: string[]; expiresAt?: string } = {}): Promise<{ id: string; key: string; prefix: string }> {
-  const response = await admin(`/admin/tenants/${tenantId}/keys`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "test key", ...input }) });
+export async function createKey(
+  tenantId: string,
+  input: { name?: string; scopes?: string[]; expiresAt?: string } = {},
+): Promise<{ id: string; key: string; prefix: string }> {
+  const response = await admin(`/admin/tenants/${tenantId}/keys`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "test key", ...input }),
+  });
   if (response.status !== 201) throw new Error(`creating a key: ${response.status} ${await response.text()}`);
   return json(response);
 }
@@ -116,9 +146,17 @@ export function bundledFile(name: BundledName, version?: string): string {
 }
 
 /** Runs the model with onnxruntime-node (native) in Node: the independent reference. */
-export async function referenceRun(model: ReferenceModel, inputs: Record<string, WireTensor>, outputs?: string[]): Promise<Record<string, WireTensor>> {
-  const spec = "bundled" in model ? { file: bundledFile(model.bundled, model.version) } : { base64: toBase64(model.bytes) };
-  const response = await reference.fetch("http://reference/run", { method: "POST", body: JSON.stringify({ model: spec, inputs, outputs }) });
+export async function referenceRun(
+  model: ReferenceModel,
+  inputs: Record<string, WireTensor>,
+  outputs?: string[],
+): Promise<Record<string, WireTensor>> {
+  const spec =
+    "bundled" in model ? { file: bundledFile(model.bundled, model.version) } : { base64: toBase64(model.bytes) };
+  const response = await reference.fetch("http://reference/run", {
+    method: "POST",
+    body: JSON.stringify({ model: spec, inputs, outputs }),
+  });
   if (!response.ok) throw new Error(`reference run failed: ${await response.text()}`);
   return ((await response.json()) as { outputs: Record<string, WireTensor> }).outputs;
 }
@@ -163,9 +201,21 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 /** Creates (or updates) a model's manifest and uploads `bytes` as `version`; returns the upload response. */
-export async function uploadModel(name: string, bytes: Uint8Array, options: { version?: string; manifest?: Record<string, unknown>; makeDefault?: boolean } = {}): Promise<Response> {
-  const manifest = await admin(`/admin/models/${name}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(options.manifest ?? { task: "tensor" }) });
+export async function uploadModel(
+  name: string,
+  bytes: Uint8Array,
+  options: { version?: string; manifest?: Record<string, unknown>; makeDefault?: boolean } = {},
+): Promise<Response> {
+  const manifest = await admin(`/admin/models/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(options.manifest ?? { task: "tensor" }),
+  });
   if (!manifest.ok) throw new Error(`manifest of ${name}: ${manifest.status} ${await manifest.text()}`);
   const query = options.makeDefault === false ? "?default=false" : "";
-  return admin(`/admin/models/${name}/versions/${options.version ?? "1"}${query}`, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: bytes });
+  return admin(`/admin/models/${name}/versions/${options.version ?? "1"}${query}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/octet-stream" },
+    body: bytes,
+  });
 }

@@ -13,7 +13,8 @@ export default {
       return new Response(null, { status: 204 });
     }
     if (request.body) await request.arrayBuffer();
-    if (url.pathname === "/echo") return new Response(new Uint8Array(bytes), { headers: { "Content-Type": "application/octet-stream" } });
+    if (url.pathname === "/echo")
+      return new Response(new Uint8Array(bytes), { headers: { "Content-Type": "application/octet-stream" } });
     const value = await env.KV.get(name, "arrayBuffer");
     if (value === null) return new Response(`PUT /kv?bytes=${bytes} first`, { status: 404 });
     return new Response(value, { headers: { "Content-Type": "application/octet-stream" } });

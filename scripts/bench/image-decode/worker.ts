@@ -24,9 +24,19 @@ export default {
     const bytes = new Uint8Array(await request.arrayBuffer());
     const decode = timed(iterations, () => decodeImage(bytes, MAX_PIXELS));
     const image = decode.result;
-    const jpegJs = imageInfo(bytes).format === "jpeg" ? timed(iterations, () => decodeWithJpegJs(bytes, { useTArray: true, formatAsRGBA: true })).times : undefined;
+    const jpegJs =
+      imageInfo(bytes).format === "jpeg"
+        ? timed(iterations, () => decodeWithJpegJs(bytes, { useTArray: true, formatAsRGBA: true })).times
+        : undefined;
     const bilinear224 = timed(iterations, () => resizeBilinear(image, 224, 224));
     const area28 = timed(iterations, () => resizeArea(image, 28, 28));
-    return Response.json({ width: image.width, height: image.height, decode: decode.times, jpegJs, bilinear224: bilinear224.times, area28: area28.times });
+    return Response.json({
+      width: image.width,
+      height: image.height,
+      decode: decode.times,
+      jpegJs,
+      bilinear224: bilinear224.times,
+      area28: area28.times,
+    });
   },
 };

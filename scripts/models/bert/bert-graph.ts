@@ -6,7 +6,13 @@
  * attention mask (-10000 on padding, as BERT does), residual, LayerNorm, GELU (erf) feed-forward, residual,
  * LayerNorm. Weights are deterministic pseudo-random numbers: a test fixture, never a product model.
  */
-import { float32Initializer, int64Initializer, type InitializerSpec, type ModelSpec, type NodeSpec } from "../../../src/onnx/writer.ts";
+import {
+  float32Initializer,
+  type InitializerSpec,
+  int64Initializer,
+  type ModelSpec,
+  type NodeSpec,
+} from "../../../src/onnx/writer.ts";
 
 export interface BertShape {
   vocabSize: number;
@@ -44,21 +50,39 @@ export function bertGraph(shape: BertShape, seed = 20260101): ModelSpec {
 
   const weight = (name: string, dims: number[], scale: number) => {
     const count = dims.reduce((a, b) => a * b, 1);
-    initializers.push(float32Initializer(name, dims, Array.from({ length: count }, () => random() * scale)));
+    initializers.push(
+      float32Initializer(
+        name,
+        dims,
+        Array.from({ length: count }, () => random() * scale),
+      ),
+    );
     return name;
   };
-  const constant = (name: string, dims: number[], values: number[]) => (initializers.push(float32Initializer(name, dims, values)), name);
-  const ints = (name: string, dims: number[], values: number[]) => (initializers.push(int64Initializer(name, dims, values)), name);
+  const constant = (name: string, dims: number[], values: number[]) => (
+    initializers.push(float32Initializer(name, dims, values)), name
+  );
+  const ints = (name: string, dims: number[], values: number[]) => (
+    initializers.push(int64Initializer(name, dims, values)), name
+  );
   const node = (opType: string, inputs: string[], output: string, attributes?: NodeSpec["attributes"]) => {
     nodes.push({ opType, inputs, outputs: [output], attributes });
     return output;
   };
   const linear = (x: string, prefix: string, fanIn: number, fanOut: number) => {
-    const product = node("MatMul", [x, weight(`${prefix}.weight`, [fanIn, fanOut], Math.sqrt(3 / fanIn))], `${prefix}.matmul`);
+    const product = node(
+      "MatMul",
+      [x, weight(`${prefix}.weight`, [fanIn, fanOut], Math.sqrt(3 / fanIn))],
+      `${prefix}.matmul`,
+    );
     return node("Add", [product, weight(`${prefix}.bias`, [fanOut], 0.1)], `${prefix}.out`);
   };
   const layerNorm = (x: string, prefix: string) => {
-    const gamma = constant(`${prefix}.gamma`, [H], Array.from({ length: H }, () => 1 + random() * 0.1));
+    const gamma = constant(
+      `${prefix}.gamma`,
+      [H],
+      Array.from({ length: H }, () => 1 + random() * 0.1),
+    );
     const beta = weight(`${prefix}.beta`, [H], 0.1);
     return node("LayerNormalization", [x, gamma, beta], `${prefix}.out`, { axis: -1, epsilon: { float: 1e-12 } });
   };
@@ -67,9 +91,21 @@ export function bertGraph(shape: BertShape, seed = 20260101): ModelSpec {
   const words = node("Gather", [weight("embeddings.word", [vocabSize, H], 1), "input_ids"], "embeddings.words");
   const inputShape = node("Shape", ["input_ids"], "embeddings.input_shape");
   const sequence = node("Gather", [inputShape, ints("const.one_index", [], [1])], "embeddings.sequence");
-  const positionIds = node("Range", [ints("const.zero", [], [0]), sequence, ints("const.one", [], [1])], "embeddings.position_ids");
-  const positions = node("Gather", [weight("embeddings.position", [maxPositions, H], 1), positionIds], "embeddings.positions");
-  const types = node("Gather", [weight("embeddings.token_type", [typeVocabSize, H], 1), "token_type_ids"], "embeddings.types");
+  const positionIds = node(
+    "Range",
+    [ints("const.zero", [], [0]), sequence, ints("const.one", [], [1])],
+    "embeddings.position_ids",
+  );
+  const positions = node(
+    "Gather",
+    [weight("embeddings.position", [maxPositions, H], 1), positionIds],
+    "embeddings.positions",
+  );
+  const types = node(
+    "Gather",
+    [weight("embeddings.token_type", [typeVocabSize, H], 1), "token_type_ids"],
+    "embeddings.types",
+  );
   const summed = node("Add", [node("Add", [words, positions], "embeddings.words_positions"), types], "embeddings.sum");
   let hidden = layerNorm(summed, "embeddings.norm");
 
@@ -87,14 +123,27 @@ export function bertGraph(shape: BertShape, seed = 20260101): ModelSpec {
   for (let l = 0; l < layers; l++) {
     const p = `layer${l}`;
     const heads4 = (name: string, perm: number[]) =>
-      node("Transpose", [node("Reshape", [linear(hidden, `${p}.${name}`, H, H), splitHeads], `${p}.${name}.heads`)], `${p}.${name}.t`, { perm });
+      node(
+        "Transpose",
+        [node("Reshape", [linear(hidden, `${p}.${name}`, H, H), splitHeads], `${p}.${name}.heads`)],
+        `${p}.${name}.t`,
+        { perm },
+      );
     const q = heads4("query", [0, 2, 1, 3]);
     const k = heads4("key", [0, 2, 3, 1]);
     const v = heads4("value", [0, 2, 1, 3]);
-    const scores = node("Add", [node("Mul", [node("MatMul", [q, k], `${p}.scores`), scale], `${p}.scaled`), mask], `${p}.masked`);
+    const scores = node(
+      "Add",
+      [node("Mul", [node("MatMul", [q, k], `${p}.scores`), scale], `${p}.scaled`), mask],
+      `${p}.masked`,
+    );
     const probs = node("Softmax", [scores], `${p}.probs`, { axis: -1 });
     const context = node("MatMul", [probs, v], `${p}.context`);
-    const merged = node("Reshape", [node("Transpose", [context], `${p}.context.t`, { perm: [0, 2, 1, 3] }), mergeHeads], `${p}.context.merged`);
+    const merged = node(
+      "Reshape",
+      [node("Transpose", [context], `${p}.context.t`, { perm: [0, 2, 1, 3] }), mergeHeads],
+      `${p}.context.merged`,
+    );
     const attention = linear(merged, `${p}.attention_output`, H, H);
     hidden = layerNorm(node("Add", [attention, hidden], `${p}.attention_residual`), `${p}.attention_norm`);
 

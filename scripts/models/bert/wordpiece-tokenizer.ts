@@ -84,7 +84,14 @@ export function wordPieceTokenizer(vocab: readonly string[], maxLength: number):
   const json = {
     version: "1.0",
     truncation: { direction: "Right", max_length: maxLength, strategy: "LongestFirst", stride: 0 },
-    padding: { strategy: "BatchLongest", direction: "Right", pad_to_multiple_of: null, pad_id: id("[PAD]"), pad_type_id: 0, pad_token: "[PAD]" },
+    padding: {
+      strategy: "BatchLongest",
+      direction: "Right",
+      pad_to_multiple_of: null,
+      pad_id: id("[PAD]"),
+      pad_type_id: 0,
+      pad_token: "[PAD]",
+    },
     added_tokens: SPECIAL_TOKENS.map((content) => ({
       id: id(content),
       content,
@@ -94,11 +101,21 @@ export function wordPieceTokenizer(vocab: readonly string[], maxLength: number):
       normalized: false,
       special: true,
     })),
-    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: "BertNormalizer",
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: "BertPreTokenizer" },
     post_processor: {
       type: "TemplateProcessing",
-      single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "[SEP]", type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: "[CLS]", type_id: 0 } },
+        { Sequence: { id: "A", type_id: 0 } },
+        { SpecialToken: { id: "[SEP]", type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: "[CLS]", type_id: 0 } },
         { Sequence: { id: "A", type_id: 0 } },

@@ -16,8 +16,16 @@
  * model, its product-quantization codes (UINT8) with the centroids and the quantized norms, reconstructed per id
  * with Gathers — the same float32 products, in a file several times smaller.
  */
-import { float32Initializer, int32Initializer, int64Initializer, uint8Initializer, type InitializerSpec, type ModelSpec, type NodeSpec } from "../../../src/onnx/writer.ts";
-import { KSUB, matrixRow, type FastTextModel, type QuantMatrix } from "./ftz-reader.ts";
+import {
+  float32Initializer,
+  type InitializerSpec,
+  int32Initializer,
+  int64Initializer,
+  type ModelSpec,
+  type NodeSpec,
+  uint8Initializer,
+} from "../../../src/onnx/writer.ts";
+import { type FastTextModel, KSUB, matrixRow, type QuantMatrix } from "./ftz-reader.ts";
 import { huffmanPaths } from "./huffman-tree.ts";
 
 export type InputMatrixLayout = "dense" | "quantized";
@@ -54,7 +62,10 @@ export function fastTextClassifierGraph(model: FastTextModel, layout: InputMatri
   const count = node("ReduceSum", [weight, axes("axis_length", [1])], "count", { keepdims: 1 });
   const divisor = node("Max", [count, one], "divisor");
 
-  const rows = layout === "dense" ? denseRows(model, safeIds, init, node) : quantizedRows(asQuantized(input), dim, safeIds, init, node, axes);
+  const rows =
+    layout === "dense"
+      ? denseRows(model, safeIds, init, node)
+      : quantizedRows(asQuantized(input), dim, safeIds, init, node, axes);
   const masked = node("Mul", [rows, node("Unsqueeze", [weight, axes("axis_rows", [2])], "weight_3d")], "masked_rows");
   const sum = node("ReduceSum", [masked, "axis_length"], "row_sum", { keepdims: 0 });
   const hidden = node("Div", [sum, divisor], "hidden");
@@ -65,11 +76,19 @@ export function fastTextClassifierGraph(model: FastTextModel, layout: InputMatri
     const row = matrixRow(output, n);
     for (let d = 0; d < dim; d++) transposed[d * internal + n] = row[d]!;
   }
-  const logits = node("MatMul", [hidden, init(float32Initializer("output_rows_t", [dim, internal], transposed))], "node_logits");
+  const logits = node(
+    "MatMul",
+    [hidden, init(float32Initializer("output_rows_t", [dim, internal], transposed))],
+    "node_logits",
+  );
   const f = node("Sigmoid", [logits], "node_f");
   const epsilon = init(float32Initializer("log_epsilon", [], [LOG_EPSILON]));
   const right = node("Log", [node("Add", [f, epsilon], "f_eps")], "log_right");
-  const left = node("Log", [node("Add", [node("Sub", [one, f], "one_minus_f"), epsilon], "one_minus_f_eps")], "log_left");
+  const left = node(
+    "Log",
+    [node("Add", [node("Sub", [one, f], "one_minus_f"), epsilon], "one_minus_f_eps")],
+    "log_left",
+  );
   const zeros = node("ConstantOfShape", [node("Shape", [divisor], "column_shape")], "zero_column"); // float 0 by default
   const steps = node("Concat", [left, right, zeros], "step_scores", { axis: 1 });
 
@@ -77,8 +96,15 @@ export function fastTextClassifierGraph(model: FastTextModel, layout: InputMatri
   const paths = huffmanPaths(dictionary.entries.slice(dictionary.nwords).map((entry) => entry.count));
   const depth = Math.max(...paths.map((path) => path.length));
   const pad = 2 * internal;
-  const columns = paths.flatMap((path) => Array.from({ length: depth }, (_, i) => (i < path.length ? path[i]!.node + (path[i]!.right ? internal : 0) : pad)));
-  const gathered = node("Gather", [steps, init(int32Initializer("label_paths", [labels, depth], columns))], "path_steps", { axis: 1 });
+  const columns = paths.flatMap((path) =>
+    Array.from({ length: depth }, (_, i) => (i < path.length ? path[i]!.node + (path[i]!.right ? internal : 0) : pad)),
+  );
+  const gathered = node(
+    "Gather",
+    [steps, init(int32Initializer("label_paths", [labels, depth], columns))],
+    "path_steps",
+    { axis: 1 },
+  );
   const score = node("ReduceSum", [gathered, axes("axis_depth", [2])], "label_scores", { keepdims: 0 });
   node("Exp", [score], "probabilities");
 
@@ -105,7 +131,9 @@ function denseRows(model: FastTextModel, ids: string, init: Init, node: Node): s
   const { input } = model;
   const table = new Float32Array(input.rows * input.cols);
   for (let r = 0; r < input.rows; r++) table.set(matrixRow(input, r), r * input.cols);
-  return node("Gather", [init(float32Initializer("input_rows", [input.rows, input.cols], table)), ids], "rows", { axis: 0 });
+  return node("Gather", [init(float32Initializer("input_rows", [input.rows, input.cols], table)), ids], "rows", {
+    axis: 0,
+  });
 }
 
 /**
@@ -113,7 +141,14 @@ function denseRows(model: FastTextModel, ids: string, init: Init, node: Node): s
  * [nsubq * 256, dsub] table (the last sub-quantizer's shorter centroids zero-padded, and sliced off again), then
  * scaled by the row's quantized norm.
  */
-function quantizedRows(matrix: QuantMatrix, dim: number, ids: string, init: Init, node: Node, axes: (name: string, values: number[]) => string): string {
+function quantizedRows(
+  matrix: QuantMatrix,
+  dim: number,
+  ids: string,
+  init: Init,
+  node: Node,
+  axes: (name: string, values: number[]) => string,
+): string {
   const { pq } = matrix;
   const table = new Float32Array(pq.nsubq * KSUB * pq.dsub);
   for (let m = 0; m < pq.nsubq; m++) {
@@ -123,14 +158,48 @@ function quantizedRows(matrix: QuantMatrix, dim: number, ids: string, init: Init
       table.set(pq.centroids.subarray(start, start + width), (m * KSUB + code) * pq.dsub);
     }
   }
-  const codes = node("Gather", [init(uint8Initializer("pq_codes", [matrix.rows, pq.nsubq], matrix.codes)), ids], "row_codes", { axis: 0 });
-  const offsets = init(int64Initializer("pq_offsets", [pq.nsubq], Array.from({ length: pq.nsubq }, (_, m) => m * KSUB)));
+  const codes = node(
+    "Gather",
+    [init(uint8Initializer("pq_codes", [matrix.rows, pq.nsubq], matrix.codes)), ids],
+    "row_codes",
+    { axis: 0 },
+  );
+  const offsets = init(
+    int64Initializer(
+      "pq_offsets",
+      [pq.nsubq],
+      Array.from({ length: pq.nsubq }, (_, m) => m * KSUB),
+    ),
+  );
   const index = node("Add", [node("Cast", [codes], "row_codes_64", { to: INT64 }), offsets], "centroid_index");
-  const centroids = node("Gather", [init(float32Initializer("pq_centroids", [pq.nsubq * KSUB, pq.dsub], table)), index], "row_centroids", { axis: 0 });
+  const centroids = node(
+    "Gather",
+    [init(float32Initializer("pq_centroids", [pq.nsubq * KSUB, pq.dsub], table)), index],
+    "row_centroids",
+    { axis: 0 },
+  );
   let rows = node("Reshape", [centroids, init(int64Initializer("rows_shape", [3], [0, 0, -1]))], "rows_padded");
-  if (pq.nsubq * pq.dsub !== dim) rows = node("Slice", [rows, axes("slice_start", [0]), axes("slice_end", [dim]), axes("axis_rows_dim", [2])], "rows_unscaled");
+  if (pq.nsubq * pq.dsub !== dim)
+    rows = node(
+      "Slice",
+      [rows, axes("slice_start", [0]), axes("slice_end", [dim]), axes("axis_rows_dim", [2])],
+      "rows_unscaled",
+    );
   if (!matrix.norm) return rows;
-  const normCodes = node("Gather", [init(uint8Initializer("norm_codes", [matrix.rows], matrix.norm.codes)), ids], "row_norm_codes", { axis: 0 });
-  const norms = node("Gather", [init(float32Initializer("norm_centroids", [KSUB], matrix.norm.pq.centroids)), node("Cast", [normCodes], "row_norm_codes_64", { to: INT64 })], "row_norms", { axis: 0 });
+  const normCodes = node(
+    "Gather",
+    [init(uint8Initializer("norm_codes", [matrix.rows], matrix.norm.codes)), ids],
+    "row_norm_codes",
+    { axis: 0 },
+  );
+  const norms = node(
+    "Gather",
+    [
+      init(float32Initializer("norm_centroids", [KSUB], matrix.norm.pq.centroids)),
+      node("Cast", [normCodes], "row_norm_codes_64", { to: INT64 }),
+    ],
+    "row_norms",
+    { axis: 0 },
+  );
   return node("Mul", [rows, node("Unsqueeze", [norms, axes("axis_norm", [2])], "row_norms_3d")], "rows");
 }

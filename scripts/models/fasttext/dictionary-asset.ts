@@ -28,7 +28,10 @@ export function fastTextDictionaryAsset(model: FastTextModel): Uint8Array {
     labelPrefix: new TextEncoder().encode(LABEL_PREFIX),
     wordBytes,
     wordEnds,
-    prune: prune && { keys: Int32Array.from(prune, ([key]) => key), values: Int32Array.from(prune, ([, value]) => value) },
+    prune: prune && {
+      keys: Int32Array.from(prune, ([key]) => key),
+      values: Int32Array.from(prune, ([, value]) => value),
+    },
   });
 }
 

@@ -108,7 +108,8 @@ class Cursor {
   }
 
   private take(size: number): number {
-    if (size < 0 || this.offset + size > this.bytes.length) throw new Error(`truncated fastText model: ${size} bytes wanted at offset ${this.offset}`);
+    if (size < 0 || this.offset + size > this.bytes.length)
+      throw new Error(`truncated fastText model: ${size} bytes wanted at offset ${this.offset}`);
     const at = this.offset;
     this.offset += size;
     return at;
@@ -120,7 +121,8 @@ class Cursor {
 
   int64(): number {
     const value = this.view.getBigInt64(this.take(8), true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new Error(`int64 ${value} out of range`);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new Error(`int64 ${value} out of range`);
     return Number(value);
   }
 
@@ -198,7 +200,8 @@ function readDictionary(cursor: Cursor): FastTextDictionary {
     entries.push({ bytes, count, type: type === 0 ? "word" : "label" });
   }
   entries.forEach((entry, i) => {
-    if ((entry.type === "word") !== i < nwords) throw new Error(`entry ${i} is a ${entry.type}, but words come first (${nwords} of them)`);
+    if ((entry.type === "word") !== i < nwords)
+      throw new Error(`entry ${i} is a ${entry.type}, but words come first (${nwords} of them)`);
   });
   let pruneIndex: Map<number, number> | undefined;
   if (pruneSize >= 0) {
@@ -238,7 +241,8 @@ function readQuantized(cursor: Cursor): QuantMatrix {
   const codeSize = cursor.int32();
   const codes = cursor.uint8s(codeSize);
   const pq = readProductQuantizer(cursor);
-  if (pq.dim !== cols || codeSize !== rows * pq.nsubq) throw new Error(`quantized ${rows}x${cols} matrix with ${codeSize} codes and a ${pq.dim}-dimensional quantizer`);
+  if (pq.dim !== cols || codeSize !== rows * pq.nsubq)
+    throw new Error(`quantized ${rows}x${cols} matrix with ${codeSize} codes and a ${pq.dim}-dimensional quantizer`);
   if (!qnorm) return { kind: "quantized", rows, cols, codes, pq };
   const normCodes = cursor.uint8s(rows);
   const normPq = readProductQuantizer(cursor);
@@ -258,11 +262,13 @@ export function readFastTextModel(bytes: Uint8Array): FastTextModel {
   const dictionary = readDictionary(cursor);
   const quantInput = cursor.bool();
   const input = quantInput ? readQuantized(cursor) : readDense(cursor);
-  if (!quantInput && dictionary.pruneIndex && dictionary.pruneIndex.size > 0) throw new Error("a pruned dictionary needs a quantized input matrix (fastText issue #332)");
+  if (!quantInput && dictionary.pruneIndex && dictionary.pruneIndex.size > 0)
+    throw new Error("a pruned dictionary needs a quantized input matrix (fastText issue #332)");
   const qout = cursor.bool();
   const output = quantInput && qout ? readQuantized(cursor) : readDense(cursor);
   if (cursor.remaining !== 0) throw new Error(`${cursor.remaining} bytes left after the output matrix`);
-  if (input.cols !== args.dim || output.cols !== args.dim) throw new Error(`matrices of ${input.cols} and ${output.cols} columns for dim ${args.dim}`);
+  if (input.cols !== args.dim || output.cols !== args.dim)
+    throw new Error(`matrices of ${input.cols} and ${output.cols} columns for dim ${args.dim}`);
   return { version, args, dictionary, input, output };
 }
 

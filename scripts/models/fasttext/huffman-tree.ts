@@ -37,7 +37,8 @@ export function huffmanPaths(counts: readonly number[]): PathStep[][] {
   }
   return Array.from({ length: osz }, (_, label) => {
     const upwards: PathStep[] = [];
-    for (let j = label; parent[j] !== -1; j = parent[j]!) upwards.push({ node: parent[j]! - osz, right: binary[j] === 1 });
+    for (let j = label; parent[j] !== -1; j = parent[j]!)
+      upwards.push({ node: parent[j]! - osz, right: binary[j] === 1 });
     return upwards.reverse();
   });
 }

@@ -2,10 +2,20 @@
  * Admin routes for models: manifests, version uploads (ONNX bytes), aliases and deletion, plus the isolate's
  * runtime state. All under the admin token (see middleware/admin-auth.ts).
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../errors";
-import { AssetEntrySchema, AssetName, ManifestInputSchema, ManifestSchema, ModelName, VersionEntrySchema, VersionName, versionNames, type Manifest } from "../../registry/manifest";
+import {
+  AssetEntrySchema,
+  AssetName,
+  type Manifest,
+  ManifestInputSchema,
+  ManifestSchema,
+  ModelName,
+  VersionEntrySchema,
+  VersionName,
+  versionNames,
+} from "../../registry/manifest";
 import { validateTaskConfig } from "../../tasks/config";
 import { taskDefinition } from "../../tasks/index";
 import type { AppEnv } from "../context";
@@ -18,7 +28,10 @@ const ModelParams = z.object({ model: ModelName });
 const VersionParams = ModelParams.extend({ version: VersionName });
 const AliasParams = ModelParams.extend({ alias: VersionName });
 const AssetParams = ModelParams.extend({ name: AssetName });
-const octetStream = { required: true, content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } } } as const;
+const octetStream = {
+  required: true,
+  content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+} as const;
 
 const ModelSummarySchema = z
   .object({
@@ -38,7 +51,10 @@ const UploadResultSchema = VersionEntrySchema.extend({
   default: z.boolean().meta({ description: "whether the `default` alias now points at this version" }),
 }).meta({ id: "UploadResult" });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema> {
   const { name, task, description, visibility, owner, aliases } = manifest;
@@ -47,12 +63,30 @@ export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema
 
 export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
-    createRoute({ method: "get", path: "/admin/models", tags, security, summary: "List models", responses: { 200: json(z.object({ models: z.array(ModelSummarySchema) }), "Every model"), ...errorResponses(401) } }),
+    createRoute({
+      method: "get",
+      path: "/admin/models",
+      tags,
+      security,
+      summary: "List models",
+      responses: {
+        200: json(z.object({ models: z.array(ModelSummarySchema) }), "Every model"),
+        ...errorResponses(401),
+      },
+    }),
     async (c) => c.json({ models: (await c.get("registry").list()).map(summarize) }, 200),
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/admin/models/{model}", tags, security, summary: "Get a manifest", request: { params: ModelParams }, responses: { 200: json(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/admin/models/{model}",
+      tags,
+      security,
+      summary: "Get a manifest",
+      request: { params: ModelParams },
+      responses: { 200: json(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) },
+    }),
     async (c) => c.json(await c.get("registry").get(c.req.valid("param").model), 200),
   );
 
@@ -65,8 +99,15 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Create or update a manifest",
       description: "Descriptive fields only; versions are added by uploading weights. Unknown fields are rejected.",
       middleware: [limitBody((config) => config.maxAdminJsonBytes, "the manifest")] as const,
-      request: { params: ModelParams, body: { required: true, content: { "application/json": { schema: ManifestInputSchema } } } },
-      responses: { 200: json(ManifestSchema, "Updated"), 201: json(ManifestSchema, "Created"), ...errorResponses(400, 401, 413, 415, 422) },
+      request: {
+        params: ModelParams,
+        body: { required: true, content: { "application/json": { schema: ManifestInputSchema } } },
+      },
+      responses: {
+        200: json(ManifestSchema, "Updated"),
+        201: json(ManifestSchema, "Created"),
+        ...errorResponses(400, 401, 413, 415, 422),
+      },
     }),
     async (c) => {
       const input = c.req.valid("json");
@@ -78,7 +119,15 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   );
 
   app.openapi(
-    createRoute({ method: "delete", path: "/admin/models/{model}", tags, security, summary: "Delete a model and all its weights", request: { params: ModelParams }, responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) } }),
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}",
+      tags,
+      security,
+      summary: "Delete a model and all its weights",
+      request: { params: ModelParams },
+      responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) },
+    }),
     async (c) => {
       await c.get("registry").deleteModel(c.req.valid("param").model);
       return c.body(null, 204);
@@ -98,10 +147,18 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       query: z.object({ default: z.enum(["true", "false"]).optional() }),
       body: octetStream,
     },
-    responses: { 200: json(UploadResultSchema, "Already stored"), 201: json(UploadResultSchema, "Stored"), ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
+    responses: {
+      200: json(UploadResultSchema, "Already stored"),
+      201: json(UploadResultSchema, "Stored"),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422),
+    },
   });
   app.openAPIRegistry.registerPath(upload);
-  app.put("/admin/models/:model/versions/:version", limitBody((config) => config.maxModelBytes, "the model"), uploadVersion);
+  app.put(
+    "/admin/models/:model/versions/:version",
+    limitBody((config) => config.maxModelBytes, "the model"),
+    uploadVersion,
+  );
 
   const asset = createRoute({
     method: "put",
@@ -112,13 +169,28 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     description:
       "Files a task needs beside the weights, named by the manifest's `preprocess`/`postprocess`. Upload them before the version: each version pins the assets present when it is uploaded, so replacing an asset affects only versions uploaded afterwards.",
     request: { params: AssetParams, body: octetStream },
-    responses: { 200: json(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"), ...errorResponses(400, 401, 404, 413, 415) },
+    responses: {
+      200: json(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"),
+      ...errorResponses(400, 401, 404, 413, 415),
+    },
   });
   app.openAPIRegistry.registerPath(asset);
-  app.put("/admin/models/:model/assets/:name", limitBody((config) => config.maxModelBytes, "the asset"), uploadAsset);
+  app.put(
+    "/admin/models/:model/assets/:name",
+    limitBody((config) => config.maxModelBytes, "the asset"),
+    uploadAsset,
+  );
 
   app.openapi(
-    createRoute({ method: "delete", path: "/admin/models/{model}/versions/{version}", tags, security, summary: "Delete a version", request: { params: VersionParams }, responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) } }),
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}/versions/{version}",
+      tags,
+      security,
+      summary: "Delete a version",
+      request: { params: VersionParams },
+      responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) },
+    }),
     async (c) => {
       const { model, version } = c.req.valid("param");
       return c.json(await c.get("registry").deleteVersion(model, version), 200);
@@ -133,7 +205,13 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Point an alias (e.g. default) at a version",
       middleware: [limitBody((config) => config.maxAdminJsonBytes, "the alias")] as const,
-      request: { params: AliasParams, body: { required: true, content: { "application/json": { schema: z.object({ version: VersionName }).strict() } } } },
+      request: {
+        params: AliasParams,
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.object({ version: VersionName }).strict() } },
+        },
+      },
       responses: { 200: json(ManifestSchema, "The updated manifest"), ...errorResponses(400, 401, 404, 409, 415) },
     }),
     async (c) => {
@@ -155,7 +233,10 @@ async function uploadAsset(c: Context<AppEnv>): Promise<Response> {
 async function octetStreamBody(c: Context<AppEnv>, what: string): Promise<Uint8Array> {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/octet-stream\b/i.test(type)) {
-    throw new AppError("unsupported_media_type", `upload ${what} with 'Content-Type: application/octet-stream' (got '${type || "none"}')`);
+    throw new AppError(
+      "unsupported_media_type",
+      `upload ${what} with 'Content-Type: application/octet-stream' (got '${type || "none"}')`,
+    );
   }
   return new Uint8Array(await c.req.arrayBuffer());
 }
@@ -167,7 +248,16 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
   const bytes = await octetStreamBody(c, "the .onnx file");
   if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
   const makeDefault = c.req.query("default") !== "false";
-  const { manifest, entry, created } = await c.get("registry").addVersion(model.data, version.data, bytes, (source, declared) => c.get("runtime").inspect(source, declared), { makeDefault });
-  const body = { model: model.data, version: version.data, default: manifest.aliases.default === version.data, ...entry };
+  const { manifest, entry, created } = await c
+    .get("registry")
+    .addVersion(model.data, version.data, bytes, (source, declared) => c.get("runtime").inspect(source, declared), {
+      makeDefault,
+    });
+  const body = {
+    model: model.data,
+    version: version.data,
+    default: manifest.aliases.default === version.data,
+    ...entry,
+  };
   return c.json(body, created ? 201 : 200);
 }

@@ -3,13 +3,13 @@
  * HTTP latency against. Locally clocks tick normally; in production they only move at I/O, so there the figures
  * read 0 and only the local ones mean anything.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../errors";
 import type { AppEnv } from "../context";
 import { limitBody } from "../middleware/body-limit";
-import { inferRequestBody } from "../oip/routes";
 import { prepareInference } from "../oip/infer";
+import { inferRequestBody } from "../oip/routes";
 import { errorResponses } from "../schemas";
 
 const ProfileSchema = z
@@ -38,10 +38,17 @@ export function registerAdminProfileRoute(app: OpenAPIHono<AppEnv>): void {
       query: z.object({ iterations: z.string().optional() }),
       body: inferRequestBody,
     },
-    responses: { 200: { description: "Timing", content: { "application/json": { schema: ProfileSchema } } }, ...errorResponses(400, 401, 404, 413, 415, 422) },
+    responses: {
+      200: { description: "Timing", content: { "application/json": { schema: ProfileSchema } } },
+      ...errorResponses(400, 401, 404, 413, 415, 422),
+    },
   });
   app.openAPIRegistry.registerPath(route);
-  app.post("/admin/models/:model/versions/:version/profile", limitBody((config) => config.maxRequestBytes, "the inference request"), profile);
+  app.post(
+    "/admin/models/:model/versions/:version/profile",
+    limitBody((config) => config.maxRequestBytes, "the inference request"),
+    profile,
+  );
 }
 
 async function profile(c: Context<AppEnv>): Promise<Response> {
@@ -57,7 +64,14 @@ async function profile(c: Context<AppEnv>): Promise<Response> {
   for (let i = 0; i < iterations; i++) await runtime.run(model.source, inputs, outputNames);
   const totalMillis = performance.now() - started;
   return c.json(
-    { model: model.manifest.name, version: model.version, iterations, totalMillis, meanMillis: totalMillis / iterations, wasmMemoryBytes: runtime.stats().wasmMemoryBytes },
+    {
+      model: model.manifest.name,
+      version: model.version,
+      iterations,
+      totalMillis,
+      meanMillis: totalMillis / iterations,
+      wasmMemoryBytes: runtime.stats().wasmMemoryBytes,
+    },
     200,
   );
 }

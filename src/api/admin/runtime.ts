@@ -2,7 +2,7 @@
  * The answering isolate's runtime state: loaded sessions, their memory charge and WASM heap size. Each isolate
  * has its own; in production a request reaches one of many.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { errorResponses } from "../schemas";
 
@@ -31,16 +31,33 @@ const RuntimeStatsSchema = z
   })
   .meta({ id: "RuntimeStats" });
 
-const ok = { description: "Runtime state of the answering isolate", content: { "application/json": { schema: RuntimeStatsSchema } } };
+const ok = {
+  description: "Runtime state of the answering isolate",
+  content: { "application/json": { schema: RuntimeStatsSchema } },
+};
 
 export function registerAdminRuntimeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
-    createRoute({ method: "get", path: "/admin/runtime", tags, security, summary: "Sessions and WASM memory", responses: { 200: ok, ...errorResponses(401) } }),
+    createRoute({
+      method: "get",
+      path: "/admin/runtime",
+      tags,
+      security,
+      summary: "Sessions and WASM memory",
+      responses: { 200: ok, ...errorResponses(401) },
+    }),
     (c) => c.json(c.get("runtime").stats(), 200),
   );
 
   app.openapi(
-    createRoute({ method: "delete", path: "/admin/runtime/sessions", tags, security, summary: "Release every idle session", responses: { 200: ok, ...errorResponses(401) } }),
+    createRoute({
+      method: "delete",
+      path: "/admin/runtime/sessions",
+      tags,
+      security,
+      summary: "Release every idle session",
+      responses: { 200: ok, ...errorResponses(401) },
+    }),
     async (c) => {
       await c.get("runtime").clear();
       return c.json(c.get("runtime").stats(), 200);

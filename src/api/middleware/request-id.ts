@@ -4,7 +4,7 @@
  * `Response` objects and would otherwise go out without an id (or with the one they were first produced under).
  */
 import { createMiddleware } from "hono/factory";
-import { requestId, type RequestIdVariables } from "hono/request-id";
+import { type RequestIdVariables, requestId } from "hono/request-id";
 
 const HEADER = "X-Request-Id";
 

@@ -5,7 +5,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { ResponseCache } from "../../cache/response-cache";
-import { readConfig, type Config } from "../../config";
+import { type Config, readConfig } from "../../config";
 import { ModelRegistry } from "../../registry/registry";
 import { SessionPool } from "../../runtime/session-pool";
 import { Tenancy } from "../../tenancy/tenancy";

@@ -4,7 +4,18 @@
  * converted; `materialize` then builds each typed array once, viewing binary data in place when aligned.
  */
 import { AppError } from "../../errors";
-import { allocate, asBytes, bytesPerElement, datatypeInfo, elementCount, isDatatype, viewBytes, DATATYPES, type Datatype, type TensorData } from "../../runtime/datatypes";
+import {
+  allocate,
+  asBytes,
+  bytesPerElement,
+  DATATYPES,
+  type Datatype,
+  datatypeInfo,
+  elementCount,
+  isDatatype,
+  type TensorData,
+  viewBytes,
+} from "../../runtime/datatypes";
 import { fromHalfBits, toHalfBits } from "../../runtime/float16";
 import type { DeclaredTensor } from "../../runtime/signature";
 import type { Tensor } from "../../runtime/tensor";
@@ -39,12 +50,18 @@ export function decodeInferRequest(headers: Headers, body: Uint8Array): DecodedR
   if (headerLength === null) {
     const type = headers.get("Content-Type");
     if (type && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
-      throw new AppError("unsupported_media_type", `send 'Content-Type: application/json', or binary tensors with an ${INFERENCE_HEADER} header (got '${type}')`);
+      throw new AppError(
+        "unsupported_media_type",
+        `send 'Content-Type: application/json', or binary tensors with an ${INFERENCE_HEADER} header (got '${type}')`,
+      );
     }
     json = body;
   } else {
     if (!/^\d+$/.test(headerLength.trim()) || Number(headerLength) > body.byteLength) {
-      throw new AppError("invalid_binary_header", `${INFERENCE_HEADER} must be a byte count within the ${body.byteLength}-byte body, got '${headerLength}'`);
+      throw new AppError(
+        "invalid_binary_header",
+        `${INFERENCE_HEADER} must be a byte count within the ${body.byteLength}-byte body, got '${headerLength}'`,
+      );
     }
     json = body.subarray(0, Number(headerLength));
     binary = body.subarray(Number(headerLength));
@@ -53,7 +70,8 @@ export function decodeInferRequest(headers: Headers, body: Uint8Array): DecodedR
 }
 
 function parseJson(bytes: Uint8Array): unknown {
-  if (bytes.byteLength === 0) throw new AppError("invalid_json", "the request body is empty; expected an OIP inference request");
+  if (bytes.byteLength === 0)
+    throw new AppError("invalid_json", "the request body is empty; expected an OIP inference request");
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
@@ -65,30 +83,47 @@ function declare(value: unknown, binary: Uint8Array): DecodedRequest {
   const parsed = InferRequestSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `invalid inference request at '${issue.path.join(".") || "(root)"}': ${issue.message}`);
+    throw new AppError(
+      "invalid_request",
+      `invalid inference request at '${issue.path.join(".") || "(root)"}': ${issue.message}`,
+    );
   }
   const body = parsed.data;
   let offset = 0;
   const inputs = body.inputs.map((input): DecodedInput => {
     if (!isDatatype(input.datatype)) {
-      throw new AppError("invalid_request", `input '${input.name}' has datatype '${input.datatype}'; supported: ${DATATYPES.join(", ")}`);
+      throw new AppError(
+        "invalid_request",
+        `input '${input.name}' has datatype '${input.datatype}'; supported: ${DATATYPES.join(", ")}`,
+      );
     }
     const declared = { name: input.name, datatype: input.datatype, shape: input.shape };
     const size = input.parameters?.binary_data_size;
     if (size === undefined) {
-      if (!Array.isArray(input.data)) throw new AppError("invalid_request", `input '${input.name}' needs 'data' (an array) or a 'binary_data_size' parameter`);
+      if (!Array.isArray(input.data))
+        throw new AppError(
+          "invalid_request",
+          `input '${input.name}' needs 'data' (an array) or a 'binary_data_size' parameter`,
+        );
       return { ...declared, json: input.data };
     }
-    if (input.data !== undefined) throw new AppError("invalid_request", `input '${input.name}' has both 'data' and 'binary_data_size'`);
+    if (input.data !== undefined)
+      throw new AppError("invalid_request", `input '${input.name}' has both 'data' and 'binary_data_size'`);
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || offset + size > binary.byteLength) {
-      throw new AppError("invalid_binary_header", `input '${input.name}' declares binary_data_size ${String(size)} but only ${binary.byteLength - offset} bytes of binary data remain`);
+      throw new AppError(
+        "invalid_binary_header",
+        `input '${input.name}' declares binary_data_size ${String(size)} but only ${binary.byteLength - offset} bytes of binary data remain`,
+      );
     }
     const bytes = binary.subarray(offset, offset + size);
     offset += size;
     return { ...declared, binary: bytes };
   });
   if (offset !== binary.byteLength) {
-    throw new AppError("invalid_binary_header", `the body carries ${binary.byteLength} bytes of binary data but the inputs declare ${offset}`);
+    throw new AppError(
+      "invalid_binary_header",
+      `the body carries ${binary.byteLength} bytes of binary data but the inputs declare ${offset}`,
+    );
   }
   const binaryOutputs = body.parameters?.binary_data_output === true;
   const outputs = body.outputs?.map((output) => ({
@@ -104,14 +139,20 @@ export function materialize(input: DecodedInput): Tensor {
   if (input.binary) {
     const expected = count * bytesPerElement(input.datatype);
     if (input.binary.byteLength !== expected) {
-      throw new AppError("invalid_request", `input '${input.name}' has ${input.binary.byteLength} bytes of binary data; shape [${input.shape.join(", ")}] of ${input.datatype} needs ${expected}`);
+      throw new AppError(
+        "invalid_request",
+        `input '${input.name}' has ${input.binary.byteLength} bytes of binary data; shape [${input.shape.join(", ")}] of ${input.datatype} needs ${expected}`,
+      );
     }
     return { datatype: input.datatype, shape: input.shape, data: viewBytes(input.datatype, input.binary) };
   }
   const flat = flatten(input.json!, count, input.name);
   if (flat.length !== count) {
     const given = flat.length > count ? `more than ${count}` : String(flat.length);
-    throw new AppError("invalid_request", `input '${input.name}' has ${given} elements; shape [${input.shape.join(", ")}] needs ${count}`);
+    throw new AppError(
+      "invalid_request",
+      `input '${input.name}' has ${given} elements; shape [${input.shape.join(", ")}] needs ${count}`,
+    );
   }
   return { datatype: input.datatype, shape: input.shape, data: fromJsonElements(input.datatype, flat, input.name) };
 }
@@ -170,7 +211,10 @@ function fromJsonElements(datatype: Datatype, values: unknown[], name: string): 
     const v = values[i];
     if (typeof v !== "number") throw bad(i, `a number (${datatype})`);
     if (range && (!Number.isInteger(v) || v < range[0] || v > range[1])) {
-      throw bad(i, `an integer in [${range[0]}, ${range[1]}] (${datatype}${big ? "; larger 64-bit values need the binary extension" : ""})`);
+      throw bad(
+        i,
+        `an integer in [${range[0]}, ${range[1]}] (${datatype}${big ? "; larger 64-bit values need the binary extension" : ""})`,
+      );
     }
     if (big) (out as BigInt64Array)[i] = BigInt(v);
     else if (datatype === "FP16") out[i] = toHalfBits(v);
@@ -209,7 +253,10 @@ export interface ResponseOutput {
 }
 
 /** The response body and headers; binary outputs follow the JSON header in the order listed. */
-export function encodeInferResponse(head: ResponseHead, outputs: ResponseOutput[]): { body: BodyInit; headers: Record<string, string> } {
+export function encodeInferResponse(
+  head: ResponseHead,
+  outputs: ResponseOutput[],
+): { body: BodyInit; headers: Record<string, string> } {
   const chunks: Uint8Array[] = [];
   const described = outputs.map(({ name, tensor, binary }) => {
     const meta = { name, shape: tensor.shape, datatype: tensor.datatype };

@@ -8,11 +8,17 @@ import type { ResolvedModel } from "../../registry/registry";
 import type { RunTimings } from "../../runtime/session-pool";
 import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
 import type { NamedTensors } from "../../runtime/tensor";
-import type { AppEnv } from "../context";
 import { cachedResponse } from "../caching";
+import type { AppEnv } from "../context";
 import { metered } from "../metering";
 import { resolveModel } from "../model-access";
-import { decodeInferRequest, encodeInferResponse, materialize, type DecodedRequest, type ResponseOutput } from "./codec";
+import {
+  type DecodedRequest,
+  decodeInferRequest,
+  encodeInferResponse,
+  materialize,
+  type ResponseOutput,
+} from "./codec";
 
 export interface PreparedInference {
   request: DecodedRequest;
@@ -43,7 +49,12 @@ export async function inferHandler(c: Context<AppEnv>): Promise<Response> {
 /** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
 export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
   const { request, inputs, outputNames } = await prepareInference(c, model);
-  const cacheSpec = { model, task: "oip", options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs], inputs: canonicalInputs(inputs) };
+  const cacheSpec = {
+    model,
+    task: "oip",
+    options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs],
+    inputs: canonicalInputs(inputs),
+  };
   return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
@@ -61,7 +72,10 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
 function canonicalInputs(inputs: NamedTensors): Uint8Array[] {
   return Object.entries(inputs)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([name, tensor]) => [new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])), new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)]);
+    .flatMap(([name, tensor]) => [
+      new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])),
+      new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+    ]);
 }
 
 /** OIP requests are metered in batch items: the leading dimension of the first input (1 for a scalar). */

@@ -37,7 +37,10 @@ export const ModelMetadataSchema = z
     platform: z.literal("onnxruntime_onnx"),
     inputs: z.array(MetadataTensorSchema),
     outputs: z.array(MetadataTensorSchema),
-    parameters: z.record(z.string(), z.unknown()).optional().meta({ description: "edge-maas extras: task, resolved version, aliases" }),
+    parameters: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "edge-maas extras: task, resolved version, aliases" }),
   })
   .meta({ id: "ModelMetadata" });
 
@@ -46,10 +49,21 @@ const ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z
 const RequestInputSchema = z
   .object({
     name: z.string().min(1),
-    shape: z.array(z.number().int().min(0).max(2 ** 31 - 1)),
+    shape: z.array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1),
+    ),
     datatype: z.string().meta({ description: `one of ${DATATYPES.join(", ")}` }),
-    parameters: ParametersSchema.optional().meta({ description: "binary_data_size: bytes of this tensor after the JSON header" }),
-    data: z.unknown().optional().meta({ description: "row-major elements, flat or nested; absent when sent as binary" }),
+    parameters: ParametersSchema.optional().meta({
+      description: "binary_data_size: bytes of this tensor after the JSON header",
+    }),
+    data: z
+      .unknown()
+      .optional()
+      .meta({ description: "row-major elements, flat or nested; absent when sent as binary" }),
   })
   .meta({ id: "InferRequestInput" });
 
@@ -63,7 +77,9 @@ const RequestOutputSchema = z
 export const InferRequestSchema = z
   .object({
     id: z.string().optional(),
-    parameters: ParametersSchema.optional().meta({ description: "binary_data_output: true to receive every output as binary" }),
+    parameters: ParametersSchema.optional().meta({
+      description: "binary_data_output: true to receive every output as binary",
+    }),
     inputs: z.array(RequestInputSchema).min(1),
     outputs: z.array(RequestOutputSchema).optional(),
   })

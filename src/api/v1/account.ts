@@ -1,15 +1,15 @@
 /**
  * Tenant-facing discovery and usage: the models this key may use, and the tenant's own usage ledger.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../errors";
-import { versionNames, type Manifest } from "../../registry/manifest";
+import { type Manifest, versionNames } from "../../registry/manifest";
 import { parseUsageQuery } from "../../tenancy/usage-query";
 import type { AppEnv } from "../context";
 import { visibleTo } from "../model-access";
-import { describeTaskRequest } from "../task-docs";
 import { errorResponses } from "../schemas";
+import { describeTaskRequest } from "../task-docs";
 import { UsageQuerySchema, UsageReportSchema } from "../tenancy-schemas";
 
 const tags = ["Account"];
@@ -26,7 +26,10 @@ const ModelListingSchema = z
     inputs: z.array(TensorSchema).meta({ description: "of the default version" }),
     outputs: z.array(TensorSchema),
     request: z
-      .object({ contentTypes: z.array(z.string()), schema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the JSON body" }) })
+      .object({
+        contentTypes: z.array(z.string()),
+        schema: z.record(z.string(), z.unknown()).meta({ description: "JSON Schema of the JSON body" }),
+      })
       .optional()
       .meta({ description: "how to call POST /v1/run/{model}: the content types it takes and the JSON form's schema" }),
   })
@@ -34,12 +37,40 @@ const ModelListingSchema = z
 
 export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
-    createRoute({ method: "get", path: "/v1/models", tags, security, summary: "Models this key may use", responses: { 200: { description: "Models", content: { "application/json": { schema: z.object({ models: z.array(ModelListingSchema) }) } } }, ...errorResponses(401) } }),
+    createRoute({
+      method: "get",
+      path: "/v1/models",
+      tags,
+      security,
+      summary: "Models this key may use",
+      responses: {
+        200: {
+          description: "Models",
+          content: { "application/json": { schema: z.object({ models: z.array(ModelListingSchema) }) } },
+        },
+        ...errorResponses(401),
+      },
+    }),
     async (c) => c.json({ models: (await usableModels(c)).map(listing) }, 200),
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/v1/usage", tags, security, summary: "This tenant's usage", description: "Needs the `usage:read` scope.", request: { query: UsageQuerySchema }, responses: { 200: { description: "Committed usage grouped by time, model and key", content: { "application/json": { schema: UsageReportSchema } } }, ...errorResponses(400, 401, 403) } }),
+    createRoute({
+      method: "get",
+      path: "/v1/usage",
+      tags,
+      security,
+      summary: "This tenant's usage",
+      description: "Needs the `usage:read` scope.",
+      request: { query: UsageQuerySchema },
+      responses: {
+        200: {
+          description: "Committed usage grouped by time, model and key",
+          content: { "application/json": { schema: UsageReportSchema } },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
     async (c) => {
       const query = parseUsageQuery(c.req.valid("query"));
       const caller = c.get("tenant");
@@ -55,13 +86,18 @@ async function usableModels(c: Context<AppEnv>): Promise<Manifest[]> {
   const caller = c.get("tenant");
   if (!caller) return manifests;
   const { scopes } = await c.get("tenancy").authorize(caller, "*");
-  return manifests.filter((m) => visibleTo(m, caller.tenantId, c.get("config").tenancy) && (scopes.includes("infer") || scopes.includes(`infer:${m.name}`)));
+  return manifests.filter(
+    (m) =>
+      visibleTo(m, caller.tenantId, c.get("config").tenancy) &&
+      (scopes.includes("infer") || scopes.includes(`infer:${m.name}`)),
+  );
 }
 
 function listing(manifest: Manifest): z.infer<typeof ModelListingSchema> {
   const defaultVersion = manifest.aliases.default;
   const entry = defaultVersion ? manifest.versions[defaultVersion] : undefined;
-  const tensors = (specs: { name: string; datatype: string; shape: number[] | null }[] = []) => specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: s.shape ?? [-1] }));
+  const tensors = (specs: { name: string; datatype: string; shape: number[] | null }[] = []) =>
+    specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: s.shape ?? [-1] }));
   return {
     name: manifest.name,
     task: manifest.task,

@@ -7,10 +7,19 @@
  * bytes, as OpenAI sends them (its SDK asks for base64 by default); `usage.prompt_tokens` counts the tokens the
  * model ran on, special tokens included, after truncation.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../errors";
-import { featureExtraction, poolTexts, prepareTexts, runTexts, textList, textsSchema, type Embeddings, type PreparedTexts } from "../../tasks/feature-extraction";
+import {
+  type Embeddings,
+  featureExtraction,
+  type PreparedTexts,
+  poolTexts,
+  prepareTexts,
+  runTexts,
+  textList,
+  textsSchema,
+} from "../../tasks/feature-extraction";
 import type { TaskDefinition } from "../../tasks/task";
 import { float32ToJson } from "../../tasks/text/pooling";
 import type { AppEnv } from "../context";
@@ -22,13 +31,27 @@ import { parseModelReference, serveTask } from "../task-serving";
 
 export const EmbeddingsRequestSchema = z
   .object({
-    model: z.string().min(1).meta({ description: "a feature-extraction model: `name` or `name@version`", example: "bert-fixture" }),
+    model: z
+      .string()
+      .min(1)
+      .meta({ description: "a feature-extraction model: `name` or `name@version`", example: "bert-fixture" }),
     input: textsSchema("input").meta({ description: "one text or an array of texts (token arrays are not supported)" }),
-    encoding_format: z.enum(["float", "base64"]).default("float").meta({ description: "`base64`: little-endian float32 bytes of each vector" }),
-    dimensions: z.number().int().positive().optional().meta({ description: "must equal the model's dimension when given (vectors are not shortened)" }),
+    encoding_format: z
+      .enum(["float", "base64"])
+      .default("float")
+      .meta({ description: "`base64`: little-endian float32 bytes of each vector" }),
+    dimensions: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "must equal the model's dimension when given (vectors are not shortened)" }),
     user: z.string().optional().meta({ description: "accepted for compatibility; not used" }),
   })
-  .meta({ id: "EmbeddingsRequest", example: { model: "bert-fixture", input: ["a first sentence", "another one"], encoding_format: "float" } });
+  .meta({
+    id: "EmbeddingsRequest",
+    example: { model: "bert-fixture", input: ["a first sentence", "another one"], encoding_format: "float" },
+  });
 
 export const EmbeddingsResponseSchema = z
   .object({
@@ -59,12 +82,20 @@ const openAiEmbeddings = {
   preprocess: async (request, context) => ({ ...(await prepareTexts(textList(request.input), {}, context)), request }),
   infer: runTexts,
   postprocess: (outputs, prepared) => openAiBody(poolTexts(outputs, prepared), prepared.request),
-} satisfies TaskDefinition<EmbeddingsRequest, PreparedEmbeddings, Awaited<ReturnType<typeof runTexts>>, EmbeddingsResponse>;
+} satisfies TaskDefinition<
+  EmbeddingsRequest,
+  PreparedEmbeddings,
+  Awaited<ReturnType<typeof runTexts>>,
+  EmbeddingsResponse
+>;
 
 function openAiBody({ vectors, tokenCounts }: Embeddings, request: EmbeddingsRequest): EmbeddingsResponse {
   const dimension = vectors[0]?.length ?? 0;
   if (request.dimensions !== undefined && request.dimensions !== dimension) {
-    throw new AppError("invalid_request", `model '${request.model}' gives ${dimension}-dimensional embeddings; 'dimensions' must be ${dimension} or absent`);
+    throw new AppError(
+      "invalid_request",
+      `model '${request.model}' gives ${dimension}-dimensional embeddings; 'dimensions' must be ${dimension} or absent`,
+    );
   }
   const tokens = tokenCounts.reduce((a, b) => a + b, 0);
   return {
@@ -98,12 +129,19 @@ export function registerEmbeddingsRoute(app: OpenAPIHono<AppEnv>): void {
       "As OpenAI's `POST /v1/embeddings`: the official SDKs work with `baseURL` set to this server's `/v1`. One unit per text; `usage.prompt_tokens` counts the tokens the model ran on (special tokens included). Texts beyond the model's maximum length are truncated, with a `Warning: 299` header. Models of other tasks are refused with 400.",
     request: { body: { required: true, content: { "application/json": { schema: EmbeddingsRequestSchema } } } },
     responses: {
-      200: { description: "One embedding per input, in order", content: { "application/json": { schema: EmbeddingsResponseSchema } } },
+      200: {
+        description: "One embedding per input, in order",
+        content: { "application/json": { schema: EmbeddingsResponseSchema } },
+      },
       ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
     },
   });
   app.openAPIRegistry.registerPath(route);
-  app.post("/v1/embeddings", limitBody((config) => config.maxRequestBytes, "the request"), embeddingsHandler);
+  app.post(
+    "/v1/embeddings",
+    limitBody((config) => config.maxRequestBytes, "the request"),
+    embeddingsHandler,
+  );
 }
 
 async function embeddingsHandler(c: Context<AppEnv>): Promise<Response> {
@@ -111,7 +149,10 @@ async function embeddingsHandler(c: Context<AppEnv>): Promise<Response> {
   const { name, version } = parseModelReference(request.model);
   const model = await resolveModel(c, name, version);
   if (model.manifest.task !== "feature-extraction") {
-    throw new AppError("invalid_request", `model '${name}' has task '${model.manifest.task}'; /v1/embeddings serves feature-extraction models`);
+    throw new AppError(
+      "invalid_request",
+      `model '${name}' has task '${model.manifest.task}'; /v1/embeddings serves feature-extraction models`,
+    );
   }
   return serveTask(c, { model, task: openAiEmbeddings, request, cacheInputs, shape: "openai-embeddings" });
 }

@@ -39,11 +39,19 @@ const MIN_SILENCE_AT_MAX_SPEECH_MS = 98;
  * speechSegments([0.1, 0.9, 0.9, ...], options, { sampleRate: 16000, windowSamples: 512, totalSamples: 48000 })
  * // [{ start: 32, end: 24480 }, ...]  (samples)
  */
-export function speechSegments(probabilities: ArrayLike<number>, options: SegmentOptions, geometry: SegmentGeometry): SampleSegment[] {
+export function speechSegments(
+  probabilities: ArrayLike<number>,
+  options: SegmentOptions,
+  geometry: SegmentGeometry,
+): SampleSegment[] {
   return padSegments(rawSegments(probabilities, options, geometry), options.speechPadSamples, geometry.totalSamples);
 }
 
-function rawSegments(probabilities: ArrayLike<number>, options: SegmentOptions, geometry: SegmentGeometry): SampleSegment[] {
+function rawSegments(
+  probabilities: ArrayLike<number>,
+  options: SegmentOptions,
+  geometry: SegmentGeometry,
+): SampleSegment[] {
   const { threshold, negThreshold, minSpeechSamples, minSilenceSamples, speechPadSamples } = options;
   const { sampleRate, windowSamples: window, totalSamples } = geometry;
   const maxSpeechSamples = sampleRate * options.maxSpeechSeconds - window - 2 * speechPadSamples;

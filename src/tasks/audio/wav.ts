@@ -46,7 +46,18 @@ const UNKNOWN_SIZE = 0xffffffff;
 const MAX_CHANNELS = 32;
 
 /** Names of format codes callers may meet, for clearer refusals. */
-const FORMAT_NAMES: Record<number, string> = { 0x0001: "PCM", 0x0003: "IEEE float", 0x0006: "A-law", 0x0007: "μ-law", 0x0002: "Microsoft ADPCM", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10", 0x0050: "MPEG", 0x0055: "MP3", 0x0161: "WMA" };
+const FORMAT_NAMES: Record<number, string> = {
+  0x0001: "PCM",
+  0x0003: "IEEE float",
+  0x0006: "A-law",
+  0x0007: "μ-law",
+  0x0002: "Microsoft ADPCM",
+  0x0011: "IMA ADPCM",
+  0x0031: "GSM 6.10",
+  0x0050: "MPEG",
+  0x0055: "MP3",
+  0x0161: "WMA",
+};
 
 /**
  * Reads and checks the header of a WAV file; the samples are not read.
@@ -55,12 +66,16 @@ const FORMAT_NAMES: Record<number, string> = { 0x0001: "PCM", 0x0003: "IEEE floa
  */
 export function readWavHeader(bytes: Uint8Array): WavHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (offset: number) => String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
-  if (bytes.length < 12) throw invalid(`the body has ${bytes.length} bytes; a WAV file starts with a 12-byte RIFF header`);
+  const tag = (offset: number) =>
+    String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
+  if (bytes.length < 12)
+    throw invalid(`the body has ${bytes.length} bytes; a WAV file starts with a 12-byte RIFF header`);
   const container = tag(0);
   if (container === "RIFX") throw unsupported("big-endian WAV (RIFX) is not supported; send little-endian RIFF/WAVE");
-  if (container === "RF64" || container === "BW64") throw unsupported(`${container} (64-bit WAV) is not supported; send a RIFF/WAVE file under 4 GiB`);
-  if (container !== "RIFF" || tag(8) !== "WAVE") throw invalid("not a WAV file: it must start with 'RIFF' and have form type 'WAVE'");
+  if (container === "RF64" || container === "BW64")
+    throw unsupported(`${container} (64-bit WAV) is not supported; send a RIFF/WAVE file under 4 GiB`);
+  if (container !== "RIFF" || tag(8) !== "WAVE")
+    throw invalid("not a WAV file: it must start with 'RIFF' and have form type 'WAVE'");
 
   // the RIFF size bounds the chunks when it is plausible; a placeholder (0, 0xFFFFFFFF) or an overlong one is ignored
   const riffSize = view.getUint32(4, true);
@@ -76,7 +91,10 @@ export function readWavHeader(bytes: Uint8Array): WavHeader {
       data ??= { offset: body, size: bytes.length - body };
       break;
     }
-    if (body + size > bytes.length) throw invalid(`the WAV file is truncated: its '${printable(id)}' chunk at byte ${offset} declares ${size} bytes, ${bytes.length - body} are present`);
+    if (body + size > bytes.length)
+      throw invalid(
+        `the WAV file is truncated: its '${printable(id)}' chunk at byte ${offset} declares ${size} bytes, ${bytes.length - body} are present`,
+      );
     if (id === "data") data ??= { offset: body, size };
     else if (id === "fmt ") format ??= readFormat(view, body, size);
     offset = body + size + (size % 2); // chunks are padded to an even size
@@ -100,20 +118,26 @@ function readFormat(view: DataView, at: number, size: number): WavFormat {
   const containerBits = view.getUint16(at + 14, true);
   let bitsPerSample = containerBits;
   if (code === FORMAT_EXTENSIBLE) {
-    if (size < 40 || view.getUint16(at + 16, true) < 22) throw invalid("the WAV 'fmt ' chunk says WAVE_FORMAT_EXTENSIBLE but is shorter than its 40 bytes");
+    if (size < 40 || view.getUint16(at + 16, true) < 22)
+      throw invalid("the WAV 'fmt ' chunk says WAVE_FORMAT_EXTENSIBLE but is shorter than its 40 bytes");
     bitsPerSample = view.getUint16(at + 18, true) || containerBits; // wValidBitsPerSample; 0 means "all of them"
     code = view.getUint16(at + 24, true);
     const suffix = new Uint8Array(view.buffer, view.byteOffset + at + 26, 14);
-    if (SUBTYPE_SUFFIX.some((byte, i) => suffix[i] !== byte)) throw unsupported("this WAVE_FORMAT_EXTENSIBLE sub-format is not a standard audio format GUID");
+    if (SUBTYPE_SUFFIX.some((byte, i) => suffix[i] !== byte))
+      throw unsupported("this WAVE_FORMAT_EXTENSIBLE sub-format is not a standard audio format GUID");
   }
   if (channels === 0) throw invalid("the WAV file declares 0 channels");
-  if (channels > MAX_CHANNELS) throw unsupported(`the WAV file has ${channels} channels; at most ${MAX_CHANNELS} are taken`);
+  if (channels > MAX_CHANNELS)
+    throw unsupported(`the WAV file has ${channels} channels; at most ${MAX_CHANNELS} are taken`);
   if (sampleRate === 0) throw invalid("the WAV file declares a sample rate of 0 Hz");
   const containerBytes = Math.ceil(containerBits / 8);
   if (containerBits === 0 || blockAlign !== channels * containerBytes) {
-    throw invalid(`the WAV 'fmt ' chunk is inconsistent: ${channels} channels of ${containerBits} bits need frames of ${channels * containerBytes} bytes, it says ${blockAlign}`);
+    throw invalid(
+      `the WAV 'fmt ' chunk is inconsistent: ${channels} channels of ${containerBits} bits need frames of ${channels * containerBytes} bytes, it says ${blockAlign}`,
+    );
   }
-  if (bitsPerSample > containerBits) throw invalid(`the WAV file declares ${bitsPerSample} valid bits in ${containerBits}-bit samples`);
+  if (bitsPerSample > containerBits)
+    throw invalid(`the WAV file declares ${bitsPerSample} valid bits in ${containerBits}-bit samples`);
   const encoding = encodingOf(code, containerBits);
   return { encoding, channels, sampleRate, bitsPerSample, containerBytes };
 }
@@ -132,7 +156,9 @@ function encodingOf(code: number, bits: number): WavEncoding {
       if (bits === 8) return code === FORMAT_ALAW ? "alaw" : "mulaw";
       break;
     default:
-      throw unsupported(`WAV encoding ${described} is not supported; send PCM (8-32 bit), IEEE float (32/64 bit), A-law or μ-law`);
+      throw unsupported(
+        `WAV encoding ${described} is not supported; send PCM (8-32 bit), IEEE float (32/64 bit), A-law or μ-law`,
+      );
   }
   throw unsupported(`${bits}-bit samples in WAV encoding ${described} are not supported`);
 }
@@ -143,7 +169,8 @@ function encodingOf(code: number, bits: number): WavEncoding {
  * Non-finite float samples are `invalid_media`: they would poison a model's recurrent state.
  */
 export function decodeMono(bytes: Uint8Array, header: WavHeader, into = new Float32Array(header.frames)): Float32Array {
-  if (into.length < header.frames) throw new RangeError(`decoding ${header.frames} frames needs as many samples, got ${into.length}`);
+  if (into.length < header.frames)
+    throw new RangeError(`decoding ${header.frames} frames needs as many samples, got ${into.length}`);
   decodeMonoRange(bytes, header, 0, into.subarray(0, header.frames));
   return into;
 }
@@ -152,7 +179,8 @@ export function decodeMono(bytes: Uint8Array, header: WavHeader, into = new Floa
 export function decodeMonoRange(bytes: Uint8Array, header: WavHeader, from: number, into: Float32Array): Float32Array {
   const { channels, frames, dataOffset, containerBytes } = header;
   const count = into.length;
-  if (from < 0 || from + count > frames) throw new RangeError(`frames ${from} to ${from + count} are not all in the file's ${frames}`);
+  if (from < 0 || from + count > frames)
+    throw new RangeError(`frames ${from} to ${from + count} are not all in the file's ${frames}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = sampleReader(view, header);
   const frameBytes = channels * containerBytes;
@@ -172,7 +200,8 @@ export function decodeMonoRange(bytes: Uint8Array, header: WavHeader, from: numb
 /** A function reading one sample at a byte offset, as a float. */
 function sampleReader(view: DataView, header: WavHeader): (offset: number) => number {
   const { encoding, containerBytes } = header;
-  if (encoding === "float") return containerBytes === 4 ? (p) => view.getFloat32(p, true) : (p) => view.getFloat64(p, true);
+  if (encoding === "float")
+    return containerBytes === 4 ? (p) => view.getFloat32(p, true) : (p) => view.getFloat64(p, true);
   if (encoding === "alaw") return (p) => ALAW_TABLE[view.getUint8(p)]!;
   if (encoding === "mulaw") return (p) => MULAW_TABLE[view.getUint8(p)]!;
   switch (containerBytes) {
@@ -181,7 +210,7 @@ function sampleReader(view: DataView, header: WavHeader): (offset: number) => nu
     case 2:
       return (p) => view.getInt16(p, true) / 32768;
     case 3:
-      return (p) => ((view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getInt8(p + 2) << 16)) / 8388608);
+      return (p) => (view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getInt8(p + 2) << 16)) / 8388608;
     default:
       return (p) => view.getInt32(p, true) / 2147483648;
   }

@@ -9,7 +9,7 @@ import { decodeJpeg } from "./jpeg";
 import { decodePng } from "./png";
 import type { RgbaImage } from "./rgba";
 
-export { imageInfo, type ImageFormat, type ImageInfo } from "./header";
+export { type ImageFormat, type ImageInfo, imageInfo } from "./header";
 export type { RgbaImage } from "./rgba";
 
 /**
@@ -22,13 +22,18 @@ export function decodeImage(bytes: Uint8Array, maxPixels: number): RgbaImage {
   const info = imageInfo(bytes);
   const pixels = info.width * info.height;
   if (pixels > maxPixels) {
-    throw new AppError("too_many_pixels", `the ${info.format.toUpperCase()} image is ${info.width}x${info.height} (${pixels} pixels); the limit is ${maxPixels} pixels`);
+    throw new AppError(
+      "too_many_pixels",
+      `the ${info.format.toUpperCase()} image is ${info.width}x${info.height} (${pixels} pixels); the limit is ${maxPixels} pixels`,
+    );
   }
   try {
     return isPng(bytes) ? decodePng(bytes, pngHeader(bytes)) : decodeJpeg(bytes, maxPixels);
   } catch (error) {
     if (isAppError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError("invalid_media", `the ${info.format.toUpperCase()} image could not be decoded: ${reason}`, { cause: error });
+    throw new AppError("invalid_media", `the ${info.format.toUpperCase()} image could not be decoded: ${reason}`, {
+      cause: error,
+    });
   }
 }

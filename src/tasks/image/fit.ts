@@ -4,9 +4,9 @@
  * padded with a colour or by repeating the edge pixels) or `cover` (the centre region with the target's aspect
  * ratio, cropped, then resized). The result holds the tensor's channels (./planes.ts), unrounded.
  */
-import { colorLevels, toPlanes, type ChannelOrder, type Rgb } from "./planes";
-import { pixelWords, type FloatImage, type RgbaImage } from "./rgba";
-import { resizeToFloat, type ResizeMethod } from "./resize";
+import { type ChannelOrder, colorLevels, type Rgb, toPlanes } from "./planes";
+import { type ResizeMethod, resizeToFloat } from "./resize";
+import { type FloatImage, pixelWords, type RgbaImage } from "./rgba";
 
 export type { Rgb } from "./planes";
 export const FIT_MODES = ["stretch", "contain", "cover"] as const;
@@ -58,7 +58,12 @@ export function fitImage(image: RgbaImage, spec: FitSpec): FloatImage {
     const cropHeight = Math.min(image.height, Math.max(1, Math.round(height / scale)));
     const left = Math.floor((image.width - cropWidth) / 2);
     const top = Math.floor((image.height - cropHeight) / 2);
-    return resizeToFloat(toPlanes(crop(image, left, top, cropWidth, cropHeight), spec.channels), width, height, spec.resize);
+    return resizeToFloat(
+      toPlanes(crop(image, left, top, cropWidth, cropHeight), spec.channels),
+      width,
+      height,
+      spec.resize,
+    );
   }
   const scale = Math.min(width / image.width, height / image.height);
   const innerWidth = Math.min(width, Math.max(1, Math.round(image.width * scale)));
@@ -78,7 +83,14 @@ export function crop(image: RgbaImage, left: number, top: number, width: number,
 }
 
 /** Places `image` at (left, top) on a width×height canvas; margins take `fill`, or the nearest edge pixel without one. */
-function pad(image: FloatImage, width: number, height: number, left: number, top: number, fill: readonly number[] | undefined): FloatImage {
+function pad(
+  image: FloatImage,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  fill: readonly number[] | undefined,
+): FloatImage {
   const { channels, data: source } = image;
   if (width === image.width && height === image.height) return image;
   const data = new Float32Array(width * height * channels);

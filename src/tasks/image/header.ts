@@ -23,7 +23,13 @@ export interface PngHeader extends ImageInfo {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Bit depths PNG allows per colour type (PNG spec §11.2.2, table 11.1). */
-const PNG_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const PNG_DEPTHS: Record<number, readonly number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 
 export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && PNG_SIGNATURE.every((byte, index) => bytes[index] === byte);
@@ -50,7 +56,8 @@ export function imageInfo(bytes: Uint8Array): ImageInfo {
 /** The IHDR chunk, which the PNG spec requires to come first, right after the signature. */
 export function pngHeader(bytes: Uint8Array): PngHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const isIhdr = bytes.length >= 33 && view.getUint32(8) === 13 && String.fromCharCode(...bytes.subarray(12, 16)) === "IHDR";
+  const isIhdr =
+    bytes.length >= 33 && view.getUint32(8) === 13 && String.fromCharCode(...bytes.subarray(12, 16)) === "IHDR";
   if (!isIhdr) throw new AppError("invalid_media", "the PNG image has no IHDR header");
   const width = view.getUint32(16);
   const height = view.getUint32(20);
@@ -61,7 +68,10 @@ export function pngHeader(bytes: Uint8Array): PngHeader {
     throw new AppError("invalid_media", `the PNG image has invalid dimensions ${width}x${height}`);
   }
   if (!PNG_DEPTHS[colorType]?.includes(bitDepth)) {
-    throw new AppError("invalid_media", `the PNG image has an invalid colour type ${colorType} with bit depth ${bitDepth}`);
+    throw new AppError(
+      "invalid_media",
+      `the PNG image has an invalid colour type ${colorType} with bit depth ${bitDepth}`,
+    );
   }
   if (interlace > 1) throw new AppError("invalid_media", `the PNG image has an unknown interlace method ${interlace}`);
   return { format: "png", width, height, bitDepth, colorType, interlaced: interlace === 1 };
@@ -100,7 +110,8 @@ export function jpegFrame(bytes: Uint8Array): JpegFrame {
     }
     if (marker === 0xd9 || marker === 0xda) break; // EOI or the first scan before any frame header
     const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    if (length < 2) throw new AppError("invalid_media", `the JPEG image has a segment of invalid length at byte ${offset}`);
+    if (length < 2)
+      throw new AppError("invalid_media", `the JPEG image has a segment of invalid length at byte ${offset}`);
     if (marker === 0xe1 && !exif && EXIF_SIGNATURE.every((byte, i) => bytes[offset + 4 + i] === byte)) {
       exif = bytes.subarray(offset + 10, Math.min(offset + 2 + length, bytes.length));
     }
@@ -109,7 +120,8 @@ export function jpegFrame(bytes: Uint8Array): JpegFrame {
       const height = (bytes[offset + 5]! << 8) | bytes[offset + 6]!;
       const width = (bytes[offset + 7]! << 8) | bytes[offset + 8]!;
       // a height of 0 defers it to a DNL marker after the first scan (T.81 §B.2.5), which decoders rarely support
-      if (width === 0 || height === 0) throw new AppError("invalid_media", `the JPEG image has invalid dimensions ${width}x${height}`);
+      if (width === 0 || height === 0)
+        throw new AppError("invalid_media", `the JPEG image has invalid dimensions ${width}x${height}`);
       return { format: "jpeg", width, height, components: bytes[offset + 9]!, ...(exif ? { exif } : {}) };
     }
     offset += 2 + length;

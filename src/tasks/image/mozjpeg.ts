@@ -46,7 +46,9 @@ function instantiate(): Decoder {
     // synchronous instantiation, so the module is ready when the factory returns
     instantiateWasm: (imports: unknown, ready: (instance: unknown) => void) => {
       const instance = new wasm.Instance(mozjpegWasm, imports);
-      memory = Object.values(instance.exports).find((value) => value instanceof wasm.Memory) as { buffer: ArrayBuffer } | undefined;
+      memory = Object.values(instance.exports).find((value) => value instanceof wasm.Memory) as
+        | { buffer: ArrayBuffer }
+        | undefined;
       ready(instance);
       return instance.exports;
     },

@@ -56,12 +56,19 @@ export function orient(image: RgbaImage, orientation: number): RgbaImage {
 /** Where output pixel (u, v) comes from in the stored w×h image. */
 function sourcePoint(orientation: number, u: number, v: number, w: number, h: number): [number, number] {
   switch (orientation) {
-    case 2: return [w - 1 - u, v]; // mirrored horizontally
-    case 3: return [w - 1 - u, h - 1 - v]; // rotated 180°
-    case 4: return [u, h - 1 - v]; // mirrored vertically
-    case 5: return [v, u]; // transposed
-    case 6: return [v, h - 1 - u]; // rotated 90° clockwise
-    case 7: return [w - 1 - v, h - 1 - u]; // transversed
-    default: return [w - 1 - v, u]; // 8: rotated 90° counter-clockwise
+    case 2:
+      return [w - 1 - u, v]; // mirrored horizontally
+    case 3:
+      return [w - 1 - u, h - 1 - v]; // rotated 180°
+    case 4:
+      return [u, h - 1 - v]; // mirrored vertically
+    case 5:
+      return [v, u]; // transposed
+    case 6:
+      return [v, h - 1 - u]; // rotated 90° clockwise
+    case 7:
+      return [w - 1 - v, h - 1 - u]; // transversed
+    default:
+      return [w - 1 - v, u]; // 8: rotated 90° counter-clockwise
   }
 }

@@ -26,7 +26,8 @@ export function toPlanes(image: RgbaImage, order: ChannelOrder): FloatImage {
   const out = new Float32Array(width * height * channels);
   if (channels === 1) {
     // luma() inlined: a shared helper sees several array types and reads them several times slower
-    for (let p = 0, at = 0; p < out.length; p++, at += 4) out[p] = 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
+    for (let p = 0, at = 0; p < out.length; p++, at += 4)
+      out[p] = 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
   } else {
     for (let p = 0, at = 0, to = 0; p < width * height; p++, at += 4, to += 3) {
       out[to] = data[at]!;

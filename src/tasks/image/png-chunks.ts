@@ -47,7 +47,12 @@ export function readPngChunks(bytes: Uint8Array, header: PngHeader): PngChunks {
     const body = bytes.subarray(offset + 8, offset + 8 + length);
     if (body.length !== length) throw new Error(`the PNG chunk ${type} is truncated`);
     if (type === "IDAT") idat.push(body);
-    else if (type === "PLTE") palette = Array.from({ length: Math.floor(length / 3) }, (_, i) => [body[i * 3]!, body[i * 3 + 1]!, body[i * 3 + 2]!]);
+    else if (type === "PLTE")
+      palette = Array.from({ length: Math.floor(length / 3) }, (_, i) => [
+        body[i * 3]!,
+        body[i * 3 + 1]!,
+        body[i * 3 + 2]!,
+      ]);
     else if (type === "tRNS") alphas = body;
     else if (type === "IEND") break;
     offset += 12 + length;
@@ -60,7 +65,9 @@ export function readPngChunks(bytes: Uint8Array, header: PngHeader): PngChunks {
   }
   const keyLength = header.colorType === 0 ? 1 : header.colorType === 2 ? 3 : 0;
   const keyed = alphas && keyLength > 0 && alphas.length >= keyLength * 2;
-  const transparency = keyed ? Array.from({ length: keyLength }, (_, i) => (alphas![i * 2]! << 8) | alphas![i * 2 + 1]!) : undefined;
+  const transparency = keyed
+    ? Array.from({ length: keyLength }, (_, i) => (alphas![i * 2]! << 8) | alphas![i * 2 + 1]!)
+    : undefined;
   return { idat, transparency };
 }
 
@@ -97,7 +104,8 @@ export function inflateImageData(idat: readonly Uint8Array[], size: number): Uin
   const out = new Uint8Array(size);
   let filled = 0;
   const inflater = new Unzlib((chunk) => {
-    if (filled + chunk.length > size) throw new Error(`the PNG image data inflates past the ${size} bytes its dimensions need`);
+    if (filled + chunk.length > size)
+      throw new Error(`the PNG image data inflates past the ${size} bytes its dimensions need`);
     out.set(chunk, filled);
     filled += chunk.length;
   });

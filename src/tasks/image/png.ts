@@ -6,7 +6,16 @@
  * image. Ancillary chunks (gAMA, iCCP, eXIf) are ignored; CRCs are not checked (zlib's structure catches most damage).
  */
 import type { PngHeader } from "./header";
-import { CHANNELS, inflatedBytes, inflateImageData, passesOf, passSize, readPngChunks, rowBytes, type Pass } from "./png-chunks";
+import {
+  CHANNELS,
+  inflatedBytes,
+  inflateImageData,
+  type Pass,
+  passesOf,
+  passSize,
+  readPngChunks,
+  rowBytes,
+} from "./png-chunks";
 import type { RgbaImage } from "./rgba";
 
 /** A decoded PNG with one array element per sample (sub-byte samples unpacked), before conversion to RGBA. */
@@ -33,11 +42,25 @@ export function decodePng(bytes: Uint8Array, header: PngHeader): RgbaImage {
   let offset = 0;
   for (const pass of passesOf(header)) offset = readPass(stream, offset, header, pass, samples);
   const { width, height, bitDepth: depth } = header;
-  return pngSamplesToRgba({ width, height, depth, channels, samples, palette: chunks.palette, transparency: chunks.transparency });
+  return pngSamplesToRgba({
+    width,
+    height,
+    depth,
+    channels,
+    samples,
+    palette: chunks.palette,
+    transparency: chunks.transparency,
+  });
 }
 
 /** Unfilters one pass's rows in place and unpacks its samples into their pixels; returns the offset after it. */
-function readPass(stream: Uint8Array, start: number, header: PngHeader, pass: Pass, samples: Uint8Array | Uint16Array): number {
+function readPass(
+  stream: Uint8Array,
+  start: number,
+  header: PngHeader,
+  pass: Pass,
+  samples: Uint8Array | Uint16Array,
+): number {
   const { width, height } = passSize(header, pass);
   if (height === 0) return start;
   const channels = CHANNELS[header.colorType]!;
@@ -86,7 +109,8 @@ function unfilter(type: number, line: Uint8Array, previous: Uint8Array | undefin
       if (previous) for (let i = 0; i < n; i++) line[i] = line[i]! + previous[i]!;
       return;
     case 3:
-      for (let i = 0; i < n; i++) line[i] = line[i]! + (((i >= step ? line[i - step]! : 0) + (previous ? previous[i]! : 0)) >> 1);
+      for (let i = 0; i < n; i++)
+        line[i] = line[i]! + (((i >= step ? line[i - step]! : 0) + (previous ? previous[i]! : 0)) >> 1);
       return;
     case 4:
       for (let i = 0; i < n; i++) {
@@ -124,7 +148,12 @@ export function pngSamplesToRgba(png: PngSamples): RgbaImage {
     data.set(samples);
     return { width, height, data };
   }
-  const to8 = depth === 16 ? (v: number) => v >> 8 : depth === 8 ? (v: number) => v : (v: number) => (v * 255) / ((1 << depth) - 1);
+  const to8 =
+    depth === 16
+      ? (v: number) => v >> 8
+      : depth === 8
+        ? (v: number) => v
+        : (v: number) => (v * 255) / ((1 << depth) - 1);
   const key = png.transparency;
   for (let i = 0, s = 0, o = 0; i < pixels; i++, s += channels, o += 4) {
     if (channels <= 2) {

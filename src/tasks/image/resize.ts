@@ -9,7 +9,7 @@
  * - `auto`: `area` when the image shrinks in both directions, `bilinear` otherwise.
  * 8-bit results are rounded to the nearest level once, at the end; float results are not rounded at all.
  */
-import { channelsOf, type AnyImage, type FloatImage, type RgbaImage } from "./rgba";
+import { type AnyImage, channelsOf, type FloatImage, type RgbaImage } from "./rgba";
 
 export const RESIZE_METHODS = ["bilinear", "area", "auto"] as const;
 export type ResizeMethod = (typeof RESIZE_METHODS)[number];
@@ -32,12 +32,16 @@ export function resizeToFloat(image: AnyImage, width: number, height: number, me
   const channels = channelsOf(image);
   const out = new Float32Array(outputLength(width, height, channels));
   const shrinks = width <= image.width && height <= image.height;
-  const data = method === "area" || (method === "auto" && shrinks) ? area(image, width, height, out) : bilinear(image, width, height, out);
+  const data =
+    method === "area" || (method === "auto" && shrinks)
+      ? area(image, width, height, out)
+      : bilinear(image, width, height, out);
   return { width, height, channels, data };
 }
 
 function outputLength(width: number, height: number, channels: number): number {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`cannot resize to ${width}x${height}`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new RangeError(`cannot resize to ${width}x${height}`);
   return width * height * channels;
 }
 
@@ -85,7 +89,8 @@ function area<T extends Uint8Array | Float32Array>(image: AnyImage, width: numbe
     const startAt = ys.start[y]! * inStride;
     for (let i = 0; i < inStride; i++) {
       let sum = 0;
-      for (let k = firstTap, from = startAt + i; k < lastTap; k++, from += inStride) sum += source[from]! * ys.weights[k]!;
+      for (let k = firstTap, from = startAt + i; k < lastTap; k++, from += inStride)
+        sum += source[from]! * ys.weights[k]!;
       columns[target + i] = sum;
     }
   }
@@ -98,7 +103,8 @@ function area<T extends Uint8Array | Float32Array>(image: AnyImage, width: numbe
       const startAt = rowIn + xs.start[x]! * channels;
       for (let c = 0; c < channels; c++) {
         let sum = 0;
-        for (let k = firstTap, from = startAt + c; k < lastTap; k++, from += channels) sum += columns[from]! * xs.weights[k]!;
+        for (let k = firstTap, from = startAt + c; k < lastTap; k++, from += channels)
+          sum += columns[from]! * xs.weights[k]!;
         out[at + c] = round ? Math.round(sum) : sum;
       }
     }

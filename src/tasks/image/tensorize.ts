@@ -3,10 +3,10 @@
  * (255 − v; `auto` inverts when the image's border is light, i.e. a dark subject on a light background), then
  * `v · scale`, minus `mean`, divided by `std` per tensor channel, written in `nchw` or `nhwc`.
  */
-import { channelCount, luma, type ChannelOrder } from "./planes";
+import { type ChannelOrder, channelCount, luma } from "./planes";
 import type { FloatImage } from "./rgba";
 
-export { CHANNEL_ORDERS, channelCount, type ChannelOrder } from "./planes";
+export { CHANNEL_ORDERS, type ChannelOrder, channelCount } from "./planes";
 export const LAYOUTS = ["nchw", "nhwc"] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
@@ -29,7 +29,8 @@ export function writeImageTensor(image: FloatImage, spec: TensorSpec, out: Float
   const { width, height, data } = image;
   const pixels = width * height;
   const count = channelCount(spec.channels);
-  if (image.channels !== count) throw new Error(`a ${spec.channels} tensor needs ${count} fitted channels, not ${image.channels}`);
+  if (image.channels !== count)
+    throw new Error(`a ${spec.channels} tensor needs ${count} fitted channels, not ${image.channels}`);
   const invert = spec.invert === "auto" ? hasLightBorder(image) : spec.invert;
   const sources = spec.channels === "bgr" ? [2, 1, 0] : [0, 1, 2];
   for (let c = 0; c < count; c++) {

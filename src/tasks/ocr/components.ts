@@ -12,7 +12,8 @@ import type { Point } from "./geometry";
  * @example regionOutlines(Uint8Array.from([1, 1, 0, 0, 0, 1]), 3, 2) // [[[0,0],[1,0]], [[2,1]]]
  */
 export function regionOutlines(bitmap: Uint8Array, width: number, height: number, limit = Infinity): Point[][] {
-  if (bitmap.length !== width * height) throw new RangeError(`a ${width}x${height} bitmap needs ${width * height} values, got ${bitmap.length}`);
+  if (bitmap.length !== width * height)
+    throw new RangeError(`a ${width}x${height} bitmap needs ${width * height} values, got ${bitmap.length}`);
   const seen = new Uint8Array(bitmap.length);
   const stack = new Int32Array(bitmap.length);
   const rowMin = new Int32Array(height);

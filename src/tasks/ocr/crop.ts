@@ -21,7 +21,15 @@ function warpBox(image: RgbaImage, box: Quad): RgbaImage | undefined {
   const width = Math.max(1, Math.trunc(Math.max(distance(tl, tr), distance(br, bl))));
   const height = Math.max(1, Math.trunc(Math.max(distance(tl, bl), distance(tr, br))));
   // maps crop coordinates to page coordinates: the inverse of getPerspectiveTransform(box → crop rectangle)
-  const toPage = perspectiveTransform([[0, 0], [width, 0], [width, height], [0, height]], box);
+  const toPage = perspectiveTransform(
+    [
+      [0, 0],
+      [width, 0],
+      [width, height],
+      [0, height],
+    ],
+    box,
+  );
   return toPage && warp(image, toPage, width, height);
 }
 
@@ -40,7 +48,12 @@ function boundingRectangle(box: Quad): Quad {
   const ys = box.map((p) => p[1]);
   const [left, right, top, bottom] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   // a box with no area at all still crops one row or column
-  return [[left, top], [Math.max(right, left + 1), top], [Math.max(right, left + 1), Math.max(bottom, top + 1)], [left, Math.max(bottom, top + 1)]];
+  return [
+    [left, top],
+    [Math.max(right, left + 1), top],
+    [Math.max(right, left + 1), Math.max(bottom, top + 1)],
+    [left, Math.max(bottom, top + 1)],
+  ];
 }
 
 /** A 3x3 homography, row-major, mapping (x, y, 1). */
@@ -96,7 +109,17 @@ function cubicWeights(t: number, out: Float64Array): void {
  * The homography's numerators and denominator move by constant steps along a row, so no division is repeated.
  */
 function warp(image: RgbaImage, toPage: Homography, width: number, height: number): RgbaImage {
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = toPage as [number, number, number, number, number, number, number, number, number];
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = toPage as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const data = new Uint8Array(width * height * 4);
   const wx = new Float64Array(4);
   const wy = new Float64Array(4);
@@ -121,14 +144,19 @@ function warp(image: RgbaImage, toPage: Homography, width: number, height: numbe
       for (let k = 0; k < 4; k++) {
         const column = x0 - 1 + k;
         const row = y0 - 1 + k;
-        columns[k] = (column < 0 ? 0 : column > lastX ? lastX : column) * 4;
-        rows[k] = (row < 0 ? 0 : row > lastY ? lastY : row) * stride;
+        columns[k] = (column < 0 ? 0 : Math.min(column, lastX)) * 4;
+        rows[k] = (row < 0 ? 0 : Math.min(row, lastY)) * stride;
       }
       for (let c = 0; c < 3; c++) {
         let sum = 0;
         for (let j = 0; j < 4; j++) {
           const at = rows[j]! + c;
-          sum += wy[j]! * (wx[0]! * source[at + columns[0]!]! + wx[1]! * source[at + columns[1]!]! + wx[2]! * source[at + columns[2]!]! + wx[3]! * source[at + columns[3]!]!);
+          sum +=
+            wy[j]! *
+            (wx[0]! * source[at + columns[0]!]! +
+              wx[1]! * source[at + columns[1]!]! +
+              wx[2]! * source[at + columns[2]!]! +
+              wx[3]! * source[at + columns[3]!]!);
         }
         data[out + c] = sum <= 0 ? 0 : sum >= 255 ? 255 : Math.round(sum);
       }

@@ -38,10 +38,16 @@ export interface DecodedLine {
 export function ctcDecode(probabilities: Float32Array, shape: readonly number[], alphabet: Alphabet): DecodedLine[] {
   const [lines = 0, steps = 0, classes = 0] = shape;
   if (shape.length !== 3 || probabilities.length !== lines * steps * classes) {
-    throw new AppError("inference_failed", `the recognizer's output has shape [${shape}], expected [lines, steps, classes]`);
+    throw new AppError(
+      "inference_failed",
+      `the recognizer's output has shape [${shape}], expected [lines, steps, classes]`,
+    );
   }
   if (classes !== alphabet.length) {
-    throw new AppError("invalid_manifest", `the recognizer has ${classes} classes but the dictionary gives ${alphabet.length} (blank + characters + space)`);
+    throw new AppError(
+      "invalid_manifest",
+      `the recognizer has ${classes} classes but the dictionary gives ${alphabet.length} (blank + characters + space)`,
+    );
   }
   const decoded: DecodedLine[] = [];
   for (let line = 0; line < lines; line++) {

@@ -11,7 +11,17 @@
  * rectangle grown by the distance on every side (same centre and angle).
  */
 import { regionOutlines } from "./components";
-import { distance, growRect, mapQuad, minAreaRect, miniBoxOrder, orderClockwise, roundHalfEven, type Point, type Quad } from "./geometry";
+import {
+  distance,
+  growRect,
+  mapQuad,
+  minAreaRect,
+  miniBoxOrder,
+  orderClockwise,
+  type Point,
+  type Quad,
+  roundHalfEven,
+} from "./geometry";
 
 export interface DbSettings {
   /** A pixel is text when its probability exceeds this (PaddleOCR `det_db_thresh`, 0.3). */
@@ -47,7 +57,11 @@ export interface TextBox {
  * @param source  the original image's size: boxes are scaled to it
  * @example boxesFromProbabilityMap({data, width: 32, height: 32}, {width: 64, height: 64}, DB_DEFAULTS)
  */
-export function boxesFromProbabilityMap(map: ProbabilityMap, source: { width: number; height: number }, settings: DbSettings): TextBox[] {
+export function boxesFromProbabilityMap(
+  map: ProbabilityMap,
+  source: { width: number; height: number },
+  settings: DbSettings,
+): TextBox[] {
   const { width, height, data } = map;
   const bitmap = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) bitmap[i] = data[i]! > settings.thresh ? 1 : 0;
@@ -65,7 +79,10 @@ export function boxesFromProbabilityMap(map: ProbabilityMap, source: { width: nu
       clamp(roundHalfEven((x / width) * source.width), 0, source.width),
       clamp(roundHalfEven((y / height) * source.height), 0, source.height),
     ]);
-    const box = mapQuad(orderClockwise(scaled), ([x, y]) => [clamp(x, 0, source.width - 1), clamp(y, 0, source.height - 1)]);
+    const box = mapQuad(orderClockwise(scaled), ([x, y]) => [
+      clamp(x, 0, source.width - 1),
+      clamp(y, 0, source.height - 1),
+    ]);
     if (Math.trunc(distance(box[0], box[1])) <= 3 || Math.trunc(distance(box[0], box[3])) <= 3) continue;
     boxes.push({ box, score });
   }

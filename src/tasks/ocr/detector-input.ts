@@ -28,7 +28,8 @@ const STEP = 32;
  * @example detectorSize(1000, 500, 576 * 576) // { width: 800, height: 416 }
  */
 export function detectorSize(width: number, height: number, maxPixels: number): { width: number; height: number } {
-  if (!(maxPixels >= STEP * STEP)) throw new RangeError(`the detector's input needs at least ${STEP * STEP} pixels, got ${maxPixels}`);
+  if (!(maxPixels >= STEP * STEP))
+    throw new RangeError(`the detector's input needs at least ${STEP * STEP} pixels, got ${maxPixels}`);
   const ratio = Math.min(1, Math.sqrt(maxPixels / (width * height)));
   const side = (length: number) => Math.max(roundHalfEven(Math.trunc(length * ratio) / STEP) * STEP, STEP);
   let [w, h] = [side(width), side(height)];

@@ -57,7 +57,10 @@ export function minAreaRect(points: readonly Point[]): RotatedRect {
     const length = Math.hypot(b[0] - a[0], b[1] - a[1]);
     const ux = (b[0] - a[0]) / length;
     const uy = (b[1] - a[1]) / length;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    let minU = Infinity,
+      maxU = -Infinity,
+      minV = Infinity,
+      maxV = -Infinity;
     for (const p of hull) {
       const u = p[0] * ux + p[1] * uy;
       const v = -p[0] * uy + p[1] * ux;
@@ -80,13 +83,22 @@ export function minAreaRect(points: readonly Point[]): RotatedRect {
 /** The rectangle grown by `distance` on every side (same centre and orientation). */
 export function growRect(rect: RotatedRect, distance: number): RotatedRect {
   const [a, b, , d] = rect.corners;
-  const unit = (from: Point, to: Point, length: number): Point => (length > 0 ? [(to[0] - from[0]) / length, (to[1] - from[1]) / length] : [0, 0]);
+  const unit = (from: Point, to: Point, length: number): Point =>
+    length > 0 ? [(to[0] - from[0]) / length, (to[1] - from[1]) / length] : [0, 0];
   const along = unit(a, b, rect.width);
   const across = unit(a, d, rect.height);
-  const shift = (p: Point, su: number, sv: number): Point => [p[0] + su * along[0] + sv * across[0], p[1] + su * along[1] + sv * across[1]];
+  const shift = (p: Point, su: number, sv: number): Point => [
+    p[0] + su * along[0] + sv * across[0],
+    p[1] + su * along[1] + sv * across[1],
+  ];
   const [, , c] = rect.corners;
   return {
-    corners: [shift(a, -distance, -distance), shift(b, distance, -distance), shift(c, distance, distance), shift(d, -distance, distance)],
+    corners: [
+      shift(a, -distance, -distance),
+      shift(b, distance, -distance),
+      shift(c, distance, distance),
+      shift(d, -distance, distance),
+    ],
     width: rect.width + 2 * distance,
     height: rect.height + 2 * distance,
   };

@@ -44,7 +44,8 @@ export function lineBatch(lines: readonly RgbaImage[], width: number): Float32Ar
   const data = new Float32Array(lines.length * itemSize);
   lines.forEach((line, i) => {
     const scaledWidth = Math.min(Math.ceil(LINE_HEIGHT * (line.width / line.height)), width);
-    const scaled = scaledWidth === line.width && line.height === LINE_HEIGHT ? line : resizeBilinear(line, scaledWidth, LINE_HEIGHT);
+    const scaled =
+      scaledWidth === line.width && line.height === LINE_HEIGHT ? line : resizeBilinear(line, scaledWidth, LINE_HEIGHT);
     writePlanes(scaled, data, i * itemSize, width, LINE_HEIGHT, LINE_NORMALIZATION);
   });
   return data;
@@ -74,15 +75,22 @@ export interface RecognizerBatch {
  * ⌊48 · max(minWidth / 48, widest ratio)⌋ wide, capped at `maxColumns`.
  * @example recognizerBatches([{width: 100, height: 20}], {batchSize: 6, minWidth: 320, maxColumns: 3200}) // [{lines: [0], width: 320}]
  */
-export function recognizerBatches(sizes: readonly { width: number; height: number }[], settings: RecognizerBatching): RecognizerBatch[] {
+export function recognizerBatches(
+  sizes: readonly { width: number; height: number }[],
+  settings: RecognizerBatching,
+): RecognizerBatch[] {
   const ratio = (i: number) => sizes[i]!.width / sizes[i]!.height;
   const order = sizes.map((_, i) => i).sort((a, b) => ratio(a) - ratio(b));
-  const widthFor = (widestRatio: number) => Math.min(Math.trunc(LINE_HEIGHT * Math.max(settings.minWidth / LINE_HEIGHT, widestRatio)), settings.maxColumns);
+  const widthFor = (widestRatio: number) =>
+    Math.min(Math.trunc(LINE_HEIGHT * Math.max(settings.minWidth / LINE_HEIGHT, widestRatio)), settings.maxColumns);
   const batches: RecognizerBatch[] = [];
   let current: RecognizerBatch | undefined;
   for (const line of order) {
     const width = widthFor(ratio(line));
-    const fits = current !== undefined && current.lines.length < settings.batchSize && (current.lines.length + 1) * width <= settings.maxColumns;
+    const fits =
+      current !== undefined &&
+      current.lines.length < settings.batchSize &&
+      (current.lines.length + 1) * width <= settings.maxColumns;
     if (fits) {
       current!.lines.push(line);
       current!.width = width;

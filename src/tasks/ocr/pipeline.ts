@@ -9,11 +9,18 @@
 import { AppError } from "../../errors";
 import type { RgbaImage } from "../image/decode";
 import { cropLine, rotateHalfTurn } from "./crop";
-import { ctcDecode, type Alphabet } from "./ctc";
+import { type Alphabet, ctcDecode } from "./ctc";
 import { boxesFromProbabilityMap, type DbSettings } from "./db-postprocess";
 import type { DetectorInput } from "./detector-input";
 import type { Point, Quad } from "./geometry";
-import { CLASSIFIER_WIDTH, classifierWindows, LINE_HEIGHT, lineBatch, recognizerBatches, type RecognizerBatching } from "./line-input";
+import {
+  CLASSIFIER_WIDTH,
+  classifierWindows,
+  LINE_HEIGHT,
+  lineBatch,
+  type RecognizerBatching,
+  recognizerBatches,
+} from "./line-input";
 import { readingOrder } from "./reading-order";
 
 export interface FloatTensor {
@@ -55,11 +62,19 @@ export interface OcrLine {
 }
 
 /** Runs the networks on one page (`detection` is `detectorInput(image, maxPixels)`). */
-export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput, networks: OcrNetworks, settings: OcrSettings): Promise<OcrOutputs> {
+export async function runOcrNetworks(
+  image: RgbaImage,
+  detection: DetectorInput,
+  networks: OcrNetworks,
+  settings: OcrSettings,
+): Promise<OcrOutputs> {
   const map = await networks.detect({ data: detection.data, shape: [1, 3, detection.height, detection.width] });
   const [, , height, width] = map.shape;
   if (map.shape.length !== 4 || height !== detection.height || width !== detection.width) {
-    throw new AppError("inference_failed", `the detector's output has shape [${map.shape}], expected [1, 1, ${detection.height}, ${detection.width}]`);
+    throw new AppError(
+      "inference_failed",
+      `the detector's output has shape [${map.shape}], expected [1, 1, ${detection.height}, ${detection.width}]`,
+    );
   }
   const found = boxesFromProbabilityMap({ data: map.data, width, height }, image, settings.db).map((text) => text.box);
   let boxes = readingOrder(found).map((i) => found[i]!);
@@ -78,9 +93,16 @@ export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput,
 
   const batches: OcrOutputs["batches"] = [];
   for (const batch of recognizerBatches(lines, settings.recognizer)) {
-    const data = lineBatch(batch.lines.map((i) => lines[i]!), batch.width);
+    const data = lineBatch(
+      batch.lines.map((i) => lines[i]!),
+      batch.width,
+    );
     const output = await networks.recognize({ data, shape: [batch.lines.length, 3, LINE_HEIGHT, batch.width] });
-    if (output.shape[0] !== batch.lines.length) throw new AppError("inference_failed", `the recognizer answered ${output.shape[0]} lines for ${batch.lines.length}`);
+    if (output.shape[0] !== batch.lines.length)
+      throw new AppError(
+        "inference_failed",
+        `the recognizer answered ${output.shape[0]} lines for ${batch.lines.length}`,
+      );
     batches.push({ lines: batch.lines, output });
   }
   return { boxes, batches };
@@ -90,14 +112,28 @@ export async function runOcrNetworks(image: RgbaImage, detection: DetectorInput,
  * Which lines the classifier finds upside down: the mean 180° probability of a line's windows
  * (./line-input.ts `classifierWindows`) exceeds `classifierThreshold` (PaddleOCR: `cls_thresh`, 0.9).
  */
-async function upsideDownLines(lines: readonly RgbaImage[], classify: NonNullable<OcrNetworks["classify"]>, settings: OcrSettings): Promise<boolean[]> {
+async function upsideDownLines(
+  lines: readonly RgbaImage[],
+  classify: NonNullable<OcrNetworks["classify"]>,
+  settings: OcrSettings,
+): Promise<boolean[]> {
   const windows = lines.flatMap((line, index) => classifierWindows(line).map((window) => ({ index, window })));
   const sums = new Array<number>(lines.length).fill(0);
   const counts = new Array<number>(lines.length).fill(0);
   for (let start = 0; start < windows.length; start += settings.classifierBatch) {
     const chunk = windows.slice(start, start + settings.classifierBatch);
-    const { data, shape } = await classify({ data: lineBatch(chunk.map((w) => w.window), CLASSIFIER_WIDTH), shape: [chunk.length, 3, LINE_HEIGHT, CLASSIFIER_WIDTH] });
-    if (shape.length !== 2 || shape[0] !== chunk.length || shape[1] !== 2) throw new AppError("inference_failed", `the classifier's output has shape [${shape}], expected [${chunk.length}, 2]`);
+    const { data, shape } = await classify({
+      data: lineBatch(
+        chunk.map((w) => w.window),
+        CLASSIFIER_WIDTH,
+      ),
+      shape: [chunk.length, 3, LINE_HEIGHT, CLASSIFIER_WIDTH],
+    });
+    if (shape.length !== 2 || shape[0] !== chunk.length || shape[1] !== 2)
+      throw new AppError(
+        "inference_failed",
+        `the classifier's output has shape [${shape}], expected [${chunk.length}, 2]`,
+      );
     chunk.forEach(({ index }, i) => {
       sums[index]! += data[2 * i + 1]!;
       counts[index]! += 1;

@@ -23,8 +23,16 @@ const BGR = [2, 1, 0] as const;
  * Writes `image` into one item of a [batch, 3, planeHeight, planeWidth] tensor starting at `offset`, left-aligned;
  * columns right of the image keep what `out` holds (zeros: PaddleOCR's padding).
  */
-export function writePlanes(image: RgbaImage, out: Float32Array, offset: number, planeWidth: number, planeHeight: number, norm: Normalization): void {
-  if (image.width > planeWidth || image.height !== planeHeight) throw new RangeError(`a ${image.width}x${image.height} image does not fit ${planeWidth}x${planeHeight} planes`);
+export function writePlanes(
+  image: RgbaImage,
+  out: Float32Array,
+  offset: number,
+  planeWidth: number,
+  planeHeight: number,
+  norm: Normalization,
+): void {
+  if (image.width > planeWidth || image.height !== planeHeight)
+    throw new RangeError(`a ${image.width}x${image.height} image does not fit ${planeWidth}x${planeHeight} planes`);
   const planeSize = planeWidth * planeHeight;
   for (let c = 0; c < 3; c++) {
     const scale = 1 / (255 * norm.std[c]!);

@@ -9,7 +9,9 @@ const SAME_ROW_PIXELS = 10;
 
 /** The order in which to read `boxes`, as indices into it. */
 export function readingOrder(boxes: readonly Quad[]): number[] {
-  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a]![0][1] - boxes[b]![0][1] || boxes[a]![0][0] - boxes[b]![0][0]);
+  const order = boxes
+    .map((_, i) => i)
+    .sort((a, b) => boxes[a]![0][1] - boxes[b]![0][1] || boxes[a]![0][0] - boxes[b]![0][0]);
   for (let i = 0; i < order.length - 1; i++) {
     for (let j = i; j >= 0; j--) {
       const upper = boxes[order[j]!]![0];

@@ -24,12 +24,10 @@ export const DEFAULT_MAX_PIXELS = 576 * 576;
 
 const probability = z.number().min(0).max(1);
 
-const ModelReference = z
-  .string()
-  .refine((reference) => {
-    const [name, version, ...rest] = reference.split("@");
-    return MODEL_NAME.test(name!) && (version === undefined || VERSION_NAME.test(version)) && rest.length === 0;
-  }, "a model reference: 'name' or 'name@version'");
+const ModelReference = z.string().refine((reference) => {
+  const [name, version, ...rest] = reference.split("@");
+  return MODEL_NAME.test(name!) && (version === undefined || VERSION_NAME.test(version)) && rest.length === 0;
+}, "a model reference: 'name' or 'name@version'");
 
 const StageOverrides = z
   .object({
@@ -47,14 +45,31 @@ export interface OcrStages {
 export const OcrConfigSchema = z.object({
   preprocess: z
     .object({
-      maxPixels: z.number().int().min(32 * 32).max(4096 * 4096).default(DEFAULT_MAX_PIXELS).meta({ description: "the detector's input is scaled down to at most this many pixels (WASM memory follows it)" }),
-      classifier: ModelReference.optional().meta({ description: "direction classifier model (`name@version`); without it lines are taken as upright" }),
+      maxPixels: z
+        .number()
+        .int()
+        .min(32 * 32)
+        .max(4096 * 4096)
+        .default(DEFAULT_MAX_PIXELS)
+        .meta({
+          description: "the detector's input is scaled down to at most this many pixels (WASM memory follows it)",
+        }),
+      classifier: ModelReference.optional().meta({
+        description: "direction classifier model (`name@version`); without it lines are taken as upright",
+      }),
       recognizer: ModelReference.meta({ description: "text recognizer model (`name@version`)" }),
-      dictionary: z.string().min(1).default("ppocr_keys_v1.txt").meta({ description: "asset of this model: the recognizer's characters, one per line" }),
+      dictionary: z
+        .string()
+        .min(1)
+        .default("ppocr_keys_v1.txt")
+        .meta({ description: "asset of this model: the recognizer's characters, one per line" }),
       versions: z
         .record(VersionName, StageOverrides)
         .default({})
-        .meta({ description: "per version of this model: other `classifier`/`recognizer` references than the ones above (e.g. float32 stages for the float32 detector)" }),
+        .meta({
+          description:
+            "per version of this model: other `classifier`/`recognizer` references than the ones above (e.g. float32 stages for the float32 detector)",
+        }),
     })
     .strict(),
   postprocess: z

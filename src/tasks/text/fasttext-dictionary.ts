@@ -41,7 +41,17 @@ export function writeFastTextDictionary(data: FastTextDictionaryData): Uint8Arra
     view.setInt32(at, value, true);
     at += 4;
   };
-  [data.nwords, data.minn, data.maxn, data.bucket, data.wordNgrams, data.eosId, pruneCount, data.labelPrefix.length, data.wordBytes.length].forEach(int);
+  [
+    data.nwords,
+    data.minn,
+    data.maxn,
+    data.bucket,
+    data.wordNgrams,
+    data.eosId,
+    pruneCount,
+    data.labelPrefix.length,
+    data.wordBytes.length,
+  ].forEach(int);
   data.wordEnds.forEach(int);
   if (data.prune) {
     data.prune.keys.forEach(int);
@@ -53,7 +63,8 @@ export function writeFastTextDictionary(data: FastTextDictionaryData): Uint8Arra
 }
 
 export function readFastTextDictionary(bytes: Uint8Array): FastTextDictionaryData {
-  if (bytes.length < 4 + HEADER_INTS * 4 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) throw new Error("not a fastText dictionary (no FTD1 header)");
+  if (bytes.length < 4 + HEADER_INTS * 4 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
+    throw new Error("not a fastText dictionary (no FTD1 header)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 4;
   const int = () => {
@@ -61,7 +72,10 @@ export function readFastTextDictionary(bytes: Uint8Array): FastTextDictionaryDat
     at += 4;
     return value;
   };
-  const [nwords, minn, maxn, bucket, wordNgrams, eosId, pruneCount, prefixBytes, wordByteCount] = Array.from({ length: HEADER_INTS }, int) as [number, number, number, number, number, number, number, number, number];
+  const [nwords, minn, maxn, bucket, wordNgrams, eosId, pruneCount, prefixBytes, wordByteCount] = Array.from(
+    { length: HEADER_INTS },
+    int,
+  ) as [number, number, number, number, number, number, number, number, number];
   const expected = 4 + (HEADER_INTS + nwords + 2 * Math.max(0, pruneCount)) * 4 + prefixBytes + wordByteCount;
   if (nwords < 0 || prefixBytes < 0 || wordByteCount < 0 || pruneCount < -1 || bytes.length !== expected) {
     throw new Error(`fastText dictionary of ${bytes.length} bytes; its header describes ${expected}`);
@@ -70,9 +84,13 @@ export function readFastTextDictionary(bytes: Uint8Array): FastTextDictionaryDat
   const block = new Int32Array(bytes.slice(at, at + (nwords + 2 * Math.max(0, pruneCount)) * 4).buffer);
   at += block.byteLength;
   const wordEnds = block.subarray(0, nwords);
-  const prune = pruneCount >= 0 ? { keys: block.subarray(nwords, nwords + pruneCount), values: block.subarray(nwords + pruneCount) } : undefined;
+  const prune =
+    pruneCount >= 0
+      ? { keys: block.subarray(nwords, nwords + pruneCount), values: block.subarray(nwords + pruneCount) }
+      : undefined;
   const labelPrefix = bytes.slice(at, at + prefixBytes);
   const wordBytes = bytes.slice(at + prefixBytes, at + prefixBytes + wordByteCount);
-  if (nwords > 0 && wordEnds[nwords - 1] !== wordByteCount) throw new Error("fastText dictionary: word offsets do not cover the word bytes");
+  if (nwords > 0 && wordEnds[nwords - 1] !== wordByteCount)
+    throw new Error("fastText dictionary: word offsets do not cover the word bytes");
   return { nwords, minn, maxn, bucket, wordNgrams, eosId, labelPrefix, wordBytes, wordEnds, prune };
 }

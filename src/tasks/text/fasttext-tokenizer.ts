@@ -14,7 +14,7 @@
  *
  * The asset is parsed once per isolate (./fasttext-dictionary.ts). Pure TypeScript, runs in workerd.
  */
-import { readFastTextDictionary, type FastTextDictionaryData } from "./fasttext-dictionary";
+import { type FastTextDictionaryData, readFastTextDictionary } from "./fasttext-dictionary";
 
 export interface FastTextEncoding {
   /** Rows of the input matrix, in fastText's order. */
@@ -83,14 +83,17 @@ export class FastTextTokenizer {
   encode(text: string, maxLength = Infinity): FastTextEncoding {
     const tokens = this.readLine(new TextEncoder().encode(text));
     // labels count as tokens but add no ids and no word hash
-    const hashes = tokens.map((token) => (this.isLabel(token) ? undefined : fastTextHash(token.bytes, token.start, token.end)));
+    const hashes = tokens.map((token) =>
+      this.isLabel(token) ? undefined : fastTextHash(token.bytes, token.start, token.end),
+    );
     const perToken = tokens.map((token, i) => this.tokenIds(token, hashes[i]));
     const full = this.assemble(perToken, hashes, tokens.length);
     if (full.length <= maxLength) return { ids: full, tokens: tokens.length, truncated: false };
 
     // the last token is always `</s>`: keep it, and the longest run of leading words that fits with it
     const eos = tokens.length - 1;
-    const withWords = (kept: number) => this.assemble([...perToken.slice(0, kept), perToken[eos]!], [...hashes.slice(0, kept), hashes[eos]], kept + 1);
+    const withWords = (kept: number) =>
+      this.assemble([...perToken.slice(0, kept), perToken[eos]!], [...hashes.slice(0, kept), hashes[eos]], kept + 1);
     let lo = 0;
     let hi = eos - 1;
     while (lo < hi) {
@@ -99,7 +102,11 @@ export class FastTextTokenizer {
       else hi = mid - 1;
     }
     const ids = withWords(lo);
-    return { ids: ids.length <= maxLength ? ids : ids.subarray(0, Math.max(0, maxLength)), tokens: lo + 1, truncated: true };
+    return {
+      ids: ids.length <= maxLength ? ids : ids.subarray(0, Math.max(0, maxLength)),
+      tokens: lo + 1,
+      truncated: true,
+    };
   }
 
   /** The words of the line fastText's `getLine` reads from `bytes + "\n"`, ending with `</s>` (`readWord`). */
@@ -135,14 +142,21 @@ export class FastTextTokenizer {
     if (id < 0) return this.isEos(token) ? new Int32Array(0) : Int32Array.from(this.charNgrams(token));
     let ids = this.wordIds.get(id);
     if (!ids) {
-      const ngrams = this.data.maxn <= 0 || this.isEos(token) ? [] : this.charNgrams({ bytes: this.data.wordBytes, start: this.wordStart(id), end: this.data.wordEnds[id]! });
+      const ngrams =
+        this.data.maxn <= 0 || this.isEos(token)
+          ? []
+          : this.charNgrams({ bytes: this.data.wordBytes, start: this.wordStart(id), end: this.data.wordEnds[id]! });
       ids = Int32Array.from([id, ...ngrams]);
       this.wordIds.set(id, ids);
     }
     return ids;
   }
 
-  private assemble(perToken: readonly Int32Array[], hashes: readonly (number | undefined)[], count: number): Int32Array {
+  private assemble(
+    perToken: readonly Int32Array[],
+    hashes: readonly (number | undefined)[],
+    count: number,
+  ): Int32Array {
     const wordHashes = hashes.slice(0, count).filter((h): h is number => h !== undefined);
     const ngrams = this.wordNgrams(wordHashes);
     const total = perToken.reduce((sum, ids) => sum + ids.length, 0) + ngrams.length;

@@ -66,7 +66,9 @@ export class HfTokenizer {
     this.maxLength = file.truncation?.max_length ?? undefined;
     this.#truncateLeft = file.truncation?.direction === "Left";
     // without a padding section, the usual pad tokens (RoBERTa-style models derive positions from the pad id)
-    const padId = [file.padding?.pad_token, "[PAD]", "<pad>"].flatMap((token) => (token ? [this.#tokenizer.token_to_id(token)] : [])).find((id) => id !== undefined);
+    const padId = [file.padding?.pad_token, "[PAD]", "<pad>"]
+      .flatMap((token) => (token ? [this.#tokenizer.token_to_id(token)] : []))
+      .find((id) => id !== undefined);
     this.padding = {
       id: file.padding?.pad_id ?? padId ?? 0,
       typeId: file.padding?.pad_type_id ?? 0,
@@ -81,7 +83,9 @@ export class HfTokenizer {
     try {
       return new HfTokenizer(JSON.parse(new TextDecoder().decode(bytes)) as TokenizerFile);
     } catch (error) {
-      throw new AppError("invalid_manifest", `the model's tokenizer.json cannot be used: ${(error as Error).message}`, { cause: error });
+      throw new AppError("invalid_manifest", `the model's tokenizer.json cannot be used: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -125,7 +129,11 @@ export class HfTokenizer {
 
   #id(token: string): number {
     const id = this.#tokenizer.token_to_id(token) ?? this.#unkId;
-    if (id === undefined) throw new AppError("invalid_manifest", `the model's tokenizer.json has no id for '${token}' and no unknown token`);
+    if (id === undefined)
+      throw new AppError(
+        "invalid_manifest",
+        `the model's tokenizer.json has no id for '${token}' and no unknown token`,
+      );
     return id;
   }
 }
