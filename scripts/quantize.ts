@@ -4,8 +4,8 @@
 // Writes the quantized model, prints the report and writes it as JSON beside the output (or to --report).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { MODES, type Mode, type QuantizeOptions, quantizeModel } from "../src/quantize/quantize";
-import { formatReport } from "../src/quantize/report";
+import { MODES, type Mode, type QuantizeOptions, quantizeModel } from "../tools/quantize/quantize";
+import { formatReport } from "../tools/quantize/report";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

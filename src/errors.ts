@@ -1,5 +1,5 @@
 /**
- * Domain errors. Every module throws `AppError` with a stable code; only `src/api/errors.ts` knows which
+ * Domain errors. Every module throws `AppError` with a stable code; only `src/api/protocol/errors.ts` knows which
  * HTTP status and body shape a code becomes.
  */
 

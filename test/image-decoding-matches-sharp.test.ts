@@ -1,5 +1,5 @@
 /**
- * Image decoding inside workerd (src/tasks/image): PNG of every colour type and bit depth, palettes, tRNS and Adam7
+ * Image decoding inside workerd (src/media/image): PNG of every colour type and bit depth, palettes, tRNS and Adam7
  * interlacing decode to exactly the RGBA sharp (libspng) gives; so do JPEGs (baseline, progressive, 4:4:4, 4:2:0,
  * grey, EXIF orientations: libjpeg-turbo in WASM, as in sharp), except CMYK (jpeg-js, within its stated tolerance);
  * the pixel limit is checked from the
@@ -8,8 +8,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../src/errors";
-import { decodeImage, imageInfo, type RgbaImage } from "../src/tasks/image/decode";
-import { resizeArea, resizeBilinear } from "../src/tasks/image/resize";
+import { decodeImage, imageInfo, type RgbaImage } from "../src/media/image/decode";
+import { resizeArea, resizeBilinear } from "../src/media/image/resize";
 import { fromBase64, toBase64 } from "./support/worker";
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;

@@ -1,5 +1,5 @@
 /**
- * Image preprocessing (src/tasks/image: alpha flattening, stretch/contain/cover fits with colour or edge padding,
+ * Image preprocessing (src/media/image: alpha flattening, stretch/contain/cover fits with colour or edge padding,
  * bilinear/area/auto resampling, rgb/bgr/gray, nchw/nhwc, scale/mean/std, invert true/auto), run inside workerd,
  * gives the tensors an independent Node implementation written from the same definitions gives (1e-5): it decodes
  * with sharp (whose JPEG pixels the Worker's libjpeg-turbo matches exactly), resamples each output pixel on its own in 2-D
@@ -7,10 +7,10 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeImage } from "../src/tasks/image/decode";
-import { fitImage, flattenAlpha } from "../src/tasks/image/fit";
-import { type ImagePreprocess, ImagePreprocessSchema } from "../src/tasks/image/preprocess-config";
-import { channelCount, writeImageTensor } from "../src/tasks/image/tensorize";
+import { decodeImage } from "../src/media/image/decode";
+import { fitImage, flattenAlpha } from "../src/media/image/fit";
+import { channelCount, writeImageTensor } from "../src/media/image/tensorize";
+import { type ImagePreprocess, ImagePreprocessSchema } from "../src/tasks/image-preprocess-config";
 import { expectClose, fromBase64, repoFile, toBase64 } from "./support/worker";
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;

@@ -4,7 +4,7 @@
  * classifier windows, recognizer batching, the detector's size rule and greedy CTC decoding.
  */
 import { describe, expect, it } from "vitest";
-import type { RgbaImage } from "../src/tasks/image/decode";
+import type { RgbaImage } from "../src/media/image/decode";
 import {
   applyHomography,
   cropLine,

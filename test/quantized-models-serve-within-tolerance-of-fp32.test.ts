@@ -1,5 +1,5 @@
 /**
- * The quantizer (src/quantize/, pure TypeScript) runs inside workerd: its int8 weights times their scales are within
+ * The quantizer (tools/quantize/, pure TypeScript) runs inside workerd: its int8 weights times their scales are within
  * half a scale of the original weights; its opset upgrade changes no output; and quantized versions of bundled models
  * upload, serve, and stay within a measured tolerance of the float32 original run by onnxruntime-node (the
  * independent reference) on the same inputs.
@@ -7,9 +7,9 @@
 import { describe, expect, it } from "vitest";
 import { decodeModel, encodeModel, float32Values, type TensorProto } from "../src/onnx/model";
 import { float32Initializer, writeOnnxModel } from "../src/onnx/writer";
-import { dequantizePerChannel } from "../src/quantize/int8";
-import { upgradeOpset } from "../src/quantize/opset-upgrade";
-import { type QuantizeOptions, quantizeModel } from "../src/quantize/quantize";
+import { dequantizePerChannel } from "../tools/quantize/int8";
+import { upgradeOpset } from "../tools/quantize/opset-upgrade";
+import { type QuantizeOptions, quantizeModel } from "../tools/quantize/quantize";
 import { decodeResponse, float32Of, float32OfWire, inferBinary, type TestTensor, wireMap } from "./support/oip";
 import {
   BUNDLED,

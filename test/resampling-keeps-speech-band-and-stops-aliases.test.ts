@@ -1,5 +1,5 @@
 /**
- * The resampler (src/tasks/audio/resample.ts) against pure tones, whose resampled form is known exactly: tones up
+ * The resampler (src/media/audio/resample.ts) against pure tones, whose resampled form is known exactly: tones up
  * to 6 kHz come out as the same tone at 16 kHz within −70 dB (peak error over amplitude) for every input rate,
  * including a rate with no small common divisor (44101 Hz: phases rounded to 4096); tones that would alias at
  * 16 kHz (8.5 kHz and above) are attenuated by at least 80 dB; DC passes unchanged; the output length is
@@ -8,7 +8,7 @@
  * arrive.
  */
 import { describe, expect, it } from "vitest";
-import { kernelCacheBytes, resample, resampledLength, resampleSource } from "../src/tasks/audio/resample";
+import { kernelCacheBytes, resample, resampledLength, resampleSource } from "../src/media/audio/resample";
 
 const TO = 16000;
 const AMPLITUDE = 0.5;

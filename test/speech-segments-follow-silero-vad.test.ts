@@ -1,5 +1,5 @@
 /**
- * Speech segments from probabilities (src/tasks/audio/speech-segments.ts) on synthetic sequences whose answers are
+ * Speech segments from probabilities (src/tasks/voice/speech-segments.ts) on synthetic sequences whose answers are
  * worked out below by hand from silero-vad's `get_speech_timestamps` rules (all in samples), and on 240 random
  * sequences (test/data/vad/segment-cases.json, every option, both rates, splits at max_speech_duration_s) whose
  * answers silero-vad's own function gave (test/data/vad/make-segment-cases.py: utils_vad.py run with torch and a
@@ -9,7 +9,7 @@
  * 100 ms = 1600, pad 30 ms = 480. Window i starts at 512·i.
  */
 import { describe, expect, it } from "vitest";
-import { type SegmentOptions, speechSegments } from "../src/tasks/audio/speech-segments";
+import { type SegmentOptions, speechSegments } from "../src/tasks/voice/speech-segments";
 import { repoText } from "./support/worker";
 
 const RATE = 16000;

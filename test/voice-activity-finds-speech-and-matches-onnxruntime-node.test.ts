@@ -7,9 +7,9 @@
  * string or the JSON body and change the segments as silero-vad's algorithm says; the units are seconds.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { resample } from "../src/tasks/audio/resample";
-import { speechSegments } from "../src/tasks/audio/speech-segments";
-import { decodeMono, readWavHeader } from "../src/tasks/audio/wav";
+import { resample } from "../src/media/audio/resample";
+import { decodeMono, readWavHeader } from "../src/media/audio/wav";
+import { speechSegments } from "../src/tasks/voice/speech-segments";
 import { energyRegions, type Region, readPcm16, referenceFrames } from "./support/vad-reference";
 import { BUNDLED, call, expectClose, json, repoFile, seedBundled, toBase64, uploadModel } from "./support/worker";
 

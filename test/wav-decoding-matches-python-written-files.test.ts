@@ -1,12 +1,12 @@
 /**
- * The WAV reader (src/tasks/audio/wav.ts) inside workerd: every encoding in test/data/vad/formats/, written by
+ * The WAV reader (src/media/audio/wav.ts) inside workerd: every encoding in test/data/vad/formats/, written by
  * Python from the RIFF/WAVE specification (and read back there with scipy), decodes to the samples Python computed
  * for it; streaming placeholders and trailing bytes are read; broken files are `invalid_media` (422) and sound files
  * in encodings it does not take are `unsupported_media_type` (415), each with a message naming the problem.
  */
 import { describe, expect, it } from "vitest";
 import { AppError } from "../src/errors";
-import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../src/tasks/audio/wav";
+import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../src/media/audio/wav";
 import { expectClose, repoFile } from "./support/worker";
 
 const FORMATS = "test/data/vad/formats";

@@ -1,5 +1,5 @@
 // Image figures: decoding 640x480 photo-like PNG and JPEG files (and the 140x140 digit JPEG the tasks bench sends)
-// inside workerd with the Worker's decoders (src/tasks/image: PNG in JavaScript with fflate, JPEG with libjpeg-turbo
+// inside workerd with the Worker's decoders (src/media/image: PNG in JavaScript with fflate, JPEG with libjpeg-turbo
 // in WASM) and, for JPEGs, with jpeg-js (the previous JPEG decoder), against sharp (native libvips, one thread) in Node on the same files; the
 // resizes the image tasks run; and `POST /v1/run/mnist-digits` end to end for a small PNG and a 640x480 JPEG.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -152,7 +152,9 @@ export async function benchImages({ server, port, log }) {
     "",
     `Decoding ${WIDTH}x${HEIGHT} photo-like images (gradients, shapes, noise; made by sharp) and the 140x140 digit JPEG to RGBA inside`,
     "workerd with the Worker's decoders (PNG: JavaScript + fflate; JPEG: libjpeg-turbo in WASM, @jsquash/jpeg) and, for JPEGs,",
-    `jpeg-js (the previous decoder), timed in the isolate over ${ITERATIONS} runs, against sharp (native libvips, one thread) in Node`,
+    "jpeg-js (the previous decoder), timed in the isolate over " +
+      ITERATIONS +
+      " runs, against sharp (native libvips, one thread) in Node",
     "on the same files. Milliseconds, p50 / mean. workerd's clock only moves on I/O (1 ms ticks): sub-millisecond means are",
     "averages of 0 and 1 ms readings and only roughly right.",
     "",

@@ -62,7 +62,7 @@ export function benchModels() {
 
 let quantizer;
 async function quantize(bytes, options) {
-  quantizer ??= await tsImport("../../src/quantize/quantize.ts", import.meta.url);
+  quantizer ??= await tsImport("../../tools/quantize/quantize.ts", import.meta.url);
   return quantizer.quantizeModel(bytes, options);
 }
 
@@ -241,7 +241,7 @@ async function releaseSessions(server) {
 }
 
 export async function benchQuantize(
-  { server, restart, log },
+  { restart, log },
   { models: only = process.env.BENCH_QUANTIZE_MODELS?.split(","), nodeOnly = false } = {},
 ) {
   const results = [];
@@ -304,7 +304,7 @@ export function render(results, nodeOnly) {
   return [
     "## Quantization (issue 6)",
     "",
-    "Each variant is written by the quantizer (src/quantize/, `npm run quantize`) from the float32 original and uploaded as another version.",
+    "Each variant is written by the quantizer (tools/quantize/, `npm run quantize`) from the float32 original and uploaded as another version.",
     "workerd, cold: the Worker is restarted (a fresh isolate) and the first profile call creates the session; `create` is its session",
     "creation, memory the session's charge / the isolate's WASM heap after it (the heap includes onnxruntime itself). workerd, warm:",
     `all variants in one isolate, \`session.run\` timed inside it by \`POST /admin/models/{model}/versions/{version}/profile\` in ${ROUNDS}`,

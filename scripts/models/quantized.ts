@@ -1,12 +1,12 @@
 /**
  * Builds the quantized versions of bundled models (`.generated/quantized/<model>.<mode>.onnx`) with the quantizer
- * (src/quantize/) from their float32 files. Deterministic: same input bytes and options, same output bytes. A model is
+ * (tools/quantize/) from their float32 files. Deterministic: same input bytes and options, same output bytes. A model is
  * listed here only once its accuracy delta against float32 was measured through its task (`npm run eval`) and
  * recorded in its manifest (see docs/design/quantization.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type QuantizeOptions, quantizeModel } from "../../src/quantize/quantize.ts";
+import { type QuantizeOptions, quantizeModel } from "../../tools/quantize/quantize.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 

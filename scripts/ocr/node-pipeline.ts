@@ -5,8 +5,8 @@
  * and the models it names), so the Node side runs exactly what the Worker serves.
  */
 
-import { decodeImage } from "../../src/tasks/image/decode.ts";
-import { flattenAlpha } from "../../src/tasks/image/fit.ts";
+import { decodeImage } from "../../src/media/image/decode.ts";
+import { flattenAlpha } from "../../src/media/image/fit.ts";
 import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
 import { detectorInput } from "../../src/tasks/ocr/detector-input.ts";
 import {

@@ -4,31 +4,29 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { timing } from "hono/timing";
 import { AppError } from "../errors";
-import { registerAdminModelRoutes } from "./admin/models";
-import { registerAdminProfileRoute } from "./admin/profile";
-import { registerAdminRuntimeRoutes } from "./admin/runtime";
-import { registerAdminTenantRoutes } from "./admin/tenants";
+import { firstIssue } from "../validation";
 import type { AppEnv } from "./context";
-import { notFound, onError } from "./errors";
-import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./health";
 import { adminAuth } from "./middleware/admin-auth";
 import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
-import { registerOipModelRoutes } from "./oip/routes";
-import { registerAccountRoutes } from "./v1/account";
-import { registerEmbeddingsRoute } from "./v1/embeddings";
-import { registerRunRoute } from "./v1/run";
+import { notFound, onError } from "./protocol/errors";
+import { registerAdminModelRoutes } from "./routes/admin/models";
+import { registerAdminProfileRoute } from "./routes/admin/profile";
+import { registerAdminRuntimeRoutes } from "./routes/admin/runtime";
+import { registerAdminTenantRoutes } from "./routes/admin/tenants";
+import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./routes/oip/health";
+import { registerOipModelRoutes } from "./routes/oip/models";
+import { registerAccountRoutes } from "./routes/v1/account";
+import { registerEmbeddingsRoute } from "./routes/v1/embeddings";
+import { registerRunRoute } from "./routes/v1/run";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const issue = result.error.issues[0]!;
-        throw new AppError(
-          "invalid_request",
-          `${result.target} '${issue.path.join(".") || "(root)"}': ${issue.message}`,
-        );
+        const { where, message } = firstIssue(result.error);
+        throw new AppError("invalid_request", `${result.target} '${where}': ${message}`);
       }
     },
   });

@@ -1,5 +1,5 @@
 /**
- * The model manifest stored at `models/{model}/manifest.json` (../shared/DESIGN.md §2), and the part of it an
+ * The model manifest stored at `models/{model}/manifest.json` (docs/architecture.md, "Models in R2"), and the part of it an
  * operator may set. Versions' signatures, digests and sizes are written by the server, never by the caller.
  */
 import { z } from "zod";
@@ -7,15 +7,9 @@ import { DATATYPES } from "../runtime/datatypes";
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const TASKS = [
-  "tensor",
-  "text-classification",
-  "feature-extraction",
-  "image-classification",
-  "ocr",
-  "voice-activity",
-] as const;
-export type Task = (typeof TASKS)[number];
+export const TASK_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** A task's name; the tasks this server serves are the table in src/tasks/index.ts, checked when a manifest is uploaded. */
+export type Task = string;
 
 export const ModelName = z
   .string()
@@ -97,7 +91,11 @@ const SourceSchema = z
 export const ManifestInputSchema = z
   .object({
     name: ModelName.optional().meta({ description: "must equal the path's model name when given" }),
-    task: z.enum(TASKS).default("tensor"),
+    task: z
+      .string()
+      .regex(TASK_NAME, "a task name")
+      .default("tensor")
+      .meta({ description: "`tensor` (OIP only) or one of the tasks this server serves" }),
     description: z.string().max(2000).optional(),
     visibility: z.enum(["public", "private"]).default("public"),
     owner: z.string().optional().meta({ description: "tenant id owning a private model" }),
@@ -111,8 +109,7 @@ export const ManifestInputSchema = z
     limits: LimitsSchema.optional(),
     source: SourceSchema.optional(),
   })
-  .strict()
-  .meta({ id: "ManifestInput" });
+  .strict();
 
 export const ManifestSchema = ManifestInputSchema.extend({
   name: ModelName,

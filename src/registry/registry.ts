@@ -1,5 +1,5 @@
 /**
- * Models in R2 (../shared/DESIGN.md §2): `models/{model}/manifest.json` plus immutable, content-addressed weights
+ * Models in R2 (docs/architecture.md, "Models in R2"): `models/{model}/manifest.json` plus immutable, content-addressed weights
  * at `models/{model}/{sha256}.onnx`. Manifest updates are compare-and-swap on the R2 etag, so concurrent admin
  * calls never lose a version. Manifests are cached per isolate for `cacheMillis`; an unknown version or alias
  * always re-reads R2, and writes made through this isolate invalidate its cache at once.
@@ -108,7 +108,7 @@ export class ModelRegistry {
     if (previous)
       return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
-    let info;
+    let info: ReturnType<typeof readOnnxModel>;
     try {
       info = readOnnxModel(bytes);
     } catch (error) {

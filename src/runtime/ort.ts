@@ -5,7 +5,7 @@
  * `.wasm` file arrives precompiled through wrangler's module rules, and onnxruntime-web only forwards
  * `numThreads`, `wasmBinary` and `locateFile` to its Emscripten glue. We hand it a sentinel `wasmBinary` and, while
  * the backend initialises, answer the `WebAssembly.instantiate` call that carries the sentinel with the precompiled
- * module (see ../shared/DESIGN.md §4). Nothing here runs at import time: the startup limit is 1 s.
+ * module (docs/architecture.md, "onnxruntime-web in workerd"). Nothing here runs at import time: the startup limit is 1 s.
  */
 
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";

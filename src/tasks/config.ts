@@ -4,6 +4,7 @@
  */
 import { AppError } from "../errors";
 import type { Manifest } from "../registry/manifest";
+import { parseOrFail } from "../validation";
 import type { TaskDefinition } from "./task";
 
 const parsed = new WeakMap<Manifest, unknown>();
@@ -21,14 +22,12 @@ export function validateTaskConfig(
   manifest: Pick<Manifest, "preprocess" | "postprocess" | "labels">,
 ): void {
   if (!task.config) return;
-  const result = task.config.safeParse(configSource(manifest));
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new AppError(
-      "invalid_manifest",
-      `the ${task.name} configuration is invalid at '${issue.path.join(".") || "(root)"}': ${issue.message}`,
-    );
-  }
+  parseOrFail(
+    task.config,
+    configSource(manifest),
+    ({ where, message }) =>
+      new AppError("invalid_manifest", `the ${task.name} configuration is invalid at '${where}': ${message}`),
+  );
 }
 
 /** The task's parsed configuration of this manifest (memoized per manifest object). */

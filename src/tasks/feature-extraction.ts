@@ -1,5 +1,5 @@
 /**
- * `feature-extraction`: text → one embedding vector per text (../shared/DESIGN.md §3), for BERT-style encoders
+ * `feature-extraction`: text → one embedding vector per text (docs/architecture.md, "Tasks"), for BERT-style encoders
  * exported from Hugging Face (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`; output
  * `last_hidden_state`, or a pooled output such as `sentence_embedding`) with a `tokenizer.json` asset.
  * Texts are tokenized (truncated to the model's maximum length, with a `Warning` saying so), run in batches of at
@@ -17,37 +17,22 @@ import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
+import { float32ToJson } from "./float-json";
 import type { TaskContext, TaskDefinition } from "./task";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
-import { clsPool, float32ToJson, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
+import { clsPool, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
+import { textList, textsSchema } from "./text/texts";
 
 export const POOLINGS = ["mean", "cls", "pooled"] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
-const Text = z.string().refine((text) => text.trim().length > 0, "a text must not be empty");
-
-/** One text or a non-empty array of texts, none of them empty or blank (400 otherwise). */
-export function textsSchema(what: string) {
-  return z.union([Text, z.array(Text).min(1, "give at least one text")], {
-    error: `${what} must be a string or an array of strings`,
-  });
-}
-
-/** The texts of a `string | string[]` field, as an array. */
-export function textList(texts: string | readonly string[]): readonly string[] {
-  return typeof texts === "string" ? [texts] : texts;
-}
-
 export const FeatureExtractionRequestSchema = z
   .object({
     text: textsSchema("text").meta({ description: "one text, or several embedded in one call" }),
-    pooling: z
-      .enum(POOLINGS)
-      .optional()
-      .meta({
-        description:
-          "`mean` over the tokens, the first (`cls`) token, or the model's own `pooled` output; default from the manifest",
-      }),
+    pooling: z.enum(POOLINGS).optional().meta({
+      description:
+        "`mean` over the tokens, the first (`cls`) token, or the model's own `pooled` output; default from the manifest",
+    }),
     normalize: z
       .boolean()
       .optional()

@@ -1,5 +1,5 @@
 /**
- * `image-classification` (../shared/DESIGN.md §3): a PNG or JPEG → the model's top-k classes `[{label, score}]`.
+ * `image-classification` (docs/architecture.md, "Tasks"): a PNG or JPEG → the model's top-k classes `[{label, score}]`.
  * Bodies: the raw image (`image/png`, `image/jpeg`, with `?top_k=`), or JSON `{image: number[]}` holding the
  * file's bytes as Workers AI takes them; `{image: number[][]}` classifies several images in one call and answers
  * one list per image. Each image is decoded inside workerd (./image/decode.ts; its header is checked against
@@ -12,14 +12,14 @@
  */
 import { z } from "zod";
 import { AppError, isAppError } from "../errors";
+import { decodeImage, imageInfo } from "../media/image/decode";
+import { fitImage, flattenAlpha } from "../media/image/fit";
+import { channelCount, writeImageTensor } from "../media/image/tensorize";
 import type { VersionEntry } from "../registry/manifest";
 import { inBatches } from "./batching";
 import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
-import { decodeImage, imageInfo } from "./image/decode";
-import { fitImage, flattenAlpha } from "./image/fit";
-import { type ImagePreprocess, ImagePreprocessSchema } from "./image/preprocess-config";
-import { channelCount, writeImageTensor } from "./image/tensorize";
+import { type ImagePreprocess, ImagePreprocessSchema } from "./image-preprocess-config";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
 
 export const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg"] as const;
@@ -51,12 +51,10 @@ export const ImageClassificationRequestSchema = z
 const LabelScoreSchema = z.object({ label: z.string(), score: z.number() }).meta({ id: "LabelScore" });
 const ScoresSchema = z.array(LabelScoreSchema);
 
-export const ImageClassificationResponseSchema = z
-  .union([ScoresSchema, z.array(ScoresSchema)])
-  .meta({
-    id: "ImageClassificationResponse",
-    description: "the top-k classes of the image, best first (one such list per image when several were sent)",
-  });
+export const ImageClassificationResponseSchema = z.union([ScoresSchema, z.array(ScoresSchema)]).meta({
+  id: "ImageClassificationResponse",
+  description: "the top-k classes of the image, best first (one such list per image when several were sent)",
+});
 
 /** A JSON request, or a media body's bytes (a `Uint8Array` is one image). */
 export interface ImageClassificationRequest {

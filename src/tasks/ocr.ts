@@ -1,5 +1,5 @@
 /**
- * `ocr`: an image → its text lines with their boxes (../shared/DESIGN.md §3), with PaddleOCR's PP-OCR system:
+ * `ocr`: an image → its text lines with their boxes (docs/architecture.md, "Tasks"), with PaddleOCR's PP-OCR system:
  * the model named in the request is the text detector (DB); its manifest names the direction classifier and the
  * recognizer (other models, resolved per request) and the recognizer's character dictionary (an asset of the
  * detector's version). Stages: decode and resize (preprocess); detector, boxes, crops, classifier, recognizer
@@ -12,10 +12,10 @@
  */
 import { z } from "zod";
 import { AppError } from "../errors";
+import { decodeImage, type RgbaImage } from "../media/image/decode";
+import { flattenAlpha } from "../media/image/fit";
 import type { Tensor } from "../runtime/tensor";
 import { taskConfig } from "./config";
-import { decodeImage, type RgbaImage } from "./image/decode";
-import { flattenAlpha } from "./image/fit";
 import { type Alphabet, parseAlphabet } from "./ocr/ctc";
 import { type DetectorInput, detectorInput } from "./ocr/detector-input";
 import { type FloatTensor, type OcrNetworks, type OcrOutputs, readLines, runOcrNetworks } from "./ocr/pipeline";

@@ -1,5 +1,5 @@
 /**
- * The contract every task implements (../shared/DESIGN.md §3). A task turns an application request (text, an
+ * The contract every task implements (docs/architecture.md, "Tasks"). A task turns an application request (text, an
  * image, audio) into tensors, runs the model, and turns the outputs back into an answer. Pre- and
  * post-processing are separate functions beside the runtime, never inside it, so each is testable without a
  * model; routes never know which task they serve (`src/tasks/index.ts` is the one table of tasks).

@@ -1,5 +1,5 @@
 /**
- * `text-classification` (../shared/DESIGN.md §3): `{text: string | string[], top_k?}` → the top-k classes
+ * `text-classification` (docs/architecture.md, "Tasks"): `{text: string | string[], top_k?}` → the top-k classes
  * `[{label, score}]`, best first (one such list per text for an array), as Workers AI answers.
  *
  * Two kinds of models:
@@ -25,10 +25,10 @@ import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
 import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
-import { textList, textsSchema } from "./feature-extraction";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
+import { textList, textsSchema } from "./text/texts";
 
 /** Classes answered when neither the request nor the manifest says. */
 export const DEFAULT_TOP_K = 5;
@@ -52,12 +52,10 @@ export const TextClassificationRequestSchema = z
 
 const ScoresSchema = z.array(z.object({ label: z.string(), score: z.number() }));
 
-export const TextClassificationResponseSchema = z
-  .union([ScoresSchema, z.array(ScoresSchema)])
-  .meta({
-    id: "TextClassificationResponse",
-    description: "the top-k classes of the text, best first (one such list per text when several were sent)",
-  });
+export const TextClassificationResponseSchema = z.union([ScoresSchema, z.array(ScoresSchema)]).meta({
+  id: "TextClassificationResponse",
+  description: "the top-k classes of the text, best first (one such list per text when several were sent)",
+});
 
 export type TextClassificationRequest = z.infer<typeof TextClassificationRequestSchema>;
 export type TextClassificationResponse = LabelScore[] | LabelScore[][];

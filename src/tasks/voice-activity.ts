@@ -1,5 +1,5 @@
 /**
- * `voice-activity` (../shared/DESIGN.md §3): a WAV file → the stretches of it that hold speech,
+ * `voice-activity` (docs/architecture.md, "Tasks"): a WAV file → the stretches of it that hold speech,
  * `{segments: [{start, end}]}` in seconds, for Silero VAD v5 models (inputs `input`, `state`, `sr`; outputs
  * `output`, `stateN`). Bodies: the raw file (`audio/wav`, options in the query string, e.g. `?threshold=0.6&frames=true`)
  * or JSON `{audio, ...options}` with the file as base64 or as an array of its bytes (Workers AI's `{audio: number[]}`).
@@ -19,13 +19,14 @@
  */
 import { z } from "zod";
 import { AppError } from "../errors";
+import { resampledLength, resampleSource, type SampleSource } from "../media/audio/resample";
+import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../media/audio/wav";
 import type { Tensor } from "../runtime/tensor";
-import { resampledLength, resampleSource, type SampleSource } from "./audio/resample";
-import { type SegmentOptions, speechSegments } from "./audio/speech-segments";
-import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "./audio/wav";
+import { parseOrFail } from "../validation";
 import { taskConfig } from "./config";
+import { float32ToJson } from "./float-json";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
-import { float32ToJson } from "./text/pooling";
+import { type SegmentOptions, speechSegments } from "./voice/speech-segments";
 
 export const WAV_MEDIA_TYPES = ["audio/wav", "audio/x-wav", "audio/wave"] as const;
 
@@ -138,12 +139,9 @@ export const VoiceActivityResponseSchema = z
     segments: z
       .array(SegmentSchema)
       .meta({ description: "the speech, in order, in seconds from the start of the audio" }),
-    frames: z
-      .array(z.number())
-      .optional()
-      .meta({
-        description: "with `frames: true`: the speech probability of each 32 ms window; window i starts at 0.032·i s",
-      }),
+    frames: z.array(z.number()).optional().meta({
+      description: "with `frames: true`: the speech probability of each 32 ms window; window i starts at 0.032·i s",
+    }),
   })
   .meta({
     id: "VoiceActivityResponse",
@@ -403,15 +401,15 @@ export function optionsFromQuery(query: URLSearchParams): RequestOptions {
       values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
   }
-  const parsed = z.object(OptionsShape).strict().safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError(
-      "invalid_request",
-      `invalid query parameter '${issue.path.join(".")}' (${JSON.stringify(values[String(issue.path[0])])}): ${issue.message}`,
-    );
-  }
-  return parsed.data;
+  return parseOrFail(
+    z.object(OptionsShape).strict(),
+    values,
+    ({ where, message, path }) =>
+      new AppError(
+        "invalid_request",
+        `invalid query parameter '${where}' (${JSON.stringify(values[String(path[0])])}): ${message}`,
+      ),
+  );
 }
 
 function fromBase64(text: string): Uint8Array | undefined {

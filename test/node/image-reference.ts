@@ -5,7 +5,7 @@
  * - `POST /image/decode` `{base64}`: the image decoded by sharp (libspng / mozjpeg, EXIF orientation applied) as RGBA;
  * - `POST /image/classify` `{model?: {file}, images: [base64], preprocess}`: an independent implementation of the
  *   image-classification preprocessing (sharp decode, straightforward per-pixel resize/fit/tensor code written from the spec,
- *   not from src/tasks/image: 2-D coverage sums and 4-tap bilinear in float64, where the server runs separable
+ *   not from src/media/image: 2-D coverage sums and 4-tap bilinear in float64, where the server runs separable
  *   passes), run with onnxruntime-node, softmax: `{tensor: WireTensor, scores: number[][]}`.
  */
 import { deflateSync } from "node:zlib";

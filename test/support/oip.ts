@@ -1,6 +1,6 @@
 /**
  * Builds OIP V2 inference requests (JSON and binary tensor extension) and decodes responses, written from the
- * spec independently of src/api/oip/codec.ts so the tests check the codec rather than reuse it.
+ * spec independently of src/api/protocol/oip/codec.ts so the tests check the codec rather than reuse it.
  */
 
 import type { WireTensor } from "./wire";

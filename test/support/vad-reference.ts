@@ -1,7 +1,7 @@
 /**
  * The independent side of the voice-activity tests: Silero's frame loop with onnxruntime-node (REFERENCE
  * `/vad-frames`), a plain reader for the canonical PCM16 files of test/data/vad/ (written apart from
- * src/tasks/audio/wav.ts), and speech found by energy alone, to judge segments without the model.
+ * src/media/audio/wav.ts), and speech found by energy alone, to judge segments without the model.
  */
 import { env } from "cloudflare:workers";
 import { BUNDLED, repoFile, toBase64 } from "./worker";

@@ -1,9 +1,9 @@
-// Benchmark Worker: times the image modules of src/tasks/image inside workerd on a POSTed PNG/JPEG, `n` times
+// Benchmark Worker: times the image modules of src/media/image inside workerd on a POSTed PNG/JPEG, `n` times
 // each: decoding to RGBA (for a JPEG also with jpeg-js, the previous decoder), a bilinear resize to 224x224 and an
 // area resize to 28x28. Bundled by scripts/bench/images.mjs.
 import decodeWithJpegJs from "jpeg-js/lib/decoder.js";
-import { decodeImage, imageInfo } from "../../../src/tasks/image/decode";
-import { resizeArea, resizeBilinear } from "../../../src/tasks/image/resize";
+import { decodeImage, imageInfo } from "../../../src/media/image/decode";
+import { resizeArea, resizeBilinear } from "../../../src/media/image/resize";
 
 const MAX_PIXELS = 4 * 1024 * 1024;
 

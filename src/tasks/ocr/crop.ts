@@ -4,7 +4,7 @@
  * replicated, like `cv2.warpPerspective(..., INTER_CUBIC, BORDER_REPLICATE)`), and crops at least 1.5 times taller
  * than wide are turned 90° counter-clockwise (`np.rot90`), since text lines are wide.
  */
-import type { RgbaImage } from "../image/decode";
+import type { RgbaImage } from "../../media/image/decode";
 import { distance, type Point, type Quad } from "./geometry";
 
 /**

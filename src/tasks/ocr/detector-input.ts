@@ -8,8 +8,8 @@
  * A side cap would spend the budget of a square page on a wide one, whose text then ends up smaller than the
  * detector can see (docs/design/ocr.md).
  */
-import type { RgbaImage } from "../image/decode";
-import { resizeBilinear } from "../image/resize";
+import type { RgbaImage } from "../../media/image/decode";
+import { resizeBilinear } from "../../media/image/resize";
 import { roundHalfEven } from "./geometry";
 import { DETECTOR_NORMALIZATION, writePlanes } from "./pixels";
 

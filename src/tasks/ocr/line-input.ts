@@ -4,8 +4,8 @@
  * (width ⌈48·w/h⌉, at most the batch width), normalized to [−1, 1], left-aligned and zero-padded to the batch width.
  * The classifier's batch width is fixed (192); the recognizer's follows its widest line.
  */
-import type { RgbaImage } from "../image/decode";
-import { resizeBilinear } from "../image/resize";
+import type { RgbaImage } from "../../media/image/decode";
+import { resizeBilinear } from "../../media/image/resize";
 import { LINE_NORMALIZATION, writePlanes } from "./pixels";
 
 export const LINE_HEIGHT = 48;

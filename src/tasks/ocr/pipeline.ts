@@ -7,7 +7,7 @@
  * onnxruntime-node, so only the runtime differs.
  */
 import { AppError } from "../../errors";
-import type { RgbaImage } from "../image/decode";
+import type { RgbaImage } from "../../media/image/decode";
 import { cropLine, rotateHalfTurn } from "./crop";
 import { type Alphabet, ctcDecode } from "./ctc";
 import { boxesFromProbabilityMap, type DbSettings } from "./db-postprocess";

@@ -3,7 +3,7 @@
  * order (PaddleOCR's configs decode with `img_mode: BGR` and its inference tools feed `cv2.imread` output as is),
  * normalized per channel as (value / 255 − mean) / std and laid out as planes (CHW).
  */
-import type { RgbaImage } from "../image/decode";
+import type { RgbaImage } from "../../media/image/decode";
 
 export interface Normalization {
   /** Per plane, in the planes' (BGR) order. */

@@ -11,7 +11,7 @@
  * `versions` gives particular versions of this model (the detector) other stages than the top-level ones: above,
  * version 1 runs the float32 classifier and recognizer, every other version the int8 ones. Name the other models
  * with a version (`name@version`) so that each detector version runs fixed weights; the response cache key holds
- * the stages' weights digests (the task's `stages`, src/api/task-serving.ts), so a changed stage never serves an
+ * the stages' weights digests (the task's `stages`, src/api/serving/task-serving.ts), so a changed stage never serves an
  * old answer either way.
  */
 import { z } from "zod";
@@ -63,13 +63,10 @@ export const OcrConfigSchema = z.object({
         .min(1)
         .default("ppocr_keys_v1.txt")
         .meta({ description: "asset of this model: the recognizer's characters, one per line" }),
-      versions: z
-        .record(VersionName, StageOverrides)
-        .default({})
-        .meta({
-          description:
-            "per version of this model: other `classifier`/`recognizer` references than the ones above (e.g. float32 stages for the float32 detector)",
-        }),
+      versions: z.record(VersionName, StageOverrides).default({}).meta({
+        description:
+          "per version of this model: other `classifier`/`recognizer` references than the ones above (e.g. float32 stages for the float32 detector)",
+      }),
     })
     .strict(),
   postprocess: z

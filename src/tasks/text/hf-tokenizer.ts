@@ -1,5 +1,5 @@
 /**
- * Hugging Face `tokenizer.json` tokenizers for text tasks (../shared/DESIGN.md §3), through `@huggingface/tokenizers`
+ * Hugging Face `tokenizer.json` tokenizers for text tasks (docs/architecture.md, "Tasks"), through `@huggingface/tokenizers`
  * (tokenizers.js: pure JS, no WebAssembly, no `eval`). That library normalizes, pre-tokenizes and applies the
  * model (WordPiece, BPE, Unigram) and the post-processor template, but leaves truncation and padding to its
  * caller; this module adds them the way the Rust `tokenizers` crate does: the text's own tokens are cut to

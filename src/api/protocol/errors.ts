@@ -1,0 +1,106 @@
+/**
+ * The one place errors become HTTP. Domain `AppError` codes map to a status; anything else (Hono's
+ * `HTTPException`, JSON syntax errors, bugs) is turned into an `AppError` first.
+ * Open Inference Protocol routes (`/v2...`) answer `{"error": "..."}` as their spec requires; every other route
+ * answers `{"error": {"code", "message", "requestId"}}`. Both carry the code in `X-Error-Code`.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, type ErrorCode, isAppError } from "../../errors";
+import type { AppEnv } from "../context";
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_binary_header: 400,
+  tensor_mismatch: 422,
+  inference_failed: 422,
+  unauthorized: 401,
+  admin_not_configured: 503,
+  missing_key: 401,
+  malformed_key: 401,
+  unknown_key: 401,
+  expired_key: 401,
+  revoked_key: 401,
+  insufficient_scope: 403,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  idempotency_key_reused: 422,
+  idempotency_in_progress: 409,
+  tenant_not_found: 404,
+  key_not_found: 404,
+  not_found: 404,
+  model_not_found: 404,
+  version_not_found: 404,
+  method_not_allowed: 405,
+  version_exists: 409,
+  alias_in_use: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  too_many_elements: 413,
+  batch_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_pixels: 413,
+  audio_too_long: 413,
+  invalid_media: 422,
+  invalid_model: 422,
+  invalid_manifest: 422,
+  runtime_busy: 503,
+  internal_error: 500,
+};
+
+/** The OIP REST spec answers requests that do not fit the model with 400. */
+const OIP_STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  tensor_mismatch: 400,
+  inference_failed: 400,
+};
+
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+export function isOipPath(path: string): boolean {
+  return path === "/v2" || path.startsWith("/v2/");
+}
+
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400 && /json/i.test(error.message))
+      return new AppError("invalid_json", "the request body is not valid JSON");
+    const code = HTTP_EXCEPTION_CODES[error.status] ?? "invalid_request";
+    return new AppError(code, error.message || code.replaceAll("_", " "));
+  }
+  if (error instanceof SyntaxError)
+    return new AppError("invalid_json", `the request body is not valid JSON: ${error.message}`);
+  return new AppError("internal_error", "internal error", { cause: error });
+}
+
+export function statusOf(error: AppError, path: string): ContentfulStatusCode {
+  return (isOipPath(path) ? OIP_STATUS[error.code] : undefined) ?? STATUS[error.code];
+}
+
+export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
+  const status = statusOf(error, c.req.path);
+  const requestId = c.get("requestId");
+  c.header("X-Error-Code", error.code);
+  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+  if (isOipPath(c.req.path)) return c.json({ error: error.message }, status);
+  return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
+}
+
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  const appError = toAppError(error);
+  if (appError.code === "internal_error") console.error(`[${c.get("requestId")}] ${c.req.method} ${c.req.path}`, error);
+  return errorResponse(c, appError);
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  errorResponse(c, new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`));

@@ -1,0 +1,280 @@
+/**
+ * Decodes OIP inference requests (JSON, or JSON header + binary tensor data) and encodes responses.
+ * Decoding stops at declarations (names, datatypes, shapes) so limits are checked before any element is
+ * converted; `materialize` then builds each typed array once, viewing binary data in place when aligned.
+ */
+import { AppError } from "../../../errors";
+import {
+  allocate,
+  asBytes,
+  bytesPerElement,
+  DATATYPES,
+  type Datatype,
+  datatypeInfo,
+  elementCount,
+  isDatatype,
+  type TensorData,
+  viewBytes,
+} from "../../../runtime/datatypes";
+import { fromHalfBits, toHalfBits } from "../../../runtime/float16";
+import type { DeclaredTensor } from "../../../runtime/signature";
+import type { Tensor } from "../../../runtime/tensor";
+import { parseOrFail } from "../../../validation";
+import { InferRequestSchema } from "./schemas";
+
+export const INFERENCE_HEADER = "Inference-Header-Content-Length";
+
+export interface DecodedInput extends DeclaredTensor {
+  /** JSON elements (flat or nested), or the tensor's binary bytes. */
+  json?: unknown[];
+  binary?: Uint8Array;
+}
+
+export interface RequestedOutput {
+  name: string;
+  binary: boolean;
+}
+
+export interface DecodedRequest {
+  id?: string;
+  inputs: DecodedInput[];
+  /** Outputs the client named; undefined means all of them. */
+  outputs?: RequestedOutput[];
+  /** Request-level `binary_data_output`, applied to outputs the client did not name. */
+  binaryOutputs: boolean;
+}
+
+export function decodeInferRequest(headers: Headers, body: Uint8Array): DecodedRequest {
+  const headerLength = headers.get(INFERENCE_HEADER);
+  let json: Uint8Array;
+  let binary: Uint8Array = new Uint8Array(0);
+  if (headerLength === null) {
+    const type = headers.get("Content-Type");
+    if (type && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
+      throw new AppError(
+        "unsupported_media_type",
+        `send 'Content-Type: application/json', or binary tensors with an ${INFERENCE_HEADER} header (got '${type}')`,
+      );
+    }
+    json = body;
+  } else {
+    if (!/^\d+$/.test(headerLength.trim()) || Number(headerLength) > body.byteLength) {
+      throw new AppError(
+        "invalid_binary_header",
+        `${INFERENCE_HEADER} must be a byte count within the ${body.byteLength}-byte body, got '${headerLength}'`,
+      );
+    }
+    json = body.subarray(0, Number(headerLength));
+    binary = body.subarray(Number(headerLength));
+  }
+  return declare(parseJson(json), binary);
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0)
+    throw new AppError("invalid_json", "the request body is empty; expected an OIP inference request");
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new AppError("invalid_json", `the inference request is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function declare(value: unknown, binary: Uint8Array): DecodedRequest {
+  const body = parseOrFail(
+    InferRequestSchema,
+    value,
+    ({ where, message }) => new AppError("invalid_request", `invalid inference request at '${where}': ${message}`),
+  );
+  let offset = 0;
+  const inputs = body.inputs.map((input): DecodedInput => {
+    if (!isDatatype(input.datatype)) {
+      throw new AppError(
+        "invalid_request",
+        `input '${input.name}' has datatype '${input.datatype}'; supported: ${DATATYPES.join(", ")}`,
+      );
+    }
+    const declared = { name: input.name, datatype: input.datatype, shape: input.shape };
+    const size = input.parameters?.binary_data_size;
+    if (size === undefined) {
+      if (!Array.isArray(input.data))
+        throw new AppError(
+          "invalid_request",
+          `input '${input.name}' needs 'data' (an array) or a 'binary_data_size' parameter`,
+        );
+      return { ...declared, json: input.data };
+    }
+    if (input.data !== undefined)
+      throw new AppError("invalid_request", `input '${input.name}' has both 'data' and 'binary_data_size'`);
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || offset + size > binary.byteLength) {
+      throw new AppError(
+        "invalid_binary_header",
+        `input '${input.name}' declares binary_data_size ${String(size)} but only ${binary.byteLength - offset} bytes of binary data remain`,
+      );
+    }
+    const bytes = binary.subarray(offset, offset + size);
+    offset += size;
+    return { ...declared, binary: bytes };
+  });
+  if (offset !== binary.byteLength) {
+    throw new AppError(
+      "invalid_binary_header",
+      `the body carries ${binary.byteLength} bytes of binary data but the inputs declare ${offset}`,
+    );
+  }
+  const binaryOutputs = body.parameters?.binary_data_output === true;
+  const outputs = body.outputs?.map((output) => ({
+    name: output.name,
+    binary: typeof output.parameters?.binary_data === "boolean" ? output.parameters.binary_data : binaryOutputs,
+  }));
+  return { id: body.id, inputs, outputs, binaryOutputs };
+}
+
+/** Builds the input's typed array, checking that its data matches its declared shape and datatype. */
+export function materialize(input: DecodedInput): Tensor {
+  const count = elementCount(input.shape);
+  if (input.binary) {
+    const expected = count * bytesPerElement(input.datatype);
+    if (input.binary.byteLength !== expected) {
+      throw new AppError(
+        "invalid_request",
+        `input '${input.name}' has ${input.binary.byteLength} bytes of binary data; shape [${input.shape.join(", ")}] of ${input.datatype} needs ${expected}`,
+      );
+    }
+    return { datatype: input.datatype, shape: input.shape, data: viewBytes(input.datatype, input.binary) };
+  }
+  const flat = flatten(input.json!, count, input.name);
+  if (flat.length !== count) {
+    const given = flat.length > count ? `more than ${count}` : String(flat.length);
+    throw new AppError(
+      "invalid_request",
+      `input '${input.name}' has ${given} elements; shape [${input.shape.join(", ")}] needs ${count}`,
+    );
+  }
+  return { datatype: input.datatype, shape: input.shape, data: fromJsonElements(input.datatype, flat, input.name) };
+}
+
+/** Flattens nested arrays (row-major); stops early once more than `limit` elements were seen. */
+function flatten(data: unknown[], limit: number, name: string): unknown[] {
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const stack: unknown[][] = [data];
+  const positions: number[] = [0];
+  while (stack.length > 0 && out.length <= limit) {
+    const top = stack[stack.length - 1]!;
+    const i = positions[positions.length - 1]!;
+    if (i === top.length) {
+      stack.pop();
+      positions.pop();
+      continue;
+    }
+    positions[positions.length - 1] = i + 1;
+    const value = top[i];
+    if (Array.isArray(value)) {
+      if (stack.length > 32) throw new AppError("invalid_request", `input '${name}' is nested too deeply`);
+      stack.push(value);
+      positions.push(0);
+    } else out.push(value);
+  }
+  return out;
+}
+
+const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
+  UINT8: [0, 255],
+  INT8: [-128, 127],
+  UINT16: [0, 65535],
+  INT16: [-32768, 32767],
+  UINT32: [0, 4294967295],
+  INT32: [-2147483648, 2147483647],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+function fromJsonElements(datatype: Datatype, values: unknown[], name: string): TensorData {
+  const out = allocate(datatype, values.length);
+  const bad = (i: number, expected: string) =>
+    new AppError("invalid_request", `input '${name}' element ${i} (${JSON.stringify(values[i])}) is not ${expected}`);
+  if (datatype === "BOOL") {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== "boolean") throw bad(i, "a boolean");
+      out[i] = v ? 1 : 0;
+    }
+    return out;
+  }
+  const range = INTEGER_RANGES[datatype];
+  const big = datatypeInfo(datatype).big;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number") throw bad(i, `a number (${datatype})`);
+    if (range && (!Number.isInteger(v) || v < range[0] || v > range[1])) {
+      throw bad(
+        i,
+        `an integer in [${range[0]}, ${range[1]}] (${datatype}${big ? "; larger 64-bit values need the binary extension" : ""})`,
+      );
+    }
+    if (big) (out as BigInt64Array)[i] = BigInt(v);
+    else if (datatype === "FP16") out[i] = toHalfBits(v);
+    else out[i] = v;
+  }
+  return out;
+}
+
+/** JSON elements of an output tensor. 64-bit integers beyond 2^53 stay exact through `JSON.rawJSON`. */
+export function toJsonElements(tensor: Tensor): unknown[] {
+  const { data, datatype } = tensor;
+  if (datatype === "BOOL") return Array.from(data as Uint8Array, (v) => v !== 0);
+  if (datatype === "FP16") return Array.from(data as Uint16Array, fromHalfBits);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    return Array.from(data, (v) => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : exactInteger(v)));
+  }
+  return Array.from(data as ArrayLike<number>);
+}
+
+function exactInteger(value: bigint): unknown {
+  const raw = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+  return raw ? raw(value.toString()) : Number(value);
+}
+
+export interface ResponseHead {
+  model_name: string;
+  model_version: string;
+  /** Echoed when the request had one (OIP: "if provided"); never invented, so identical requests answer alike. */
+  id?: string;
+}
+
+export interface ResponseOutput {
+  name: string;
+  tensor: Tensor;
+  binary: boolean;
+}
+
+/** The response body and headers; binary outputs follow the JSON header in the order listed. */
+export function encodeInferResponse(
+  head: ResponseHead,
+  outputs: ResponseOutput[],
+): { body: BodyInit; headers: Record<string, string> } {
+  const chunks: Uint8Array[] = [];
+  const described = outputs.map(({ name, tensor, binary }) => {
+    const meta = { name, shape: tensor.shape, datatype: tensor.datatype };
+    if (!binary) return { ...meta, data: toJsonElements(tensor) };
+    const bytes = asBytes(tensor.data);
+    chunks.push(bytes);
+    return { ...meta, parameters: { binary_data_size: bytes.byteLength } };
+  });
+  const json = JSON.stringify({ ...head, outputs: described });
+  if (chunks.length === 0) return { body: json, headers: { "Content-Type": "application/json" } };
+
+  const header = new TextEncoder().encode(json);
+  const body = new Uint8Array(header.byteLength + chunks.reduce((n, c) => n + c.byteLength, 0));
+  body.set(header, 0);
+  let offset = header.byteLength;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return {
+    body,
+    headers: { "Content-Type": "application/octet-stream", [INFERENCE_HEADER]: String(header.byteLength) },
+  };
+}

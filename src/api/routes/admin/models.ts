@@ -1,0 +1,271 @@
+/**
+ * Admin routes for models: manifests, version uploads (ONNX bytes), aliases and deletion, plus the isolate's
+ * runtime state. All under the admin token (see middleware/admin-auth.ts).
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { AppError } from "../../../errors";
+import {
+  AssetEntrySchema,
+  AssetName,
+  type Manifest,
+  ManifestInputSchema,
+  ManifestSchema,
+  ModelName,
+  VersionEntrySchema,
+  VersionName,
+  versionNames,
+} from "../../../registry/manifest";
+import { validateTaskConfig } from "../../../tasks/config";
+import { TASK_NAMES, taskDefinition } from "../../../tasks/index";
+import type { AppEnv } from "../../context";
+import { limitBody } from "../../middleware/body-limit";
+import { errorResponses } from "../../protocol/error-schemas";
+
+const tags = ["Admin: models"];
+const security = [{ adminToken: [] }];
+const ModelParams = z.object({ model: ModelName });
+const VersionParams = ModelParams.extend({ version: VersionName });
+const AliasParams = ModelParams.extend({ alias: VersionName });
+const AssetParams = ModelParams.extend({ name: AssetName });
+const octetStream = {
+  required: true,
+  content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+} as const;
+
+const ModelSummarySchema = z
+  .object({
+    name: z.string(),
+    task: z.string(),
+    description: z.string().optional(),
+    visibility: z.enum(["public", "private"]),
+    owner: z.string().optional(),
+    versions: z.array(z.string()),
+    aliases: z.record(z.string(), z.string()),
+  })
+  .meta({ id: "ModelSummary" });
+
+const UploadResultSchema = VersionEntrySchema.extend({
+  model: z.string(),
+  version: z.string(),
+  default: z.boolean().meta({ description: "whether the `default` alias now points at this version" }),
+}).meta({ id: "UploadResult" });
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** The manifest an operator uploads: its `task` must be one this server serves (the table in src/tasks/index.ts). */
+const ManifestUploadSchema = ManifestInputSchema.extend({
+  task: z
+    .enum(TASK_NAMES as [string, ...string[]])
+    .default("tensor")
+    .meta({ description: "`tensor` (OIP tensors in and out) or the task that serves the model on /v1/run" }),
+}).meta({ id: "ManifestInput" });
+
+export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema> {
+  const { name, task, description, visibility, owner, aliases } = manifest;
+  return { name, task, description, visibility, owner, versions: versionNames(manifest), aliases };
+}
+
+export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/models",
+      tags,
+      security,
+      summary: "List models",
+      responses: {
+        200: json(z.object({ models: z.array(ModelSummarySchema) }), "Every model"),
+        ...errorResponses(401),
+      },
+    }),
+    async (c) => c.json({ models: (await c.get("registry").list()).map(summarize) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/models/{model}",
+      tags,
+      security,
+      summary: "Get a manifest",
+      request: { params: ModelParams },
+      responses: { 200: json(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => c.json(await c.get("registry").get(c.req.valid("param").model), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/admin/models/{model}",
+      tags,
+      security,
+      summary: "Create or update a manifest",
+      description: "Descriptive fields only; versions are added by uploading weights. Unknown fields are rejected.",
+      middleware: [limitBody((config) => config.maxAdminJsonBytes, "the manifest")] as const,
+      request: {
+        params: ModelParams,
+        body: { required: true, content: { "application/json": { schema: ManifestUploadSchema } } },
+      },
+      responses: {
+        200: json(ManifestSchema, "Updated"),
+        201: json(ManifestSchema, "Created"),
+        ...errorResponses(400, 401, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const task = taskDefinition(input.task);
+      if (task) validateTaskConfig(task, input);
+      const { manifest, created } = await c.get("registry").upsertManifest(c.req.valid("param").model, input);
+      return created ? c.json(manifest, 201) : c.json(manifest, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}",
+      tags,
+      security,
+      summary: "Delete a model and all its weights",
+      request: { params: ModelParams },
+      responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      await c.get("registry").deleteModel(c.req.valid("param").model);
+      return c.body(null, 204);
+    },
+  );
+
+  const upload = createRoute({
+    method: "put",
+    path: "/admin/models/{model}/versions/{version}",
+    tags,
+    security,
+    summary: "Upload a version's ONNX weights",
+    description:
+      "The body is the .onnx file. It must be a real ONNX model that onnxruntime-web can load; its inputs and outputs are read from it. Versions are immutable: the same bytes again is a no-op (200), other bytes 409. The `default` alias moves to the new version unless `?default=false`.",
+    request: {
+      params: VersionParams,
+      query: z.object({ default: z.enum(["true", "false"]).optional() }),
+      body: octetStream,
+    },
+    responses: {
+      200: json(UploadResultSchema, "Already stored"),
+      201: json(UploadResultSchema, "Stored"),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422),
+    },
+  });
+  app.openAPIRegistry.registerPath(upload);
+  app.put(
+    "/admin/models/:model/versions/:version",
+    limitBody((config) => config.maxModelBytes, "the model"),
+    uploadVersion,
+  );
+
+  const asset = createRoute({
+    method: "put",
+    path: "/admin/models/{model}/assets/{name}",
+    tags,
+    security,
+    summary: "Upload an asset (tokenizer.json, a vocabulary...)",
+    description:
+      "Files a task needs beside the weights, named by the manifest's `preprocess`/`postprocess`. Upload them before the version: each version pins the assets present when it is uploaded, so replacing an asset affects only versions uploaded afterwards.",
+    request: { params: AssetParams, body: octetStream },
+    responses: {
+      200: json(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"),
+      ...errorResponses(400, 401, 404, 413, 415),
+    },
+  });
+  app.openAPIRegistry.registerPath(asset);
+  app.put(
+    "/admin/models/:model/assets/:name",
+    limitBody((config) => config.maxModelBytes, "the asset"),
+    uploadAsset,
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}/versions/{version}",
+      tags,
+      security,
+      summary: "Delete a version",
+      request: { params: VersionParams },
+      responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const { model, version } = c.req.valid("param");
+      return c.json(await c.get("registry").deleteVersion(model, version), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/admin/models/{model}/aliases/{alias}",
+      tags,
+      security,
+      summary: "Point an alias (e.g. default) at a version",
+      middleware: [limitBody((config) => config.maxAdminJsonBytes, "the alias")] as const,
+      request: {
+        params: AliasParams,
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.object({ version: VersionName }).strict() } },
+        },
+      },
+      responses: { 200: json(ManifestSchema, "The updated manifest"), ...errorResponses(400, 401, 404, 409, 415) },
+    }),
+    async (c) => {
+      const { model, alias } = c.req.valid("param");
+      return c.json(await c.get("registry").setAlias(model, alias, c.req.valid("json").version), 200);
+    },
+  );
+}
+
+async function uploadAsset(c: Context<AppEnv>): Promise<Response> {
+  const model = ModelName.safeParse(c.req.param("model"));
+  const name = AssetName.safeParse(c.req.param("name"));
+  if (!model.success || !name.success) throw new AppError("invalid_request", "invalid model or asset name");
+  const bytes = await octetStreamBody(c, "the asset");
+  const { entry } = await c.get("registry").putAsset(model.data, name.data, bytes);
+  return c.json({ model: model.data, name: name.data, ...entry }, 200);
+}
+
+async function octetStreamBody(c: Context<AppEnv>, what: string): Promise<Uint8Array> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (!/^application\/octet-stream\b/i.test(type)) {
+    throw new AppError(
+      "unsupported_media_type",
+      `upload ${what} with 'Content-Type: application/octet-stream' (got '${type || "none"}')`,
+    );
+  }
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
+async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
+  const model = ModelName.safeParse(c.req.param("model"));
+  const version = VersionName.safeParse(c.req.param("version"));
+  if (!model.success || !version.success) throw new AppError("invalid_request", "invalid model or version name");
+  const bytes = await octetStreamBody(c, "the .onnx file");
+  if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
+  const makeDefault = c.req.query("default") !== "false";
+  const { manifest, entry, created } = await c
+    .get("registry")
+    .addVersion(model.data, version.data, bytes, (source, declared) => c.get("runtime").inspect(source, declared), {
+      makeDefault,
+    });
+  const body = {
+    model: model.data,
+    version: version.data,
+    default: manifest.aliases.default === version.data,
+    ...entry,
+  };
+  return c.json(body, created ? 201 : 200);
+}

@@ -1,0 +1,150 @@
+/**
+ * Admin routes for tenants and their API keys, and a tenant's usage. All under the admin token.
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { KeyInputSchema, TenantInputSchema, TenantPatchSchema } from "../../../tenancy/schemas";
+import { parseUsageQuery } from "../../../tenancy/usage-query";
+import type { AppEnv } from "../../context";
+import { limitBody } from "../../middleware/body-limit";
+import { errorResponses } from "../../protocol/error-schemas";
+import {
+  CreatedKeySchema,
+  KeySchema,
+  TenantSchema,
+  UsageQuerySchema,
+  UsageReportSchema,
+} from "../../protocol/tenancy-schemas";
+
+const tags = ["Admin: tenants"];
+const security = [{ adminToken: [] }];
+const TenantParams = z.object({ id: z.string().meta({ example: "ten_3f9a0c…" }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+const smallJson = limitBody((config) => config.maxAdminJsonBytes, "the request");
+
+export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/tenants",
+      tags,
+      security,
+      summary: "Create a tenant",
+      middleware: smallJson,
+      request: { body: jsonBody(TenantInputSchema) },
+      responses: { 201: json(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
+    }),
+    async (c) => c.json(await c.get("tenancy").createTenant(c.req.valid("json")), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants",
+      tags,
+      security,
+      summary: "List tenants",
+      responses: {
+        200: json(
+          z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() })) }),
+          "Every tenant",
+        ),
+        ...errorResponses(401),
+      },
+    }),
+    async (c) => c.json({ tenants: await c.get("tenancy").listTenants() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants/{id}",
+      tags,
+      security,
+      summary: "Get a tenant",
+      request: { params: TenantParams },
+      responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await c.get("tenancy").getTenant(c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/admin/tenants/{id}",
+      tags,
+      security,
+      summary: "Change a tenant's name or limits",
+      description: "Takes effect on the next request.",
+      middleware: smallJson,
+      request: { params: TenantParams, body: jsonBody(TenantPatchSchema) },
+      responses: { 200: json(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+    }),
+    async (c) => c.json(await c.get("tenancy").updateTenant(c.req.valid("param").id, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/tenants/{id}/keys",
+      tags,
+      security,
+      summary: "Create an API key",
+      description: "The response holds the plaintext key; it is shown once and never stored (only its SHA-256).",
+      middleware: smallJson,
+      request: { params: TenantParams, body: jsonBody(KeyInputSchema) },
+      responses: { 201: json(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
+    }),
+    async (c) => c.json(await c.get("tenancy").createKey(c.req.valid("param").id, c.req.valid("json")), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants/{id}/keys",
+      tags,
+      security,
+      summary: "List a tenant's API keys",
+      request: { params: TenantParams },
+      responses: {
+        200: json(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => c.json({ keys: await c.get("tenancy").listKeys(c.req.valid("param").id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/keys/{keyId}",
+      tags,
+      security,
+      summary: "Revoke an API key",
+      description: "Takes effect on the very next request.",
+      request: { params: z.object({ keyId: z.string() }) },
+      responses: { 200: json(KeySchema, "Revoked"), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants/{id}/usage",
+      tags,
+      security,
+      summary: "A tenant's usage",
+      request: { params: TenantParams, query: UsageQuerySchema },
+      responses: {
+        200: json(UsageReportSchema, "Committed usage grouped by time, model and key"),
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) =>
+      c.json(await c.get("tenancy").usage(c.req.valid("param").id, parseUsageQuery(c.req.valid("query"))), 200),
+  );
+}

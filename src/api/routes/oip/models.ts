@@ -1,0 +1,123 @@
+/**
+ * Open Inference Protocol V2 model routes: metadata, readiness and inference, each with and without
+ * `/versions/{version}` (a version name or an alias; `default` when absent).
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import { limitBody } from "../../middleware/body-limit";
+import { inferRequestBody, modelMetadata } from "../../protocol/oip/metadata";
+import { InferResponseSchema, ModelMetadataSchema, ModelReadySchema, OipErrorSchema } from "../../protocol/oip/schemas";
+import { serveInference } from "../../serving/inference";
+import { authorize, resolveModel } from "../../serving/model-access";
+
+const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" }) });
+const VersionParams = ModelParams.extend({ version: z.string().meta({ example: "1" }) });
+
+const oipErrors = {
+  400: {
+    description: "Malformed request, or tensors that do not fit the model",
+    content: { "application/json": { schema: OipErrorSchema } },
+  },
+  404: { description: "Unknown model or version", content: { "application/json": { schema: OipErrorSchema } } },
+};
+
+const PATHS = [
+  { suffix: "", params: ModelParams },
+  { suffix: "/versions/{version}", params: VersionParams },
+] as const;
+
+export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const { suffix, params } of PATHS) {
+    const base = `/v2/models/{model}${suffix}`;
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: base,
+        tags: ["Open Inference Protocol"],
+        summary: "Model metadata",
+        request: { params },
+        responses: {
+          200: {
+            description: "Inputs and outputs with datatypes and shapes",
+            content: { "application/json": { schema: ModelMetadataSchema } },
+          },
+          ...oipErrors,
+        },
+      }),
+      async (c) => {
+        await authorize(c, "infer", c.req.param("model"));
+        return c.json(modelMetadata(await resolveModel(c)), 200);
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: `${base}/ready`,
+        tags: ["Open Inference Protocol"],
+        summary: "Model readiness",
+        request: { params },
+        responses: {
+          200: {
+            description: "Whether the model can serve requests",
+            content: { "application/json": { schema: ModelReadySchema } },
+          },
+          ...oipErrors,
+        },
+      }),
+      async (c) => {
+        await authorize(c, "infer", c.req.param("model"));
+        const model = await resolveModel(c);
+        return c.json(
+          {
+            name: model.manifest.name,
+            ready: true,
+            version: model.version,
+            loaded: c.get("runtime").has(model.entry.sha256),
+          },
+          200,
+        );
+      },
+    );
+
+    const infer = createRoute({
+      method: "post",
+      path: `${base}/infer`,
+      tags: ["Open Inference Protocol"],
+      summary: "Run inference",
+      description:
+        "JSON tensors, or the binary tensor data extension: a JSON header of `Inference-Header-Content-Length` bytes followed by each input's bytes (little-endian, row-major) in order.",
+      request: {
+        params,
+        body: inferRequestBody,
+      },
+      responses: {
+        200: {
+          description: "Output tensors (binary outputs follow the JSON header)",
+          content: {
+            "application/json": { schema: InferResponseSchema },
+            "application/octet-stream": { schema: z.string().meta({ format: "binary" }) },
+          },
+        },
+        ...oipErrors,
+        413: {
+          description: "Body, tensor or batch over the limit",
+          content: { "application/json": { schema: OipErrorSchema } },
+        },
+        415: {
+          description: "Neither JSON nor the binary extension",
+          content: { "application/json": { schema: OipErrorSchema } },
+        },
+      },
+    });
+    // Documented from the route schema, decoded by the codec: the binary extension is not JSON, and JSON bodies
+    // are validated envelope-first so limits apply before tensor data is converted.
+    app.openAPIRegistry.registerPath(infer);
+    app.post(
+      infer.path.replace(/{(\w+)}/g, ":$1"),
+      limitBody((config) => config.maxRequestBytes, "the inference request"),
+      async (c) => serveInference(c, await resolveModel(c)),
+    );
+  }
+}

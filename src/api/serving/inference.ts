@@ -1,0 +1,92 @@
+/**
+ * The OIP inference data plane: resolve the model, decode and check the request against its signature and
+ * limits (before any tensor data is converted), run it, encode the response.
+ */
+import type { Context } from "hono";
+import { setMetric } from "hono/timing";
+import type { ResolvedModel } from "../../registry/registry";
+import type { RunTimings } from "../../runtime/session-pool";
+import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
+import type { NamedTensors } from "../../runtime/tensor";
+import type { AppEnv } from "../context";
+import {
+  type DecodedRequest,
+  decodeInferRequest,
+  encodeInferResponse,
+  materialize,
+  type ResponseOutput,
+} from "../protocol/oip/codec";
+import { cachedResponse } from "./caching";
+import { modelLimits } from "./limits";
+import { metered } from "./metering";
+import { recordColdStart } from "./timings";
+
+export interface PreparedInference {
+  request: DecodedRequest;
+  inputs: NamedTensors;
+  /** Output names the client asked for; undefined for all. */
+  outputNames?: string[];
+}
+
+/** Decodes the request body and checks it against the model; tensors are built only once the checks pass. */
+export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel): Promise<PreparedInference> {
+  const request = decodeInferRequest(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
+  // OIP batches are bounded only where the manifest says so; tasks split theirs at the default maxBatch
+  const { maxElements } = modelLimits(c.get("config"), model.manifest);
+  checkInputs(model.entry, request.inputs, { maxElements, maxBatch: model.manifest.limits?.maxBatch });
+  const outputNames = request.outputs?.map((output) => output.name);
+  if (outputNames) checkOutputs(model.entry, outputNames);
+  const inputs: NamedTensors = {};
+  for (const input of request.inputs) inputs[input.name] = materialize(input);
+  return { request, inputs, outputNames };
+}
+
+/** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
+export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
+  const { request, inputs, outputNames } = await prepareInference(c, model);
+  const cacheSpec = {
+    model,
+    task: "oip",
+    options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs],
+    inputs: canonicalInputs(inputs),
+  };
+  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, (gate) =>
+    cachedResponse(c, cacheSpec, gate, async () => {
+      const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
+      recordTimings(c, timings);
+      const { body, headers } = encodeInferResponse(
+        { model_name: model.manifest.name, model_version: model.version, id: request.id },
+        selectOutputs(model.entry.outputs, outputs, request),
+      );
+      return c.body(body as ArrayBuffer, 200, headers);
+    }),
+  );
+}
+
+/** Each input's name, datatype and shape, then its data bytes: the same tensors hash alike, JSON or binary. */
+function canonicalInputs(inputs: NamedTensors): Uint8Array[] {
+  return Object.entries(inputs)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([name, tensor]) => [
+      new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])),
+      new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+    ]);
+}
+
+/** OIP requests are metered in batch items: the leading dimension of the first input (1 for a scalar). */
+function batchItems(request: DecodedRequest): number {
+  const first = request.inputs[0]?.shape;
+  return first && first.length > 0 ? Math.max(1, first[0]!) : 1;
+}
+
+function selectOutputs(specs: TensorSpec[], outputs: NamedTensors, request: DecodedRequest): ResponseOutput[] {
+  const wanted = request.outputs ?? specs.map((spec) => ({ name: spec.name, binary: request.binaryOutputs }));
+  return wanted.map(({ name, binary }) => ({ name, binary, tensor: outputs[name]! }));
+}
+
+/** Server-Timing entries for the stages of one run (cold stages only on a cold run). */
+function recordTimings(c: Context<AppEnv>, timings: RunTimings): void {
+  recordColdStart(c, timings);
+  setMetric(c, "queue", timings.queue);
+  setMetric(c, "infer", timings.run);
+}
