@@ -70,7 +70,9 @@ for (const file of sourceFiles("src")) {
       continue;
     }
     if (file.startsWith(ROUTES) && target.startsWith(ROUTES)) {
-      problems.push(`${file} imports ${target}: routes never import routes; move what they share to serving/ or protocol/`);
+      problems.push(
+        `${file} imports ${target}: routes never import routes; move what they share to serving/ or protocol/`,
+      );
     } else if (to.prefix !== from.prefix && to.rank >= from.rank) {
       problems.push(`${file} (${from.prefix}) imports ${target} (${to.prefix}), which is not below it`);
     }
