@@ -11,7 +11,7 @@ import { sampleInputs } from "./lib/sample-inputs.mjs";
 import { taskSample } from "./lib/task-samples.mjs";
 
 const state = mkdtempSync(join(tmpdir(), "edge-maas-smoke-"));
-const server = await startDevServer({ port: 8799, persistTo: state, echo: true });
+const server = await startDevServer({ persistTo: state, echo: true });
 try {
   for (const manifest of bundledManifests()) {
     const auth = { Authorization: `Bearer ${server.apiKey}` };

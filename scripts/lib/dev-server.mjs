@@ -2,14 +2,16 @@
 // running server (smoke test, benchmark). Stops it the way Ctrl-C does: SIGINT to the whole process group.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { ROOT } from "./bundled-models.mjs";
 
 /**
- * @param {{port: number, persistTo: string, echo?: boolean, vars?: Record<string, string>}} options
+ * @param {{port?: number, persistTo: string, echo?: boolean, vars?: Record<string, string>}} options  no port: a free one
  * @returns {Promise<{baseUrl: string, adminToken: string, apiKey: string, stop: () => Promise<void>}>}
  */
 export async function startDevServer({ port, persistTo, echo = false, vars = {} }) {
+  port ??= await freePort();
   const keyFile = join(persistTo, "api-key");
   const extra = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const child = spawn("npm", ["run", "dev", "--", "--persist-to", persistTo, ...extra], {
@@ -49,4 +51,16 @@ function readAdminToken() {
   const found = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"));
   if (!found) throw new Error(".dev.vars has no ADMIN_TOKEN");
   return found[1].trim();
+}
+
+/** A TCP port nothing listens on now, so several servers (and several checkouts' test runs) can run at once. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,18 @@
+/** Where the `npm run dev` started by ./global-setup.ts listens, with its admin token and the local tenant's key. */
+import { inject } from "vitest";
+
+export interface DevServer {
+  baseUrl: string;
+  adminToken: string;
+  apiKey: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    devServer: DevServer;
+  }
+}
+
+export function devServer(): DevServer {
+  return inject("devServer");
+}
