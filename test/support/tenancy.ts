@@ -3,7 +3,7 @@
  * and a request body for it.
  */
 import { scaleBy } from "./fixtures";
-import { uploadModel } from "./worker";
+import { admin, json, uploadModel } from "./worker";
 
 export const METERED_MODEL = "metered-scale";
 
@@ -23,4 +23,17 @@ export function scaleRequest(items = 1, first = 1): RequestInit {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [items], data }] }),
   };
+}
+
+/**
+ * The tenant's usage report once everything admitted is settled: settlements and leased usage arrive after the
+ * responses, in `waitUntil` (a lease's last batch after it expires, about a second later).
+ */
+export async function settledUsage(tenantId: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await json(admin(`/admin/tenants/${tenantId}/usage`));
+    if (report.month.reservedUnits === 0 || Date.now() > deadline) return report;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
