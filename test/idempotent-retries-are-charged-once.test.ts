@@ -1,8 +1,6 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey } from "../src/tenancy/keys";
-import type { TenantObject } from "../src/tenancy/tenant-object";
-import { METERED_MODEL, scaleRequest, settledUsage, uploadMeteredModel } from "./support/tenancy";
+import { beginDirectly, METERED_MODEL, scaleRequest, settledUsage, uploadMeteredModel } from "./support/tenancy";
 import { createKey, createTenant, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
@@ -70,47 +68,21 @@ describe("Idempotency-Key", () => {
   it("a retry that arrives before the first response is stored gets 409 idempotency_in_progress with Retry-After", async () => {
     const tenant = await createTenant({ name: "in progress", limits: { requestsPerMinute: 1000, monthlyUnits: 100 } });
     const { key: own } = await createKey(tenant.id);
-    const stub = env.TENANTS.get(env.TENANTS.idFromName(tenant.id));
-    const keyHash = await hashKey(own);
+    const slow = { idempotency: { key: "slow", fingerprint: "f" } };
     // the first attempt is admitted and still running (its settlement has not landed)
-    const first = await runInDurableObject(stub, (instance: TenantObject) =>
-      instance.begin({
-        keyHash,
-        scope: "infer",
-        model: METERED_MODEL,
-        version: "1",
-        units: 1,
-        idempotency: { key: "slow", fingerprint: "f" },
-      }),
-    );
-    expect(first.kind).toBe("admitted");
-    const retry = await stub.begin({
-      keyHash,
-      scope: "infer",
-      model: METERED_MODEL,
-      version: "1",
-      units: 1,
-      idempotency: { key: "slow", fingerprint: "f" },
-    });
-    expect(retry).toMatchObject({ kind: "rejected", code: "idempotency_in_progress", retryAfterSeconds: 1 });
+    expect((await beginDirectly(tenant.id, own, 1, slow)).result.kind).toBe("admitted");
+    const retry = await beginDirectly(tenant.id, own, 1, slow);
+    expect(retry.result).toMatchObject({ kind: "rejected", code: "idempotency_in_progress", retryAfterSeconds: 1 });
   });
 
   it("a first attempt charged unsettled (its Worker died) is refunded when its retry runs: charged once", async () => {
     const tenant = await createTenant({ name: "died", limits: { requestsPerMinute: 1000, monthlyUnits: 100 } });
     const { key: own } = await createKey(tenant.id);
-    const stub = env.TENANTS.get(env.TENANTS.idFromName(tenant.id));
     const request = withIdempotency("order-7", scaleRequest(3, 70));
-    const fingerprint = await fingerprintOf(request);
-    await runInDurableObject(stub, async (instance: TenantObject, state) => {
-      const begun = instance.begin({
-        keyHash: await hashKey(own),
-        scope: "infer",
-        model: METERED_MODEL,
-        version: "1",
-        units: 3,
-        idempotency: { key: "order-7", fingerprint },
-      });
-      expect(begun.kind).toBe("admitted");
+    const idempotency = { key: "order-7", fingerprint: await fingerprintOf(request) };
+    const { stub, result } = await beginDirectly(tenant.id, own, 3, { idempotency });
+    expect(result.kind).toBe("admitted");
+    await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("UPDATE events SET created_at = created_at - 3600000 WHERE status = 'pending'");
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);

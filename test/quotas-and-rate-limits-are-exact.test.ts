@@ -1,8 +1,13 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey } from "../src/tenancy/keys";
-import type { TenantObject } from "../src/tenancy/tenant-object";
-import { METERED_MODEL, scaleRequest, settledUsage, uploadMeteredModel } from "./support/tenancy";
+import {
+  beginDirectly,
+  counts,
+  METERED_MODEL,
+  scaleRequest,
+  settledUsage,
+  uploadMeteredModel,
+} from "./support/tenancy";
 import { admin, call, createKey, createTenant, json, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
@@ -30,14 +35,7 @@ describe("limits", () => {
     await Promise.all(responses.map((r) => r.arrayBuffer()));
 
     const report = await usage(tenant.id);
-    expect(report.totals).toEqual({
-      requests: 100,
-      units: 100,
-      cachedRequests: 0,
-      cachedUnits: 0,
-      unsettledRequests: 0,
-      unsettledUnits: 0,
-    });
+    expect(report.totals).toEqual(counts({ requests: 100, units: 100 }));
     expect(report.month).toMatchObject({ committedUnits: 100, reservedUnits: 0, limit: 100 });
   });
 
@@ -124,13 +122,9 @@ describe("limits", () => {
   it("a reservation its Worker never settles is charged as unsettled by the tenant's alarm, and an operator can refund it", async () => {
     const tenant = await createTenant({ name: "unsettled", limits: { requestsPerMinute: 1000, monthlyUnits: 10 } });
     const { key } = await createKey(tenant.id);
-    const stub = env.TENANTS.get(env.TENANTS.idFromName(tenant.id));
-    const keyHash = await hashKey(key);
     // a Worker admits a request and dies before its settlement is sent: the response may have left
-    const admitted = await runInDurableObject(stub, (instance: TenantObject) =>
-      instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units: 4 }),
-    );
-    expect(admitted.kind).toBe("admitted");
+    const { stub, result } = await beginDirectly(tenant.id, key, 4);
+    expect(result.kind).toBe("admitted");
     expect((await json(admin(`/admin/tenants/${tenant.id}/usage`))).month).toMatchObject({
       reservedUnits: 4,
       committedUnits: 0,

@@ -6,7 +6,7 @@
  *   When the lease cannot cover a request, it is admitted exactly.
  * Requests with an `Idempotency-Key` are always admitted exactly (their stored response lives in the object).
  */
-import { type LeasedAdmission, type LeaseHolder, leaseHolder } from "./lease-holder";
+import { type LeasedAdmission, type LeaseHolder, leaseHolder, RETRY_DELAYS } from "./lease-holder";
 import type { BeginRequest, LeaseNews, Outcome, Rejection } from "./metering-types";
 import { chargeHeaders, rejectionError } from "./rejection";
 import type { DurableStubs } from "./stubs";
@@ -36,9 +36,6 @@ export interface Charged {
 
 /** Leases on their way a request waits for at most before it goes to the object itself. */
 const MAX_LEASE_WAITS = 32;
-
-/** Settlements that fail are retried this far apart (ms); one still missing is charged `unsettled` by the object. */
-const RETRY_DELAYS = [250, 1_000, 4_000];
 
 export class Admissions {
   /**
@@ -171,6 +168,7 @@ function failed(done: (news: undefined) => void) {
   };
 }
 
+/** A settlement, retried (RETRY_DELAYS); one still missing is charged `unsettled` by the object's alarm. */
 async function retried(call: () => Promise<unknown>): Promise<void> {
   for (const delay of [0, ...RETRY_DELAYS]) {
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));

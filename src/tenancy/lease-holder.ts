@@ -31,8 +31,10 @@ const MAX_WANT = 100_000;
 const WANT_TTLS = 2;
 /** Key hashes a holder remembers (the keys a lease is asked to carry). */
 const MAX_KEYS = 32;
+/** Batches kept for resending at most (a few seconds of traffic while the object does not answer). */
+const MAX_OUTBOX = 1_000;
 /** Background calls that fail are retried this many times, this far apart (ms), within `waitUntil`. */
-const RETRY_DELAYS = [250, 1_000, 4_000];
+export const RETRY_DELAYS = [250, 1_000, 4_000];
 
 export interface LocalNeed {
   scope: string;
@@ -284,7 +286,9 @@ export class LeaseHolder {
           this.accept(news, sentAt);
         },
         () => {
-          this.outbox = [...batches, ...this.outbox];
+          // kept for the next call; past MAX_OUTBOX the oldest are dropped, and the object charges their leases'
+          // unreported units as unsettled, as for an isolate that died
+          this.outbox = [...batches, ...this.outbox].slice(-MAX_OUTBOX);
         },
       )
       .finally(() => {
