@@ -19,6 +19,7 @@
  */
 import { z } from "zod";
 import { AppError } from "../errors";
+import { hasOwn } from "../lookup";
 import { resampledLength, resampleSource, type SampleSource } from "../media/audio/resample";
 import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../media/audio/wav";
 import type { Tensor } from "../runtime/tensor";
@@ -391,12 +392,13 @@ export function segmentSpeech(probabilities: Float32Array, prepared: PreparedAud
 export function optionsFromQuery(query: URLSearchParams): RequestOptions {
   const values: Record<string, unknown> = {};
   for (const [name, value] of query) {
-    if (!(name in OptionsShape))
+    if (!hasOwn(OptionsShape, name))
       throw new AppError(
         "invalid_request",
         `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`,
       );
-    if (name in values) throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
+    if (hasOwn(values, name))
+      throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
     if (name === "frames")
       values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;

@@ -4,6 +4,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../../errors";
+import { own } from "../../../lookup";
 import { type Manifest, versionNames } from "../../../registry/manifest";
 import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
@@ -95,7 +96,7 @@ async function usableModels(c: Context<AppEnv>): Promise<Manifest[]> {
 
 function listing(manifest: Manifest): z.infer<typeof ModelListingSchema> {
   const defaultVersion = manifest.aliases.default;
-  const entry = defaultVersion ? manifest.versions[defaultVersion] : undefined;
+  const entry = defaultVersion ? own(manifest.versions, defaultVersion) : undefined;
   const tensors = (specs: { name: string; datatype: string; shape: number[] | null }[] = []) =>
     specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: s.shape ?? [-1] }));
   return {
