@@ -7,9 +7,17 @@
 import { AppError } from "../errors";
 import { own } from "../lookup";
 import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
+import { ortText } from "../runtime/ort-errors";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
-import { type AssetEntry, type Manifest, type ManifestInput, ManifestSchema, type VersionEntry } from "./manifest";
+import {
+  type AssetEntry,
+  type Manifest,
+  type ManifestInput,
+  ManifestSchema,
+  MODEL_NAME,
+  type VersionEntry,
+} from "./manifest";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
 
 export interface ResolvedModel {
@@ -124,16 +132,10 @@ export class ModelRegistry {
       load: async () => bytes,
     };
     const signature = await inspect(source, declared).catch((error: unknown) => {
-      const unsupported =
-        error instanceof AppError && error.code === "invalid_model"
-          ? unsupportedOperator(error.message, info)
-          : undefined;
+      if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
+      const unsupported = unsupportedOperator(ortText(error.cause), info);
       throw unsupported
-        ? new AppError(
-            "invalid_model",
-            `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`,
-            { cause: error },
-          )
+        ? new AppError("invalid_model", describeUnsupported(unsupported), { cause: error.cause })
         : error;
     });
 
@@ -277,6 +279,7 @@ export class ModelRegistry {
   }
 
   private async read(model: string): Promise<{ manifest: Manifest; etag: string } | undefined> {
+    if (!MODEL_NAME.test(model)) return undefined; // no such model can exist, and R2 refuses some such keys
     const object = await this.bucket.get(manifestKey(model));
     if (!object) return undefined;
     const parsed = ManifestSchema.safeParse(await object.json());

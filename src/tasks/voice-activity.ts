@@ -18,7 +18,7 @@
  * maxSpeechDurationS?}`: defaults every request may override (snake_case: `threshold`, `neg_threshold`, …).
  */
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, quote } from "../errors";
 import { hasOwn } from "../lookup";
 import { resampledLength, resampleSource, type SampleSource } from "../media/audio/resample";
 import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../media/audio/wav";
@@ -409,7 +409,7 @@ export function optionsFromQuery(query: URLSearchParams): RequestOptions {
     ({ where, message, path }) =>
       new AppError(
         "invalid_request",
-        `invalid query parameter '${where}' (${JSON.stringify(values[String(path[0])])}): ${message}`,
+        `invalid query parameter '${where}' (${quote(values[String(path[0])])}): ${message}`,
       ),
   );
 }

@@ -3,7 +3,7 @@
  * Decoding stops at declarations (names, datatypes, shapes) so limits are checked before any element is
  * converted; `materialize` then builds each typed array once, viewing binary data in place when aligned.
  */
-import { AppError } from "../../../errors";
+import { AppError, quote } from "../../../errors";
 import {
   allocate,
   asBytes,
@@ -193,7 +193,7 @@ const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
 function fromJsonElements(datatype: Datatype, values: unknown[], name: string): TensorData {
   const out = allocate(datatype, values.length);
   const bad = (i: number, expected: string) =>
-    new AppError("invalid_request", `input '${name}' element ${i} (${JSON.stringify(values[i])}) is not ${expected}`);
+    new AppError("invalid_request", `input '${name}' element ${i} (${quote(values[i])}) is not ${expected}`);
   if (datatype === "BOOL") {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
