@@ -13,48 +13,46 @@ import { parseModelReference } from "../../serving/task-serving";
 const tags = ["Models"];
 const security = [{ apiKey: [] }];
 
-export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/models",
-      tags,
-      security,
-      summary: "Models this key may call (OpenAI's list)",
-      responses: {
-        200: {
-          description: '`{object: "list", data: [model]}`',
-          content: { "application/json": { schema: ModelListSchema } },
-        },
-        ...openAiErrorResponses(401),
-      },
-    }),
-    async (c) => {
-      const data = (await usableModels(c)).map((manifest) => modelObject(manifest));
-      data.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return c.json({ object: "list" as const, data }, 200);
+const listModels = createRoute({
+  method: "get",
+  path: "/v1/models",
+  tags,
+  security,
+  summary: "Models this key may call (OpenAI's list)",
+  responses: {
+    200: {
+      description: '`{object: "list", data: [model]}`',
+      content: { "application/json": { schema: ModelListSchema } },
     },
-  );
+    ...openAiErrorResponses(401),
+  },
+});
 
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/models/{id}",
-      tags,
-      security,
-      summary: "One model (OpenAI's retrieve)",
-      description: "`{id}` is `name` (its default version) or `name@version` (a version or an alias).",
-      request: { params: z.object({ id: z.string().meta({ example: "bert-fixture" }) }) },
-      responses: {
-        200: { description: "The model", content: { "application/json": { schema: ModelObjectSchema } } },
-        ...openAiErrorResponses(400, 401, 404),
-      },
-    }),
-    async (c) => {
-      const id = c.req.valid("param").id;
-      const { name, version } = parseModelReference(id);
-      const model = await resolveUsableModel(c, name, version);
-      return c.json(modelObject(model.manifest, { id, version: model.version }), 200);
-    },
-  );
+const retrieveModel = createRoute({
+  method: "get",
+  path: "/v1/models/{id}",
+  tags,
+  security,
+  summary: "One model (OpenAI's retrieve)",
+  description: "`{id}` is `name` (its default version) or `name@version` (a version or an alias).",
+  request: { params: z.object({ id: z.string().meta({ example: "bert-fixture" }) }) },
+  responses: {
+    200: { description: "The model", content: { "application/json": { schema: ModelObjectSchema } } },
+    ...openAiErrorResponses(400, 401, 404),
+  },
+});
+
+export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(listModels, async (c) => {
+    const data = (await usableModels(c)).map((manifest) => modelObject(manifest));
+    data.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return c.json({ object: "list" as const, data }, 200);
+  });
+
+  app.openapi(retrieveModel, async (c) => {
+    const id = c.req.valid("param").id;
+    const { name, version } = parseModelReference(id);
+    const model = await resolveUsableModel(c, name, version);
+    return c.json(modelObject(model.manifest, { id, version: model.version }), 200);
+  });
 }
