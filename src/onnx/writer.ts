@@ -20,7 +20,14 @@ export interface ValueSpec {
   dims: (number | string)[] | null;
 }
 
-export type AttributeValue = number | number[] | string | { float: number };
+/** An int, ints, a string, or a tagged float, floats or strings (ONNX attribute types INT, INTS, STRING, ...). */
+export type AttributeValue =
+  | number
+  | number[]
+  | string
+  | { float: number }
+  | { floats: readonly number[] }
+  | { strings: readonly string[] };
 
 export interface NodeSpec {
   opType: string;
@@ -119,7 +126,7 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
   for (const value of spec.outputs) writeValueInfo(w, 12, value);
 }
 
-/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), type (20). */
+/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), strings (9), type (20). */
 function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
   w.tag(5, LEN).fork().tag(1, LEN).string(name);
   if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
@@ -128,6 +135,12 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
   else if (Array.isArray(value)) {
     for (const v of value) w.tag(8, WireType.Varint).int64(v);
     w.tag(20, WireType.Varint).int32(7);
+  } else if ("floats" in value) {
+    for (const v of value.floats) w.tag(7, WireType.Bit32).float(v);
+    w.tag(20, WireType.Varint).int32(6);
+  } else if ("strings" in value) {
+    for (const v of value.strings) w.tag(9, LEN).bytes(new TextEncoder().encode(v));
+    w.tag(20, WireType.Varint).int32(8);
   } else w.tag(2, WireType.Bit32).float(value.float).tag(20, WireType.Varint).int32(1);
   w.join();
 }

@@ -97,7 +97,7 @@ export const InferResponseSchema = z
         shape: z.array(z.number().int()),
         datatype: z.enum(DATATYPES),
         parameters: ParametersSchema.optional(),
-        data: z.array(z.union([z.number(), z.boolean()])).optional(),
+        data: z.array(z.union([z.number(), z.boolean(), z.string()])).optional(),
       }),
     ),
   })
