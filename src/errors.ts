@@ -59,6 +59,8 @@ export interface ErrorOptions {
   retryAfterSeconds?: number;
   /** Extra response headers, e.g. `RateLimit-*` on a 429. */
   headers?: Record<string, string>;
+  /** The request field at fault (`input`, `model`...), for envelopes that name it (OpenAI's `param`). */
+  param?: string;
   cause?: unknown;
 }
 
@@ -66,6 +68,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds?: number;
   readonly headers?: Record<string, string>;
+  readonly param?: string;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -73,6 +76,7 @@ export class AppError extends Error {
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers;
+    this.param = options.param;
   }
 }
 
