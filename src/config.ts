@@ -13,6 +13,8 @@ export interface Config {
   maxTensorElements: number;
   /** Default largest number of texts or images in one task request (a manifest's `limits.maxItems` overrides it). */
   maxTaskItems: number;
+  /** The same for `POST /v1/embeddings`, whose clients batch more (OpenAI takes 2,048 inputs). */
+  maxEmbeddingInputs: number;
   /** Default largest decoded image in pixels (a manifest's `limits.maxImagePixels` overrides it). */
   maxImagePixels: number;
   /** WASM memory the session pool may fill before it releases least recently used sessions. */
@@ -37,6 +39,7 @@ type ConfigVars = Partial<
     | "MAX_MODEL_BYTES"
     | "MAX_TENSOR_ELEMENTS"
     | "MAX_TASK_ITEMS"
+    | "MAX_EMBEDDING_INPUTS"
     | "MAX_IMAGE_PIXELS"
     | "SESSION_BUDGET_MB"
     | "MANIFEST_CACHE_MS"
@@ -54,6 +57,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxAdminJsonBytes: 256 * 1024,
     maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
     maxTaskItems: positive(vars.MAX_TASK_ITEMS, 128),
+    maxEmbeddingInputs: positive(vars.MAX_EMBEDDING_INPUTS, 2048),
     maxImagePixels: positive(vars.MAX_IMAGE_PIXELS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),

@@ -71,7 +71,7 @@ export class Tenancy {
   }
 
   async usage(tenantId: string, query: UsageQuery): Promise<UsageReport> {
-    const report = await this.tenant(tenantId).usage(query);
+    const report = (await this.exists(tenantId)) ? await this.tenant(tenantId).usage(query) : undefined;
     if (!report) throw new AppError("tenant_not_found", `no tenant '${tenantId}'`);
     return report;
   }
