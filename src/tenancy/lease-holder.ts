@@ -231,7 +231,7 @@ export class LeaseHolder {
     const newest = usable.at(-1);
     if (!newest) return false;
     const half = newest.grant.ttlMs / 2;
-    const expected = this.demand.perMs(now);
+    const expected = this.pace(now);
     const left = (field: "units" | "tokens") =>
       usable.reduce((n, l) => n + l.grant[field] - (field === "units" ? l.unitsTaken : l.tokensTaken), 0);
     return (
@@ -241,11 +241,26 @@ export class LeaseHolder {
     );
   }
 
+  /**
+   * Units and requests per ms lately: over the last second, or since the newest lease arrived if that is faster
+   * (after a pause, the last second underestimates a burst that has just begun).
+   */
+  private pace(now: number): { units: number; requests: number } {
+    const second = this.demand.perMs(now);
+    const newest = this.leases.at(-1);
+    if (!newest) return second;
+    const elapsed = Math.max(1, now - newest.receivedAt);
+    return {
+      units: Math.max(second.units, newest.unitsTaken / elapsed),
+      requests: Math.max(second.requests, newest.tokensTaken / elapsed),
+    };
+  }
+
   /** A lease sized to cover WANT_TTLS lease lifetimes of the recent traffic; none while the object refuses. */
   private wantFor(now: number): LeaseWant | undefined {
     if (this.acquiring || now < this.noLeaseUntil) return undefined;
     const ttl = this.leases.at(-1)?.grant.ttlMs ?? 1_000;
-    const rate = this.demand.perMs(now);
+    const rate = this.pace(now);
     const size = (perMs: number, floor: number) =>
       Math.min(MAX_WANT, Math.max(MIN_WANT, floor, Math.ceil(perMs * ttl * WANT_TTLS)));
     return {
