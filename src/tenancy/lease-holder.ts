@@ -29,6 +29,8 @@ const MIN_WANT = 8;
 const MAX_WANT = 100_000;
 /** A lease is asked to cover this many TTLs of the recent traffic (renewal starts at half of it). */
 const WANT_TTLS = 2;
+/** A lease's own pace is measured over this much time at least (one request just after it arrived is no trend). */
+const PACE_FLOOR_MS = 250;
 /** Key hashes a holder remembers (the keys a lease is asked to carry). */
 const MAX_KEYS = 32;
 /** Batches kept for resending at most (a few seconds of traffic while the object does not answer). */
@@ -249,7 +251,7 @@ export class LeaseHolder {
     const second = this.demand.perMs(now);
     const newest = this.leases.at(-1);
     if (!newest) return second;
-    const elapsed = Math.max(1, now - newest.receivedAt);
+    const elapsed = Math.max(PACE_FLOOR_MS, now - newest.receivedAt);
     return {
       units: Math.max(second.units, newest.unitsTaken / elapsed),
       requests: Math.max(second.requests, newest.tokensTaken / elapsed),
