@@ -1,10 +1,10 @@
 /**
- * An isolate's side of leased metering, one holder per tenant. It admits requests from the lease it holds with no
+ * An isolate's side of leased metering, one holder per tenant. It admits requests from the leases it holds with no
  * network (checking keys with the same rule as the tenant's object), counts what it admitted and answered, and
  * talks to the tenant's object only in the background, in `waitUntil`: usage batches (unique ids, resent as they
- * were until acknowledged), renewals ahead of need sized from recent traffic, and the lease's last batch once it
- * expires. When the lease cannot cover a request, the request is admitted exactly, and that call hands back
- * what the isolate holds unused, so a single isolate is refused only when the quota is really spent.
+ * were until acknowledged), renewals ahead of need sized from recent traffic, and each lease's last batch once it
+ * expires. When no lease can cover a request, the request is admitted exactly, and that call hands back what the
+ * isolate holds unused, so a single isolate is refused only when the quota is really spent.
  *
  * Every lease ends within its TTL (its expiry is counted from before the request for it was sent), so a revoked
  * key, a lowered limit or a switch to exact metering take effect within the TTL.
@@ -94,7 +94,8 @@ export class LeaseHolder {
   private exactCalls = 0;
   private syncing?: Promise<void>;
   private noLeaseUntil = 0;
-  private readonly keyHashes = new Map<string, true>();
+  /** Key hashes seen lately, least recent first. */
+  private readonly keyHashes = new Set<string>();
   private readonly demand = new Demand();
 
   constructor(private readonly holder: string) {}
@@ -125,8 +126,8 @@ export class LeaseHolder {
   /** Counts a request toward recent traffic (what leases are sized from) and remembers its key. */
   arrived(keyHash: string, units: number, now: number): void {
     this.keyHashes.delete(keyHash);
-    this.keyHashes.set(keyHash, true);
-    if (this.keyHashes.size > MAX_KEYS) this.keyHashes.delete(this.keyHashes.keys().next().value!);
+    this.keyHashes.add(keyHash);
+    if (this.keyHashes.size > MAX_KEYS) this.keyHashes.delete(this.keyHashes.values().next().value!);
     this.demand.add(units, now);
   }
 
@@ -269,7 +270,7 @@ export class LeaseHolder {
       holder: this.holder,
       units: size(rate.units, 2 * this.demand.largest(now)),
       tokens: size(rate.requests, 0),
-      keyHashes: [...this.keyHashes.keys()],
+      keyHashes: [...this.keyHashes],
     };
   }
 
