@@ -4,6 +4,7 @@
  */
 import { createApp } from "./api/app";
 
+export { MetricsObject } from "./monitoring/metrics-object";
 export { DirectoryObject } from "./tenancy/directory-object";
 export { TenantObject } from "./tenancy/tenant-object";
 

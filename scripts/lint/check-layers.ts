@@ -19,6 +19,7 @@ const LAYERS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ["src/registry", 3],
   ["src/cache", 3],
   ["src/tenancy", 3],
+  ["src/monitoring", 3],
   ["src/tasks", 4],
   ["src/api/middleware", 5],
   ["src/api/context.ts", 6],

@@ -4,10 +4,11 @@
  */
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
+import type { ObservationVariables } from "./middleware/observe";
 import type { ServiceVariables } from "./middleware/services";
 import type { TenantVariables } from "./middleware/tenant-key";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: RequestIdVariables & TimingVariables & ServiceVariables & TenantVariables;
+  Variables: RequestIdVariables & TimingVariables & ServiceVariables & TenantVariables & ObservationVariables;
 };

@@ -115,6 +115,10 @@ export const ManifestSchema = ManifestInputSchema.extend({
   name: ModelName,
   versions: z.record(z.string(), VersionEntrySchema),
   aliases: z.record(z.string(), z.string()),
+  traffic: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())).optional().meta({
+    description:
+      "canary splits: alias → {version: weight}; the alias draws one of them per request (sticky for `X-Routing-Key` or an `Idempotency-Key`) and `aliases` holds the version with the largest weight",
+  }),
   assets: z
     .record(z.string(), AssetEntrySchema)
     .optional()
@@ -128,6 +132,6 @@ export type VersionEntry = z.infer<typeof VersionEntrySchema>;
 export type AssetEntry = z.infer<typeof AssetEntrySchema>;
 
 /** Version names sorted, numeric names numerically ("2" before "10"). */
-export function versionNames(manifest: Manifest): string[] {
+export function versionNames(manifest: { versions: Readonly<Record<string, unknown>> }): string[] {
   return Object.keys(manifest.versions).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 }

@@ -18,6 +18,7 @@ import {
   MODEL_NAME,
   type VersionEntry,
 } from "./manifest";
+import { drawVersion, primaryVersion, type TrafficWeights } from "./traffic";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
 
 export interface ResolvedModel {
@@ -65,13 +66,16 @@ export class ModelRegistry {
     return (await this.cached(model, true)).manifest;
   }
 
-  /** The version a reference (version name or alias, `default` when absent) points at. */
-  async resolve(model: string, reference = DEFAULT_ALIAS): Promise<ResolvedModel> {
+  /**
+   * The version a reference (version name or alias, `default` when absent) points at. An alias that splits traffic
+   * draws one of its versions (see traffic.ts): by `sticky` when given, else at random.
+   */
+  async resolve(model: string, reference = DEFAULT_ALIAS, sticky?: string): Promise<ResolvedModel> {
     let { manifest, fresh } = await this.cached(model, false);
-    let version = pickVersion(manifest, reference);
+    let version = pickVersion(manifest, reference, sticky);
     if (!version && !fresh) {
       manifest = (await this.cached(model, true)).manifest;
-      version = pickVersion(manifest, reference);
+      version = pickVersion(manifest, reference, sticky);
     }
     if (!version) {
       const what =
@@ -198,13 +202,25 @@ export class ModelRegistry {
     return new Uint8Array(await object.arrayBuffer());
   }
 
-  async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
+  /**
+   * Points an alias at one version, or splits its traffic by weight (`{"1": 90, "int8": 10}`): one call, which
+   * other isolates see on their next manifest refresh. A split with one positive weight is a plain alias.
+   */
+  async setAlias(model: string, alias: string, target: string | TrafficWeights): Promise<Manifest> {
     return this.update(model, false, (current) => {
-      if (!own(current!.versions, version))
-        throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+      const weights = typeof target === "string" ? { [target]: 1 } : target;
+      for (const version of Object.keys(weights))
+        if (!own(current!.versions, version))
+          throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
       if (own(current!.versions, alias))
         throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
-      return { ...current!, aliases: { ...current!.aliases, [alias]: version }, updatedAt: now() };
+      const positive = Object.entries(weights).filter(([, weight]) => weight > 0);
+      if (positive.length === 0) throw new AppError("invalid_request", "a traffic split needs a positive weight");
+      const { [alias]: _, ...traffic } = current!.traffic ?? {};
+      if (positive.length > 1) traffic[alias] = Object.fromEntries(positive);
+      const aliases = { ...current!.aliases, [alias]: primaryVersion(Object.fromEntries(positive)) };
+      const { traffic: _old, ...rest } = current!;
+      return { ...rest, aliases, ...(Object.keys(traffic).length > 0 ? { traffic } : {}), updatedAt: now() };
     });
   }
 
@@ -218,7 +234,8 @@ export class ModelRegistry {
       removed = own(current!.versions, version);
       if (!removed) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
       const { [version]: _, ...versions } = current!.versions;
-      const pointing = Object.entries(current!.aliases).filter(([, target]) => target === version);
+      const splitting = Object.entries(current!.traffic ?? {}).filter(([, weights]) => own(weights, version));
+      const pointing = [...Object.entries(current!.aliases).filter(([, target]) => target === version), ...splitting];
       if (pointing.length > 0 && Object.keys(versions).length > 0) {
         const names = pointing.map(([alias]) => `'${alias}'`).join(", ");
         throw new AppError(
@@ -315,8 +332,13 @@ export class ModelRegistry {
   }
 }
 
-function pickVersion(manifest: Manifest, reference: string): string | undefined {
+function pickVersion(manifest: Manifest, reference: string, sticky?: string): string | undefined {
   if (own(manifest.versions, reference)) return reference;
+  const split = own(manifest.traffic, reference);
+  if (split) {
+    const drawn = drawVersion(split, `${manifest.name}\n${reference}`, sticky);
+    if (own(manifest.versions, drawn)) return drawn;
+  }
   const target = own(manifest.aliases, reference);
   return target && own(manifest.versions, target) ? target : undefined;
 }

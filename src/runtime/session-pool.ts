@@ -126,6 +126,11 @@ export class SessionPool {
     return this.entries.has(digest);
   }
 
+  /** The WASM memory charged to the session of `digest`, if it is loaded. */
+  sessionBytes(digest: string): number | undefined {
+    return this.entries.get(digest)?.chargedBytes;
+  }
+
   stats(): PoolStats {
     const sessions = [...this.entries.values()].map(
       ({ session: _s, tail: _t, pending: _p, useOrder: _u, ...stats }) => stats,

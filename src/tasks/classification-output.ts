@@ -69,6 +69,15 @@ export function classRows(result: Tensor | undefined, output: string, items: num
   return Array.from({ length: items }, (_, row) => data.subarray(row * classes, (row + 1) * classes));
 }
 
+/**
+ * The best class of each item of a classifier's answer (one list of classes, or one per item).
+ * @example topOnes([[{label: "de", score: 0.9}, {label: "nl", score: 0.05}]]) // [{label: "de", score: 0.9}]
+ */
+export function topOnes(answer: LabelScore[] | LabelScore[][]): LabelScore[] {
+  const lists = answer.length > 0 && Array.isArray(answer[0]) ? (answer as LabelScore[][]) : [answer as LabelScore[]];
+  return lists.flatMap((classes) => (classes[0] ? [classes[0]] : []));
+}
+
 /** The top-k classes of each row; labels that do not match the model's classes are the manifest's fault (422). */
 export function classify(
   rows: readonly Float32Array[],

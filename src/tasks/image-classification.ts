@@ -17,7 +17,7 @@ import { fitImage, flattenAlpha } from "../media/image/fit";
 import { channelCount, writeImageTensor } from "../media/image/tensorize";
 import type { VersionEntry } from "../registry/manifest";
 import { inBatches } from "./batching";
-import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
+import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore, topOnes } from "./classification-output";
 import { taskConfig } from "./config";
 import { type ImagePreprocess, ImagePreprocessSchema } from "./image-preprocess-config";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
@@ -270,4 +270,5 @@ export const imageClassification = {
   preprocess: prepareImages,
   infer: runImages,
   postprocess: scoreImages,
+  topLabels: topOnes,
 } satisfies TaskDefinition<ImageClassificationRequest, PreparedImages, Float32Array[], ImageClassificationResponse>;

@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { Manifest, Task, VersionEntry } from "../registry/manifest";
 import type { NamedTensors } from "../runtime/tensor";
+import type { LabelScore } from "./classification-output";
 
 /** A body that is not JSON, in one of the task's `mediaTypes` (an image, a WAV file). */
 export interface MediaBody {
@@ -95,4 +96,9 @@ export interface TaskDefinition<Request = any, Prepared = any, Raw = any, Respon
   preprocess(request: Request, context: TaskContext): Promise<Prepared> | Prepared;
   infer(prepared: Prepared, context: TaskContext): Promise<Raw>;
   postprocess(raw: Raw, prepared: Prepared, context: TaskContext): Promise<Response> | Response;
+  /**
+   * Classifiers: the top-1 label and its score of each item answered. The metrics count them per version, so two
+   * versions can be compared on what they answer (`GET /admin/models/{model}/compare`), a first drift signal.
+   */
+  topLabels?(response: Response): LabelScore[];
 }

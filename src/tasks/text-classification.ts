@@ -23,7 +23,7 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
-import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
+import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore, topOnes } from "./classification-output";
 import { taskConfig } from "./config";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
@@ -268,4 +268,5 @@ export const textClassification = {
   preprocess: prepareTexts,
   infer: runTexts,
   postprocess: scoreTexts,
+  topLabels: topOnes,
 } satisfies TaskDefinition<TextClassificationRequest, PreparedTexts, Float32Array[], TextClassificationResponse>;

@@ -26,11 +26,12 @@ export interface MeterRequest {
 
 export type Admission =
   | { mode: "exact"; tenantId: string; eventId: string; keyId: string; units: number; headers: Record<string, string> }
-  | { mode: "leased"; tenantId: string; lease: LeasedAdmission; headers: Record<string, string> };
+  | { mode: "leased"; tenantId: string; keyId: string; lease: LeasedAdmission; headers: Record<string, string> };
 
-/** A cache hit's charge: how it was metered, and the response's headers. */
+/** A cache hit's charge: how it was metered, the key's id and the response's headers. */
 export interface Charged {
   mode: Admission["mode"];
+  keyId: string;
   headers: Record<string, string>;
 }
 
@@ -58,8 +59,7 @@ export class Admissions {
   ): Promise<{ admission: Admission } | { replay: Response }> {
     const holder = idempotency ? undefined : leaseHolder(caller.tenantId);
     const leased = holder && (await this.fromLease(holder, caller, request));
-    if (leased)
-      return { admission: { mode: "leased", tenantId: caller.tenantId, lease: leased, headers: leased.headers } };
+    if (leased) return { admission: leasedAdmission(caller, leased) };
 
     const { leasing, done } = this.leasing(holder);
     const object = this.stubs.tenant(caller.tenantId);
@@ -70,8 +70,7 @@ export class Admissions {
     if (holder) this.keepLeasing(holder, caller.tenantId);
     if (result.kind === "rejected") {
       const rescued = holder && (await this.rescue(holder, caller, request, result));
-      if (rescued)
-        return { admission: { mode: "leased", tenantId: caller.tenantId, lease: rescued, headers: rescued.headers } };
+      if (rescued) return { admission: leasedAdmission(caller, rescued) };
       throw rejectionError(result);
     }
     if (result.kind === "replay") {
@@ -91,7 +90,7 @@ export class Admissions {
     const leased = await this.fromLease(holder, caller, request);
     if (leased) {
       holder.answered(leased, true, Date.now());
-      return { mode: "leased", headers: leased.headers };
+      return { mode: "leased", keyId: leased.keyId, headers: leased.headers };
     }
     const { leasing, done } = this.leasing(holder);
     const object = this.stubs.tenant(caller.tenantId);
@@ -102,9 +101,9 @@ export class Admissions {
       const rescued = await this.rescue(holder, caller, request, result);
       if (!rescued) throw rejectionError(result);
       holder.answered(rescued, true, Date.now());
-      return { mode: "leased", headers: rescued.headers };
+      return { mode: "leased", keyId: rescued.keyId, headers: rescued.headers };
     }
-    return { mode: "exact", headers: chargeHeaders(result) };
+    return { mode: "exact", keyId: result.keyId, headers: chargeHeaders(result) };
   }
 
   /** Commits (2xx) or releases the admission after the response, off its path. */
@@ -161,6 +160,10 @@ export class Admissions {
     const object = this.background.tenant(tenantId);
     for (const work of holder.background({ sync: (leasing) => object.sync(leasing) }, Date.now())) this.waitUntil(work);
   }
+}
+
+function leasedAdmission(caller: Caller, lease: LeasedAdmission): Admission {
+  return { mode: "leased", tenantId: caller.tenantId, keyId: lease.keyId, lease, headers: lease.headers };
 }
 
 /** When an exact call fails, its lease holder is told there is no answer before the error goes on. */

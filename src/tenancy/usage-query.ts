@@ -23,7 +23,8 @@ export function parseUsageQuery(
   return { from, to, granularity };
 }
 
-function instant(value: string, name: string): number {
+/** An RFC 3339 date or date-time in epoch ms; a 400 naming the parameter otherwise. */
+export function instant(value: string, name: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms))
     throw new AppError("invalid_request", `'${name}' must be an RFC 3339 date or date-time, got '${value}'`);

@@ -24,6 +24,10 @@ export const ModelObjectSchema = z
     versions: z.array(z.string()),
     default: z.string().nullable().meta({ description: "the version the bare name resolves to (its `default` alias)" }),
     aliases: z.record(z.string(), z.string()),
+    traffic: z
+      .record(z.string(), z.record(z.string(), z.number()))
+      .optional()
+      .meta({ description: "aliases that split traffic: alias → {version: weight}" }),
     version: z.string().nullable().meta({ description: "the version `inputs` and `outputs` describe" }),
     inputs: z.array(TensorSchema).meta({ description: "-1 for dynamic dimensions" }),
     outputs: z.array(TensorSchema),
@@ -65,6 +69,7 @@ export function modelObject(manifest: Manifest, described: { id?: string; versio
     versions: versionNames(manifest),
     default: manifest.aliases.default ?? null,
     aliases: manifest.aliases,
+    ...(manifest.traffic ? { traffic: manifest.traffic } : {}),
     version: entry ? version : null,
     inputs: tensors(entry?.inputs),
     outputs: tensors(entry?.outputs),

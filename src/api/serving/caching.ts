@@ -40,6 +40,8 @@ export async function cachedResponse(
     return response;
   }
   const tenantId = manifest.visibility === "private" ? (c.get("tenant")?.tenantId ?? manifest.owner ?? "") : undefined;
+  const lookup = performance.now();
+  const observation = c.get("observation");
   startTime(c, "cache");
   const key = await cacheKey({
     model: manifest.name,
@@ -51,11 +53,15 @@ export async function cachedResponse(
   });
   const result = await c.get("cache").serve(key, ttlSeconds, mode, gate, async () => {
     endTime(c, "cache");
+    observation.cacheMs += performance.now() - lookup;
     const response = await work();
     const headers = [...response.headers.entries()].filter(([name]) => !PER_REQUEST_HEADERS.has(name.toLowerCase()));
     return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
   });
-  if (result.cache === "HIT") endTime(c, "cache");
+  if (result.cache === "HIT") {
+    endTime(c, "cache");
+    observation.cacheMs += performance.now() - lookup;
+  }
   const headers = new Headers(result.headers);
   headers.set("X-Cache", result.cache);
   if (result.age !== undefined) headers.set("Age", String(result.age));

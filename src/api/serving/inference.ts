@@ -44,7 +44,10 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
 
 /** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
 export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
+  const observation = c.get("observation");
+  const decoding = performance.now();
   const { request, inputs, outputNames } = await prepareInference(c, model);
+  observation.inputMs += performance.now() - decoding;
   const cacheSpec = {
     model,
     task: "oip",
@@ -53,12 +56,16 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
   };
   return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
-      const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
+      const runtime = c.get("runtime");
+      const { outputs, timings } = await runtime.run(model.source, inputs, outputNames);
       recordTimings(c, timings);
+      const encoding = performance.now();
       const { body, headers } = encodeInferResponse(
         { model_name: model.manifest.name, model_version: model.version, id: request.id },
         selectOutputs(model.entry.outputs, outputs, request),
       );
+      observation.outputMs += performance.now() - encoding;
+      observation.sessionBytes = runtime.sessionBytes(model.entry.sha256);
       return c.body(body as ArrayBuffer, 200, headers);
     }),
   );
@@ -85,9 +92,13 @@ function selectOutputs(specs: TensorSpec[], outputs: NamedTensors, request: Deco
   return wanted.map(({ name, binary }) => ({ name, binary, tensor: outputs[name]! }));
 }
 
-/** Server-Timing entries for the stages of one run (cold stages only on a cold run). */
+/** Server-Timing entries for the stages of one run (cold stages only on a cold run), and the request's observation. */
 function recordTimings(c: Context<AppEnv>, timings: RunTimings): void {
   recordColdStart(c, timings);
   setMetric(c, "queue", timings.queue);
   setMetric(c, "infer", timings.run);
+  const observation = c.get("observation");
+  observation.queueMs += timings.queue;
+  observation.inferMs += timings.run;
+  observation.runs += 1;
 }

@@ -35,6 +35,8 @@ export async function metered(
   work: (gate: CacheGate) => Promise<Response>,
 ): Promise<Response> {
   const caller = c.get("tenant");
+  const observation = c.get("observation");
+  observation.units = call.units;
   if (!caller) return work(OPEN);
   const tenancy = c.get("tenancy");
   const meter = tenancy.meter;
@@ -44,11 +46,13 @@ export async function metered(
   let admission: Admission | undefined;
   let charged: Charged | undefined;
   const timed = async <T>(step: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
     startTime(c, "auth");
     try {
       return await step();
     } finally {
       endTime(c, "auth");
+      observation.authMs += performance.now() - started;
     }
   };
   if (idempotency) {
@@ -76,6 +80,7 @@ export async function metered(
       meter.settle(admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
     throw error;
   }
+  observation.keyId = admission?.keyId ?? charged?.keyId;
   const mode = admission?.mode ?? charged?.mode;
   const calls = tenancy.blockingCalls;
   setMetric(c, "metering", `${mode}, ${calls} blocking ${calls === 1 ? "call" : "calls"}`);

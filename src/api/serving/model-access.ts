@@ -21,9 +21,14 @@ export async function resolveModel(
 ): Promise<ResolvedModel> {
   startTime(c, "resolve");
   try {
-    const model = await c.get("registry").resolve(name, reference);
+    const model = await c.get("registry").resolve(name, reference, routingKey(c));
     if (!visibleTo(model.manifest, c.get("tenant")?.tenantId, c.get("config").tenancy))
       throw new AppError("model_not_found", `model '${name}' does not exist`);
+    const observation = c.get("observation");
+    if (observation.model === undefined) {
+      observation.model = model.manifest.name;
+      observation.version = model.version;
+    }
     return model;
   } finally {
     endTime(c, "resolve");
@@ -34,12 +39,27 @@ export async function resolveModel(
 export async function authorize(c: Context<AppEnv>, scope: string, model?: string): Promise<void> {
   const caller = c.get("tenant");
   if (!caller) return;
+  const started = performance.now();
   startTime(c, "auth");
   try {
-    await c.get("tenancy").authorize(caller, scope, model);
+    c.get("observation").keyId = (await c.get("tenancy").authorize(caller, scope, model)).keyId;
   } finally {
     endTime(c, "auth");
+    c.get("observation").authMs += performance.now() - started;
   }
+}
+
+const ROUTING_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * What keeps a caller on one version of a split alias: `X-Routing-Key` (a user, a session: the caller's choice),
+ * else the request's `Idempotency-Key`, so a retry meets the version the first attempt met.
+ */
+function routingKey(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header("X-Routing-Key");
+  if (key !== undefined && !ROUTING_KEY.test(key))
+    throw new AppError("invalid_request", "X-Routing-Key must be 1 to 255 printable ASCII characters");
+  return key ?? c.req.header("Idempotency-Key");
 }
 
 /** A key may call a model with the `infer` scope, or `infer:{model}` for that model alone. */

@@ -13,6 +13,8 @@ import type { ModelHandle } from "../../tasks/task";
 export interface RunLedger {
   /** Milliseconds inside `session.run`, summed over every run of the request. */
   runMillis: number;
+  /** Milliseconds waiting for the session, summed. */
+  queueMillis: number;
   runs: number;
   /** The timings of a run that had to load its model first. */
   cold?: RunTimings;
@@ -37,6 +39,7 @@ export function createModelHandle(
     async run(inputs: NamedTensors, outputNames?: string[]): Promise<NamedTensors> {
       const { outputs, timings } = await runtime.run(source, inputs, outputNames);
       ledger.runMillis += timings.run;
+      ledger.queueMillis += timings.queue;
       ledger.runs += 1;
       if (timings.create !== undefined) ledger.cold = timings;
       return outputs;

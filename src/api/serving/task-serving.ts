@@ -11,7 +11,7 @@ import { configSource } from "../../tasks/config";
 import type { TaskContext, TaskDefinition } from "../../tasks/task";
 import type { AppEnv } from "../context";
 import { cachedResponse } from "./caching";
-import { executeTask } from "./execute-task";
+import { executeTask, type StageTimings } from "./execute-task";
 import { modelLimits } from "./limits";
 import { metered } from "./metering";
 import { resolveModel } from "./model-access";
@@ -47,7 +47,7 @@ export async function serveTask<Request, Response>(
   };
   return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
-      const ledger: RunLedger = { runMillis: 0, runs: 0 };
+      const ledger: RunLedger = { runMillis: 0, queueMillis: 0, runs: 0 };
       const warnings: string[] = [];
       const context = createTaskContext(c, call, ledger, warnings, stages);
       const { response, timings } = await executeTask(task, request, context);
@@ -56,10 +56,29 @@ export async function serveTask<Request, Response>(
       setMetric(c, "infer", timings.infer, `${ledger.runs} session runs`);
       setMetric(c, "run", ledger.runMillis, "inside session.run");
       setMetric(c, "post", timings.post);
+      observeTask(c, call, ledger, timings, response);
       for (const warning of warnings) c.header("Warning", `299 edge-maas ${JSON.stringify(warning)}`, { append: true });
       return c.json((call.render ? call.render(response) : response) as object, 200);
     }),
   );
+}
+
+/** What the request's log line and metrics learn of a task's run: its stages' times and a classifier's labels. */
+function observeTask<Response>(
+  c: Context<AppEnv>,
+  { model, task }: TaskCall<unknown, Response>,
+  ledger: RunLedger,
+  timings: StageTimings,
+  response: Response,
+): void {
+  const observation = c.get("observation");
+  observation.inputMs += timings.pre;
+  observation.inferMs += ledger.runMillis;
+  observation.queueMs += ledger.queueMillis;
+  observation.outputMs += timings.post;
+  observation.runs += ledger.runs;
+  observation.sessionBytes = c.get("runtime").sessionBytes(model.entry.sha256);
+  observation.labels = task.topLabels?.(response);
 }
 
 /** A pipeline's stages as resolved for this request, by the reference the manifest gives. */

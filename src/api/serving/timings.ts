@@ -8,6 +8,7 @@ import type { RunTimings } from "../../runtime/session-pool";
 import type { AppEnv } from "../context";
 
 export function recordColdStart(c: Context<AppEnv>, timings: RunTimings): void {
+  if (timings.create !== undefined) c.get("observation").cold = true;
   if (timings.init !== undefined) setMetric(c, "ort-init", timings.init);
   if (timings.fetch !== undefined) setMetric(c, "r2-read", timings.fetch);
   if (timings.create !== undefined) setMetric(c, "session", timings.create);

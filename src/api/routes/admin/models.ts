@@ -42,8 +42,29 @@ const ModelSummarySchema = z
     owner: z.string().optional(),
     versions: z.array(z.string()),
     aliases: z.record(z.string(), z.string()),
+    traffic: z.record(z.string(), z.record(z.string(), z.number())).optional(),
   })
   .meta({ id: "ModelSummary" });
+
+const AliasTargetSchema = z
+  .union([
+    z.object({ version: VersionName }).strict(),
+    z
+      .object({
+        weights: z
+          .record(VersionName, z.number().int().nonnegative().max(1_000_000))
+          .refine((weights) => Object.keys(weights).length > 0 && Object.keys(weights).length <= 16, {
+            message: "1 to 16 versions",
+          })
+          .meta({
+            description:
+              "version → weight: each request draws a version in proportion (sticky for `X-Routing-Key`, else an `Idempotency-Key`)",
+            example: { "1": 90, int8: 10 },
+          }),
+      })
+      .strict(),
+  ])
+  .meta({ id: "AliasTarget" });
 
 const UploadResultSchema = VersionEntrySchema.extend({
   model: z.string(),
@@ -65,8 +86,8 @@ const ManifestUploadSchema = ManifestInputSchema.extend({
 }).meta({ id: "ManifestInput" });
 
 export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema> {
-  const { name, task, description, visibility, owner, aliases } = manifest;
-  return { name, task, description, visibility, owner, versions: versionNames(manifest), aliases };
+  const { name, task, description, visibility, owner, aliases, traffic } = manifest;
+  return { name, task, description, visibility, owner, versions: versionNames(manifest), aliases, traffic };
 }
 
 export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -211,20 +232,21 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/admin/models/{model}/aliases/{alias}",
       tags,
       security,
-      summary: "Point an alias (e.g. default) at a version",
+      summary: "Point an alias (e.g. default) at a version, or split its traffic between versions by weight",
+      description:
+        '`{"version": "int8"}` points the alias at one version; `{"weights": {"1": 90, "int8": 10}}` makes it a canary split, drawn per request. Isolates other than the one answering see the change on their next manifest refresh (MANIFEST_CACHE_MS).',
       middleware: [limitBody((config) => config.maxAdminJsonBytes, "the alias")] as const,
       request: {
         params: AliasParams,
-        body: {
-          required: true,
-          content: { "application/json": { schema: z.object({ version: VersionName }).strict() } },
-        },
+        body: { required: true, content: { "application/json": { schema: AliasTargetSchema } } },
       },
       responses: { 200: json(ManifestSchema, "The updated manifest"), ...errorResponses(400, 401, 404, 409, 415) },
     }),
     async (c) => {
       const { model, alias } = c.req.valid("param");
-      return c.json(await c.get("registry").setAlias(model, alias, c.req.valid("json").version), 200);
+      const body = c.req.valid("json");
+      const target = "version" in body ? body.version : body.weights;
+      return c.json(await c.get("registry").setAlias(model, alias, target), 200);
     },
   );
 }
