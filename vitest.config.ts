@@ -31,6 +31,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // the Worker's one JSON line per request would bury the test output; tests that read them spy on console.log
+          onConsoleLog: (log) => !log.startsWith('{"msg":"request"'),
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
           testTimeout: 60_000,

@@ -165,6 +165,7 @@ export interface UsageQuery {
 export interface UsageRow extends UsageCounts {
   start: string;
   model: string;
+  version: string;
   keyId: string;
 }
 

@@ -450,13 +450,13 @@ export class TenantStore {
     const bucketMs = query.granularity === "hour" ? 3_600_000 : 86_400_000;
     return this.sql
       .exec<Row>(
-        `SELECT CAST(created_at / ? AS INTEGER) * ? AS start, model, key_id, SUM(requests) AS requests, SUM(units) AS units,
+        `SELECT CAST(created_at / ? AS INTEGER) * ? AS start, model, version, key_id, SUM(requests) AS requests, SUM(units) AS units,
                 SUM(CASE WHEN cached = 1 THEN requests ELSE 0 END) AS cached_requests,
                 SUM(CASE WHEN cached = 1 THEN units ELSE 0 END) AS cached_units,
                 SUM(CASE WHEN status = 'unsettled' THEN requests ELSE 0 END) AS unsettled_requests,
                 SUM(CASE WHEN status = 'unsettled' THEN units ELSE 0 END) AS unsettled_units
          FROM events WHERE status IN ${CHARGED} AND created_at >= ? AND created_at < ?
-         GROUP BY start, model, key_id ORDER BY start, model, key_id`,
+         GROUP BY start, model, version, key_id ORDER BY start, model, version, key_id`,
         bucketMs,
         bucketMs,
         query.from,
@@ -466,6 +466,7 @@ export class TenantStore {
       .map((row) => ({
         start: new Date(Number(row.start)).toISOString(),
         model: String(row.model),
+        version: String(row.version),
         keyId: String(row.key_id),
         requests: Number(row.requests),
         units: Number(row.units),

@@ -53,6 +53,7 @@ export const UsageReportSchema = z
       z.object({
         start: z.string(),
         model: z.string().meta({ description: "`*` for what a lease's holder never reported" }),
+        version: z.string().meta({ description: "the version that served the requests (canary splits apart)" }),
         keyId: z.string(),
         ...UsageCounts,
       }),
