@@ -13,6 +13,8 @@ export default defineConfig({
     // One test file at a time: with two files in parallel on CI's 2 cores, a runner's connection to workerd was once
     // lost mid-run and vitest waited on it until CI's 90-minute limit (every file passes on its own).
     maxWorkers: 1,
+    // the Worker's JSON line per request would bury the test output (the e2e tests read them from npm run dev's output)
+    onConsoleLog: (log) => !log.trimStart().startsWith('{"msg":"request"'),
     projects: [
       {
         plugins: [
@@ -31,8 +33,6 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          // the Worker's one JSON line per request would bury the test output; tests that read them spy on console.log
-          onConsoleLog: (log) => !log.startsWith('{"msg":"request"'),
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
           testTimeout: 60_000,

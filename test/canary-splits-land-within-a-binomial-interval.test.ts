@@ -66,7 +66,7 @@ describe("canary versions", () => {
     expect((await uploadModel(MODEL, scaleBy(2), { version: "canary", makeDefault: false })).status).toBe(201);
     const split = await setWeights(MODEL, { stable: 90, canary: 10 });
     expect(split.status).toBe(200);
-    expect((await split.json()).traffic).toEqual({ default: { stable: 90, canary: 10 } });
+    expect((await json(split)).traffic).toEqual({ default: { stable: 90, canary: 10 } });
   });
 
   it("a 90/10 split over 2,000 requests lands within the binomial 99.9% interval, each response naming its version", async () => {
@@ -74,7 +74,7 @@ describe("canary versions", () => {
       const batch = await Promise.all(Array.from({ length: 4 }, () => infer()));
       for (const response of batch) {
         expect(response.status).toBe(200);
-        const body = await response.json();
+        const body = await json(response);
         // the two versions compute x * 1 and x * 2: the output itself tells which one ran
         const ran = body.outputs[0].data[0] === 2 ? "canary" : "stable";
         expect(body.model_version).toBe(ran);
@@ -134,7 +134,10 @@ describe("canary versions", () => {
   });
 
   it("usage is kept per version", async () => {
-    const tenant = await createTenant({ name: "canary usage", limits: { requestsPerMinute: 10_000, monthlyUnits: 1e6 } });
+    const tenant = await createTenant({
+      name: "canary usage",
+      limits: { requestsPerMinute: 10_000, monthlyUnits: 1e6 },
+    });
     const { key } = await createKey(tenant.id, { scopes: ["infer"] });
     const versions: Record<string, number> = {};
     for (let i = 0; i < 40; i++) {
@@ -162,7 +165,9 @@ describe("canary versions", () => {
     const manifest = await json(admin(`/admin/models/${MODEL}`));
     expect(manifest.aliases.default).toBe("canary");
     expect(manifest.traffic).toBeUndefined();
-    const versions = await Promise.all(Array.from({ length: 20 }, () => infer().then((r) => r.headers.get("X-Model-Version"))));
+    const versions = await Promise.all(
+      Array.from({ length: 20 }, () => infer().then((r) => r.headers.get("X-Model-Version"))),
+    );
     expect(new Set(versions)).toEqual(new Set(["canary"]));
     // a version a split still names cannot be deleted
     expect((await setWeights(MODEL, { stable: 50, canary: 50 })).status).toBe(200);
@@ -187,7 +192,7 @@ describe("comparing two versions of a classifier", () => {
           body: bytes,
         });
         expect(response.headers.get("X-Model-Version")).toBe(version);
-        const [best] = await response.json();
+        const [best] = await json(response);
         labels[best.label] = (labels[best.label] ?? 0) + 1 / digits.length;
         confidence += best.score / digits.length;
       }

@@ -9,4 +9,6 @@ export function startDevServer(options: {
   persistTo: string;
   echo?: boolean;
   vars?: Record<string, string>;
+  /** A file that receives everything the server prints, the Worker's log lines included. */
+  logTo?: string;
 }): Promise<DevServerHandle>;

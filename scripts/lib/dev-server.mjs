@@ -1,16 +1,17 @@
 // Starts `npm run dev` (scripts/dev.mjs) on a spare port with its own persisted state, for scripts that need a
 // running server (smoke test, benchmark). Stops it the way Ctrl-C does: SIGINT to the whole process group.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { ROOT } from "./bundled-models.mjs";
 
 /**
- * @param {{port?: number, persistTo: string, echo?: boolean, vars?: Record<string, string>}} options  no port: a free one
+ * @param {{port?: number, persistTo: string, echo?: boolean, vars?: Record<string, string>, logTo?: string}} options
+ *   no port: a free one; logTo: a file that receives everything the server prints (the Worker's log lines too)
  * @returns {Promise<{baseUrl: string, adminToken: string, apiKey: string, stop: () => Promise<void>}>}
  */
-export async function startDevServer({ port, persistTo, echo = false, vars = {} }) {
+export async function startDevServer({ port, persistTo, echo = false, vars = {}, logTo }) {
   port ??= await freePort();
   const keyFile = join(persistTo, "api-key");
   const extra = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
@@ -25,6 +26,7 @@ export async function startDevServer({ port, persistTo, echo = false, vars = {} 
   await new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => {
       output += chunk;
+      if (logTo) appendFileSync(logTo, chunk);
       if (echo) process.stdout.write(chunk);
       if (output.includes("[edge-maas] serving")) resolve();
     });

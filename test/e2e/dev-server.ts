@@ -5,6 +5,8 @@ export interface DevServer {
   baseUrl: string;
   adminToken: string;
   apiKey: string;
+  /** Everything `npm run dev` printed so far: wrangler's output and the Worker's JSON log lines. */
+  logFile: string;
 }
 
 declare module "vitest" {

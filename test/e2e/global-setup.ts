@@ -11,8 +11,14 @@ import { startDevServer } from "../../scripts/lib/dev-server.mjs";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const state = mkdtempSync(join(tmpdir(), "edge-maas-e2e-"));
-  const server = await startDevServer({ persistTo: state, echo: process.env.E2E_ECHO === "1" });
-  project.provide("devServer", { baseUrl: server.baseUrl, adminToken: server.adminToken, apiKey: server.apiKey });
+  const logFile = join(state, "dev-server.log");
+  const server = await startDevServer({ persistTo: state, echo: process.env.E2E_ECHO === "1", logTo: logFile });
+  project.provide("devServer", {
+    baseUrl: server.baseUrl,
+    adminToken: server.adminToken,
+    apiKey: server.apiKey,
+    logFile,
+  });
   return async () => {
     await server.stop();
     rmSync(state, { recursive: true, force: true });
