@@ -168,8 +168,8 @@ describe("monitoring under npm run dev", () => {
     expect(value("edge_maas_executions_total", v1)).toBe(3);
     expect(value("edge_maas_executions_total", v2)).toBe(2);
 
-    // this parser folds a labelled histogram's series into one, so its samples are read as plain series: the
-    // document without the histograms' TYPE lines
+    // this parser folds a labelled histogram's series into one, so its samples are read as plain series (the
+    // document without the histograms' TYPE lines), each series' lines a family of their own
     const plain = parsePrometheusTextFormat(text.replace(/^# TYPE \S+ histogram$/gm, "")) as Family[];
     for (const [labels, requests, ran] of [
       [v1, 7, 3],
@@ -179,15 +179,16 @@ describe("monitoring under npm run dev", () => {
         ["edge_maas_request_duration_seconds", requests],
         ["edge_maas_inference_duration_seconds", ran],
       ] as const) {
-        const buckets = plain
-          .find((f) => f.name === `${histogram}_bucket`)!
-          .metrics.filter((m) => m.labels?.model === labels.model && m.labels?.version === labels.version);
+        const series = (name: string) =>
+          plain
+            .filter((f) => f.name === name)
+            .flatMap((f) => f.metrics)
+            .filter((m) => m.labels?.model === labels.model && m.labels?.version === labels.version);
+        const buckets = series(`${histogram}_bucket`);
         const counts = buckets.map((m) => Number(m.value));
         expect(counts, `${histogram} buckets are cumulative`).toEqual([...counts].sort((a, b) => a - b));
         expect(buckets.at(-1)!.labels!.le).toBe("+Inf");
-        const total = plain
-          .find((f) => f.name === `${histogram}_count`)!
-          .metrics.find((m) => m.labels?.model === labels.model && m.labels?.version === labels.version);
+        const [total] = series(`${histogram}_count`);
         expect(Number(total!.value)).toBe(counts.at(-1));
         expect(counts.at(-1)).toBe(count);
       }
