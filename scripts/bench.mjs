@@ -11,6 +11,7 @@ import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
 import { benchImages } from "./bench/images.mjs";
 import { benchInference } from "./bench/inference.mjs";
+import { benchMonitoring } from "./bench/monitoring.mjs";
 import { benchQuantize } from "./bench/quantize.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
@@ -64,6 +65,7 @@ try {
   const benches = {
     inference: benchInference,
     tenancy: benchTenancy,
+    monitoring: benchMonitoring,
     cache: benchCache,
     tasks: benchTasks,
     embeddings: benchEmbeddings,
