@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import { firstIssue } from "../validation";
 import type { AppEnv } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
+import { compressBinaryResponses } from "./middleware/content-encoding";
 import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
@@ -34,6 +35,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
+  // outermost: it replaces the finished response, which nothing may wrap again
+  app.use(compressBinaryResponses());
   app.use(requestIdOnEveryResponse());
   app.use(timing({ totalDescription: "total" }));
   app.use(services());
