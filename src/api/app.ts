@@ -19,6 +19,7 @@ import { registerAdminRuntimeRoutes } from "./routes/admin/runtime";
 import { registerAdminTenantRoutes } from "./routes/admin/tenants";
 import { registerHealthRoutes } from "./routes/oip/health";
 import { registerOipModelRoutes } from "./routes/oip/models";
+import { registerRepositoryRoutes } from "./routes/oip/repository";
 import { registerAccountRoutes } from "./routes/v1/account";
 import { registerEmbeddingsRoute } from "./routes/v1/embeddings";
 import { registerModelRoutes } from "./routes/v1/models";
@@ -43,9 +44,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/admin/*", adminAuth());
   app.use("/v1/*", tenantKey());
   app.use("/v2/models/*", tenantKey());
+  app.use("/v2/repository/*", tenantKey());
 
   registerHealthRoutes(app);
   registerOipModelRoutes(app);
+  registerRepositoryRoutes(app);
   registerAdminModelRoutes(app);
   registerAdminRuntimeRoutes(app);
   registerAdminProfileRoute(app);
