@@ -8,19 +8,20 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
-import { decodedRequest } from "./content-encoding";
+import { decodeBody } from "./content-encoding";
 import type { ServiceVariables } from "./services";
 
 export function limitBody(maxBytes: (config: Config) => number, what: string) {
   return createMiddleware<{ Variables: ServiceVariables }>(async function limitBody(c, next) {
     const maxSize = maxBytes(c.get("config"));
-    const encoded = c.req.raw;
-    c.req.raw = decodedRequest(encoded);
-    const decoded = c.req.raw !== encoded ? " once decompressed" : "";
+    const body = decodeBody(c.req.raw);
+    c.req.raw = body.request;
     const limit = bodyLimit({
       maxSize,
-      onError: () => {
-        throw new AppError("payload_too_large", `${what} is larger${decoded} than the limit of ${maxSize} bytes`);
+      onError: async () => {
+        await body.discardRest(maxSize);
+        const once = body.decoded ? " once decompressed" : "";
+        throw new AppError("payload_too_large", `${what} is larger${once} than the limit of ${maxSize} bytes`);
       },
     });
     return limit(c, next);

@@ -22,14 +22,27 @@ const READ_BYTES = 64 * 1024;
 
 const INFLATABLE = new Set(["gzip", "x-gzip", "deflate"]);
 
+export interface DecodedRequest {
+  /** The request, its body decoded; as is when it had no content coding. */
+  request: Request;
+  /** Whether the body was decoded. */
+  decoded: boolean;
+  /**
+   * Stops decoding and reads what is left of the encoded body (at most `maxBytes`), so that a client still sending
+   * gets the refusal: workerd resets a connection closed with unread bytes, and the reset can overtake the answer.
+   */
+  discardRest(maxBytes: number): Promise<void>;
+}
+
 /**
- * The request with its body decoded from its `Content-Encoding` (none: the request as is). The decoded body has no
- * `Content-Length`, so a body limit counts it while it streams.
- * @example c.req.raw = decodedRequest(c.req.raw); // then read or limit the body as usual
+ * The request with its body decoded from its `Content-Encoding`. The decoded body has no `Content-Length`, so a
+ * body limit counts it while it streams.
+ * @example c.req.raw = decodeBody(c.req.raw).request; // then read or limit the body as usual
  */
-export function decodedRequest(request: Request): Request {
+export function decodeBody(request: Request): DecodedRequest {
   const coding = request.headers.get("Content-Encoding")?.trim().toLowerCase();
-  if (!coding || coding === "identity" || !request.body) return request;
+  if (!coding || coding === "identity" || !request.body)
+    return { request, decoded: false, discardRest: async () => {} };
   if (!INFLATABLE.has(coding)) {
     throw new AppError(
       "unsupported_media_type",
@@ -40,11 +53,16 @@ export function decodedRequest(request: Request): Request {
   headers.delete("Content-Encoding");
   headers.delete("Content-Length");
   const format = coding === "deflate" ? "deflate" : "gzip";
-  return new Request(request, { headers, body: inflate(request.body, format, coding) });
+  const { stream, discardRest } = inflate(request.body, format, coding);
+  return { request: new Request(request, { headers, body: stream }), decoded: true, discardRest };
 }
 
 /** A pull-driven stream of `body` inflated: compressed bytes are fed only when every decoded byte was read. */
-function inflate(body: ReadableStream<Uint8Array>, format: "gzip" | "deflate", coding: string): ReadableStream {
+function inflate(
+  body: ReadableStream<Uint8Array>,
+  format: "gzip" | "deflate",
+  coding: string,
+): { stream: ReadableStream<Uint8Array>; discardRest: (maxBytes: number) => Promise<void> } {
   const decoder = new DecompressionStream(format);
   const writer = decoder.writable.getWriter();
   const output = decoder.readable.getReader({ mode: "byob" });
@@ -76,38 +94,57 @@ function inflate(body: ReadableStream<Uint8Array>, format: "gzip" | "deflate", c
   const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
   let closed = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        for (;;) {
-          if (!pending) {
-            settled = undefined;
-            pending = output.read(new Uint8Array(READ_BYTES)).then((result) => (settled = result));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            if (!pending) {
+              settled = undefined;
+              pending = output.read(new Uint8Array(READ_BYTES)).then((result) => (settled = result));
+            }
+            if (!settled) await Promise.race([pending, turn()]);
+            if (settled) {
+              const { done, value } = settled;
+              pending = undefined;
+              if (done) controller.close();
+              else controller.enqueue(value);
+              return;
+            }
+            const slice = closed ? undefined : await nextSlice();
+            if (slice) await writer.write(slice);
+            else if (!closed) {
+              closed = true;
+              // a truncated stream fails the pending read, which is where it is reported
+              writer.close().catch(() => {});
+            } else await pending;
           }
-          if (!settled) await Promise.race([pending, turn()]);
-          if (settled) {
-            const { done, value } = settled;
-            pending = undefined;
-            if (done) controller.close();
-            else controller.enqueue(value);
-            return;
-          }
-          const slice = closed ? undefined : await nextSlice();
-          if (slice) await writer.write(slice);
-          else if (!closed) {
-            closed = true;
-            // a truncated stream fails the pending read, which is where it is reported
-            writer.close().catch(() => {});
-          } else await pending;
+        } catch (error) {
+          throw corrupt(error);
         }
-      } catch (error) {
-        throw corrupt(error);
-      }
+      },
+      async cancel(reason) {
+        await Promise.allSettled([input.cancel(reason), output.cancel(reason), writer.abort(reason)]);
+      },
     },
-    async cancel(reason) {
-      await Promise.allSettled([input.cancel(reason), output.cancel(reason), writer.abort(reason)]);
-    },
-  });
+    // pulled only when read: nothing is inflated ahead of the reader
+    { highWaterMark: 0 },
+  );
+
+  async function discardRest(maxBytes: number): Promise<void> {
+    closed = true;
+    void Promise.allSettled([output.cancel(), writer.abort()]);
+    let seen = rest.byteLength;
+    rest = new Uint8Array(0);
+    while (!inputDone && seen <= maxBytes) {
+      const { done, value } = await input.read();
+      inputDone = done;
+      seen += value?.byteLength ?? 0;
+    }
+    if (!inputDone) await input.cancel();
+  }
+
+  return { stream, discardRest };
 }
 
 /** Responses no platform compresses: the binary tensor extension's. JSON and text are compressed by Cloudflare. */
