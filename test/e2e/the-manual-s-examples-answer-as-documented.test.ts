@@ -16,7 +16,7 @@ import { devServer } from "./dev-server";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DOCUMENTED_PORT = "http://127.0.0.1:8787";
 /** Writes each answer's status to stderr, leaving the example's own output (and pipes) as they are. */
-const CURL = `curl() { command curl -sS -w '%{stderr}@@status %{http_code} %{method} %{url_effective}\\n' "$@"; }`;
+const CURL = `curl() { command curl -sS -w '%{stderr}@@status %{http_code} %{method} %{url_effective} %header{x-error-code}\\n' "$@"; }`;
 
 const scratch = mkdtempSync(join(tmpdir(), "edge-maas-manual-"));
 beforeAll(() => {
