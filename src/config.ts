@@ -25,6 +25,8 @@ export interface Config {
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
   tenancy: "required" | "off";
+  /** Delay added to every Durable Object call (benchmarks and tests only; 0 when `DO_DELAY_MS` is absent). */
+  doDelayMillis: number;
 }
 
 const MiB = 1024 * 1024;
@@ -42,7 +44,8 @@ type ConfigVars = Partial<
     | "SESSION_BUDGET_MB"
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
-    | "CACHE_MAX_BYTES",
+    | "CACHE_MAX_BYTES"
+    | "DO_DELAY_MS",
     string
   >
 >;
@@ -60,6 +63,7 @@ export function readConfig(vars: ConfigVars): Config {
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
+    doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),
   };
 }
 

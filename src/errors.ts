@@ -83,3 +83,20 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+/** How much of a caller's value an error message repeats. */
+const QUOTED_CHARS = 64;
+
+/**
+ * A caller's value as an error message shows it: JSON-quoted, at most 64 characters of it, so a 15 MiB string sent
+ * where a number belongs costs a short message, not a 15 MiB one.
+ *
+ * @example
+ * quote("x".repeat(1e6)) // '"xxxx…" (1000000 characters)'
+ */
+export function quote(value: unknown): string {
+  if (typeof value === "string" && value.length > QUOTED_CHARS)
+    return `${JSON.stringify(`${value.slice(0, QUOTED_CHARS)}…`)} (${value.length} characters)`;
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}

@@ -119,20 +119,41 @@ export function statusOf(error: AppError, path: string): ContentfulStatusCode {
 export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   const status = statusOf(error, c.req.path);
   const requestId = c.get("requestId");
+  const message = boundedMessage(error.message);
   c.header("X-Error-Code", error.code);
   if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-  if (isOipPath(c.req.path)) return c.json({ error: error.message }, status);
+  if (isOipPath(c.req.path)) return c.json({ error: message }, status);
   if (isOpenAiPath(c.req.path)) {
     const body = {
-      message: error.message,
+      message,
       type: openAiType(error, status),
       param: error.param ?? null,
       code: OPENAI_CODES[error.code] ?? error.code,
     };
     return c.json({ error: body }, status);
   }
-  return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
+  return c.json({ error: { code: error.code, message, requestId } }, status);
+}
+
+/** Error messages stay under 1 KB of UTF-8, whatever they echo (a path, a header, a JSON key). */
+const MAX_MESSAGE_BYTES = 1024;
+const HEAD_BYTES = 640;
+const TAIL_CHARS = 100;
+const encoder = new TextEncoder();
+
+/**
+ * The message, or its start and its end around a note of what was cut: the end usually says what was expected.
+ * Control characters become spaces so that JSON escaping cannot multiply the size.
+ */
+export function boundedMessage(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what this removes
+  const text = message.replace(/[\u0000-\u001f\u007f]/g, " ");
+  if (text.length * 3 <= MAX_MESSAGE_BYTES || encoder.encode(text).byteLength <= MAX_MESSAGE_BYTES) return text;
+  const { read } = encoder.encodeInto(text, new Uint8Array(HEAD_BYTES)); // never splits a surrogate pair
+  let tailStart = Math.max(read, text.length - TAIL_CHARS);
+  if (/[\udc00-\udfff]/.test(text[tailStart] ?? "")) tailStart += 1;
+  return `${text.slice(0, read)} … (${tailStart - read} characters cut) … ${text.slice(tailStart)}`;
 }
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {

@@ -4,6 +4,7 @@
  * described, and the JSON Schemas of a `POST /v1/run/{model}` request and answer.
  */
 import { z } from "@hono/zod-openapi";
+import { own } from "../../lookup";
 import { type Manifest, versionNames } from "../../registry/manifest";
 import { SERVER_NAME } from "./server-info";
 import { describeTask } from "./task-docs";
@@ -49,7 +50,7 @@ export type ModelObject = z.infer<typeof ModelObjectSchema>;
  */
 export function modelObject(manifest: Manifest, described: { id?: string; version?: string } = {}): ModelObject {
   const version = described.version ?? manifest.aliases.default ?? null;
-  const entry = version === null ? undefined : manifest.versions[version];
+  const entry = version === null ? undefined : own(manifest.versions, version);
   const tensors = (specs: { name: string; datatype: string; shape: number[] | null }[] = []) =>
     specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: s.shape ?? [-1] }));
   const uploads = Object.values(manifest.versions).map((v) => Date.parse(v.createdAt));
