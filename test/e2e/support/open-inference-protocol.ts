@@ -44,6 +44,22 @@ export const PLATFORMS = [
 const datatype = { type: "string", enum: Object.keys(DATATYPE_SIZES) };
 /** "Each dimension must be an integer representable as an unsigned 64-bit integer" (requests, responses). */
 const shape = { type: "array", items: { type: "integer", minimum: 0 } };
+/**
+ * `$request_input` and `$response_output` have the same fields; the binary extension lets an input or output carry
+ * `parameters.binary_data_size` in place of `data`.
+ */
+const TENSOR = {
+  type: "object",
+  properties: {
+    name: { type: "string" },
+    shape,
+    datatype,
+    parameters: { $ref: "#/definitions/parameters" },
+    data: { $ref: "#/definitions/tensor_data" },
+  },
+  required: ["name", "shape", "datatype"],
+  anyOf: [{ required: ["data"] }, { $ref: "#/definitions/binary_tensor" }],
+};
 const error = { type: "object", properties: { error: { type: "string" } }, required: ["error"] };
 
 export const OIP_SCHEMAS = {
@@ -95,19 +111,7 @@ export const OIP_SCHEMAS = {
       required: ["name", "platform", "inputs", "outputs"],
     },
     metadata_model_error_response: error,
-    request_input: {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        shape,
-        datatype,
-        parameters: { $ref: "#/definitions/parameters" },
-        data: { $ref: "#/definitions/tensor_data" },
-      },
-      required: ["name", "shape", "datatype"],
-      // the binary extension: an input sent as binary data has binary_data_size in place of data
-      anyOf: [{ required: ["data"] }, { $ref: "#/definitions/binary_tensor" }],
-    },
+    request_input: TENSOR,
     request_output: {
       type: "object",
       properties: { name: { type: "string" }, parameters: { $ref: "#/definitions/parameters" } },
@@ -133,18 +137,7 @@ export const OIP_SCHEMAS = {
         },
       },
     },
-    response_output: {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        shape,
-        datatype,
-        parameters: { $ref: "#/definitions/parameters" },
-        data: { $ref: "#/definitions/tensor_data" },
-      },
-      required: ["name", "shape", "datatype"],
-      anyOf: [{ required: ["data"] }, { $ref: "#/definitions/binary_tensor" }],
-    },
+    response_output: TENSOR,
     inference_response: {
       type: "object",
       properties: {
@@ -160,14 +153,12 @@ export const OIP_SCHEMAS = {
     // Triton's model repository extension
     repository_index_response: {
       type: "array",
+      // name, version (#optional), state, reason: all $string
       items: {
         type: "object",
-        properties: {
-          name: { type: "string" },
-          version: { type: "string" },
-          state: { type: "string" },
-          reason: { type: "string" },
-        },
+        properties: Object.fromEntries(
+          ["name", "version", "state", "reason"].map((field) => [field, { type: "string" }]),
+        ),
         required: ["name", "state", "reason"],
       },
     },
