@@ -42,7 +42,7 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
     );
     const stored = await expectOk(fetch(`${baseUrl}/admin/models/${name}`, { headers: auth }), `manifest of ${name}`);
     for (const [version, entry] of Object.entries(bundled.versions)) {
-      if (stored.versions[version]?.sha256 === entry.sha256) {
+      if (uploadedDigest(stored.versions[version]) === entry.sha256) {
         ensureSameAssets(name, version, stored.versions[version], entry);
         results.push({ model: name, version, uploaded: false });
         continue;
@@ -67,9 +67,9 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
         fetch(url, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }),
         `${name} version ${version}`,
       );
-      if (result.sha256 !== entry.sha256)
+      if (uploadedDigest(result) !== entry.sha256)
         throw new Error(
-          `${name} version ${version}: stored digest ${result.sha256} differs from models/${name}.json (${entry.sha256})`,
+          `${name} version ${version}: stored digest ${uploadedDigest(result)} differs from models/${name}.json (${entry.sha256})`,
         );
       ensureSameAssets(name, version, result, entry);
       log(`uploaded ${name}:${version} (${(entry.bytes / 1e6).toFixed(1)} MB)`);
@@ -87,6 +87,11 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
     }
   }
   return results;
+}
+
+/** The digest of the file a stored version was uploaded from (the server may serve a rewritten graph, e.g. without ZipMap). */
+function uploadedDigest(version) {
+  return version?.original?.sha256 ?? version?.sha256;
 }
 
 /** Versions are immutable, assets included: a stored version with other assets needs a new version name. */
