@@ -157,9 +157,9 @@ export function summarizeWarnings(warnings: readonly string[], shown = 5): strin
 }
 
 function splitRows(field: unknown): { rows: Row[]; list: boolean } {
+  if (Array.isArray(field) && field.length === 0) throw new AppError("invalid_request", "features has no rows");
   const list = Array.isArray(field) && field.some(isRow);
   const sources = (list ? field : [field]) as unknown[];
-  if (sources.length === 0) throw new AppError("invalid_request", "features has no rows");
   return {
     list,
     rows: sources.map((source, r) => {
