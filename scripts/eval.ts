@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]`
 // Sends a labelled set through the running server's task API (POST /v1/run/{model}) and prints the scores its task
-// calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match and character
-// error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
+// calls for: accuracy and per-class precision/recall/F1 (text-, image- and tabular-classification), MAE, RMSE and R²
+// (tabular-regression), exact match and character error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
 // (e.g. the float32 one) and the deltas, and the agreement between the two, are printed as well.
 //
 // Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
@@ -11,10 +11,13 @@
 //   image-classification: {"image": "digits/7-0001.png", "label": "7"}
 //   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
 //   voice-activity:       {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   ("frames" optional with --compare)
+//   tabular-classification: {"features": [5.1, 3.5, 1.4, 0.2] or {"name": value, ...}, "label": "setosa"}
+//   tabular-regression:     {"features": [...] or {...}, "value": 151}
+// The bundled classic models' held-out sets are in this form: test/data/tabular/<model>.json.
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { classificationScore, frameAgreement, ocrScore, segmentsToFrames } from "./eval/metrics";
+import { classificationScore, frameAgreement, ocrScore, regressionScore, segmentsToFrames } from "./eval/metrics";
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const MEDIA_TYPES: Record<string, string> = {
   ".wav": "audio/wav",
 };
 
+const CLASSIFIERS = new Set(["text-classification", "image-classification", "tabular-classification"]);
 const task = await taskOf(values.model);
 const results: Record<string, unknown> = {
   model: values.model,
@@ -56,14 +60,14 @@ const results: Record<string, unknown> = {
 };
 if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
 if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
-if (values.compare && (task === "text-classification" || task === "image-classification"))
-  results.agreement = await topAgreement(values.model, values.compare);
+if (values.compare && CLASSIFIERS.has(task)) results.agreement = await topAgreement(values.model, values.compare);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
   const name = reference.split("@")[0];
-  const listing = (await call("GET", "/v1/models")) as { models: { name: string; task: string }[] };
-  const found = listing.models.find((m) => m.name === name);
+  type Listed = { name?: string; id?: string; task: string };
+  const listing = (await call("GET", "/v1/models")) as { models?: Listed[]; data?: Listed[] };
+  const found = (listing.models ?? listing.data ?? []).find((m) => (m.name ?? m.id) === name);
   if (!found) throw new Error(`model '${name}' is not served at ${baseUrl} for this key`);
   return found.task;
 }
@@ -76,6 +80,8 @@ function request(row: Record<string, any>): { body: string | Uint8Array; content
       body: readFileSync(join(dataDir, file)),
       contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
     };
+  if (row.features !== undefined)
+    return { body: JSON.stringify({ features: row.features }), contentType: "application/json" };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
 
@@ -93,7 +99,9 @@ async function answers(model: string): Promise<unknown[]> {
 
 async function score(model: string): Promise<unknown> {
   const answered = await answers(model);
-  if (task === "text-classification" || task === "image-classification") {
+  if (task === "tabular-regression")
+    return regressionScore(rows.map((row, i) => ({ expected: Number(row.value), predicted: answered[i] as number })));
+  if (CLASSIFIERS.has(task)) {
     return classificationScore(
       rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
     );
@@ -186,7 +194,9 @@ function render(result: Record<string, any>): string {
         lines.push(
           `  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`,
         );
-    } else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
+    } else if (s.rmse !== undefined)
+      lines.push(`${label}: MAE ${s.mae.toFixed(4)}, RMSE ${s.rmse.toFixed(4)}, R² ${s.r2.toFixed(4)}`);
+    else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
     else if (s.frameAccuracy !== undefined)
       lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
     else lines.push(`${label}: ${JSON.stringify(s)}`);
