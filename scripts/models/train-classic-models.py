@@ -76,6 +76,24 @@ def zipmap_output(name, key_type):
     return value_info
 
 
+def zipmapped_classifier_graph(nodes, name, width, classes):
+    """The end of every skl2onnx classifier (its SklearnZipMap operator): `output_label` from the classifier's label
+    (Cast to int64, or Identity for strings) and `output_probability`, the ZipMap of the probabilities with the class
+    labels as keys."""
+    strings = isinstance(classes[0], str)
+    key = TensorProto.STRING if strings else TensorProto.INT64
+    labels = {"classlabels_strings": classes} if strings else {"classlabels_int64s": classes}
+    zipmap = helper.make_node(
+        "ZipMap", ["probabilities"], ["output_probability"], name="ZipMap", domain="ai.onnx.ml", **labels
+    )
+    return helper.make_graph(
+        nodes + [zipmap],
+        name,
+        [float_input("float_input", width)],
+        [helper.make_tensor_value_info("output_label", key, [None]), zipmap_output("output_probability", key)],
+    )
+
+
 def save_model(graph, path):
     model = helper.make_model(
         graph,
@@ -117,20 +135,8 @@ def logistic_regression_graph(pipeline, width):
             multi_class=0, post_transform="LOGISTIC",
         ),
         helper.make_node("Cast", ["label"], ["output_label"], name="Cast", to=TensorProto.INT64),
-        helper.make_node(
-            "ZipMap", ["probabilities"], ["output_probability"], name="ZipMap", domain="ai.onnx.ml",
-            classlabels_int64s=classes,
-        ),
     ]
-    return helper.make_graph(
-        nodes,
-        "pipeline_logistic_regression",
-        [float_input("float_input", width)],
-        [
-            helper.make_tensor_value_info("output_label", TensorProto.INT64, [None]),
-            zipmap_output("output_probability", TensorProto.INT64),
-        ],
-    )
+    return zipmapped_classifier_graph(nodes, "pipeline_logistic_regression", width, classes)
 
 
 def sklearn_threshold(value):
@@ -184,20 +190,8 @@ def random_forest_graph(forest, width):
             domain="ai.onnx.ml", classlabels_strings=classes, **attrs,
         ),
         helper.make_node("Identity", ["label"], ["output_label"], name="Identity"),
-        helper.make_node(
-            "ZipMap", ["probabilities"], ["output_probability"], name="ZipMap", domain="ai.onnx.ml",
-            classlabels_strings=classes,
-        ),
     ]
-    return helper.make_graph(
-        nodes,
-        "random_forest_classifier",
-        [float_input("float_input", width)],
-        [
-            helper.make_tensor_value_info("output_label", TensorProto.STRING, [None]),
-            zipmap_output("output_probability", TensorProto.STRING),
-        ],
-    )
+    return zipmapped_classifier_graph(nodes, "random_forest_classifier", width, classes)
 
 
 def linear_regression_graph(regressor, columns):
@@ -282,55 +276,47 @@ def check_margins(probabilities, what):
     assert closest >= 1e-4, f"{what}: a held-out row's two best classes are {closest} apart; pick another seed"
 
 
-def breast_cancer():
-    data = load_breast_cancer()
-    names = [n.replace(" ", "_") for n in data.feature_names]
-    x_train, x_held, y_train, y_held = split(data.data, data.target, stratify=True)
-    pipeline = Pipeline([("scaler", StandardScaler()), ("classifier", LogisticRegression(max_iter=1000))])
-    pipeline.fit(x_train, y_train)
-    predicted = pipeline.predict(x_held)
-    probabilities = pipeline.predict_proba(x_held)
-    check_margins(probabilities, "breast-cancer-logreg")
-    classes = [int(c) for c in pipeline.classes_]
-    metrics = common_metrics("breast_cancer", names, x_train, x_held)
+def train_classifier(name, dataset, names, data, target, estimator, graph, true_label, extra):
+    """Fits on the training rows, then writes the graph, scikit-learn's scores and its held-out predictions."""
+    x_train, x_held, y_train, y_held = split(data, target, stratify=True)
+    estimator.fit(x_train, y_train)
+    predicted = estimator.predict(x_held)
+    probabilities = estimator.predict_proba(x_held)
+    check_margins(probabilities, name)
+    label = int if np.issubdtype(estimator.classes_.dtype, np.integer) else str
+    classes = [label(c) for c in estimator.classes_]
+    metrics = common_metrics(dataset, names, x_train, x_held)
     metrics["classes"] = classes
-    metrics["classNames"] = list(data.target_names)
+    metrics.update(extra)
     metrics["sklearn"] = classification_scores(y_held, predicted, classes)
     rows = [
         {
             "features": [exact(v) for v in x],
-            "label": str(data.target_names[t]),
-            "sklearn": {"label": int(p), "probabilities": [float(v) for v in prob]},
+            "label": true_label(t),
+            "sklearn": {"label": label(p), "probabilities": [float(v) for v in prob]},
         }
         for x, t, p, prob in zip(x_held, y_held, predicted, probabilities)
     ]
-    write_outputs("breast-cancer-logreg", logistic_regression_graph(pipeline, len(names)), metrics, rows)
+    write_outputs(name, graph(estimator, len(names)), metrics, rows)
+
+
+def breast_cancer():
+    data = load_breast_cancer()
+    train_classifier(
+        "breast-cancer-logreg", "breast_cancer", [n.replace(" ", "_") for n in data.feature_names], data.data,
+        data.target, Pipeline([("scaler", StandardScaler()), ("classifier", LogisticRegression(max_iter=1000))]),
+        logistic_regression_graph, lambda t: str(data.target_names[t]), {"classNames": list(data.target_names)},
+    )
 
 
 def iris():
     data = load_iris()
-    names = [n.replace(" (cm)", "").replace(" ", "_") for n in data.feature_names]
-    species = np.array([str(data.target_names[t]) for t in data.target])
-    x_train, x_held, y_train, y_held = split(data.data, species, stratify=True)
     forest = RandomForestClassifier(n_estimators=50, max_depth=6, random_state=SEED)
-    forest.fit(x_train, y_train)
-    predicted = forest.predict(x_held)
-    probabilities = forest.predict_proba(x_held)
-    check_margins(probabilities, "iris-forest")
-    classes = [str(c) for c in forest.classes_]
-    metrics = common_metrics("iris", names, x_train, x_held)
-    metrics["classes"] = classes
-    metrics["trees"] = len(forest.estimators_)
-    metrics["sklearn"] = classification_scores(y_held, predicted, classes)
-    rows = [
-        {
-            "features": [exact(v) for v in x],
-            "label": str(t),
-            "sklearn": {"label": str(p), "probabilities": [float(v) for v in prob]},
-        }
-        for x, t, p, prob in zip(x_held, y_held, predicted, probabilities)
-    ]
-    write_outputs("iris-forest", random_forest_graph(forest, len(names)), metrics, rows)
+    train_classifier(
+        "iris-forest", "iris", [n.replace(" (cm)", "").replace(" ", "_") for n in data.feature_names], data.data,
+        np.array([str(data.target_names[t]) for t in data.target]), forest, random_forest_graph, str,
+        {"trees": forest.n_estimators},
+    )
 
 
 def diabetes():

@@ -12,8 +12,9 @@
  */
 import { z } from "zod";
 import { AppError } from "../errors";
-import { ACTIVATIONS, classify, classRows, type LabelScore } from "./classification-output";
+import { classify, classRows, type LabelScore, type Scoring } from "./classification-output";
 import { taskConfig } from "./config";
+import { classificationPostprocess, labelScoresResponse } from "./label-scores-schema";
 import { prepareRows, runRows, type TabularInput } from "./tabular/model-input";
 import { FeaturesFieldSchema, type Rows, rowCount, TabularPreprocessSchema } from "./tabular/rows";
 import type { TaskContext, TaskDefinition } from "./task";
@@ -34,35 +35,23 @@ export const TabularClassificationRequestSchema = z
     example: { features: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }], top_k: 2 },
   });
 
-const ScoresSchema = z.array(z.object({ label: z.string(), score: z.number() }));
-
-export const TabularClassificationResponseSchema = z.union([ScoresSchema, z.array(ScoresSchema)]).meta({
-  id: "TabularClassificationResponse",
-  description: "the top-k classes of the row, best first (one such list per row when rows were sent)",
-});
+export const TabularClassificationResponseSchema = labelScoresResponse("TabularClassificationResponse", "row");
 
 export type TabularClassificationRequest = z.infer<typeof TabularClassificationRequestSchema>;
 export type TabularClassificationResponse = LabelScore[] | LabelScore[][];
 
 const ConfigSchema = z.object({
   preprocess: TabularPreprocessSchema,
-  postprocess: z
-    .object({
-      output: z.string().optional().meta({
-        description: "the output holding class probabilities (default: the one with class labels, else the first FP32)",
-      }),
-      function: z.enum(ACTIVATIONS).default("none"),
-      topK: z.number().int().min(1).default(5),
-    })
-    .strict(),
-  labels: z.array(z.string()).optional(),
+  // scikit-learn's exports output probabilities: no activation by default
+  postprocess: classificationPostprocess("none", "the output with class labels, else the first FP32 one"),
+  labels: z.array(z.string()).optional().meta({ description: "display names of the classes, in column order" }),
 });
 
 export interface PreparedRows {
   rows: Rows;
   input: TabularInput;
   output: string;
-  scoring: { activation: (typeof ACTIVATIONS)[number]; labels?: readonly string[]; topK: number; list: boolean };
+  scoring: Scoring;
 }
 
 export function prepareClassification(request: TabularClassificationRequest, context: TaskContext): PreparedRows {

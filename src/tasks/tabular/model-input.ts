@@ -45,6 +45,7 @@ export function tabularInput(context: TaskContext, preprocess: TabularPreprocess
       `tabular tasks feed FP32, FP64, INT32 or INT64 inputs, all of one type; its inputs are ${inputs.map((i) => `${i.name} ${i.datatype}`).join(", ")}`,
     );
   const declared = featuresOf(preprocess);
+  const kind = KINDS[datatype as FeedDatatype];
   if (inputs.length === 1) {
     const shape = inputs[0]!.shape;
     if (shape && shape.length !== 2) throw bad(`input '${inputs[0]!.name}' must be [batch, features], not [${shape}]`);
@@ -54,13 +55,7 @@ export function tabularInput(context: TaskContext, preprocess: TabularPreprocess
     if (declared && declared.length !== width)
       throw bad(`preprocess.features lists ${declared.length} features, but its input takes ${width}`);
     const features = declared ?? Array.from({ length: width }, () => ({ outOfRange: preprocess.outOfRange }));
-    return {
-      layout: "matrix",
-      inputs,
-      features,
-      kind: KINDS[datatype as FeedDatatype],
-      datatype: datatype as FeedDatatype,
-    };
+    return { layout: "matrix", inputs, features, kind, datatype: datatype as FeedDatatype };
   }
   for (const spec of inputs)
     if (spec.shape && !(spec.shape.length === 1 || (spec.shape.length === 2 && spec.shape[1]! <= 1)))
@@ -69,13 +64,7 @@ export function tabularInput(context: TaskContext, preprocess: TabularPreprocess
   const names = inputs.map((spec) => spec.name);
   if (features.length !== names.length || features.some((f, i) => f.name !== names[i]))
     throw bad(`preprocess.features must name its inputs in order (${names.join(", ")})`);
-  return {
-    layout: "columns",
-    inputs,
-    features,
-    kind: KINDS[datatype as FeedDatatype],
-    datatype: datatype as FeedDatatype,
-  };
+  return { layout: "columns", inputs, features, kind, datatype: datatype as FeedDatatype };
 }
 
 /** Checks the request's rows against the model (400s name row and feature); out-of-range warnings go to `warn`. */
