@@ -32,7 +32,7 @@ export interface TabularInput {
 }
 
 type FeedDatatype = Extract<Datatype, "FP32" | "FP64" | "INT32" | "INT64">;
-const KINDS: Record<FeedDatatype, ValueKind> = { FP32: "float32", FP64: "float64", INT32: "integer", INT64: "integer" };
+const KINDS: Record<FeedDatatype, ValueKind> = { FP32: "float32", FP64: "float64", INT32: "int32", INT64: "int64" };
 
 /** The model's inputs and features; a manifest that does not fit the model is 422 `invalid_manifest`. */
 export function tabularInput(context: TaskContext, preprocess: TabularPreprocess): TabularInput {

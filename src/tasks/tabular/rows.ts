@@ -79,7 +79,7 @@ export const FeaturesFieldSchema = z
   });
 
 /** How the values must fit the input they are fed to. */
-export type ValueKind = "float32" | "float64" | "integer";
+export type ValueKind = "float32" | "float64" | "int32" | "int64";
 
 export interface Rows {
   /** Row-major values, `rows × features`. */
@@ -92,6 +92,8 @@ export interface Rows {
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
+const INT32 = [-(2 ** 31), 2 ** 31 - 1] as const;
+const SAFE_INTEGERS = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
 
 /** The rows of a `features` field, as values; `features` describes the model's columns. */
 export function readRows(field: unknown, features: readonly Feature[], kind: ValueKind, maxRows: number): Rows {
