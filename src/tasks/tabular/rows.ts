@@ -180,10 +180,11 @@ function checkValue(value: unknown, where: string, kind: ValueKind): number {
     throw new AppError("invalid_request", `${where} must be a finite number, got ${shortJson(value)}`);
   if (kind === "float32" && Math.abs(value) > FLOAT32_MAX)
     throw new AppError("invalid_request", `${where} is ${value}, beyond the float32 range of the model's input`);
-  if (kind === "integer" && !Number.isSafeInteger(value))
+  const integers = kind === "int32" ? INT32 : kind === "int64" ? SAFE_INTEGERS : undefined;
+  if (integers && !(Number.isInteger(value) && value >= integers[0] && value <= integers[1]))
     throw new AppError(
       "invalid_request",
-      `${where} must be an integer (the model's input is an integer type), got ${value}`,
+      `${where} must be an integer in [${integers[0]}, ${integers[1]}] (the model's input is ${kind}), got ${value}`,
     );
   return value;
 }
