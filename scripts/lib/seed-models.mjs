@@ -29,7 +29,7 @@ const INPUT_FIELDS = [
 export async function seedModels({ manifests, fetch, baseUrl, token, readWeights, log = () => {} }) {
   const auth = { Authorization: `Bearer ${token}` };
   const results = [];
-  for (const bundled of manifests) {
+  for (const bundled of largestFirst(manifests)) {
     const name = bundled.name;
     const input = Object.fromEntries(INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]));
     await expectOk(
@@ -87,6 +87,16 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
     }
   }
   return results;
+}
+
+/**
+ * Models with the largest weights first: their sessions (kept warm after an upload) are created while the WASM heap
+ * is fresh. In `wrangler dev`, creating ppocr-rec's session after a small tree-ensemble session (iris-forest) and a
+ * few others hung the isolate; in this order it never has (docs/design/tabular.md, "Known issue").
+ */
+function largestFirst(manifests) {
+  const size = (m) => Math.max(0, ...Object.values(m.versions ?? {}).map((v) => v.bytes ?? 0));
+  return [...manifests].sort((a, b) => size(b) - size(a));
 }
 
 /** The digest of the file a stored version was uploaded from (the server may serve a rewritten graph, e.g. without ZipMap). */
