@@ -36,6 +36,8 @@ export type AttributeValue =
 
 export interface NodeSpec {
   opType: string;
+  /** The node's name (optional in ONNX). */
+  name?: string;
   inputs: string[];
   outputs: string[];
   domain?: string;
@@ -113,6 +115,7 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
     w.tag(1, LEN).fork();
     for (const name of node.inputs) w.tag(1, LEN).string(name);
     for (const name of node.outputs) w.tag(2, LEN).string(name);
+    if (node.name) w.tag(3, LEN).string(node.name);
     w.tag(4, LEN).string(node.opType);
     for (const [name, value] of Object.entries(node.attributes ?? {})) writeAttribute(w, name, value);
     if (node.domain) w.tag(7, LEN).string(node.domain);

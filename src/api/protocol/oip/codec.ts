@@ -5,7 +5,7 @@
  * `BYTES` elements are strings in JSON and, in binary, each a 4-byte little-endian length then its bytes (the
  * binary tensor data extension, as Triton writes it); onnxruntime carries them as UTF-8 text.
  */
-import { AppError } from "../../../errors";
+import { AppError, quote } from "../../../errors";
 import {
   allocate,
   asBytes,
@@ -198,10 +198,7 @@ const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
 
 function fromJsonElements(datatype: Datatype, values: unknown[], name: string): TensorData {
   const bad = (i: number, expected: string) =>
-    new AppError(
-      "invalid_request",
-      `input '${name}' element ${i} (${JSON.stringify(values[i])?.slice(0, 64)}) is not ${expected}`,
-    );
+    new AppError("invalid_request", `input '${name}' element ${i} (${quote(values[i])}) is not ${expected}`);
   if (datatype === "BYTES") {
     values.forEach((v, i) => {
       if (typeof v !== "string") throw bad(i, "a string (BYTES)");
