@@ -197,43 +197,37 @@ export class TenantStore {
       this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
   }
 
+  /** Records a new request: its units reserved in the month, a pending event. */
   reserve(event: LedgerEvent, now: number): void {
-    this.sql.exec(
-      "INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved",
-      event.month,
-      event.units,
-    );
-    this.addToMonth(event.month, 0, event.units);
-    this.sql.exec(
-      "INSERT INTO events (id, key_id, model, version, units, month, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-      event.id,
-      event.keyId,
-      event.model,
-      event.version,
-      event.units,
-      event.month,
-      now,
-    );
+    this.addEvent(event, "pending", now);
   }
 
   /** Records a cache hit that is charged at once: committed units, a committed, cached event. */
   commitCached(event: LedgerEvent, now: number): void {
+    this.addEvent(event, "committed", now);
+  }
+
+  private addEvent(event: LedgerEvent, status: "pending" | "committed", now: number): void {
+    const column = status === "pending" ? "reserved" : "committed";
     this.sql.exec(
-      "INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed",
+      `INSERT INTO months (month, ${column}) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
       event.month,
       event.units,
     );
-    this.addToMonth(event.month, event.units, 0);
+    if (status === "pending") this.addToMonth(event.month, 0, event.units);
+    else this.addToMonth(event.month, event.units, 0);
     this.sql.exec(
-      "INSERT INTO events (id, key_id, model, version, units, month, status, cached, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'committed', 1, ?, ?)",
+      "INSERT INTO events (id, key_id, model, version, units, month, status, cached, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       event.id,
       event.keyId,
       event.model,
       event.version,
       event.units,
       event.month,
+      status,
+      status === "committed" ? 1 : 0, // only a cache hit is committed when it is recorded
       now,
-      now,
+      status === "committed" ? now : null,
     );
   }
 

@@ -81,21 +81,21 @@ export function resampleSource(
   return output;
 }
 
-/** Output k lies at input position k·down/up = whole + phase/phases; its taps weigh inputs first … first + taps − 1. */
-function tapPosition(kernel: KernelTable, k: number): { first: number; phase: number } {
-  const { up, down, phases, half } = kernel;
+/**
+ * Output k lies at input position k·down/up = whole + phase/phases, returned as one number, whole·phases + phase (a
+ * phase rounded up to `phases` is the next whole's phase 0), so the per-sample loop allocates nothing.
+ */
+function tapSlot(kernel: KernelTable, k: number): number {
+  const { up, down, phases } = kernel;
   const numerator = k * down;
-  let whole = Math.floor(numerator / up);
-  let phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
-  if (phase === phases) {
-    whole += 1;
-    phase = 0;
-  }
-  return { first: whole - half + 1, phase };
+  const whole = Math.floor(numerator / up);
+  const phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
+  return whole * phases + phase;
 }
 
+/** The first input sample that output k's taps weigh (its taps weigh inputs first … first + taps − 1). */
 function firstTap(kernel: KernelTable, k: number): number {
-  return tapPosition(kernel, k).first;
+  return Math.floor(tapSlot(kernel, k) / kernel.phases) - kernel.half + 1;
 }
 
 /** Outputs k0 … k1 − 1 from `input`, which holds input samples base … base + input.length − 1 of `n`. */
@@ -108,18 +108,12 @@ function resampleBlock(
   k1: number,
   output: Float32Array,
 ): void {
-  const { up, down, phases, half, taps, table } = kernel;
+  const { phases, half, taps, table } = kernel;
   for (let k = k0; k < k1; k++) {
-    // tapPosition, inline (no object per sample)
-    const numerator = k * down;
-    let whole = Math.floor(numerator / up);
-    let phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
-    if (phase === phases) {
-      whole += 1;
-      phase = 0;
-    }
+    const slot = tapSlot(kernel, k);
+    const whole = Math.floor(slot / phases);
     const first = whole - half + 1;
-    const row = phase * taps;
+    const row = (slot - whole * phases) * taps;
     const at = first - base; // where input sample `first` sits in `input`
     if (first < 0 || first + taps > n) {
       let sum = 0;

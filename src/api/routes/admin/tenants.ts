@@ -7,6 +7,7 @@ import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
+import { jsonBody, jsonResponse } from "../../protocol/openapi";
 import {
   CreatedKeySchema,
   KeySchema,
@@ -18,11 +19,6 @@ import {
 const tags = ["Admin: tenants"];
 const security = [{ adminToken: [] }];
 const TenantParams = z.object({ id: z.string().meta({ example: "ten_3f9a0c…" }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const smallJson = limitBody((config) => config.maxAdminJsonBytes, "the request");
 
 export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -35,7 +31,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Create a tenant",
       middleware: smallJson,
       request: { body: jsonBody(TenantInputSchema) },
-      responses: { 201: json(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
+      responses: { 201: jsonResponse(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createTenant(c.req.valid("json")), 201),
   );
@@ -48,7 +44,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "List tenants",
       responses: {
-        200: json(
+        200: jsonResponse(
           z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() })) }),
           "Every tenant",
         ),
@@ -66,7 +62,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Get a tenant",
       request: { params: TenantParams },
-      responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").getTenant(c.req.valid("param").id), 200),
   );
@@ -81,7 +77,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       description: "Takes effect on the next request.",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(TenantPatchSchema) },
-      responses: { 200: json(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 200: jsonResponse(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").updateTenant(c.req.valid("param").id, c.req.valid("json")), 200),
   );
@@ -96,7 +92,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       description: "The response holds the plaintext key; it is shown once and never stored (only its SHA-256).",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(KeyInputSchema) },
-      responses: { 201: json(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 201: jsonResponse(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createKey(c.req.valid("param").id, c.req.valid("json")), 201),
   );
@@ -110,7 +106,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "List a tenant's API keys",
       request: { params: TenantParams },
       responses: {
-        200: json(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
+        200: jsonResponse(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
         ...errorResponses(401, 404),
       },
     }),
@@ -126,7 +122,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Revoke an API key",
       description: "Takes effect on the very next request.",
       request: { params: z.object({ keyId: z.string() }) },
-      responses: { 200: json(KeySchema, "Revoked"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(KeySchema, "Revoked"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
   );
@@ -140,7 +136,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "A tenant's usage",
       request: { params: TenantParams, query: UsageQuerySchema },
       responses: {
-        200: json(UsageReportSchema, "Committed usage grouped by time, model and key"),
+        200: jsonResponse(UsageReportSchema, "Committed usage grouped by time, model and key"),
         ...errorResponses(400, 401, 404),
       },
     }),
