@@ -82,20 +82,26 @@ export function resampleSource(
 }
 
 /**
- * Output k lies at input position k·down/up = whole + phase/phases, returned as one number, whole·phases + phase (a
- * phase rounded up to `phases` is the next whole's phase 0), so the per-sample loop allocates nothing.
+ * Output k lies at input position k·down/up = whole + phase/phases; its taps weigh inputs first … first + taps − 1.
+ * Writes [first, phase] into `position`, an array the caller reuses, so the per-sample loop allocates nothing.
  */
-function tapSlot(kernel: KernelTable, k: number): number {
-  const { up, down, phases } = kernel;
+function tapPosition(kernel: KernelTable, k: number, position: Int32Array): void {
+  const { up, down, phases, half } = kernel;
   const numerator = k * down;
-  const whole = Math.floor(numerator / up);
-  const phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
-  return whole * phases + phase;
+  let whole = Math.floor(numerator / up);
+  let phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
+  if (phase === phases) {
+    whole += 1;
+    phase = 0;
+  }
+  position[0] = whole - half + 1;
+  position[1] = phase;
 }
 
-/** The first input sample that output k's taps weigh (its taps weigh inputs first … first + taps − 1). */
 function firstTap(kernel: KernelTable, k: number): number {
-  return Math.floor(tapSlot(kernel, k) / kernel.phases) - kernel.half + 1;
+  const position = new Int32Array(2);
+  tapPosition(kernel, k, position);
+  return position[0]!;
 }
 
 /** Outputs k0 … k1 − 1 from `input`, which holds input samples base … base + input.length − 1 of `n`. */
@@ -108,12 +114,12 @@ function resampleBlock(
   k1: number,
   output: Float32Array,
 ): void {
-  const { phases, half, taps, table } = kernel;
+  const { taps, table } = kernel;
+  const position = new Int32Array(2);
   for (let k = k0; k < k1; k++) {
-    const slot = tapSlot(kernel, k);
-    const whole = Math.floor(slot / phases);
-    const first = whole - half + 1;
-    const row = (slot - whole * phases) * taps;
+    tapPosition(kernel, k, position);
+    const first = position[0]!;
+    const row = position[1]! * taps;
     const at = first - base; // where input sample `first` sits in `input`
     if (first < 0 || first + taps > n) {
       let sum = 0;
