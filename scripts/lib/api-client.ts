@@ -45,10 +45,10 @@ export async function adminCall<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Creates a tenant with `limits` and an API key for it; returns the key's plaintext (shown only once). */
+/** Creates a tenant (name, limits, metering mode...) and an API key for it; returns the key's plaintext (shown once). */
 export async function createTenantKey(
   server: AdminServer,
-  tenant: { name: string; limits: Record<string, number> },
+  tenant: { name: string; limits: Record<string, number>; metering?: "exact" | "leased" },
   keyName: string,
 ): Promise<string> {
   const { id } = await adminCall<{ id: string }>(server, "POST", "/admin/tenants", tenant);

@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { createTenantKey } from "./api-client";
+import { type AdminServer, createTenantKey } from "./api-client";
 import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
 import { seedModels } from "./seed-models";
 import { offlineEnv } from "./wrangler";
@@ -58,8 +58,8 @@ export async function startWorker({
   port: number;
   persistTo: string;
   vars?: Record<string, string>;
-  /** Upload the bundled models (default). */
-  seed?: boolean;
+  /** Upload the bundled models: all (default), or those named. */
+  seed?: boolean | string[];
   inspectorPort?: number;
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker();
@@ -84,22 +84,22 @@ export async function startWorker({
   const baseUrl = `http://${HOST}:${port}`;
   const stop = () => mf.dispose();
   try {
-    if (seed) {
-      await seedModels({ manifests: bundledManifests(), fetch, baseUrl, token: adminToken, readWeights: readRepoFile });
+    const manifests = bundledManifests().filter((m) => seed === true || (Array.isArray(seed) && seed.includes(m.name)));
+    if (manifests.length > 0) {
+      await seedModels({ manifests, fetch, baseUrl, token: adminToken, readWeights: readRepoFile });
     }
-    const apiKey =
-      vars.TENANCY === "off"
-        ? undefined
-        : await createTenantKey(
-            { baseUrl, adminToken },
-            { name: "bench", limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 } },
-            "bench",
-          );
+    const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
     return { baseUrl, adminToken, apiKey, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** A key of a tenant whose limits no measurement reaches, metered `exact` (default) or `leased`. */
+export function benchKey(server: AdminServer, metering: "exact" | "leased" = "exact"): Promise<string> {
+  const limits = { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 };
+  return createTenantKey(server, { name: `bench ${metering}`, limits, metering }, "bench");
 }
 
 /**

@@ -6,15 +6,17 @@ import { AppError } from "../errors";
 import type { TaskContext } from "./task";
 
 /**
- * Refuses more than the model's `limits.maxItems` items in one request (`batch_too_large`, 413).
+ * Refuses more than the model's `limits.maxItems` items in one request (`batch_too_large`, 413); `param` names the
+ * request field that holds them, for error envelopes that say which (OpenAI's).
  * @example checkItemCount(texts.length, "texts", context)
  */
-export function checkItemCount(count: number, items: string, context: TaskContext): void {
+export function checkItemCount(count: number, items: string, context: TaskContext, param?: string): void {
   const { maxItems } = context.limits;
   if (count > maxItems)
     throw new AppError(
       "batch_too_large",
       `${count} ${items} in one request; model '${context.model.name}' takes at most ${maxItems}`,
+      { param },
     );
 }
 

@@ -15,9 +15,14 @@ const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" })
 const VersionParams = ModelParams.extend({ version: z.string().meta({ example: "1" }) });
 
 const tags = ["Open Inference Protocol"];
+/** Every model route needs a tenant's API key (the `tenantKey` middleware on `/v2/models/*`). */
+const security = [{ apiKey: [] }];
+const oipError = (description: string) => jsonResponse(OipErrorSchema, description);
 const oipErrors = {
-  400: jsonResponse(OipErrorSchema, "Malformed request, or tensors that do not fit the model"),
-  404: jsonResponse(OipErrorSchema, "Unknown model or version"),
+  400: oipError("Malformed request, or tensors that do not fit the model"),
+  401: oipError("Missing or invalid API key"),
+  403: oipError("The API key lacks the scope this model needs"),
+  404: oipError("Unknown model or version"),
 };
 
 const METADATA = jsonResponse(ModelMetadataSchema, "Inputs and outputs with datatypes and shapes");
@@ -55,6 +60,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: `${base}/infer`,
       tags,
+      security,
       summary: "Run inference",
       description:
         "JSON tensors, or the binary tensor data extension: a JSON header of `Inference-Header-Content-Length` bytes followed by each input's bytes (little-endian, row-major) in order.",
@@ -71,8 +77,10 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
           },
         },
         ...oipErrors,
-        413: jsonResponse(OipErrorSchema, "Body, tensor or batch over the limit"),
-        415: jsonResponse(OipErrorSchema, "Neither JSON nor the binary extension"),
+        413: oipError("Body, tensor, batch or JSON output over the limit"),
+        415: oipError("Neither JSON nor the binary extension"),
+        429: oipError("Rate limit or monthly quota reached (Retry-After, RateLimit-* headers)"),
+        503: oipError("Temporarily unable to serve (Retry-After)"),
       },
     });
     // Documented from the route schema, decoded by the codec: the binary extension is not JSON, and JSON bodies
@@ -92,5 +100,13 @@ function modelQuery<R extends ReturnType<typeof jsonResponse>>(
   summary: string,
   ok: R,
 ) {
-  return createRoute({ method: "get", path, tags, summary, request: { params }, responses: { 200: ok, ...oipErrors } });
+  return createRoute({
+    method: "get",
+    path,
+    tags,
+    security,
+    summary,
+    request: { params },
+    responses: { 200: ok, ...oipErrors },
+  });
 }
