@@ -13,8 +13,8 @@ import { ms, sample, summarize, table } from "./measure";
 import { binaryRequest, uncached } from "./oip-requests";
 
 const DELAYS = [0, 40, 120];
-const ROUNDS = 4;
-const PER_ROUND = 50;
+const ROUNDS = 8;
+const PER_ROUND = 25;
 const WARMUP = 10;
 const MODEL = "silero-vad";
 
@@ -74,11 +74,11 @@ export async function benchTenancy({ server, manifests, log, port, stateDir }: B
     "",
     `Warm \`${MODEL}\` binary OIP requests (\`Cache-Control: no-store\`), one at a time. For each DO_DELAY_MS (added to every`,
     "Durable Object call: 0 = the tenant's object next to the isolate, 40 = a neighbouring region, 120 = another continent),",
-    "a server holds an exact and a leased tenant, measured in",
-    `${ROUNDS} rounds × ${PER_ROUND} requests (after ${WARMUP} untimed) alternating with the same request on a \`TENANCY=off\` server of the`,
-    "same run. Added = the metered figure minus the open one, per percentile. Blocking calls = Durable Object calls the",
-    "response waited for, as the Worker reports them. Exact: one (`begin`; the settlement goes after the response);",
-    "leased: none while the isolate's lease (1 s TTL, renewed in the background) covers the request.",
+    `a server holds an exact and a leased tenant, measured in ${ROUNDS} rounds × ${PER_ROUND} requests (after ${WARMUP} untimed each)`,
+    "alternating with the same request on a `TENANCY=off` server of the same run. Added = the metered figure minus the",
+    "open one, per percentile. Blocking calls = Durable Object calls the response waited for (its own, or another",
+    "request's call for a lease), as the Worker reports them. Exact: one (`begin`; the settlement goes after the",
+    "response). Leased: none while the isolate's leases (1 s TTL, renewed in the background) cover the request.",
     "",
     table(
       [

@@ -159,7 +159,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
         "lease's isolate never reported. They count against the quota until refunded. Newest first, at most 1000.",
       request: { params: TenantParams },
       responses: {
-        200: json(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
+        200: jsonResponse(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
         ...errorResponses(401, 404),
       },
     }),
@@ -177,7 +177,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(RefundInputSchema) },
       responses: {
-        200: json(z.object({ refunded: z.string() }), "Refunded"),
+        200: jsonResponse(z.object({ refunded: z.string() }), "Refunded"),
         ...errorResponses(400, 401, 404, 409, 413, 415),
       },
     }),
