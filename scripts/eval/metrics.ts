@@ -1,7 +1,8 @@
 /**
- * Scores for `npm run eval` and the OCR checks: per-class precision/recall/F1 for classifiers; exact match and
- * character error rate (CER = edit distance / reference length, in Unicode code points) for OCR, per line or per
- * page and summed per group; frame agreement for voice activity. Pure functions.
+ * Scores for `npm run eval` and the OCR checks: per-class precision/recall/F1 for classifiers; mean absolute error,
+ * root mean square error and R² for regressors; exact match and character error rate (CER = edit distance / reference
+ * length, in Unicode code points) for OCR, per line or per page and summed per group; frame agreement for voice
+ * activity. Pure functions.
  */
 
 export interface ClassScore {
@@ -41,6 +42,28 @@ export function classificationScore(pairs: { expected: string; predicted: string
     accuracy: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length),
     macroF1: supported.reduce((sum, c) => sum + c.f1, 0) / Math.max(1, supported.length),
     perClass,
+  };
+}
+
+export interface RegressionScore {
+  n: number;
+  mae: number;
+  rmse: number;
+  /** Coefficient of determination: 1 − Σ(y − ŷ)² / Σ(y − ȳ)², as scikit-learn's r2_score. */
+  r2: number;
+}
+
+/** @example regressionScore([{ expected: 1, predicted: 2 }, { expected: 3, predicted: 3 }]).mae === 0.5 */
+export function regressionScore(pairs: { expected: number; predicted: number }[]): RegressionScore {
+  const n = pairs.length;
+  const mean = pairs.reduce((sum, p) => sum + p.expected, 0) / Math.max(1, n);
+  const squares = pairs.reduce((sum, p) => sum + (p.expected - p.predicted) ** 2, 0);
+  const total = pairs.reduce((sum, p) => sum + (p.expected - mean) ** 2, 0);
+  return {
+    n,
+    mae: pairs.reduce((sum, p) => sum + Math.abs(p.expected - p.predicted), 0) / Math.max(1, n),
+    rmse: Math.sqrt(squares / Math.max(1, n)),
+    r2: total > 0 ? 1 - squares / total : Number.NaN,
   };
 }
 

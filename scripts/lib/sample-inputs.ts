@@ -26,6 +26,11 @@ const SHAPES: Record<string, Record<string, number[]>> = {
   "bert-fixture": { input_ids: [1, 16], attention_mask: [1, 16], token_type_ids: [1, 16] },
   "mnist-digits": { image: [1, 1, 28, 28] },
   "lid-176": { ids: [1, 48] },
+  "breast-cancer-logreg": { float_input: [1, 30] },
+  "iris-forest": { float_input: [1, 4] },
+  "diabetes-linear": Object.fromEntries(
+    ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"].map((n) => [n, [1, 1]]),
+  ),
 };
 
 /** The value of each integer input (float inputs get deterministic noise in [-1, 1)). */

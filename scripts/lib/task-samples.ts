@@ -34,11 +34,29 @@ const SAMPLES: Record<string, () => TaskSample> = {
     what: "4.9 s of speech (16 kHz PCM16 WAV)",
     ...file("test/data/vad/speech-16k.wav", "audio/wav"),
   }),
+  "iris-forest": () => ({
+    what: "one flower's named measurements",
+    ...json({ features: { sepal_length: 6.1, sepal_width: 2.8, petal_length: 4.7, petal_width: 1.2 } }),
+  }),
+  "breast-cancer-logreg": () => ({
+    what: "three held-out tumours (30 features each)",
+    ...json({ features: heldOutRows("breast-cancer-logreg", 3) }),
+  }),
+  "diabetes-linear": () => ({
+    what: "three held-out patients (10 features each)",
+    ...json({ features: heldOutRows("diabetes-linear", 3) }),
+  }),
   "lid-176": () => ({
     what: "one sentence",
     ...json({ text: "Le renard brun rapide saute par-dessus le chien paresseux." }),
   }),
 };
+
+/** The first rows of a bundled tabular model's held-out set (test/data/tabular/, written by its training script). */
+function heldOutRows(model: string, count: number): unknown[] {
+  const rows = JSON.parse(readFileSync(repoPath(`test/data/tabular/${model}.json`), "utf8")) as { features: unknown }[];
+  return rows.slice(0, count).map((row) => row.features);
+}
 
 /** The sample request for a bundled model; `undefined` for `tensor` models (OIP only). */
 export function taskSample(manifest: BundledManifest): TaskSample | undefined {
