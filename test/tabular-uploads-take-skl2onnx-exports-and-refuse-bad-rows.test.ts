@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  integerColumnsRegressor,
   mapInput,
   PLAIN_CLASSES,
   PLAIN_COEFFICIENTS,
@@ -137,6 +138,25 @@ describe("skl2onnx's exports are accepted as uploaded and served", () => {
     for (const { label, score } of answer)
       expect(Math.abs(score - expected[PLAIN_CLASSES.indexOf(label)]!)).toBeLessThanOrEqual(1e-6);
     expect(answer[0]!.label).toBe(PLAIN_CLASSES[expected.indexOf(Math.max(...expected))]);
+  });
+});
+
+describe("integer columns", () => {
+  it("take integers by name, and refuse a fraction or a value beyond the safe integers with a 400", async () => {
+    const upload = await uploadModel("upload-integers", integerColumnsRegressor(), {
+      manifest: { task: "tabular-regression" },
+    });
+    expect(upload.status).toBe(201);
+    const values = await json(run("upload-integers", { features: [{ rooms: 3, floor: 2 }, [1, 0]] }));
+    expect(values).toEqual([10 * 3 + 2 * 2 + 5, 10 * 1 + 5]);
+    for (const [floor, message] of [
+      [1.5, /row 0, feature 'floor' \(column 1\) must be an integer .* got 1.5/],
+      [2 ** 60, /must be an integer in \[-9007199254740991, 9007199254740991\] \(the model's input is int64\)/],
+    ] as const) {
+      const response = await run("upload-integers", { features: { rooms: 3, floor } });
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.message).toMatch(message);
+    }
   });
 });
 

@@ -77,3 +77,29 @@ export function mapInput(): Uint8Array {
     domainOpsets: [{ domain: "ai.onnx.ml", version: 1 }],
   });
 }
+
+/**
+ * A regressor over two INT64 columns (skl2onnx from a DataFrame of integers): `rooms`, `floor` [N, 1] → Concat →
+ * Cast to float → LinearRegressor, `price` = 10·rooms + 2·floor + 5.
+ */
+export function integerColumnsRegressor(): Uint8Array {
+  return writeOnnxModel({
+    inputs: [
+      { name: "rooms", elemType: 7, dims: ["N", 1] },
+      { name: "floor", elemType: 7, dims: ["N", 1] },
+    ],
+    outputs: [{ name: "price", elemType: 1, dims: ["N", 1] }],
+    nodes: [
+      { opType: "Concat", inputs: ["rooms", "floor"], outputs: ["merged"], attributes: { axis: 1 } },
+      { opType: "Cast", inputs: ["merged"], outputs: ["merged_float"], attributes: { to: 1 } },
+      {
+        opType: "LinearRegressor",
+        domain: "ai.onnx.ml",
+        inputs: ["merged_float"],
+        outputs: ["price"],
+        attributes: { coefficients: { floats: [10, 2] }, intercepts: { floats: [5] } },
+      },
+    ],
+    domainOpsets: [{ domain: "ai.onnx.ml", version: 1 }],
+  });
+}

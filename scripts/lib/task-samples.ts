@@ -1,13 +1,26 @@
-// One realistic task request per bundled model that serves a task on `POST /v1/run/{model}` (text, an image, a WAV
-// file), shared by the smoke test and the benchmark. Files come from the test data committed under test/data/.
+/**
+ * One realistic task request per bundled model that serves a task on `POST /v1/run/{model}` (text, an image, a WAV
+ * file), shared by the smoke test and the benchmark. Files come from the test data committed under test/data/.
+ */
 import { readFileSync } from "node:fs";
-import { repoPath } from "./bundled-models.mjs";
+import type { BundledManifest } from "./bundled-manifest";
+import { repoPath } from "./bundled-models";
 
-const json = (value) => ({ headers: { "Content-Type": "application/json" }, body: JSON.stringify(value) });
-const file = (path, contentType) => ({ headers: { "Content-Type": contentType }, body: readFileSync(repoPath(path)) });
+export interface TaskSample {
+  /** What the body is, for tables. */
+  what: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
 
-/** model name → a request ({headers, body}) and what it is, for tables */
-const SAMPLES = {
+const json = (value: unknown) => ({ headers: { "Content-Type": "application/json" }, body: JSON.stringify(value) });
+const file = (path: string, contentType: string) => ({
+  headers: { "Content-Type": contentType },
+  body: new Uint8Array(readFileSync(repoPath(path))),
+});
+
+/** model name → its sample request */
+const SAMPLES: Record<string, () => TaskSample> = {
   "bert-fixture": () => ({
     what: "one sentence",
     ...json({ text: "The food was great and the service was friendly." }),
@@ -40,21 +53,18 @@ const SAMPLES = {
 };
 
 /** The first rows of a bundled tabular model's held-out set (test/data/tabular/, written by its training script). */
-function heldOutRows(model, count) {
-  const rows = JSON.parse(readFileSync(repoPath(`test/data/tabular/${model}.json`), "utf8"));
+function heldOutRows(model: string, count: number): unknown[] {
+  const rows = JSON.parse(readFileSync(repoPath(`test/data/tabular/${model}.json`), "utf8")) as { features: unknown }[];
   return rows.slice(0, count).map((row) => row.features);
 }
 
-/**
- * @param {Record<string, any>} manifest a bundled manifest
- * @returns {{what: string, headers: Record<string, string>, body: string | Uint8Array} | undefined} undefined for `tensor` models
- */
-export function taskSample(manifest) {
-  if (manifest.task === "tensor") return undefined;
+/** The sample request for a bundled model; `undefined` for `tensor` models (OIP only). */
+export function taskSample(manifest: BundledManifest): TaskSample | undefined {
+  if (manifest.task === undefined || manifest.task === "tensor") return undefined;
   const sample = SAMPLES[manifest.name];
   if (!sample)
     throw new Error(
-      `bundled model '${manifest.name}' (task ${manifest.task}) has no sample in scripts/lib/task-samples.mjs`,
+      `bundled model '${manifest.name}' (task ${manifest.task}) has no sample in scripts/lib/task-samples.ts`,
     );
   return sample();
 }

@@ -1,61 +1,57 @@
-// Text-classification figures for lid-176: end-to-end latency of one sentence, of 32 sentences in one request
-// against 32 single requests, and of 128 sentences in one request, next to the Worker's Server-Timing `pre`
-// (tokenizing), `run` (inside session.run), `post` and the session calls a request made. Sentences from test/data/lid/sentences.tsv;
-// `Cache-Control: no-store`, so every call runs the model.
+/**
+ * Text-classification figures for lid-176: end-to-end latency of one sentence, of 32 sentences in one request against
+ * 32 single requests, and of 128 sentences in one request, next to the Worker's Server-Timing `pre` (tokenizing),
+ * `run` (inside session.run), `post` and the session calls a request made. Sentences from
+ * test/data/lid/sentences.tsv; `Cache-Control: no-store`, so every call runs the model.
+ */
 import { readFileSync } from "node:fs";
-import { repoPath } from "../lib/bundled-models.mjs";
-import { ms, ratio, serverTiming, summarize, table } from "./measure.mjs";
+import { repoPath } from "../lib/bundled-models";
+import type { BenchContext } from "./context";
+import { ms, ratio, type Summary, share, summarize, type Timing, table } from "./measure";
+import { uncachedJsonPoster } from "./oip-requests";
 
 const MODEL = "lid-176";
 const WARMUP = 20;
 const ITERATIONS = 100;
+const STAGES = ["pre", "run", "post", "infer", "sessionRuns"] as const;
+
+type Stages = Record<(typeof STAGES)[number], number>;
+type Post = (body: unknown) => Promise<Timing>;
 
 const sentences = () =>
   readFileSync(repoPath("test/data/lid/sentences.tsv"), "utf8")
     .trimEnd()
     .split("\n")
     .slice(1)
-    .map((line) => line.split("\t")[2]);
+    .map((line) => line.split("\t")[2] ?? "");
 
 /** Sends each round's bodies one after the other; per round: the wall time and the Server-Timing stages summed. */
-async function measure(post, rounds) {
-  const totals = [];
-  const stages = { pre: [], run: [], post: [], infer: [], sessionRuns: [] };
+async function measure(post: Post, rounds: (i: number) => unknown[]): Promise<Stages & { total: Summary }> {
+  const totals: number[] = [];
+  const stages = STAGES.map(() => [] as number[]);
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
     const bodies = rounds(i);
     const started = performance.now();
-    const timing = { pre: 0, run: 0, post: 0, infer: 0, sessionRuns: 0 };
+    const sums = STAGES.map(() => 0);
     for (const body of bodies) {
-      const t = await post(body);
-      for (const name of Object.keys(timing)) timing[name] += t[name] ?? 0;
+      const timing = await post(body);
+      STAGES.forEach((name, k) => (sums[k]! += timing[name] ?? 0));
     }
     if (i < WARMUP) continue;
     totals.push(performance.now() - started);
-    for (const name of Object.keys(stages)) stages[name].push(timing[name]);
+    sums.forEach((sum, k) => stages[k]!.push(sum));
   }
-  const mean = (values) => summarize(values).mean;
-  return {
-    total: summarize(totals),
-    ...Object.fromEntries(Object.entries(stages).map(([name, values]) => [name, mean(values)])),
-  };
+  const means = Object.fromEntries(STAGES.map((name, k) => [name, summarize(stages[k]!).mean])) as Stages;
+  return { total: summarize(totals), ...means };
 }
 
-export async function benchTextClassification({ server, log }) {
+export async function benchTextClassification({ server, log }: BenchContext): Promise<string> {
   const { baseUrl, apiKey } = await server();
   const texts = sentences();
-  const headers = {
-    Authorization: `Bearer ${apiKey}`,
-    "Content-Type": "application/json",
-    "Cache-Control": "no-store",
-  };
-  const post = async (body) => {
-    const response = await fetch(`${baseUrl}/v1/run/${MODEL}`, { method: "POST", headers, body: JSON.stringify(body) });
-    if (response.status !== 200) throw new Error(`${MODEL}: ${response.status} ${await response.text()}`);
-    await response.arrayBuffer();
-    return serverTiming(response.headers.get("server-timing"));
-  };
-  const pick = (i, n) => Array.from({ length: n }, (_, k) => texts[(i * n + k) % texts.length]);
-  const cases = [
+  const postJson = uncachedJsonPoster(baseUrl, apiKey);
+  const post: Post = (body) => postJson(`/v1/run/${MODEL}`, body);
+  const pick = (i: number, n: number) => Array.from({ length: n }, (_, k) => texts[(i * n + k) % texts.length]);
+  const cases: [what: string, count: number, rounds: (i: number) => unknown[]][] = [
     ["1 sentence, 1 request", 1, (i) => [{ text: pick(i, 1)[0] }]],
     ["32 sentences, 1 request", 32, (i) => [{ text: pick(i, 32) }]],
     ["32 sentences, 32 requests", 32, (i) => pick(i, 32).map((text) => ({ text }))],
@@ -66,21 +62,20 @@ export async function benchTextClassification({ server, log }) {
   const results = [];
   for (const [what, count, rounds] of cases) {
     log(`text-classification: ${what}`);
-    results.push([what, count, await measure(post, rounds)]);
+    results.push({ what, count, ...(await measure(post, rounds)) });
   }
-  const rows = results.map(([what, count, r]) => [
-    what,
+  const rows = results.map((r) => [
+    r.what,
     `${ms(r.total.p50)} / ${ms(r.total.mean)}`,
-    (count / (r.total.mean / 1000)).toFixed(0),
+    (r.count / (r.total.mean / 1000)).toFixed(0),
     r.sessionRuns.toFixed(1),
     ms(r.pre),
     ms(r.run),
     ms(r.infer - r.run),
     ms(r.post),
-    `${((100 * (r.pre + r.post)) / r.total.mean).toFixed(1)}%`,
+    share(r.pre + r.post, r.total.mean),
   ]);
-  const [, , batched] = results[1];
-  const [, , singles] = results[2];
+  const [, batched, singles] = results;
   return [
     "## Text classification: lid-176",
     "",
@@ -104,6 +99,6 @@ export async function benchTextClassification({ server, log }) {
       rows,
     ),
     "",
-    `32 texts in one request against 32 single requests: **${ratio(singles.total.mean, batched.total.mean)}** the throughput.`,
+    `32 texts in one request against 32 single requests: **${ratio(singles!.total.mean, batched!.total.mean)}** the throughput.`,
   ].join("\n");
 }

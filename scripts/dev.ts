@@ -1,16 +1,17 @@
-#!/usr/bin/env node
-// `npm run dev`: creates .dev.vars with a random ADMIN_TOKEN if there is none, starts `wrangler dev` on
-// http://127.0.0.1:8787 (local R2/KV/Durable Objects persisted under .wrangler/state), seeds the bundled models
-// through the admin API once the Worker answers, and makes sure .dev-api-key holds a working API key of a local
-// tenant. Ctrl-C stops everything.
+/**
+ * `npm run dev`: creates .dev.vars with a random ADMIN_TOKEN if there is none, starts `wrangler dev` on
+ * http://127.0.0.1:8787 (`PORT` picks another port; local R2/KV/Durable Objects persisted under .wrangler/state),
+ * seeds the bundled models through the admin API once the Worker answers, and makes sure .dev-api-key holds a
+ * working API key of a local tenant. Ctrl-C stops everything.
+ */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundledManifests, ROOT, readWeights } from "./lib/bundled-models.mjs";
-import { ensureDevKey } from "./lib/dev-key.mjs";
-import { seedModels } from "./lib/seed-models.mjs";
-import { offlineEnv, waitUntilLive } from "./lib/wrangler.mjs";
+import { bundledManifests, ROOT, readRepoFile } from "./lib/bundled-models";
+import { ensureDevKey } from "./lib/dev-key";
+import { seedModels } from "./lib/seed-models";
+import { adminTokenIn, offlineEnv, waitUntilLive } from "./lib/wrangler";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PORT ?? 8787);
@@ -21,14 +22,10 @@ const token = ensureAdminToken(join(ROOT, ".dev.vars"));
 const wrangler = spawn(
   join(ROOT, "node_modules", ".bin", "wrangler"),
   ["dev", "--ip", HOST, "--port", String(PORT), ...process.argv.slice(2)],
-  {
-    cwd: ROOT,
-    env: offlineEnv(),
-    stdio: ["inherit", "inherit", "inherit"],
-  },
+  { cwd: ROOT, env: offlineEnv(), stdio: ["inherit", "inherit", "inherit"] },
 );
 wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill("SIGINT"));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => wrangler.kill("SIGINT"));
 
 try {
   await waitUntilLive(BASE_URL, 120_000);
@@ -37,7 +34,7 @@ try {
     fetch,
     baseUrl: BASE_URL,
     token,
-    readWeights,
+    readWeights: readRepoFile,
     log: (line) => console.log(`[edge-maas] ${line}`),
   });
   const devKey = await ensureDevKey({ baseUrl: BASE_URL, adminToken: token, path: KEY_FILE });
@@ -46,18 +43,18 @@ try {
   console.log(`[edge-maas] serving ${models.join(", ")} on ${BASE_URL} (API: ${BASE_URL}/openapi.json)`);
   console.log(`[edge-maas] try: curl -H "Authorization: Bearer $(cat ${KEY_FILE})" ${BASE_URL}/v2/models/${models[0]}`);
 } catch (error) {
-  console.error(`[edge-maas] could not seed the bundled models: ${error.message}`);
+  console.error(`[edge-maas] could not seed the bundled models: ${(error as Error).message}`);
   wrangler.kill("SIGINT");
   process.exitCode = 1;
 }
 
 /** Returns the ADMIN_TOKEN from .dev.vars, creating the file (or the line) with a random token if missing. */
-function ensureAdminToken(path) {
+function ensureAdminToken(path: string): string {
   const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const found = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
+  const found = adminTokenIn(text);
   if (found) {
     console.log(`[edge-maas] admin token: ADMIN_TOKEN in ${path}`);
-    return found[1].trim();
+    return found;
   }
   const token = randomBytes(32).toString("base64url");
   writeFileSync(path, `${text}${text && !text.endsWith("\n") ? "\n" : ""}ADMIN_TOKEN=${token}\n`, { mode: 0o600 });

@@ -1,19 +1,36 @@
-// Issue 2 figures: per bundled model, cold first request split by stage, WASM memory, and warm latency over HTTP next
-// to session.run inside the Worker's isolate, onnxruntime-web in Node and onnxruntime-node (native). HTTP overhead
-// is split into what carrying the same bytes costs (a bare Worker on the same workerd) and what our code adds.
+/**
+ * Per bundled model: the cold first request split by stage, WASM memory, and warm latency over HTTP next to
+ * session.run inside the Worker's isolate, onnxruntime-web in Node and onnxruntime-node (native). HTTP overhead is
+ * split into what carrying the same bytes costs (a bare Worker on the same workerd) and what our code adds.
+ */
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { readWeights } from "../lib/bundled-models.mjs";
-import { startDevServer } from "../lib/dev-server.mjs";
-import { mib, ms, ratio, sample, serverTiming, summarize, table } from "./measure.mjs";
-import { binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests.mjs";
+import { adminCall, expectOk } from "../lib/api-client";
+import { type BundledManifest, defaultVersion, readRepoFile } from "../lib/bundled-models";
+import { startDevServer } from "../lib/dev-server";
+import type { BenchWorkerHandle, WorkerHandle } from "../lib/worker-server";
+import type { BenchContext } from "./context";
+import { median, mib, ms, ratio, sample, serverTiming, summarize, table } from "./measure";
+import { type BenchRequest, binaryRequest, jsonRequest, sampleTensors, uncached } from "./oip-requests";
 
 ortWeb.env.wasm.numThreads = 1;
 const WARMUP = 150;
 const ROUNDS = 7;
 const ROUND_SIZE = 60;
 
-export async function benchInference({ server, restart, manifests, log, port, stateDir }) {
+interface RuntimeStats {
+  wasmMemoryBytes: number;
+  sessions: { digest: string; label: string; chargedBytes: number; createMillis: number }[];
+}
+
+export async function benchInference({
+  server,
+  restart,
+  manifests,
+  log,
+  port,
+  stateDir,
+}: BenchContext): Promise<string> {
   await server("open"); // stores the bundled models (uploads warm their sessions: every measurement below restarts first)
   const cold = [];
   for (const manifest of manifests) {
@@ -23,7 +40,7 @@ export async function benchInference({ server, restart, manifests, log, port, st
 
   const open = await server("open");
   const bare = await server("bare");
-  const health = await sample(() => fetchOk(`${open.baseUrl}/v2/health/live`));
+  const health = await sample(() => fetchText(`${open.baseUrl}/v2/health/live`));
   const warm = [];
   for (const manifest of manifests) {
     log(`warm latency: ${manifest.name}`);
@@ -31,15 +48,15 @@ export async function benchInference({ server, restart, manifests, log, port, st
   }
   log("the dev proxy: GET /v2/health/live through `npm run dev`");
   const dev = await startDevServer({ port: port(0), persistTo: stateDir() });
-  let devHealth;
+  let devHealth: Awaited<ReturnType<typeof sample>>;
   try {
-    devHealth = await sample(() => fetchOk(`${dev.baseUrl}/v2/health/live`));
+    devHealth = await sample(() => fetchText(`${dev.baseUrl}/v2/health/live`));
   } finally {
     await dev.stop();
   }
 
   return [
-    "## Inference (issue 2)",
+    "## Inference",
     "",
     "Cold first request after a restart of the Worker (a fresh isolate), split by the Worker's `Server-Timing`;",
     "WASM memory read from `GET /admin/runtime` right after it (the heap includes ORT itself and its warm-up model).",
@@ -99,7 +116,7 @@ export async function benchInference({ server, restart, manifests, log, port, st
         `${ms(w.json.p50)} / ${ms(w.json.p99)}`,
         ms(w.isolateMean),
         ms(w.overhead),
-        ms(w.transport.p50),
+        ms(w.transport),
         ms(w.ours),
         ms(w.web.p50),
         ms(w.native.p50),
@@ -113,17 +130,15 @@ export async function benchInference({ server, restart, manifests, log, port, st
   ].join("\n");
 }
 
-async function coldRequest(server, manifest) {
+async function coldRequest(server: WorkerHandle, manifest: BundledManifest) {
   const { headers, body } = binaryRequest(manifest);
   const started = performance.now();
-  const response = await fetch(`${server.baseUrl}/v2/models/${manifest.name}/infer`, { method: "POST", headers, body });
-  await expectOk(response);
+  const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
+  const response = await expectOk(fetch(url, { method: "POST", headers, body }));
   await response.arrayBuffer();
   const total = performance.now() - started;
-  const stats = await (
-    await fetch(`${server.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${server.adminToken}` } })
-  ).json();
-  const version = manifest.versions[manifest.aliases.default];
+  const stats = await adminCall<RuntimeStats>(server, "GET", "/admin/runtime");
+  const version = defaultVersion(manifest);
   const session = stats.sessions.find((s) => s.digest === version.sha256);
   return {
     model: manifest.name,
@@ -135,67 +150,61 @@ async function coldRequest(server, manifest) {
   };
 }
 
-async function warmFigures(server, bare, manifest) {
+async function warmFigures(server: WorkerHandle, bare: BenchWorkerHandle, manifest: BundledManifest) {
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
   const binary = uncached(binaryRequest(manifest));
   const json = uncached(jsonRequest(manifest));
-  const post = (target, request) => async () =>
-    (await expectOk(await fetch(target, { method: "POST", ...request }))).arrayBuffer();
+  const post = (target: string, request: BenchRequest) => async () =>
+    (await expectOk(fetch(target, { method: "POST", ...request }))).arrayBuffer();
   const responseBytes = (await post(url, binary)()).byteLength;
+  const echo = `${bare.baseUrl}/echo?bytes=${responseBytes}`;
   // JIT tiers settle over the first hundred or so requests of a route: warm up well before timing
   await sample(post(url, binary), { warmup: WARMUP, iterations: 1 });
-  await sample(post(`${bare.baseUrl}/echo?bytes=${responseBytes}`, binary), { warmup: WARMUP, iterations: 1 });
+  await sample(post(echo, binary), { warmup: WARMUP, iterations: 1 });
   const jsonTimes = await sample(post(url, json), { warmup: WARMUP });
 
   // HTTP, the transport floor and the in-isolate run in alternating rounds, so that the machine's load (shared cores)
   // weighs on all three alike; each round gives its own overhead, and the median round is reported
   const version = manifest.aliases.default;
   const profileUrl = `${server.baseUrl}/admin/models/${manifest.name}/versions/${version}/profile?iterations=${ROUND_SIZE}`;
-  const profileRequest = {
-    method: "POST",
-    headers: { ...binary.headers, Authorization: `Bearer ${server.adminToken}` },
-    body: binary.body,
-  };
-  const rounds = [];
-  const binaryAll = [];
+  const profile = { headers: { ...binary.headers, Authorization: `Bearer ${server.adminToken}` }, body: binary.body };
+  const rounds = { http: [] as number[], transport: [] as number[], isolate: [] as number[] };
+  const overhead: number[] = [];
+  const ours: number[] = [];
+  const binaryAll: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const http = await sample(post(url, binary), { warmup: 5, iterations: ROUND_SIZE, raw: true });
-    const transport = await sample(post(`${bare.baseUrl}/echo?bytes=${responseBytes}`, binary), {
-      warmup: 5,
-      iterations: ROUND_SIZE,
-    });
-    const isolate = (await (await expectOk(await fetch(profileUrl, profileRequest))).json()).meanMillis;
+    const http = await sample(post(url, binary), { warmup: 5, iterations: ROUND_SIZE });
+    const transport = await sample(post(echo, binary), { warmup: 5, iterations: ROUND_SIZE });
+    const answer = await expectOk(fetch(profileUrl, { method: "POST", ...profile }));
+    const isolate = ((await answer.json()) as { meanMillis: number }).meanMillis;
     binaryAll.push(...http.times);
-    rounds.push({
-      http: http.p50,
-      transport: transport.p50,
-      isolate,
-      overhead: http.p50 - isolate,
-      ours: http.p50 - isolate - transport.p50,
-    });
+    rounds.http.push(http.p50);
+    rounds.transport.push(transport.p50);
+    rounds.isolate.push(isolate);
+    overhead.push(http.p50 - isolate);
+    ours.push(http.p50 - isolate - transport.p50);
   }
-  const median = (key) => [...rounds.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
 
-  const weights = await readWeights(manifest.versions[version].file);
+  const weights = await readRepoFile(defaultVersion(manifest).file);
   return {
     model: manifest.name,
     requestBytes: binary.body.byteLength,
     responseBytes,
-    binary: { ...summarize(binaryAll), p50: median("http") },
+    binary: { ...summarize(binaryAll), p50: median(rounds.http) },
     json: jsonTimes,
-    transport: { p50: median("transport") },
-    isolateMean: median("isolate"),
-    overhead: median("overhead"),
-    ours: median("ours"),
-    web: await timeInProcess(ortWeb, weights, manifest),
+    transport: median(rounds.transport),
+    isolateMean: median(rounds.isolate),
+    overhead: median(overhead),
+    ours: median(ours),
+    web: await timeInProcess(ortWeb as unknown as typeof ortNode, weights, manifest),
     native: await timeInProcess(ortNode, weights, manifest),
   };
 }
 
-async function timeInProcess(ort, weights, manifest) {
+async function timeInProcess(ort: typeof ortNode, weights: Uint8Array, manifest: BundledManifest) {
   const session = await ort.InferenceSession.create(
     weights,
-    ort === ortWeb ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 },
+    ort === (ortWeb as unknown) ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 },
   );
   const feeds = Object.fromEntries(
     sampleTensors(manifest).map((t) => [
@@ -211,11 +220,6 @@ async function timeInProcess(ort, weights, manifest) {
   return times;
 }
 
-async function fetchOk(url) {
-  return (await expectOk(await fetch(url))).text();
-}
-
-async function expectOk(response) {
-  if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status} ${await response.text()}`);
-  return response;
+async function fetchText(url: string): Promise<string> {
+  return (await expectOk(fetch(url))).text();
 }

@@ -1,23 +1,29 @@
-// Voice-activity figures: `POST /v1/run/silero-vad` on WAV files of test/data/vad/ (Silero runs once per 32 ms
-// window, state carried, so a clip is hundreds of sequential session calls): end to end, the Worker's Server-Timing
-// split per window (inside session.run, the rest of the infer loop) and pre/post; next to the cost of one window
-// through the session pool alone (the admin profile route), in onnxruntime-web (WASM) in Node, and in
-// onnxruntime-node (native), all one thread.
+/**
+ * Voice-activity figures: `POST /v1/run/silero-vad` on WAV files of test/data/vad/ (Silero runs once per 32 ms window,
+ * state carried, so a clip is hundreds of sequential session calls): end to end, the Worker's Server-Timing split per
+ * window (inside session.run, the rest of the infer loop) and pre/post; next to the cost of one window through the
+ * session pool alone (the admin profile route), in onnxruntime-web (WASM) in Node, and in onnxruntime-node (native),
+ * all one thread.
+ */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
-import { ROOT } from "../lib/bundled-models.mjs";
-import { ms, sample, serverTiming, summarize, table } from "./measure.mjs";
+import { adminCall } from "../lib/api-client";
+import { repoPath } from "../lib/bundled-models";
+import type { BenchContext } from "./context";
+import { ms, postTimed, sample, share, stageMeans, type Timing, table } from "./measure";
 
 const WARMUP = 5;
 const ITERATIONS = 30;
 const MODEL_FILE = "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx";
 const WINDOW = 576; // 64 samples of context + a 512-sample window at 16 kHz
 
-const read = (file) => readFileSync(join(ROOT, "test", "data", "vad", file));
+type Ort = typeof ortNode;
+type SessionOptions = Parameters<Ort["InferenceSession"]["create"]>[1];
 
-/** The 16 kHz PCM16 clip twice over: a 9.8 s file (306 windows), the size the issue talks about. */
-function doubled(wav) {
+const read = (file: string) => readFileSync(repoPath(`test/data/vad/${file}`));
+
+/** The 16 kHz PCM16 clip twice over: a 9.8 s file (306 windows). */
+function doubled(wav: Buffer): Buffer {
   const data = wav.subarray(44);
   const out = Buffer.alloc(44 + 2 * data.length);
   wav.copy(out, 0, 0, 44);
@@ -29,7 +35,7 @@ function doubled(wav) {
 }
 
 /** One window with its state carried, `n` times: the per-call floor of an onnxruntime build in Node. */
-async function nodeFloor(ort, bytes, options) {
+async function nodeFloor(ort: Ort, bytes: Uint8Array, options: SessionOptions) {
   const session = await ort.InferenceSession.create(bytes, options);
   const input = new Float32Array(WINDOW).map((_, i) => 0.3 * Math.sin(i / 5));
   const sr = new ort.Tensor("int64", BigInt64Array.of(16000n), []);
@@ -37,7 +43,7 @@ async function nodeFloor(ort, bytes, options) {
   const result = await sample(
     async () => {
       const out = await session.run({ input: new ort.Tensor("float32", input, [1, WINDOW]), state, sr });
-      state = out.stateN;
+      state = out.stateN as typeof state;
     },
     { warmup: 200, iterations: 2000 },
   );
@@ -45,10 +51,10 @@ async function nodeFloor(ort, bytes, options) {
   return result;
 }
 
-export async function benchVoice({ server, log }) {
+export async function benchVoice({ server, log }: BenchContext): Promise<string> {
   const open = await server("open");
   const clip = read("speech-16k.wav");
-  const files = [
+  const files: [string, Buffer][] = [
     ["4.9 s, 16 kHz PCM16", clip],
     ["9.8 s, 16 kHz PCM16", doubled(clip)],
     ["4.9 s, 48 kHz PCM16 (resampled)", read("speech-48k.wav")],
@@ -58,26 +64,15 @@ export async function benchVoice({ server, log }) {
   const rows = [];
   for (const [label, body] of files) {
     log(`voice: ${label}`);
-    const timings = [];
-    let windows = 0;
-    const e2e = await sample(
-      async () => {
-        const response = await fetch(`${open.baseUrl}/v1/run/silero-vad`, {
-          method: "POST",
-          headers: { "Content-Type": "audio/wav", "Cache-Control": "no-store" },
-          body,
-        });
-        if (!response.ok) throw new Error(`HTTP ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
-        const header = response.headers.get("server-timing");
-        windows = Number(/infer;[^,]*desc="(\d+) session runs"/.exec(header ?? "")?.[1] ?? 0);
-        timings.push(serverTiming(header));
-      },
-      { warmup: WARMUP, iterations: ITERATIONS },
-    );
-    const timed = timings.slice(WARMUP);
-    const mean = (name) => summarize(timed.map((t) => t[name] ?? 0)).mean;
-    const [pre, run, post, infer] = [mean("pre"), mean("run"), mean("post"), mean("infer")];
+    const timings: Timing[] = [];
+    const url = `${open.baseUrl}/v1/run/silero-vad`;
+    const init = { headers: { "Content-Type": "audio/wav", "Cache-Control": "no-store" }, body: new Uint8Array(body) };
+    const e2e = await sample(async () => timings.push(await postTimed(url, init)), {
+      warmup: WARMUP,
+      iterations: ITERATIONS,
+    });
+    const windows = timings.at(-1)?.sessionRuns ?? 0;
+    const { pre, run, post, infer } = stageMeans(timings.slice(WARMUP));
     rows.push([
       label,
       windows,
@@ -86,7 +81,7 @@ export async function benchVoice({ server, log }) {
       ms((infer - run) / windows),
       ms(pre),
       ms(post),
-      `${(((pre + post) / e2e.mean) * 100).toFixed(1)}%`,
+      share(pre + post, e2e.mean),
     ]);
   }
 
@@ -103,18 +98,20 @@ export async function benchVoice({ server, log }) {
       { name: "sr", datatype: "INT64", shape: [], data: [16000] },
     ],
   };
-  const profile = await (
-    await fetch(`${open.baseUrl}/admin/models/silero-vad/versions/1/profile?iterations=1000`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${open.adminToken}`, "Content-Type": "application/json" },
-      body: JSON.stringify(window),
-    })
-  ).json();
-  const bytes = readFileSync(join(ROOT, MODEL_FILE));
+  const profile = await adminCall<{ meanMillis: number }>(
+    open,
+    "POST",
+    "/admin/models/silero-vad/versions/1/profile?iterations=1000",
+    window,
+  );
+  const bytes = readFileSync(repoPath(MODEL_FILE));
   log("voice: onnxruntime-web (WASM) and onnxruntime-node in Node");
   const ortWeb = await import("onnxruntime-web");
   ortWeb.env.wasm.numThreads = 1;
-  const web = await nodeFloor(ortWeb, bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const web = await nodeFloor(ortWeb as unknown as Ort, bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
   const native = await nodeFloor(ortNode, bytes, { intraOpNumThreads: 1, executionMode: "sequential" });
 
   return [

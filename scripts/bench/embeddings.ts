@@ -1,9 +1,14 @@
-// Feature-extraction figures: throughput of one request carrying 32 texts (the fixture's maxBatch is 32; the Worker
-// groups them by length into a few session calls) against 32 requests of one text each, on the BERT test fixture (random weights; the figures are
-// about serving, not about the model), through `POST /v1/run/bert-fixture` and `POST /v1/embeddings`.
-// Texts: 32 distinct sentences from npm sentiment's fixtures; `Cache-Control: no-store`, so every call runs the model.
+/**
+ * Feature-extraction figures: throughput of one request carrying 32 texts (the fixture's maxBatch is 32; the Worker
+ * groups them by length into a few session calls) against 32 requests of one text each, on the BERT test fixture
+ * (random weights; the figures are about serving, not about the model), through `POST /v1/run/bert-fixture` and
+ * `POST /v1/embeddings`. Texts: 32 distinct sentences from npm sentiment's fixtures; `Cache-Control: no-store`, so
+ * every call runs the model.
+ */
 import { createRequire } from "node:module";
-import { ms, ratio, sample, serverTiming, summarize, table } from "./measure.mjs";
+import type { BenchContext } from "./context";
+import { meanTiming, ms, ratio, sample, type Timing, table } from "./measure";
+import { uncachedJsonPoster } from "./oip-requests";
 
 const MODEL = "bert-fixture";
 const BATCH = 32;
@@ -11,36 +16,26 @@ const ROUNDS = 30;
 const WARMUP_ROUNDS = 10;
 
 /** The first `count` sentences of sentiment's Yelp fixture with at least 5 words. */
-function fixtureTexts(count) {
-  const rows = createRequire(import.meta.url)("sentiment/test/fixtures/yelp.json");
+function fixtureTexts(count: number): string[] {
+  const rows = createRequire(import.meta.url)("sentiment/test/fixtures/yelp.json") as { text: string }[];
   return rows
     .map((row) => row.text)
     .filter((text) => text.split(/\s+/).length >= 5)
     .slice(0, count);
 }
 
-export async function benchEmbeddings({ server, log }) {
+export async function benchEmbeddings({ server, log }: BenchContext): Promise<string> {
   const { baseUrl, apiKey } = await server();
   const texts = fixtureTexts(BATCH);
-  const headers = {
-    Authorization: `Bearer ${apiKey}`,
-    "Content-Type": "application/json",
-    "Cache-Control": "no-store",
-  };
-  const post = async (path, body) => {
-    const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
-    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    await response.arrayBuffer();
-    return serverTiming(response.headers.get("server-timing"));
-  };
+  const post = uncachedJsonPoster(baseUrl, apiKey);
 
   const usage = await fetch(`${baseUrl}/v1/embeddings`, {
     method: "POST",
-    headers,
+    headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Cache-Control": "no-store" },
     body: JSON.stringify({ model: MODEL, input: texts }),
   });
-  const tokens = (await usage.json()).usage.prompt_tokens;
-  const routes = [
+  const tokens = ((await usage.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+  const routes: [label: string, path: string, body: (input: string | string[]) => unknown][] = [
     ["/v1/run", `/v1/run/${MODEL}`, (input) => ({ text: input })],
     ["/v1/embeddings (float)", "/v1/embeddings", (input) => ({ model: MODEL, input, encoding_format: "float" })],
   ];
@@ -54,29 +49,30 @@ export async function benchEmbeddings({ server, log }) {
   const rows = [];
   for (const [label, path, body] of routes) {
     log(`embeddings: ${label}, ${BATCH} texts in one request vs ${BATCH} single requests`);
-    const batchTimings = [];
+    const batchTimings: Timing[] = [];
     const batched = await sample(async () => batchTimings.push(await post(path, body(texts))), {
       warmup: 1,
       iterations: ROUNDS,
     });
-    const singleTimings = [];
+    const singleTimings: Timing[] = [];
     const singles = await sample(
       async () => {
         for (const text of texts) singleTimings.push(await post(path, body(text)));
       },
       { warmup: 1, iterations: ROUNDS },
     );
-    const mean = (list, key) => summarize(list.map((t) => t[key] ?? 0)).mean;
+    const stages = (timings: Timing[], times: number) =>
+      ["pre", "run", "post"].map((name) => ms(times * meanTiming(timings, name))).join(" / ");
     rows.push([
       label,
-      mean(batchTimings, "sessionRuns").toFixed(1),
+      meanTiming(batchTimings, "sessionRuns").toFixed(1),
       `${ms(batched.p50)} / ${ms(batched.mean)}`,
       `${ms(singles.p50)} / ${ms(singles.mean)}`,
       (BATCH / (batched.mean / 1000)).toFixed(0),
       (BATCH / (singles.mean / 1000)).toFixed(0),
       ratio(singles.mean, batched.mean),
-      `${ms(mean(batchTimings, "pre"))} / ${ms(mean(batchTimings, "run"))} / ${ms(mean(batchTimings, "post"))}`,
-      `${ms(BATCH * mean(singleTimings, "pre"))} / ${ms(BATCH * mean(singleTimings, "run"))} / ${ms(BATCH * mean(singleTimings, "post"))}`,
+      stages(batchTimings, 1),
+      stages(singleTimings, BATCH),
     ]);
   }
 

@@ -1,8 +1,14 @@
-// The benchmark's floors, run on the same workerd as edge-maas: a bare Worker that reads the whole request body
-// like the real routes do and answers, with no work of its own,
-//   GET|POST /kv?bytes=N   a value of N bytes read from KV (what a cache hit can at best cost), stored on first use
-//                          by `PUT /kv?bytes=N` with the exact bytes to serve;
-//   POST /echo?bytes=N     N bytes from memory (what carrying the request and response over HTTP costs).
+/**
+ * The benchmark's floors, run on the same workerd as edge-maas: a bare Worker that reads the whole request body like
+ * the real routes do and answers, with no work of its own,
+ *   GET|POST /kv?bytes=N   a value of N bytes read from KV (what a cache hit can at best cost), stored on first use
+ *                          by `PUT /kv?bytes=N` with the exact bytes to serve;
+ *   POST /echo?bytes=N     N bytes from memory (what carrying the request and response over HTTP costs).
+ */
+interface BareEnv {
+  KV: KVNamespace;
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -19,4 +25,4 @@ export default {
     if (value === null) return new Response(`PUT /kv?bytes=${bytes} first`, { status: 404 });
     return new Response(value, { headers: { "Content-Type": "application/octet-stream" } });
   },
-};
+} satisfies ExportedHandler<BareEnv>;

@@ -1,8 +1,11 @@
-// Issue 5 figures: per task model, end-to-end HTTP latency of `POST /v1/run/{model}` next to the time spent inside
-// session.run and in pre/post-processing (the Worker's Server-Timing `run`, `pre`, `post`, averaged), so the share
-// spent outside the model is visible. Aim: pre + post under 20% of end to end.
-import { taskSample } from "../lib/task-samples.mjs";
-import { ms, sample, serverTiming, summarize, table } from "./measure.mjs";
+/**
+ * Per task model, end-to-end HTTP latency of `POST /v1/run/{model}` next to the time spent inside session.run and in
+ * pre/post-processing (the Worker's Server-Timing `run`, `pre`, `post`, averaged), so the share spent outside the
+ * model is visible. Aim: pre + post under 20% of end to end.
+ */
+import { taskSample } from "../lib/task-samples";
+import type { BenchContext } from "./context";
+import { ms, postTimed, sample, share, stageMeans, type Timing, table } from "./measure";
 
 const WARMUP = 30;
 // Timed requests per task: enough for about TARGET_MS of requests, within these bounds. Stage times are means of
@@ -12,30 +15,23 @@ const MIN_ITERATIONS = 100;
 const MAX_ITERATIONS = 1500;
 const TARGET_MS = 4000;
 
-export async function benchTasks({ server, manifests, log }) {
+export async function benchTasks({ server, manifests, log }: BenchContext): Promise<string> {
   const open = await server("open");
   const rows = [];
   for (const manifest of manifests) {
     const request = taskSample(manifest);
     if (!request) continue;
     log(`tasks: ${manifest.task} on ${manifest.name}`);
-    const timings = [];
+    const timings: Timing[] = [];
     const url = `${open.baseUrl}/v1/run/${manifest.name}`;
-    const headers = { ...request.headers, "Cache-Control": "no-store" };
-    const call = async () => {
-      const response = await fetch(url, { method: "POST", headers, body: request.body });
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-      timings.push(serverTiming(response.headers.get("server-timing")));
-    };
+    const init = { headers: { ...request.headers, "Cache-Control": "no-store" }, body: request.body };
+    const call = async () => timings.push(await postTimed(url, init));
     const warm = await sample(call, { warmup: 0, iterations: WARMUP });
     const iterations = Math.max(MIN_ITERATIONS, Math.min(MAX_ITERATIONS, Math.round(TARGET_MS / warm.p50)));
     const e2e = await sample(call, { warmup: 0, iterations });
-    const timed = timings.slice(WARMUP);
-    const mean = (name) => summarize(timed.map((t) => t[name] ?? 0)).mean;
-    const [pre, run, post, infer] = [mean("pre"), mean("run"), mean("post"), mean("infer")];
+    const { pre, run, post, infer } = stageMeans(timings.slice(WARMUP));
     rows.push([
-      manifest.task,
+      manifest.task ?? "tensor",
       manifest.name,
       request.what,
       String(iterations),
@@ -44,12 +40,12 @@ export async function benchTasks({ server, manifests, log }) {
       ms(infer - run),
       ms(pre),
       ms(post),
-      `${(((pre + post) / e2e.mean) * 100).toFixed(1)}%`,
-      `${(((e2e.mean - run) / e2e.mean) * 100).toFixed(1)}%`,
+      share(pre + post, e2e.mean),
+      share(e2e.mean - run, e2e.mean),
     ]);
   }
   return [
-    "## Tasks: where the time goes (issue 5)",
+    "## Tasks: where the time goes",
     "",
     `\`POST /v1/run/{model}\` on a \`TENANCY=off\` server, \`Cache-Control: no-store\` (every request runs the model), ${WARMUP} warm-up and`,
     `then sequential timed requests (about ${TARGET_MS / 1000} s worth, ${MIN_ITERATIONS}–${MAX_ITERATIONS}). \`session.run\` is the Worker's Server-Timing \`run\` (summed over the request's session calls),`,

@@ -1,8 +1,24 @@
-// One realistic OIP request per bundled model (concrete sizes for its dynamic dimensions, deterministic data),
-// shared by the smoke test and the benchmark.
+/**
+ * One realistic OIP request per bundled model (concrete sizes for its dynamic dimensions, deterministic data), shared
+ * by the smoke test and the benchmark.
+ */
+/** An OIP JSON input tensor. */
+export interface SampleInput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: number[];
+}
+
+/** What the samples need of a manifest: its name, and its versions' input names and datatypes. */
+export interface SampledModel {
+  name: string;
+  versions: Record<string, { inputs: readonly { name: string; datatype: string }[] }>;
+  aliases: Record<string, string>;
+}
 
 /** Concrete shapes for each bundled model's inputs (its signature leaves batch and length dynamic). */
-const SHAPES = {
+const SHAPES: Record<string, Record<string, number[]>> = {
   "silero-vad": { input: [1, 512], state: [2, 1, 128], sr: [] },
   "ppocr-rec": { x: [1, 3, 48, 320] },
   "ppocr-cls": { x: [1, 3, 48, 192] },
@@ -18,28 +34,28 @@ const SHAPES = {
 };
 
 /** The value of each integer input (float inputs get deterministic noise in [-1, 1)). */
-const INTEGERS = {
+const INTEGERS: Record<string, Record<string, number>> = {
   "silero-vad": { sr: 16000 },
   "bert-fixture": { input_ids: 1000, attention_mask: 1, token_type_ids: 0 },
   "lid-176": { ids: 1000 },
 };
 
 /**
- * @param {Record<string, any>} manifest a bundled manifest (models/*.json)
- * @param {number} [seed] varies the data (the benchmark's cache misses)
- * @returns {Array<{name: string, datatype: string, shape: number[], data: number[]}>} OIP JSON inputs
+ * The inputs of the manifest's default version, filled in.
+ * @param seed varies the data (the benchmark's cache misses)
  */
-export function sampleInputs(manifest, seed = 12345) {
+export function sampleInputs(manifest: SampledModel, seed = 12345): SampleInput[] {
   const shapes = SHAPES[manifest.name];
-  if (!shapes) throw new Error(`no sample input shapes for ${manifest.name}`);
-  const version = manifest.versions[manifest.aliases.default];
+  const version = manifest.versions[manifest.aliases.default ?? ""];
+  if (!shapes || !version) throw new Error(`no sample input shapes for ${manifest.name}`);
   const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   return version.inputs.map(({ name, datatype }) => {
     const shape = shapes[name];
+    if (!shape) throw new Error(`no sample shape for input ${name} of ${manifest.name}`);
     const count = shape.reduce((a, b) => a * b, 1);
     const data =
       datatype === "INT64"
-        ? Array(count).fill(INTEGERS[manifest.name]?.[name] ?? 0)
+        ? Array<number>(count).fill(INTEGERS[manifest.name]?.[name] ?? 0)
         : Array.from({ length: count }, () => Number(next().toFixed(4)));
     return { name, datatype, shape, data };
   });

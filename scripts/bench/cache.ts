@@ -1,25 +1,28 @@
-// Issue 4 figures: response-cache hit vs miss for the OCR recognizer (latency and requests/second), next to a bare
-// Worker on the same workerd that answers the same request with the same bytes read from KV, all in this run.
-// Throughput is measured with autocannon on loopback, bounded in time; latency with sequential requests.
-
-import { ms, ratio, requestsPerSecond, sample, table } from "./measure.mjs";
-import { binaryRequest } from "./oip-requests.mjs";
+/**
+ * Response-cache hit vs miss for the OCR recognizer (latency and requests/second), next to a bare Worker on the same
+ * workerd that answers the same request with the same bytes read from KV, all in this run. Throughput is measured
+ * with autocannon on loopback, bounded in time; latency with sequential requests.
+ */
+import type { BenchContext } from "./context";
+import { median, ms, ratio, requestsPerSecond, sample, table } from "./measure";
+import { type BenchRequest, binaryRequest } from "./oip-requests";
 
 const SECONDS = 8;
 const CONNECTIONS = 8;
 const MISSES = 40;
 const ROUNDS = 5;
 
-export async function benchCache({ server, manifests, log }) {
+export async function benchCache({ server, manifests, log }: BenchContext): Promise<string> {
   const manifest = manifests.find((m) => m.name === "ppocr-rec");
+  if (!manifest) throw new Error("the cache section needs the bundled ppocr-rec");
   const targets = [
     ["TENANCY=required", await server("metered")],
     ["TENANCY=off", await server("open")],
-  ];
+  ] as const;
   const bare = await server("bare");
   const rows = [];
-  const hits = {};
-  let hitBody;
+  const hits: { label: string; url: string; request: BenchRequest }[] = [];
+  let hitBody = new Uint8Array();
   for (const [label, target] of targets) {
     log(`cache: ${label} hit vs miss latency`);
     const url = `${target.baseUrl}/v2/models/${manifest.name}/infer`;
@@ -31,13 +34,13 @@ export async function benchCache({ server, manifests, log }) {
       },
       { warmup: 2, iterations: MISSES },
     );
-    const hitRequest = binaryRequest(manifest, target.apiKey);
-    hitBody = new Uint8Array(await (await fetch(url, { method: "POST", ...hitRequest })).arrayBuffer());
-    const hit = await sample(async () => expectCache(await fetch(url, { method: "POST", ...hitRequest }), "HIT"), {
+    const request = binaryRequest(manifest, target.apiKey);
+    hitBody = new Uint8Array(await (await fetch(url, { method: "POST", ...request })).arrayBuffer());
+    const hit = await sample(async () => expectCache(await fetch(url, { method: "POST", ...request }), "HIT"), {
       warmup: 20,
       iterations: 300,
     });
-    hits[label] = { url, request: hitRequest };
+    hits.push({ label, url, request });
     rows.push([
       label,
       `${ms(miss.p50)} / ${ms(miss.p99)}`,
@@ -49,37 +52,26 @@ export async function benchCache({ server, manifests, log }) {
   // the floor serves the very bytes of a hit, from KV, to the very same request (body read and discarded)
   const bareUrl = `${bare.baseUrl}/kv?bytes=${hitBody.byteLength}`;
   await fetch(bareUrl, { method: "PUT", body: hitBody });
-  const floorRequest = hits["TENANCY=off"].request;
-  const throughput = { floor: [], "TENANCY=off": [], "TENANCY=required": [] };
+  const floorRequest = hits.find((hit) => hit.label === "TENANCY=off")!.request;
+  const runs = [{ label: "floor", url: bareUrl, request: floorRequest }, ...hits];
+  const throughput = new Map(runs.map((run) => [run.label, [] as number[]]));
   for (let round = 0; round < ROUNDS; round++) {
     log(`cache: hit throughput, round ${round + 1}/${ROUNDS}`);
-    throughput.floor.push(
-      await requestsPerSecond({
-        url: bareUrl,
-        method: "POST",
-        headers: floorRequest.headers,
-        body: floorRequest.body,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-      }),
-    );
-    for (const [label, { url, request }] of Object.entries(hits)) {
-      throughput[label].push(
-        await requestsPerSecond({
-          url,
-          method: "POST",
-          headers: request.headers,
-          body: request.body,
-          connections: CONNECTIONS,
-          duration: SECONDS,
-        }),
-      );
+    for (const { label, url, request } of runs) {
+      throughput
+        .get(label)!
+        .push(
+          await requestsPerSecond({ url, method: "POST", ...request, connections: CONNECTIONS, duration: SECONDS }),
+        );
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const floor = median(throughput.floor);
+  const figures = (label: string) => {
+    const values = throughput.get(label)!;
+    return `${median(values).toFixed(0)} (${values.map((v) => v.toFixed(0)).join(", ")})`;
+  };
+  const floor = median(throughput.get("floor")!);
   return [
-    "## Response cache (issue 4)",
+    "## Response cache",
     "",
     `\`ppocr-rec\` binary OIP requests (a 3×48×320 line image in, 1 MB of binary output). Misses use a new image each time (${MISSES}`,
     "sequential); hits repeat one (300 sequential).",
@@ -94,16 +86,8 @@ export async function benchCache({ server, manifests, log }) {
     table(
       ["server", "hit req/s (rounds)", "against the floor"],
       [
-        [
-          "bare KV Worker (floor)",
-          `${floor.toFixed(0)} (${throughput.floor.map((v) => v.toFixed(0)).join(", ")})`,
-          "1.00×",
-        ],
-        ...Object.keys(hits).map((label) => [
-          label,
-          `${median(throughput[label]).toFixed(0)} (${throughput[label].map((v) => v.toFixed(0)).join(", ")})`,
-          ratio(median(throughput[label]), floor),
-        ]),
+        ["bare KV Worker (floor)", figures("floor"), "1.00×"],
+        ...hits.map(({ label }) => [label, figures(label), ratio(median(throughput.get(label)!), floor)]),
       ],
     ),
     "",
@@ -113,7 +97,7 @@ export async function benchCache({ server, manifests, log }) {
   ].join("\n");
 }
 
-async function expectCache(response, expected) {
+async function expectCache(response: Response, expected: "HIT" | "MISS"): Promise<void> {
   if (!response.ok) throw new Error(`${response.url}: HTTP ${response.status} ${await response.text()}`);
   const status = response.headers.get("x-cache");
   await response.arrayBuffer();
