@@ -10,7 +10,7 @@ import http from "node:http";
 import zlib from "node:zlib";
 import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundledManifests } from "../../scripts/lib/bundled-models.mjs";
+import { bundledManifests } from "../../scripts/lib/bundled-models";
 import { writeOnnxModel } from "../../src/onnx/writer";
 import { devServer } from "./dev-server";
 import { DATATYPE_SIZES, OIP_SCHEMAS, type OipSchemaName, type SpecDatatype } from "./support/open-inference-protocol";

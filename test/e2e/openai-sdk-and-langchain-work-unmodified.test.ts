@@ -9,15 +9,16 @@ import { OpenAIEmbeddings } from "@langchain/openai";
 import * as ort from "onnxruntime-node";
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundledManifests, readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { bundledManifests, defaultVersion, readRepoFile } from "../../scripts/lib/bundled-models";
 import { tokenize } from "../node/tokenizer-reference";
 import { poolReference } from "../support/reference-pooling";
 import { devServer } from "./dev-server";
 
 const MODEL = "bert-fixture";
 const manifest = bundledManifests().find((m) => m.name === MODEL)!;
-const version = manifest.versions[manifest.aliases.default];
-const MAX_LENGTH: number = manifest.preprocess.maxLength;
+const version = defaultVersion(manifest);
+const MAX_LENGTH = manifest.preprocess!.maxLength as number;
+const TOKENIZER = version.assets!["tokenizer.json"]!.file;
 
 const WORDS = ["the", "food", "was", "great", "service", "slow", "movie", "acting", "superb", "not", "good", "bad"];
 /** 300 documents of varied lengths (no newlines: LangChain replaces them with spaces before sending). */
@@ -29,7 +30,7 @@ let session: ort.InferenceSession;
 
 /** Embeddings by the references: Rust tokenizers → onnxruntime-node → mean pooling, L2. */
 async function referenceEmbeddings(texts: string[]): Promise<number[][]> {
-  const { encodings } = await tokenize({ file: version.assets["tokenizer.json"].file, texts, maxLength: MAX_LENGTH });
+  const { encodings } = await tokenize({ file: TOKENIZER, texts, maxLength: MAX_LENGTH });
   const length = encodings[0]!.ids.length;
   const int64 = (pick: (e: (typeof encodings)[number]) => number[]) =>
     new ort.Tensor("int64", BigInt64Array.from(encodings.flatMap(pick), BigInt), [texts.length, length]);
@@ -101,7 +102,7 @@ describe("the OpenAI SDK", () => {
 
   it("embeddings.create() takes token ids (number[][]) and answers what the texts' own tokens give", async () => {
     const texts = DOCUMENTS.slice(0, 4);
-    const { encodings } = await tokenize({ file: version.assets["tokenizer.json"].file, texts, maxLength: MAX_LENGTH });
+    const { encodings } = await tokenize({ file: TOKENIZER, texts, maxLength: MAX_LENGTH });
     // the texts' own tokens, without the [CLS]/[SEP] the template adds and the batch padding
     const ids = encodings.map((e) => e.ids.filter((_, t) => e.attentionMask[t] === 1).slice(1, -1));
     const fromIds = await sdk().embeddings.create({ model: MODEL, input: ids, encoding_format: "float" });
