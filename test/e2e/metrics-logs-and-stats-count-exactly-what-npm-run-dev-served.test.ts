@@ -11,6 +11,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import { scaleBy } from "../support/fixtures";
 import { devServer } from "./dev-server";
+import { admin, tensorModel } from "./support/admin";
 
 const MODEL = `metrics-${crypto.randomUUID().slice(0, 8)}`;
 /** A value no log line may contain: it is only ever sent as tensor data. */
@@ -104,32 +105,12 @@ function infer(version: string | undefined, input: Record<string, unknown>, cach
   });
 }
 
-async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  const { baseUrl, adminToken } = devServer();
-  const headers = new Headers(init.headers);
-  headers.set("Authorization", `Bearer ${adminToken}`);
-  return fetch(`${baseUrl}${path}`, { ...init, headers });
-}
-
-async function upload(version: string, bytes: Uint8Array, makeDefault: boolean): Promise<void> {
-  const response = await admin(`/admin/models/${MODEL}/versions/${version}${makeDefault ? "" : "?default=false"}`, {
-    method: "PUT",
-    headers: { "Content-Type": "application/octet-stream" },
-    body: bytes,
-  });
-  expect(response.status).toBe(201);
-}
-
 describe("monitoring under npm run dev", () => {
   beforeAll(async () => {
-    const manifest = await admin(`/admin/models/${MODEL}`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ task: "tensor" }),
-    });
-    expect(manifest.status).toBe(201);
-    await upload("1", scaleBy(1), true);
-    await upload("2", scaleBy(3), false);
+    await tensorModel(MODEL, [
+      ["1", scaleBy(1)],
+      ["2", scaleBy(3)],
+    ]);
 
     // version 1 (the default): 3 computed, 2 cache hits, 2 refused (a wrong input name, a wrong datatype)
     for (const value of [1, 2, SECRET_INPUT])

@@ -4,7 +4,7 @@
  * - writes the request's one JSON log line (`console.log`: Workers Logs, `wrangler tail` and `wrangler dev` show it);
  * - adds inference requests to this isolate's metrics buffer, sent to the models' metrics objects in `waitUntil`;
  * - says on the response which version of the model served it (`X-Model-Version`).
- * With `MONITORING=off` only the header remains.
+ * With `MONITORING=metrics` no log line is written; with `MONITORING=off` only the header remains.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -60,10 +60,11 @@ export function observeRequests() {
     c.set("observation", observation);
     await next();
     if (observation.version !== undefined) c.res.headers.set("X-Model-Version", observation.version);
-    if (c.get("config").monitoring === "off") return;
+    const monitoring = c.get("config").monitoring;
+    if (monitoring === "off") return;
     const served = servedBy(c, observation);
     const route = routePath(c, -1);
-    console.log(JSON.stringify(logLine(c, route, observation, served)));
+    if (monitoring === "on") console.log(JSON.stringify(logLine(c, route, observation, served)));
     if (INFERENCE_ROUTES.has(route)) {
       const model = observation.model ?? UNRESOLVED;
       const version = observation.version ?? UNRESOLVED;

@@ -1,9 +1,9 @@
 /**
- * Canary versions: an alias split 90/10 sends each request to a version drawn at random, so over 2,000 requests the
- * canary's count must fall within the 99.9% interval of Binomial(2000, 0.1), computed here from the binomial
- * distribution itself. A routing key (or an Idempotency-Key) always meets the same version. Each response says
- * which version served it, and the metrics, Triton's statistics, the usage ledger and the comparison of the two
- * versions count exactly the requests each version answered.
+ * Canary versions inside workerd: an alias split by weight keeps each routing key (or Idempotency-Key) on one
+ * version, usage is kept per version, moving the weights is one admin call, and the comparison of two versions of
+ * a classifier reports each one's top-1 labels and mean confidence as their answers were. (The split's proportions
+ * over 2,000 requests are checked against `npm run dev` in
+ * test/e2e/canary-split-of-2000-requests-lands-within-a-binomial-interval.test.ts.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { scaleBy } from "./support/fixtures";
@@ -21,23 +21,6 @@ import {
 } from "./support/worker";
 
 const MODEL = `canary-${crypto.randomUUID().slice(0, 8)}`;
-const REQUESTS = 2000;
-const CANARY_SHARE = 0.1;
-
-/** The smallest and largest counts k with P(X < k) ≤ α/2 and P(X > k) ≤ α/2, for X ~ Binomial(n, p). */
-function binomialInterval(n: number, p: number, confidence: number): [number, number] {
-  const tail = (1 - confidence) / 2;
-  let pmf = (1 - p) ** n;
-  let cdf = 0;
-  let low = -1;
-  for (let k = 0; k <= n; k++) {
-    cdf += pmf;
-    if (low < 0 && cdf > tail) low = k;
-    if (cdf >= 1 - tail) return [low, k];
-    pmf *= ((n - k) / (k + 1)) * (p / (1 - p));
-  }
-  return [low, n];
-}
 
 /** A leased tenant's key: its isolate admits requests from a lease, with no Durable Object call (the cheap path). */
 let fastKey: string;
@@ -58,8 +41,6 @@ async function setWeights(model: string, weights: Record<string, number>): Promi
 }
 
 describe("canary versions", () => {
-  const served: Record<string, number> = { stable: 0, canary: 0 };
-
   beforeAll(async () => {
     fastKey = (await leasedTenant("canary traffic")).key;
     expect((await uploadModel(MODEL, scaleBy(1), { version: "stable" })).status).toBe(201);
@@ -69,29 +50,11 @@ describe("canary versions", () => {
     expect((await json(split)).traffic).toEqual({ default: { stable: 90, canary: 10 } });
   });
 
-  it("a 90/10 split over 2,000 requests lands within the binomial 99.9% interval, each response naming its version", async () => {
-    for (let start = 0; start < REQUESTS; start += 4) {
-      const batch = await Promise.all(Array.from({ length: 4 }, () => infer()));
-      for (const response of batch) {
-        expect(response.status).toBe(200);
-        const body = await json(response);
-        // the two versions compute x * 1 and x * 2: the output itself tells which one ran
-        const ran = body.outputs[0].data[0] === 2 ? "canary" : "stable";
-        expect(body.model_version).toBe(ran);
-        expect(response.headers.get("X-Model-Version")).toBe(ran);
-        served[ran]! += 1;
-      }
-    }
-    const [low, high] = binomialInterval(REQUESTS, CANARY_SHARE, 0.999);
-    expect(served.canary).toBeGreaterThanOrEqual(low);
-    expect(served.canary).toBeLessThanOrEqual(high);
-  }, 400_000);
-
   it("a routing key never changes version, nor does an Idempotency-Key", async () => {
     const seen = new Map<string, Set<string>>();
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       const responses = await Promise.all(
-        Array.from({ length: 40 }, (_, user) =>
+        Array.from({ length: 100 }, (_, user) =>
           call(`/v2/models/${MODEL}/ready`, { headers: { "X-Routing-Key": `user-${user}` } }).then(json),
         ),
       );
@@ -102,7 +65,7 @@ describe("canary versions", () => {
       });
     }
     expect([...seen.values()].every((versions) => versions.size === 1)).toBe(true);
-    // 40 users all on the stable version would happen with probability 0.9^40 < 1.5%: the keys do spread
+    // 100 users all on the stable version would happen with probability 0.9^100 < 3e-5: the keys do spread
     const canaryUsers = [...seen.values()].filter((versions) => versions.has("canary")).length;
     expect(canaryUsers).toBeGreaterThan(0);
 
@@ -118,22 +81,7 @@ describe("canary versions", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("Triton's statistics and the comparison count exactly the requests each version answered", async () => {
-    const stats = await json(call(`/v2/models/${MODEL}/stats`));
-    const count = (version: string) =>
-      stats.model_stats.find((s: { version: string }) => s.version === version).inference_count;
-    expect({ stable: count("stable"), canary: count("canary") }).toEqual(served);
-
-    const compared = await json(admin(`/admin/models/${MODEL}/compare?a=stable&b=canary`));
-    expect(compared.a).toMatchObject({ version: "stable", requests: served.stable, errors: 0, errorRate: 0 });
-    expect(compared.b).toMatchObject({ version: "canary", requests: served.canary, errors: 0, errorRate: 0 });
-    for (const side of [compared.a, compared.b]) {
-      expect(side.latencyMs.p50).toBeLessThanOrEqual(side.latencyMs.p95);
-      expect(side.latencyMs.p95).toBeLessThanOrEqual(side.latencyMs.p99);
-    }
-  });
-
-  it("usage is kept per version", async () => {
+  it("usage and Triton's statistics are kept per version", async () => {
     const tenant = await createTenant({
       name: "canary usage",
       limits: { requestsPerMinute: 10_000, monthlyUnits: 1e6 },
@@ -158,6 +106,14 @@ describe("canary versions", () => {
     }
     const byVersion = Object.fromEntries(rows.map((row) => [row.version, row.requests]));
     expect(byVersion).toEqual(versions);
+    // these are the first inference requests this model answered: its statistics hold exactly them
+    const stats = await json(call(`/v2/models/${MODEL}/stats`));
+    const counted = Object.fromEntries(
+      stats.model_stats
+        .filter((s: { inference_count: number }) => s.inference_count > 0)
+        .map((s: { version: string; inference_count: number }) => [s.version, s.inference_count]),
+    );
+    expect(counted).toEqual(versions);
   });
 
   it("moving the weights is one admin call, effective at once in the isolate that made it", async () => {
