@@ -21,6 +21,8 @@ export interface Config {
   sessionBudgetBytes: number;
   /** How long an isolate trusts its cached copy of a manifest. */
   manifestCacheMillis: number;
+  /** Largest OIP response with JSON tensors, estimated from output shapes before it is built (binary is not bounded). */
+  maxJsonResponseBytes: number;
   /** Largest response the KV cache stores (KV values are at most 25 MiB). */
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
@@ -42,7 +44,8 @@ type ConfigVars = Partial<
     | "SESSION_BUDGET_MB"
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
-    | "CACHE_MAX_BYTES",
+    | "CACHE_MAX_BYTES"
+    | "MAX_JSON_RESPONSE_BYTES",
     string
   >
 >;
@@ -58,6 +61,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxImagePixels: positive(vars.MAX_IMAGE_PIXELS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+    maxJsonResponseBytes: positive(vars.MAX_JSON_RESPONSE_BYTES, 16 * MiB),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
   };

@@ -58,6 +58,7 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
       const { body, headers } = encodeInferResponse(
         { model_name: model.manifest.name, model_version: model.version, id: request.id },
         selectOutputs(model.entry.outputs, outputs, request),
+        c.get("config").maxJsonResponseBytes,
       );
       return c.body(body as ArrayBuffer, 200, headers);
     }),
