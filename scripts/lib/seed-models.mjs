@@ -13,6 +13,7 @@ const INPUT_FIELDS = [
   "postprocess",
   "cache",
   "limits",
+  "batchAxes",
   "source",
 ];
 

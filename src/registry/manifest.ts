@@ -52,6 +52,10 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
+    batchAxes: z.record(z.string(), z.number().int().nonnegative()).optional().meta({
+      description:
+        "input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it",
+    }),
     assets: z
       .record(z.string(), AssetEntrySchema)
       .optional()
@@ -107,6 +111,14 @@ export const ManifestInputSchema = z
       .strict()
       .optional(),
     limits: LimitsSchema.optional(),
+    batchAxes: z
+      .record(z.string(), z.number().int().nonnegative().nullable())
+      .optional()
+      .meta({
+        description:
+          "input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).",
+        example: { state: 1 },
+      }),
     source: SourceSchema.optional(),
   })
   .strict();

@@ -7,6 +7,7 @@
 import { AppError } from "../errors";
 import { own } from "../lookup";
 import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
+import { checkDeclaredBatchAxes, inferBatchAxes } from "../runtime/batch-axes";
 import { ortText } from "../runtime/ort-errors";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
@@ -90,6 +91,8 @@ export class ModelRegistry {
     let created = false;
     const manifest = await this.update(model, true, (current) => {
       created = current === undefined;
+      for (const [version, entry] of Object.entries(current?.versions ?? {}))
+        checkDeclaredBatchAxes(input.batchAxes, entry.inputs, version);
       const kept = {
         versions: current?.versions ?? {},
         aliases: current?.aliases ?? {},
@@ -139,6 +142,7 @@ export class ModelRegistry {
         : error;
     });
 
+    checkDeclaredBatchAxes(existing.batchAxes, signature.inputs, version);
     const key = weightsKey(model, sha256);
     if (!(await this.bucket.head(key)))
       await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
@@ -148,6 +152,10 @@ export class ModelRegistry {
       bytes: bytes.byteLength,
       inputs: signature.inputs,
       outputs: signature.outputs,
+      batchAxes: inferBatchAxes(
+        info.inputs,
+        signature.inputs.map((input) => input.name),
+      ),
       opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
       createdAt: now(),
     };
