@@ -107,7 +107,13 @@ export const ManifestInputSchema = z
     preprocess: z.record(z.string(), z.unknown()).optional(),
     postprocess: z.record(z.string(), z.unknown()).optional(),
     cache: z
-      .object({ ttlSeconds: z.number().int().min(0) })
+      .object({
+        ttlSeconds: z.number().int().min(0).optional().meta({ description: "0 turns the response cache off" }),
+        scope: z.enum(["tenant", "shared"]).optional().meta({
+          description:
+            "`tenant` (default): each tenant has its own entries, so a hit never tells one tenant what another asked. `shared`: tenants of a public model share entries (more hits; a hit then reveals that someone sent the same input): only for models whose inputs are not sensitive",
+        }),
+      })
       .strict()
       .optional(),
     limits: LimitsSchema.optional(),
