@@ -27,6 +27,8 @@ export interface Config {
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
   tenancy: "required" | "off";
+  /** Delay added to every Durable Object call (benchmarks and tests only; 0 when `DO_DELAY_MS` is absent). */
+  doDelayMillis: number;
 }
 
 const MiB = 1024 * 1024;
@@ -45,7 +47,8 @@ type ConfigVars = Partial<
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
     | "CACHE_MAX_BYTES"
-    | "MAX_JSON_RESPONSE_BYTES",
+    | "MAX_JSON_RESPONSE_BYTES"
+    | "DO_DELAY_MS",
     string
   >
 >;
@@ -64,6 +67,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxJsonResponseBytes: positive(vars.MAX_JSON_RESPONSE_BYTES, 16 * MiB),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
+    doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),
   };
 }
 
