@@ -12,6 +12,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app";
 import { multiInputOutput } from "./support/fixtures";
+import { silentWav } from "./support/wav";
 import { ADMIN_TOKEN, createKey, createTenant, json, seedBundled, uploadModel } from "./support/worker";
 
 const PER_CLASS = 100;
@@ -90,26 +91,7 @@ function binary(header: unknown, payload: Uint8Array, headerLength?: string): Pr
   });
 }
 
-/** A 16 kHz mono 16-bit WAV of `samples` zeros. */
-function wav(samples: number): Uint8Array {
-  const bytes = new Uint8Array(44 + samples * 2);
-  const view = new DataView(bytes.buffer);
-  const ascii = (at: number, text: string) => [...text].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
-  ascii(0, "RIFF");
-  view.setUint32(4, 36 + samples * 2, true);
-  ascii(8, "WAVEfmt ");
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, 16000, true);
-  view.setUint32(28, 32000, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, "data");
-  view.setUint32(40, samples * 2, true);
-  return bytes;
-}
-const WAV = wav(1600);
+const WAV = silentWav();
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
 const CLASSES: Record<string, Generator> = {
@@ -576,7 +558,10 @@ describe("malformed requests", () => {
     expect(failures).toEqual([]);
 
     const usage = await json(send({ path: `/admin/tenants/${tenantId}/usage`, as: "admin" }));
-    expect(Object.values(usage.totals).every((count) => count === 0), JSON.stringify(usage.totals)).toBe(true);
+    expect(
+      Object.values(usage.totals).every((count) => count === 0),
+      JSON.stringify(usage.totals),
+    ).toBe(true);
     expect(usage.month).toMatchObject({ committedUnits: 0, reservedUnits: 0 });
     const heapAfter = await heap();
     expect(heapAfter, `WASM heap ${heapBefore} → ${heapAfter} bytes`).toBeLessThan(heapBefore * 1.1);

@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeOnnxModel } from "../src/onnx/writer";
 import { fixedShapeRelu, multiInputOutput, scaleBy } from "./support/fixtures";
-import { admin, createKey, createTenant, json, seedBundled, uploadModel, withKey } from "./support/worker";
+import { admin, createKey, createTenant, json, putManifest, seedBundled, uploadModel, withKey } from "./support/worker";
 
 let key = "";
 let tenantId = "";
@@ -128,18 +128,11 @@ describe("batch axes read from the graph", () => {
 });
 
 describe("the manifest's batchAxes", () => {
-  const put = (model: string, manifest: unknown) =>
-    admin(`/admin/models/${model}`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(manifest),
-    });
-
   it("overrides the graph: b[n] declared a batch makes it count (and agree with a), null removes an input's batch", async () => {
-    expect((await put("units-multi", { task: "tensor", batchAxes: { b: 0 } })).status).toBe(200);
+    expect((await putManifest("units-multi", { task: "tensor", batchAxes: { b: 0 } })).status).toBe(200);
     const disagree = await infer("units-multi", [tensor("a", "FP32", [5, 3]), tensor("b", "FP32", [3])]);
     expect(disagree.status).toBe(400);
-    expect((await put("units-multi", { task: "tensor", batchAxes: { a: null } })).status).toBe(200);
+    expect((await putManifest("units-multi", { task: "tensor", batchAxes: { a: null } })).status).toBe(200);
     expect(
       await charged(
         await infer("units-multi", [
@@ -149,22 +142,22 @@ describe("the manifest's batchAxes", () => {
         ]),
       ),
     ).toBe(1);
-    expect((await put("units-multi", { task: "tensor" })).status).toBe(200);
+    expect((await putManifest("units-multi", { task: "tensor" })).status).toBe(200);
   });
 
   it("must name an input of every version and a dynamic axis of it: 422 invalid_manifest otherwise", async () => {
     for (const batchAxes of [{ nope: 0 }, { a: 2 }, { k: 0 }]) {
-      const response = await put("units-multi", { task: "tensor", batchAxes });
+      const response = await putManifest("units-multi", { task: "tensor", batchAxes });
       expect(response.status, JSON.stringify(batchAxes)).toBe(422);
       expect((await json(response)).error.code).toBe("invalid_manifest");
     }
-    const fixed = await put("silero-vad", { task: "voice-activity", batchAxes: { state: 0 } });
+    const fixed = await putManifest("silero-vad", { task: "voice-activity", batchAxes: { state: 0 } });
     expect(fixed.status).toBe(422);
     expect((await json(fixed)).error.message).toMatch(/fixed at 2/);
   });
 
   it("a version uploaded against a manifest whose batchAxes does not fit it is refused, nothing stored", async () => {
-    expect((await put("units-scale", { task: "tensor", batchAxes: { a: 0 } })).status).toBe(201);
+    expect((await putManifest("units-scale", { task: "tensor", batchAxes: { a: 0 } })).status).toBe(201);
     const response = await uploadModel("units-scale", scaleBy(2), {
       manifest: { task: "tensor", batchAxes: { a: 0 } },
     });
@@ -190,11 +183,7 @@ describe("versions stored before batch axes were recorded", () => {
     const ambiguous = await infer("units-legacy", inputs);
     expect(ambiguous.status).toBe(400);
     expect((await json(ambiguous)).error).toMatch(/input 'a' has 3 \(axis 0\), but input 'b' has 4/);
-    const declared = await admin("/admin/models/units-legacy", {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ task: "tensor", batchAxes: { b: null } }),
-    });
+    const declared = await putManifest("units-legacy", { task: "tensor", batchAxes: { b: null } });
     expect(declared.status).toBe(200);
     expect(await charged(await infer("units-legacy", inputs))).toBe(3);
   });

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { scaleBy } from "./support/fixtures";
-import { admin, createKey, createTenant, json, seedBundled, uploadModel, withKey } from "./support/worker";
+import { admin, createKey, createTenant, json, putManifest, seedBundled, uploadModel, withKey } from "./support/worker";
 
 const limits = { requestsPerMinute: 10_000, monthlyUnits: 100_000 };
 const keys: Record<"a" | "b", string> = { a: "", b: "" };
@@ -96,11 +96,7 @@ describe('cache.scope: "shared", set by an operator on a public model', () => {
   });
 
   it("a scope other than tenant or shared is refused when the manifest is uploaded", async () => {
-    const response = await admin("/admin/models/shared-scale", {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ task: "tensor", cache: { scope: "global" } }),
-    });
+    const response = await putManifest("shared-scale", { task: "tensor", cache: { scope: "global" } });
     expect(response.status).toBe(400);
   });
 });
