@@ -7,7 +7,7 @@
 import { AppError } from "../errors";
 import { own } from "../lookup";
 import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
-import { checkDeclaredBatchAxes, inferBatchAxes } from "../runtime/batch-axes";
+import { checkDeclaredBatchAxes, graphInputShapes, inferBatchAxes } from "../runtime/batch-axes";
 import { ortText } from "../runtime/ort-errors";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
@@ -127,6 +127,7 @@ export class ModelRegistry {
       if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
       throw error;
     }
+    checkDeclaredBatchAxes(existing.batchAxes, graphInputShapes(info.inputs, info.initializers), version);
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = {
       digest: sha256,
@@ -142,7 +143,6 @@ export class ModelRegistry {
         : error;
     });
 
-    checkDeclaredBatchAxes(existing.batchAxes, signature.inputs, version);
     const key = weightsKey(model, sha256);
     if (!(await this.bucket.head(key)))
       await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });

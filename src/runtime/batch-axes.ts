@@ -96,10 +96,13 @@ export function batchSize(inputs: readonly DeclaredTensor[], axes: BatchAxes, ma
   return Math.max(1, batch?.size ?? 1);
 }
 
-/** Checks a manifest's `batchAxes` against a version's inputs: each names an input, and a dynamic axis of it. */
+/**
+ * Checks a manifest's `batchAxes` against a version's inputs (its signature, or the shapes its graph declares, so
+ * an upload can be refused before a session is made): each names an input, and a dynamic axis of it.
+ */
 export function checkDeclaredBatchAxes(
   declared: DeclaredBatchAxes | undefined,
-  inputs: readonly TensorSpec[],
+  inputs: readonly Pick<TensorSpec, "name" | "shape">[],
   version: string,
 ): void {
   for (const [name, axis] of Object.entries(declared ?? {})) {
@@ -115,4 +118,11 @@ export function checkDeclaredBatchAxes(
             : undefined;
     if (problem) throw new AppError("invalid_manifest", `the manifest's batchAxes ${problem}`);
   }
+}
+
+/** The inputs a graph declares, as shapes (-1 for a dynamic dimension, null for an undeclared rank). */
+export function graphInputShapes(graphInputs: readonly OnnxValueInfo[], initializers: ReadonlySet<string>) {
+  return graphInputs
+    .filter((input) => !initializers.has(input.name))
+    .map((input) => ({ name: input.name, shape: input.dims?.map((dim) => dim.value ?? DYNAMIC) ?? null }));
 }
