@@ -56,6 +56,21 @@ export const VersionEntrySchema = z
       description:
         "input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it",
     }),
+    original: z
+      .object({
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        bytes: z.number().int().positive(),
+        changes: z.array(z.string()),
+      })
+      .optional()
+      .meta({
+        description:
+          "the uploaded file, when the server changed it before storing it (a ZipMap output is served as its probability tensor): its digest, for provenance; `sha256` and `bytes` are then the served graph's",
+      }),
+    classLabels: z.record(z.string(), z.array(z.string())).optional().meta({
+      description:
+        "class labels the graph itself gives an output's columns (a ZipMap's or a classifier node's), int64 labels as decimal strings",
+    }),
     assets: z
       .record(z.string(), AssetEntrySchema)
       .optional()
