@@ -9,9 +9,11 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCache } from "./bench/cache.mjs";
 import { benchEmbeddings } from "./bench/embeddings.mjs";
+import { benchFairness } from "./bench/fairness.mjs";
 import { benchImages } from "./bench/images.mjs";
 import { benchInference } from "./bench/inference.mjs";
 import { benchQuantize } from "./bench/quantize.mjs";
+import { benchSoak } from "./bench/soak.mjs";
 import { benchTasks } from "./bench/tasks.mjs";
 import { benchTenancy } from "./bench/tenancy.mjs";
 import { benchTextClassification } from "./bench/text-classification.mjs";
@@ -71,13 +73,20 @@ try {
     text: benchTextClassification,
     voice: benchVoice,
     quantize: benchQuantize,
+    fairness: benchFairness,
+    soak: benchSoak,
   };
+  /** Sections that run only when named (`npm run bench -- soak` takes ten minutes). */
+  const onRequest = new Set(["soak"]);
   const chosen = process.argv.slice(2);
   for (const name of chosen)
     if (!benches[name]) throw new Error(`unknown section '${name}'; sections: ${Object.keys(benches).join(", ")}`);
-  const names = chosen.length > 0 ? chosen : Object.keys(benches);
+  const names = chosen.length > 0 ? chosen : Object.keys(benches).filter((name) => !onRequest.has(name));
   const file = join(ROOT, "docs", "BENCHMARKS.md");
-  const sections = existsSync(file) && chosen.length > 0 ? readSections(readFileSync(file, "utf8")) : {};
+  const previous = existsSync(file) ? readSections(readFileSync(file, "utf8")) : {};
+  // a full run rewrites every section it runs, and keeps those that run only when named
+  const sections =
+    chosen.length > 0 ? previous : Object.fromEntries(Object.entries(previous).filter(([name]) => onRequest.has(name)));
   for (const name of names) {
     const text = await benches[name](context);
     if (chosen.length > 0) console.log(text);
