@@ -1,35 +1,70 @@
 #!/usr/bin/env -S npx tsx
-// `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]`
-// Sends a labelled set through the running server's task API (POST /v1/run/{model}) and prints the scores its task
-// calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match and character
-// error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
-// (e.g. the float32 one) and the deltas, and the agreement between the two, are printed as well.
-//
-// Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
-// for `image`/`audio`.
-//   text-classification:  {"text": "...", "label": "en"}
-//   image-classification: {"image": "digits/7-0001.png", "label": "7"}
-//   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
-//   voice-activity:       {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   ("frames" optional with --compare)
+// `npm run eval`: sends a labelled set through a running server's task API (POST /v1/run/{model}) and prints the
+// scores its task calls for; with --compare, the same set through a second version and the deltas. See USAGE.
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { classificationScore, frameAgreement, ocrScore, segmentsToFrames } from "./eval/metrics";
+import { classificationScore, frameAgreement, ocrScore, regressionScore, segmentsToFrames } from "./eval/metrics";
 
-const { values } = parseArgs({
-  options: {
-    model: { type: "string" },
-    data: { type: "string" },
-    compare: { type: "string" },
-    "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
-    key: { type: "string", default: process.env.KEY },
-    json: { type: "boolean", default: false },
-  },
-});
+const USAGE = `usage: npm run eval -- --model <name[@version]> --data <file> [options]
+
+Sends every row of a labelled set through POST /v1/run/{model} on a running server and prints the scores the
+model's task calls for: accuracy and per-class precision/recall/F1 (text-, image- and tabular-classification), MAE,
+RMSE and R² (tabular-regression), exact match and character error rate (ocr), frame accuracy (voice-activity).
+
+options:
+  --model <name[@version]>   the model to score (a version or alias after @; the default version without)
+  --data <file>              the labelled set: JSON Lines, or one JSON array of rows (formats below)
+  --compare <name@version>   also score this version (e.g. the float32 one), print the deltas and how often
+                             the two agree
+  --base-url <url>           the server (default: $BASE, else http://127.0.0.1:8787)
+  --key <key>                an API key with scope infer (default: $KEY, else the file .dev-api-key)
+  --json                     print the results as JSON
+  -h, --help                 this text
+
+data rows (paths are relative to the data file; "file" may stand for "image" or "audio"):
+  text-classification:   {"text": "Guten Morgen", "label": "de"}
+  image-classification:  {"image": "digits/7-0001.png", "label": "7"}
+  ocr:                   {"image": "lines/0001.png", "text": "the expected text"}
+  voice-activity:        {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   (per 32 ms window; optional
+                         with --compare)
+  tabular-classification: {"features": [5.1, 3.5, 1.4, 0.2] or {"name": value, ...}, "label": "setosa"}
+  tabular-regression:    {"features": [...] or {...}, "value": 151}
+
+labelled sets in this repository, one per bundled task model:
+  test/data/digits/index.json      mnist-digits, 120 held-out digits
+  test/data/ocr/test-split.jsonl   ppocr, 52 rendered text images
+  test/data/vad/speech.jsonl       silero-vad, 6 WAV files without frame labels (use --compare)
+  test/data/tabular/<model>.json   breast-cancer-logreg, iris-forest, diabetes-linear: held-out rows
+
+example (the bundled digit classifier's int8 default against its float32 version):
+  npm run eval -- --model mnist-digits --compare mnist-digits@1 --data test/data/digits/index.json`;
+
+const OPTIONS = {
+  model: { type: "string" },
+  data: { type: "string" },
+  compare: { type: "string" },
+  "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
+  key: { type: "string", default: process.env.KEY },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const { values } = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (error) {
+    // an unknown or malformed option: say which, and how to call this
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (!values.model || !values.data) {
-  console.error(
-    "usage: npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]",
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 const baseUrl = values["base-url"]!.replace(/\/$/, "");
@@ -46,6 +81,7 @@ const MEDIA_TYPES: Record<string, string> = {
   ".wav": "audio/wav",
 };
 
+const CLASSIFIERS = new Set(["text-classification", "image-classification", "tabular-classification"]);
 const task = await taskOf(values.model);
 const results: Record<string, unknown> = {
   model: values.model,
@@ -56,14 +92,13 @@ const results: Record<string, unknown> = {
 };
 if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
 if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
-if (values.compare && (task === "text-classification" || task === "image-classification"))
-  results.agreement = await topAgreement(values.model, values.compare);
+if (values.compare && CLASSIFIERS.has(task)) results.agreement = await topAgreement(values.model, values.compare);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
   const name = reference.split("@")[0];
-  const listing = (await call("GET", "/v1/models")) as { models: { name: string; task: string }[] };
-  const found = listing.models.find((m) => m.name === name);
+  const listing = (await call("GET", "/v1/models")) as { data: { id: string; task: string }[] };
+  const found = listing.data.find((m) => m.id === name);
   if (!found) throw new Error(`model '${name}' is not served at ${baseUrl} for this key`);
   return found.task;
 }
@@ -76,6 +111,8 @@ function request(row: Record<string, any>): { body: string | Uint8Array; content
       body: readFileSync(join(dataDir, file)),
       contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
     };
+  if (row.features !== undefined)
+    return { body: JSON.stringify({ features: row.features }), contentType: "application/json" };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
 
@@ -93,7 +130,9 @@ async function answers(model: string): Promise<unknown[]> {
 
 async function score(model: string): Promise<unknown> {
   const answered = await answers(model);
-  if (task === "text-classification" || task === "image-classification") {
+  if (task === "tabular-regression")
+    return regressionScore(rows.map((row, i) => ({ expected: Number(row.value), predicted: answered[i] as number })));
+  if (CLASSIFIERS.has(task)) {
     return classificationScore(
       rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
     );
@@ -186,7 +225,9 @@ function render(result: Record<string, any>): string {
         lines.push(
           `  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`,
         );
-    } else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
+    } else if (s.rmse !== undefined)
+      lines.push(`${label}: MAE ${s.mae.toFixed(4)}, RMSE ${s.rmse.toFixed(4)}, R² ${s.r2.toFixed(4)}`);
+    else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
     else if (s.frameAccuracy !== undefined)
       lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
     else lines.push(`${label}: ${JSON.stringify(s)}`);

@@ -30,7 +30,7 @@ const MANIFEST = BUNDLED[MODEL]! as unknown as {
   versions: Record<string, { file: string }>;
   aliases: { default: string };
 };
-/** 119 of 120 when the set was made (scripts/models/make-digit-images.mjs); a margin of 3 images. */
+/** 119 of 120 when the set was made (scripts/models/make-digit-images.ts); a margin of 3 images. */
 const MIN_CORRECT = 116;
 const TOLERANCE = 1e-4;
 
@@ -68,7 +68,7 @@ const byLabel = (scores: LabelScore[]) =>
   Array.from({ length: 10 }, (_, d) => scores.find((s) => s.label === String(d))!.score);
 
 async function referenceScores(images: Uint8Array[]): Promise<number[][]> {
-  // the version the route serves by default (the int8 one since issue 6), run by onnxruntime-node
+  // the version the route serves by default (the int8 one), run by onnxruntime-node
   const body = {
     model: { file: MANIFEST.versions[MANIFEST.aliases.default]!.file },
     input: "image",

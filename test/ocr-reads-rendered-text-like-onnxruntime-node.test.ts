@@ -8,7 +8,7 @@
  */
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PageScore, scoreGroups, scorePage } from "../scripts/ocr/metrics";
+import { type PageScore, scoreGroups, scorePage } from "../scripts/eval/metrics";
 import { encodeRgbPng } from "./support/png";
 import {
   admin,

@@ -18,19 +18,31 @@ export interface ValueSpec {
   elemType: number;
   /** Numbers are fixed sizes, strings are symbolic (dynamic) dimensions; `null` leaves the rank unknown. */
   dims: (number | string)[] | null;
+  /**
+   * Containers around the tensor, outermost first: `"sequence"`, or a map from `mapKey` elements (a
+   * `TensorProto.DataType`). `["sequence", { mapKey: 7 }]` is skl2onnx's ZipMap output, seq(map(int64, tensor)).
+   */
+  wrap?: ("sequence" | { mapKey: number })[];
 }
 
-/** A number is an INT, a list INTS; a tensor is e.g. ConstantOfShape's `value`, a graph a Loop's or If's body. */
+/**
+ * An int, ints, a string, or a tagged float, floats, strings, tensor (e.g. ConstantOfShape's `value`) or graph (a
+ * Loop's or If's body): ONNX attribute types INT, INTS, STRING, FLOAT, FLOATS, STRINGS, TENSOR, GRAPH.
+ */
 export type AttributeValue =
   | number
   | number[]
   | string
   | { float: number }
+  | { floats: readonly number[] }
+  | { strings: readonly string[] }
   | { tensor: InitializerSpec }
   | { graph: GraphSpec };
 
 export interface NodeSpec {
   opType: string;
+  /** The node's name (optional in ONNX). */
+  name?: string;
   inputs: string[];
   outputs: string[];
   domain?: string;
@@ -112,6 +124,7 @@ function writeGraph(w: BinaryWriter, spec: GraphSpec): void {
     w.tag(1, LEN).fork();
     for (const name of node.inputs) w.tag(1, LEN).string(name);
     for (const name of node.outputs) w.tag(2, LEN).string(name);
+    if (node.name) w.tag(3, LEN).string(node.name);
     w.tag(4, LEN).string(node.opType);
     for (const [name, value] of Object.entries(node.attributes ?? {})) writeAttribute(w, name, value);
     if (node.domain) w.tag(7, LEN).string(node.domain);
@@ -133,7 +146,7 @@ function writeTensor(w: BinaryWriter, field: number, tensor: InitializerSpec): v
   w.join();
 }
 
-/** AttributeProto: name (1), f (2), i (3), s (4), t (5), g (6), floats (7), ints (8), type (20). */
+/** AttributeProto: name (1), f (2), i (3), s (4), t (5), g (6), floats (7), ints (8), strings (9), type (20). */
 function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
   w.tag(5, LEN).fork().tag(1, LEN).string(name);
   if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
@@ -142,6 +155,12 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
   else if (Array.isArray(value)) {
     for (const v of value) w.tag(8, WireType.Varint).int64(v);
     w.tag(20, WireType.Varint).int32(7);
+  } else if ("floats" in value) {
+    for (const v of value.floats) w.tag(7, WireType.Bit32).float(v);
+    w.tag(20, WireType.Varint).int32(6);
+  } else if ("strings" in value) {
+    for (const v of value.strings) w.tag(9, LEN).bytes(new TextEncoder().encode(v));
+    w.tag(20, WireType.Varint).int32(8);
   } else if ("tensor" in value) {
     writeTensor(w, 5, value.tensor);
     w.tag(20, WireType.Varint).int32(4);
@@ -157,6 +176,25 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
 function writeValueInfo(w: BinaryWriter, field: number, value: ValueSpec): void {
   w.tag(field, LEN).fork().tag(1, LEN).string(value.name);
   w.tag(2, LEN).fork(); // TypeProto
+  writeTensorType(w, value, value.wrap ?? []);
+  w.join().join();
+}
+
+/** TypeProto: tensor_type (1), sequence_type (4) { elem_type (1) }, map_type (5) { key_type (1), value_type (2) }. */
+function writeTensorType(w: BinaryWriter, value: ValueSpec, wrap: ValueSpec["wrap"] & object): void {
+  const [outer, ...inner] = wrap;
+  if (outer === "sequence") {
+    w.tag(4, LEN).fork().tag(1, LEN).fork();
+    writeTensorType(w, value, inner);
+    w.join().join();
+    return;
+  }
+  if (outer) {
+    w.tag(5, LEN).fork().tag(1, WireType.Varint).int32(outer.mapKey).tag(2, LEN).fork();
+    writeTensorType(w, value, inner);
+    w.join().join();
+    return;
+  }
   w.tag(1, LEN).fork(); // TypeProto.Tensor
   w.tag(1, WireType.Varint).int32(value.elemType);
   if (value.dims) {
@@ -169,5 +207,5 @@ function writeValueInfo(w: BinaryWriter, field: number, value: ValueSpec): void 
     }
     w.join();
   }
-  w.join().join().join();
+  w.join();
 }

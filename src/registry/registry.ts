@@ -5,15 +5,19 @@
  * always re-reads R2, and writes made through this isolate invalidate its cache at once.
  */
 import { AppError } from "../errors";
+import { own } from "../lookup";
+import { servableClassifier } from "../onnx/classifier-outputs";
 import { capLoopTripCounts } from "../onnx/loop-cap";
-import type { OnnxValueInfo } from "../onnx/reader";
+import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo } from "../onnx/reader";
 import type { RunLimits } from "../runtime/budget";
+import { ortText } from "../runtime/ort-errors";
 import type { Inspection, InspectOptions, ModelSource } from "../runtime/session-pool";
 import {
   type AssetEntry,
   type Manifest,
   type ManifestInput,
   ManifestSchema,
+  MODEL_NAME,
   type RuntimeFacts,
   type VersionEntry,
 } from "./manifest";
@@ -97,7 +101,7 @@ export class ModelRegistry {
         Object.keys(manifest.versions).length === 0 ? "has no versions yet" : `has no version or alias '${reference}'`;
       throw new AppError("version_not_found", `model '${model}' ${what}`);
     }
-    const entry = manifest.versions[version]!;
+    const entry = own(manifest.versions, version)!;
     return { manifest, version, entry, source: this.source(manifest, version, entry) };
   }
 
@@ -123,27 +127,31 @@ export class ModelRegistry {
    * Validates uploaded weights and records the version. The graph is checked before anything is allocated for it
    * (./upload-checks.ts); only then does onnxruntime-web load it, read its signature and measure its memory. The
    * weights are stored under their digest. Re-uploading identical bytes to the same version is a no-op; different
-   * bytes are 409. A refused upload leaves storage and the session pool as they were.
+   * bytes are 409. A refused upload leaves storage and the session pool as they were. A classifier exported with
+   * ZipMap (skl2onnx's default) is stored with its probability tensor as the output (src/onnx/classifier-outputs.ts);
+   * the version keeps the uploaded file's digest as `original`.
    */
   async addVersion(
     model: string,
     version: string,
-    bytes: Uint8Array,
+    upload: Uint8Array,
     options: { makeDefault: boolean },
   ): Promise<{ manifest: Manifest; entry: VersionEntry; created: boolean }> {
     const runtime = this.options.runtime;
     if (!runtime) throw new AppError("internal_error", "this registry cannot validate uploads (no runtime)");
     const existing = await this.get(model);
-    const sha256 = await digestHex(bytes);
-    const previous = existing.versions[version];
+    const sha256 = await digestHex(upload);
+    const previous = own(existing.versions, version);
     if (previous)
       return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
-    const info = readUpload(bytes, this.options.uploads ?? DEFAULT_UPLOADS);
-    const checks = checkGraph(info, this.options.uploads ?? DEFAULT_UPLOADS, existing.limits?.maxLoopIterations);
+    const limits = this.options.uploads ?? DEFAULT_UPLOADS;
+    const { info, served: bytes, original, classLabels } = prepareUpload(upload, limits);
+    const checks = checkGraph(info, limits, existing.limits?.maxLoopIterations);
+    const servedSha256 = original ? await digestHex(bytes) : sha256;
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = {
-      digest: sha256,
+      digest: servedSha256,
       label: `${model}:${version}`,
       bytes: bytes.byteLength,
       load: async () => (checks.loopCap ? capLoopTripCounts(bytes, checks.loopCap) : bytes),
@@ -153,53 +161,54 @@ export class ModelRegistry {
       maxElements: existing.limits?.maxElements ?? this.options.maxElements ?? Number.POSITIVE_INFINITY,
     };
     const { signature, memory } = await runtime.inspect(source, declared, inspectOptions).catch((error: unknown) => {
-      const unsupported =
-        error instanceof AppError && error.code === "invalid_model"
-          ? unsupportedOperator(error.message, info)
-          : undefined;
+      if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
+      const unsupported = unsupportedOperator(ortText(error.cause), info);
       throw unsupported
-        ? new AppError(
-            "invalid_model",
-            `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`,
-            { cause: error },
-          )
+        ? new AppError("invalid_model", describeUnsupported(unsupported), { cause: error.cause })
         : error;
     });
 
     try {
-      const key = weightsKey(model, sha256);
+      const key = weightsKey(model, servedSha256);
       if (!(await this.bucket.head(key)))
-        await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
+        await this.bucket.put(key, bytes, {
+          sha256: servedSha256,
+          httpMetadata: { contentType: "application/octet-stream" },
+        });
       const runtimeFacts: RuntimeFacts = { memory, ...checks };
       const entry: VersionEntry = {
-        sha256,
+        sha256: servedSha256,
         bytes: bytes.byteLength,
         inputs: signature.inputs,
         outputs: signature.outputs,
         opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
+        ...(original ? { original: { sha256, bytes: upload.byteLength, changes: original } } : {}),
+        ...(Object.keys(classLabels).length > 0 ? { classLabels } : {}),
         runtime: runtimeFacts,
         createdAt: now(),
       };
       let created = true;
       const manifest = await this.update(model, false, (current) => {
-        const raced = current!.versions[version];
+        const raced = own(current!.versions, version);
         if (raced) {
           created = ensureSameWeights(model, version, raced, sha256);
           return current!;
         }
         const aliases = { ...current!.aliases };
-        if (options.makeDefault || !aliases[DEFAULT_ALIAS]) aliases[DEFAULT_ALIAS] = version;
+        if (options.makeDefault || !own(aliases, DEFAULT_ALIAS)) aliases[DEFAULT_ALIAS] = version;
         const pinned =
           current!.assets && Object.keys(current!.assets).length > 0
             ? { ...entry, assets: { ...current!.assets } }
             : entry;
         return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
       });
-      return { manifest, entry: manifest.versions[version]!, created };
+      return { manifest, entry: own(manifest.versions, version)!, created };
     } catch (error) {
-      if (!Object.values((await this.read(model))?.manifest.versions ?? {}).some((e) => e.sha256 === sha256)) {
-        await runtime.release(sha256);
-        await this.bucket.delete(weightsKey(model, sha256));
+      // nothing of a refused upload stays: its session, and its weights unless a version already used them
+      const stored = Object.values((await this.read(model))?.manifest.versions ?? {});
+      if (!stored.some((e) => e.sha256 === servedSha256)) {
+        await runtime.release(servedSha256);
+        await this.bucket.delete(weightsKey(model, servedSha256));
       }
       throw error;
     }
@@ -216,7 +225,7 @@ export class ModelRegistry {
     if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256 });
     const entry: AssetEntry = { sha256, bytes: bytes.byteLength };
     const manifest = await this.update(model, false, (current) =>
-      current!.assets?.[name]?.sha256 === sha256
+      own(current!.assets, name)?.sha256 === sha256
         ? current!
         : { ...current!, assets: { ...current!.assets, [name]: entry }, updatedAt: now() },
     );
@@ -236,9 +245,9 @@ export class ModelRegistry {
 
   async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
     return this.update(model, false, (current) => {
-      if (!current!.versions[version])
+      if (!own(current!.versions, version))
         throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
-      if (current!.versions[alias])
+      if (own(current!.versions, alias))
         throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
       return { ...current!, aliases: { ...current!.aliases, [alias]: version }, updatedAt: now() };
     });
@@ -251,7 +260,7 @@ export class ModelRegistry {
   async deleteVersion(model: string, version: string): Promise<Manifest> {
     let removed: VersionEntry | undefined;
     const manifest = await this.update(model, false, (current) => {
-      removed = current!.versions[version];
+      removed = own(current!.versions, version);
       if (!removed) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
       const { [version]: _, ...versions } = current!.versions;
       const pointing = Object.entries(current!.aliases).filter(([, target]) => target === version);
@@ -324,6 +333,7 @@ export class ModelRegistry {
    * (deleted through another isolate) are released here.
    */
   private async read(model: string): Promise<{ manifest: Manifest; etag: string } | undefined> {
+    if (!MODEL_NAME.test(model)) return undefined; // no such model can exist, and R2 refuses some such keys
     const object = await this.bucket.get(manifestKey(model));
     const before = cache.get(model)?.manifest;
     if (!object) {
@@ -385,15 +395,55 @@ function runLimits(manifest: Manifest, entry: VersionEntry): RunLimits {
   };
 }
 
-function pickVersion(manifest: Manifest, reference: string): string | undefined {
-  if (manifest.versions[reference]) return reference;
-  const target = manifest.aliases[reference];
-  return target && manifest.versions[target] ? target : undefined;
+interface PreparedUpload {
+  info: OnnxModelInfo;
+  /** The graph to store and serve. */
+  served: Uint8Array;
+  /** What changed from the uploaded file; undefined when it is served as uploaded. */
+  original?: string[];
+  classLabels: Record<string, string[]>;
 }
 
-/** Returns `false` (nothing created) when the stored version has the same digest; throws otherwise. */
+/**
+ * Reads the upload (stopping at the node limit) and rewrites what onnxruntime-web cannot return (ZipMap outputs);
+ * not an ONNX model is 422.
+ */
+function prepareUpload(bytes: Uint8Array, limits: UploadLimits): PreparedUpload {
+  const info = readUpload(bytes, limits);
+  const usesMl = info.operators.some((op) => op.domain === "ai.onnx.ml");
+  if (!usesMl) return { info, served: bytes, classLabels: {} };
+  let servable: ReturnType<typeof servableClassifier>;
+  try {
+    servable = servableClassifier(bytes);
+  } catch (error) {
+    if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
+    throw error;
+  }
+  if (servable.unzipped.length === 0) return { info, served: bytes, classLabels: servable.classLabels };
+  const changes = servable.unzipped.map(
+    (output) =>
+      `output '${output}': its ZipMap (a sequence of maps) was removed; it is served as the FLOAT [batch, classes] tensor that fed it`,
+  );
+  return {
+    info: readUpload(servable.bytes, limits),
+    served: servable.bytes,
+    original: changes,
+    classLabels: servable.classLabels,
+  };
+}
+
+function pickVersion(manifest: Manifest, reference: string): string | undefined {
+  if (own(manifest.versions, reference)) return reference;
+  const target = own(manifest.aliases, reference);
+  return target && own(manifest.versions, target) ? target : undefined;
+}
+
+/**
+ * Returns `false` (nothing created) when the stored version was uploaded from a file with this digest; throws
+ * otherwise.
+ */
 function ensureSameWeights(model: string, version: string, entry: VersionEntry, sha256: string): false {
-  if (entry.sha256 === sha256) return false;
+  if ((entry.original?.sha256 ?? entry.sha256) === sha256) return false;
   throw new AppError(
     "version_exists",
     `model '${model}' already has a version '${version}' with other weights; versions are immutable, upload a new version`,

@@ -12,7 +12,7 @@ import { AppError } from "../errors";
 import { SMALL_TENSOR_ELEMENTS } from "../onnx/reader";
 import type { KnownTensor } from "../onnx/shape-values";
 import { evaluateProgram, type SizeProgram } from "../onnx/size-analysis";
-import { datatypeInfo, elementCount } from "./datatypes";
+import { datatypeInfo, elementCount, isNumeric } from "./datatypes";
 import type { Tensor } from "./tensor";
 
 /** WASM memory a model was measured to use when its version was uploaded. */
@@ -156,7 +156,7 @@ function computedSizes(limits: RunLimits, inputs: readonly BudgetInput[], allowa
 
 /** A decoded input's values as numbers, when it is small enough to read. */
 function knownValues(tensor: Tensor | undefined): KnownTensor | undefined {
-  if (!tensor || tensor.data.length > SMALL_TENSOR_ELEMENTS) return undefined;
+  if (!tensor || !isNumeric(tensor.datatype) || tensor.data.length > SMALL_TENSOR_ELEMENTS) return undefined;
   const { onnx } = datatypeInfo(tensor.datatype);
   return { dims: tensor.shape, values: Array.from(tensor.data as ArrayLike<number | bigint>, Number), dataType: onnx };
 }

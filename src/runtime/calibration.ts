@@ -9,7 +9,7 @@
  */
 import type { OnnxDim } from "../onnx/reader";
 import type { MemoryProfile } from "./budget";
-import { type Datatype, datatypeInfo, elementCount } from "./datatypes";
+import { type Datatype, datatypeInfo, elementCount, isNumeric } from "./datatypes";
 import type { Tensor } from "./tensor";
 import type { WasmHeap } from "./wasm-heap";
 
@@ -192,8 +192,12 @@ function feedsAt(
   return Object.fromEntries(
     inputs.map((input, i) => {
       const shape = shapes[i]!;
-      const { array } = datatypeInfo(input.datatype);
-      return [input.name, { datatype: input.datatype, shape, data: new array(elementCount(shape)) }];
+      const count = elementCount(shape);
+      // BYTES inputs take empty strings; every other datatype zeros
+      const data = isNumeric(input.datatype)
+        ? new (datatypeInfo(input.datatype).array)(count)
+        : new Array<string>(count).fill("");
+      return [input.name, { datatype: input.datatype, shape, data }];
     }),
   );
 }

@@ -22,6 +22,7 @@ import {
 } from "./budget";
 import { calibrate, calibrationDims } from "./calibration";
 import { ensureOrt, ort, ortInitMillis, setHeapCeiling, wasmHeap, wasmMemoryBytes } from "./ort";
+import { describeLoadFailure, describeRunFailure } from "./ort-errors";
 import { RunScheduler } from "./run-scheduler";
 import { readSignature, type Signature } from "./signature";
 import { fromOrtTensor, type NamedTensors, toOrtTensor } from "./tensor";
@@ -175,9 +176,7 @@ export class SessionPool {
             { cause: error },
           );
         }
-        throw new AppError("inference_failed", `the model rejected these inputs: ${ortMessage(error)}`, {
-          cause: error,
-        });
+        throw new AppError("inference_failed", describeRunFailure(error), { cause: error });
       } finally {
         timings.run = performance.now() - started;
         entry.runs += 1;
@@ -351,7 +350,7 @@ export class SessionPool {
           retryAfterSeconds: 1,
           cause: error,
         });
-      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${ortMessage(error)}`, {
+      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${describeLoadFailure(error)}`, {
         cause: error,
       });
     }
@@ -470,11 +469,4 @@ async function runSession(entry: Entry, inputs: NamedTensors, outputNames?: stri
 /** onnxruntime reports an allocation refused at the heap's ceiling as `std::bad_alloc`. */
 function isAllocationFailure(error: unknown): boolean {
   return /bad_alloc|Failed to allocate memory/i.test(error instanceof Error ? error.message : String(error));
-}
-
-/** onnxruntime-web wraps the native message in "failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: ...". */
-function ortMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const match = /ERROR_MESSAGE: ([\s\S]*)$/.exec(text);
-  return (match?.[1] ?? text).trim();
 }

@@ -4,7 +4,7 @@
  */
 import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
-import { bytesPerElement, type Datatype, datatypeFromOrt, elementCount } from "./datatypes";
+import { type Datatype, datatypeFromOrt, elementCount } from "./datatypes";
 import type { ort } from "./ort";
 
 export interface TensorSpec {
@@ -45,7 +45,7 @@ export function readSignature(session: ort.InferenceSession, declared: Map<strin
       if (!value.isTensor)
         throw new AppError(
           "invalid_model",
-          `${kind} '${value.name}' is not a tensor (sequence or map outputs cannot be served)`,
+          `${kind} '${value.name}' is not a tensor: sequences and maps cannot be served (a classifier's ZipMap output is served as the probability tensor that feeds it)`,
         );
       const datatype = datatypeFromOrt(value.type);
       if (!datatype)
@@ -127,11 +127,6 @@ export function checkOutputs(signature: Signature, names: readonly string[]): vo
         `unknown output '${name}'; the model produces ${listNames(signature.outputs)}`,
       );
   }
-}
-
-/** Bytes the declared tensor occupies in the binary tensor extension. */
-export function byteLength(tensor: DeclaredTensor): number {
-  return elementCount(tensor.shape) * bytesPerElement(tensor.datatype);
 }
 
 function listNames(specs: readonly TensorSpec[]): string {

@@ -18,7 +18,8 @@
  * maxSpeechDurationS?}`: defaults every request may override (snake_case: `threshold`, `neg_threshold`, …).
  */
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, quote } from "../errors";
+import { hasOwn } from "../lookup";
 import { resampledLength, resampleSource, type SampleSource } from "../media/audio/resample";
 import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../media/audio/wav";
 import type { Tensor } from "../runtime/tensor";
@@ -391,12 +392,13 @@ export function segmentSpeech(probabilities: Float32Array, prepared: PreparedAud
 export function optionsFromQuery(query: URLSearchParams): RequestOptions {
   const values: Record<string, unknown> = {};
   for (const [name, value] of query) {
-    if (!(name in OptionsShape))
+    if (!hasOwn(OptionsShape, name))
       throw new AppError(
         "invalid_request",
         `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`,
       );
-    if (name in values) throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
+    if (hasOwn(values, name))
+      throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
     if (name === "frames")
       values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
@@ -407,7 +409,7 @@ export function optionsFromQuery(query: URLSearchParams): RequestOptions {
     ({ where, message, path }) =>
       new AppError(
         "invalid_request",
-        `invalid query parameter '${where}' (${JSON.stringify(values[String(path[0])])}): ${message}`,
+        `invalid query parameter '${where}' (${quote(values[String(path[0])])}): ${message}`,
       ),
   );
 }

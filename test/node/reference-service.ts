@@ -1,6 +1,6 @@
 /**
  * Runs in Node, reached from tests through the REFERENCE service binding:
- * - `GET /file?path=<repo path>`: a file of this checkout (README.md, models/*.json) or of node_modules
+ * - `GET /file?path=<repo path>`: a file of this checkout (docs/api.md, models/*.json) or of node_modules
  *   (`path=node_modules/...`), e.g. bundled weights;
  * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
-import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { readRepoFile } from "../../scripts/lib/bundled-models.ts";
 import type { WireTensor } from "../support/wire";
 import { fastTextReference } from "./fasttext-reference.ts";
 import { imageReference } from "./image-reference.ts";
@@ -82,6 +82,10 @@ async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTens
   }
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(body.inputs)) {
+    if (t.datatype === "BYTES") {
+      feeds[name] = new ort.Tensor("string", t.strings ?? [], t.shape);
+      continue;
+    }
     const raw = Buffer.from(t.base64, "base64");
     feeds[name] = new ort.Tensor(
       ORT_TYPES[t.datatype]!,
@@ -93,6 +97,10 @@ async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTens
   const outputs: Record<string, WireTensor> = {};
   for (const [name, value] of Object.entries(results)) {
     const tensor = value as ort.Tensor;
+    if (tensor.type === "string") {
+      outputs[name] = { datatype: "BYTES", shape: [...tensor.dims], base64: "", strings: tensor.data as string[] };
+      continue;
+    }
     const data = tensor.data as ArrayBufferView;
     outputs[name] = {
       datatype: OIP_TYPES[tensor.type]!,

@@ -190,12 +190,12 @@ export function tiled(copies: number): Uint8Array {
   });
 }
 
-/** y = x for STRING tensors: onnxruntime-web loads it, but OIP has no datatype for its values. */
-export function stringIdentity(): Uint8Array {
+/** y = SequenceConstruct(x): onnxruntime-web loads it, but a sequence is no tensor to answer with. */
+export function sequenceOutput(): Uint8Array {
   return writeOnnxModel({
-    inputs: [{ name: "x", elemType: 8, dims: ["n"] }],
-    outputs: [{ name: "y", elemType: 8, dims: ["n"] }],
-    nodes: [{ opType: "Identity", inputs: ["x"], outputs: ["y"] }],
+    inputs: [{ name: "x", elemType: 1, dims: [1] }],
+    outputs: [{ name: "y", elemType: 1, dims: [1], wrap: ["sequence"] }],
+    nodes: [{ opType: "SequenceConstruct", inputs: ["x"], outputs: ["y"] }],
   });
 }
 
@@ -205,5 +205,35 @@ export function unknownOperator(): Uint8Array {
     inputs: [{ name: "x", elemType: 1, dims: [1] }],
     outputs: [{ name: "y", elemType: 1, dims: [1] }],
     nodes: [{ opType: "Frobnicate", inputs: ["x"], outputs: ["y"] }],
+  });
+}
+
+/**
+ * String tensors (ONNX STRING = OIP BYTES): `text` [n] → `same` (Identity) and `translated` (ai.onnx.ml
+ * LabelEncoder: "hello" → "bonjour", "héllo wörld" → "🌍", anything else → "?"), so strings are shown to go
+ * through a computation and back.
+ */
+export function stringIdentityAndLookup(): Uint8Array {
+  return writeOnnxModel({
+    inputs: [{ name: "text", elemType: 8, dims: ["n"] }],
+    outputs: [
+      { name: "same", elemType: 8, dims: ["n"] },
+      { name: "translated", elemType: 8, dims: ["n"] },
+    ],
+    nodes: [
+      { opType: "Identity", inputs: ["text"], outputs: ["same"] },
+      {
+        opType: "LabelEncoder",
+        domain: "ai.onnx.ml",
+        inputs: ["text"],
+        outputs: ["translated"],
+        attributes: {
+          keys_strings: { strings: ["hello", "héllo wörld"] },
+          values_strings: { strings: ["bonjour", "🌍"] },
+          default_string: "?",
+        },
+      },
+    ],
+    domainOpsets: [{ domain: "ai.onnx.ml", version: 2 }],
   });
 }

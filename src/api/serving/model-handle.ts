@@ -4,6 +4,7 @@
  * request was the model itself.
  */
 import { AppError } from "../../errors";
+import { own } from "../../lookup";
 import type { ModelRegistry, ResolvedModel } from "../../registry/registry";
 import { yieldToEventLoop } from "../../runtime/run-scheduler";
 import type { RunTimings, SessionPool } from "../../runtime/session-pool";
@@ -44,7 +45,7 @@ export function createModelHandle(
       return outputs;
     },
     asset<T>(name: string, parse: (bytes: Uint8Array) => T | Promise<T>): Promise<T> {
-      const asset = entry.assets?.[name];
+      const asset = own(entry.assets, name);
       if (!asset)
         throw new AppError(
           "invalid_manifest",

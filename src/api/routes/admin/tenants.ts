@@ -7,10 +7,13 @@ import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
+import { jsonBody, jsonResponse } from "../../protocol/openapi";
 import {
   CreatedKeySchema,
   KeySchema,
+  RefundInputSchema,
   TenantSchema,
+  UnsettledChargeSchema,
   UsageQuerySchema,
   UsageReportSchema,
 } from "../../protocol/tenancy-schemas";
@@ -18,11 +21,6 @@ import {
 const tags = ["Admin: tenants"];
 const security = [{ adminToken: [] }];
 const TenantParams = z.object({ id: z.string().meta({ example: "ten_3f9a0c…" }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const smallJson = limitBody((config) => config.maxAdminJsonBytes, "the request");
 
 export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -35,7 +33,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Create a tenant",
       middleware: smallJson,
       request: { body: jsonBody(TenantInputSchema) },
-      responses: { 201: json(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
+      responses: { 201: jsonResponse(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createTenant(c.req.valid("json")), 201),
   );
@@ -48,7 +46,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "List tenants",
       responses: {
-        200: json(
+        200: jsonResponse(
           z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() })) }),
           "Every tenant",
         ),
@@ -66,7 +64,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Get a tenant",
       request: { params: TenantParams },
-      responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").getTenant(c.req.valid("param").id), 200),
   );
@@ -77,11 +75,12 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/admin/tenants/{id}",
       tags,
       security,
-      summary: "Change a tenant's name or limits",
-      description: "Takes effect on the next request.",
+      summary: "Change a tenant's name, limits or metering mode",
+      description:
+        "Takes effect on the next request in exact metering; in leased metering within the lease TTL (1 s), when the leases isolates hold run out.",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(TenantPatchSchema) },
-      responses: { 200: json(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 200: jsonResponse(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").updateTenant(c.req.valid("param").id, c.req.valid("json")), 200),
   );
@@ -96,7 +95,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       description: "The response holds the plaintext key; it is shown once and never stored (only its SHA-256).",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(KeyInputSchema) },
-      responses: { 201: json(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 201: jsonResponse(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createKey(c.req.valid("param").id, c.req.valid("json")), 201),
   );
@@ -110,7 +109,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "List a tenant's API keys",
       request: { params: TenantParams },
       responses: {
-        200: json(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
+        200: jsonResponse(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
         ...errorResponses(401, 404),
       },
     }),
@@ -126,7 +125,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Revoke an API key",
       description: "Takes effect on the very next request.",
       request: { params: z.object({ keyId: z.string() }) },
-      responses: { 200: json(KeySchema, "Revoked"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(KeySchema, "Revoked"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
   );
@@ -140,11 +139,52 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "A tenant's usage",
       request: { params: TenantParams, query: UsageQuerySchema },
       responses: {
-        200: json(UsageReportSchema, "Committed usage grouped by time, model and key"),
+        200: jsonResponse(UsageReportSchema, "Committed usage grouped by time, model and key"),
         ...errorResponses(400, 401, 404),
       },
     }),
     async (c) =>
       c.json(await c.get("tenancy").usage(c.req.valid("param").id, parseUsageQuery(c.req.valid("query"))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants/{id}/unsettled",
+      tags,
+      security,
+      summary: "A tenant's unsettled charges",
+      description:
+        "Charges made because their settlement never arrived: an exact reservation whose Worker died, or what a " +
+        "lease's isolate never reported. They count against the quota until refunded. Newest first, at most 1000.",
+      request: { params: TenantParams },
+      responses: {
+        200: jsonResponse(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => c.json({ charges: await c.get("tenancy").unsettled(c.req.valid("param").id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/tenants/{id}/refunds",
+      tags,
+      security,
+      summary: "Refund an unsettled charge",
+      description: "Its units go back to the month's quota; the ledger keeps the line as `refunded`.",
+      middleware: smallJson,
+      request: { params: TenantParams, body: jsonBody(RefundInputSchema) },
+      responses: {
+        200: jsonResponse(z.object({ refunded: z.string() }), "Refunded"),
+        ...errorResponses(400, 401, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const { eventId, reason } = c.req.valid("json");
+      await c.get("tenancy").refund(c.req.valid("param").id, eventId, reason ?? "refunded by an operator");
+      return c.json({ refunded: eventId }, 200);
+    },
   );
 }
