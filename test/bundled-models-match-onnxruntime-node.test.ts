@@ -107,6 +107,9 @@ describe("metadata matches the bundled manifests", () => {
           inputs: expected.inputs,
           outputs: expected.outputs,
         });
+        // its memory was measured at upload: the session's, and a run's (or why it could not be)
+        expect(version.runtime.memory.sessionBytes).toBeGreaterThan(0);
+        expect(version.runtime.memory.run ?? version.runtime.memory.note).toBeDefined();
         const assets = Object.fromEntries(
           Object.entries(expected.assets ?? {}).map(([asset, { sha256, bytes }]) => [asset, { sha256, bytes }]),
         );

@@ -48,9 +48,11 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   too_many_pixels: 413,
   audio_too_long: 413,
+  too_much_compute: 413,
   invalid_media: 422,
   invalid_model: 422,
   invalid_manifest: 422,
+  too_many_concurrent_runs: 429,
   runtime_busy: 503,
   internal_error: 500,
 };

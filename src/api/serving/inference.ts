@@ -1,6 +1,6 @@
 /**
- * The OIP inference data plane: resolve the model, decode and check the request against its signature and
- * limits (before any tensor data is converted), run it, encode the response.
+ * The OIP inference data plane: resolve the model, decode and check the request against its signature, limits
+ * and compute budget (before any tensor data is converted), run it, encode the response.
  */
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
@@ -21,6 +21,7 @@ import {
 import { cachedResponse } from "./caching";
 import { modelLimits } from "./limits";
 import { metered } from "./metering";
+import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
 export interface PreparedInference {
@@ -42,6 +43,7 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
   const batch = batchSize(request.inputs, axes, model.manifest.limits?.maxBatch);
   const outputNames = request.outputs?.map((output) => output.name);
   if (outputNames) checkOutputs(model.entry, outputNames);
+  c.get("runtime").check(model.source, request.inputs); // dims and memory, before any tensor is built
   const inputs: NamedTensors = {};
   for (const input of request.inputs) inputs[input.name] = materialize(input);
   return { request, inputs, outputNames, batch };
@@ -56,6 +58,7 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
     options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs],
     inputs: canonicalInputs(inputs),
   };
+  const release = takeRunSlot(c);
   return metered(c, { model: model.manifest.name, version: model.version, units: batch }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
@@ -67,7 +70,7 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
       );
       return c.body(body as ArrayBuffer, 200, headers);
     }),
-  );
+  ).finally(release);
 }
 
 /** Each input's name, datatype and shape, then its data bytes: the same tensors hash alike, JSON or binary. */
