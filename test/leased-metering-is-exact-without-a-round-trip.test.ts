@@ -11,7 +11,14 @@ import { hashKey } from "../src/tenancy/keys";
 import { LEASE_TTL_MS } from "../src/tenancy/lease-ledger";
 import type { LeaseGrant } from "../src/tenancy/metering-types";
 import { leasedTenant, metering, send, untilLeased } from "./support/leases";
-import { beginDirectly, METERED_MODEL, scaleRequest, settledUsage, uploadMeteredModel } from "./support/tenancy";
+import {
+  beginDirectly,
+  inFlight,
+  METERED_MODEL,
+  scaleRequest,
+  settledUsage,
+  uploadMeteredModel,
+} from "./support/tenancy";
 import { admin, createKey, createTenant, json } from "./support/worker";
 
 beforeAll(async () => {
@@ -19,20 +26,6 @@ beforeAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `count` calls, at most `limit` at a time, answers in call order. */
-async function inFlight<T>(limit: number, count: number, call: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await call(i);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return results;
-}
 
 describe("leased metering", () => {
   it("admits warm requests with no blocking call, and the ledger equals the answers (cache hits included)", async () => {
@@ -61,7 +54,6 @@ describe("leased metering", () => {
   it("120 requests, 16 in flight, against a quota of 60, with a lease held, give exactly 60 answers and a ledger of 60", async () => {
     const { tenant, key } = await leasedTenant("leased quota", { requestsPerMinute: 1_000_000, monthlyUnits: 60 });
     const warmed = await untilLeased(key);
-    // 16 in flight: the tenant's concurrent runs per isolate (MAX_CONCURRENT_RUNS_PER_TENANT), so none is refused for that
     const responses = await inFlight(16, 120, (i) => send(key, scaleRequest(1, 5000 + i)));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(60 - warmed);
