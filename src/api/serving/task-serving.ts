@@ -16,6 +16,7 @@ import { modelLimits } from "./limits";
 import { metered } from "./metering";
 import { resolveModel } from "./model-access";
 import { createModelHandle, type RunLedger } from "./model-handle";
+import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
 export interface TaskCall<Request, Response> {
@@ -45,6 +46,7 @@ export async function serveTask<Request, Response>(
     options: outputDeterminants(model, stages),
     inputs: call.cacheInputs,
   };
+  const release = takeRunSlot(c);
   return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, queueMillis: 0, runs: 0 };
@@ -60,7 +62,7 @@ export async function serveTask<Request, Response>(
       for (const warning of warnings) c.header("Warning", `299 edge-maas ${JSON.stringify(warning)}`, { append: true });
       return c.json((call.render ? call.render(response) : response) as object, 200);
     }),
-  );
+  ).finally(release);
 }
 
 /** What the request's log line and metrics learn of a task's run: its stages' times and a classifier's labels. */
