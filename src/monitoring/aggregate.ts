@@ -6,6 +6,8 @@
  * crosses a Durable Object RPC boundary and is stored as text.
  */
 
+import type { ModelWork } from "./observation";
+
 /** Upper bounds (seconds) of the latency histograms' buckets; a last bucket takes the rest (`+Inf`). */
 export const DURATION_BUCKETS = [
   0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
@@ -68,23 +70,14 @@ export interface Aggregate {
 }
 
 /** One request as the metrics see it. */
-export interface Served {
+export interface Served extends ModelWork {
   status: number;
   /** Our error code (`X-Error-Code`), if any. */
   code?: string;
   cache?: string;
   units: number;
   totalMs: number;
-  queueMs: number;
-  inputMs: number;
-  inferMs: number;
-  outputMs: number;
-  cacheMs: number;
-  /** Session runs. */
-  runs: number;
-  cold: boolean;
-  labels?: readonly { label: string; score: number }[];
-  sessionBytes?: number;
+  /** When it was answered (epoch ms). */
   at: number;
 }
 
