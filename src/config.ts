@@ -42,6 +42,8 @@ export interface Config {
    * in-workerd tests, whose runner would receive every line); `off`: neither (the benchmark's reference run).
    */
   monitoring: "on" | "metrics" | "off";
+  /** The metrics buffer's timer (`METRICS_FLUSH_TIMER=off`: the in-workerd tests only; see metrics-buffer.ts). */
+  metricsFlushTimer: boolean;
   /** Delay added to every Durable Object call (benchmarks and tests only; 0 when `DO_DELAY_MS` is absent). */
   doDelayMillis: number;
 }
@@ -67,7 +69,8 @@ type ConfigVars = Partial<
     | "CACHE_MAX_BYTES"
     | "MAX_JSON_RESPONSE_BYTES"
     | "DO_DELAY_MS"
-    | "MONITORING",
+    | "MONITORING"
+    | "METRICS_FLUSH_TIMER",
     string
   >
 >;
@@ -97,6 +100,7 @@ export function readConfig(vars: ConfigVars): Config {
     tenancy: vars.TENANCY === "off" ? "off" : "required",
     doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),
     monitoring: vars.MONITORING === "off" || vars.MONITORING === "metrics" ? vars.MONITORING : "on",
+    metricsFlushTimer: vars.METRICS_FLUSH_TIMER !== "off",
   };
 }
 

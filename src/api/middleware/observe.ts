@@ -44,8 +44,8 @@ export function isolate(): string {
   return isolateId;
 }
 
-function metricsBuffer(): MetricsBuffer {
-  buffer ??= new MetricsBuffer(isolate());
+function metricsBuffer(timer: boolean): MetricsBuffer {
+  buffer ??= new MetricsBuffer(isolate(), timer);
   return buffer;
 }
 
@@ -68,7 +68,8 @@ export function observeRequests() {
     if (INFERENCE_ROUTES.has(route)) {
       const model = observation.model ?? UNRESOLVED;
       const version = observation.version ?? UNRESOLVED;
-      metricsBuffer().add(model, version, served, sink(c.env), (promise) => c.executionCtx.waitUntil(promise));
+      const timer = c.get("config").metricsFlushTimer;
+      metricsBuffer(timer).add(model, version, served, sink(c.env), (promise) => c.executionCtx.waitUntil(promise));
     }
   });
 }
