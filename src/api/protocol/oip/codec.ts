@@ -19,7 +19,7 @@ import {
   type TensorData,
   viewBytes,
 } from "../../../runtime/datatypes";
-import { fromHalfBits, toHalfBits } from "../../../runtime/float16";
+import { fromHalfBits, toHalfBits } from "../../../client/float16";
 import type { DeclaredTensor } from "../../../runtime/signature";
 import type { Tensor } from "../../../runtime/tensor";
 import { parseOrFail } from "../../../validation";
