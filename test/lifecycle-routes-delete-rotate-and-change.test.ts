@@ -114,7 +114,9 @@ describe("tenants and keys", () => {
 
     expect((await usageOf(body.key)).status).toBe(200);
     expect((await usageOf(key.key)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(body.previous.expiresAt) - Date.now() + 5)));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, Date.parse(body.previous.expiresAt) - Date.now() + 5)),
+    );
     const expired = await usageOf(key.key);
     expect(expired.status).toBe(401);
     expect(expired.headers.get("X-Error-Code")).toBe("expired_key");

@@ -11,6 +11,8 @@ export type ManifestInput = Schemas["ManifestInput"];
 export type TenantInput = Schemas["TenantInput"];
 export type TenantPatch = Schemas["TenantPatch"];
 export type KeyInput = Schemas["KeyInput"];
+export type KeyPatch = Schemas["KeyPatch"];
+export type KeyRotation = Schemas["KeyRotation"];
 export type AdminUsageQuery = NonNullable<paths["/admin/tenants/{id}/usage"]["get"]["parameters"]["query"]>;
 
 export type UploadOptions = CallOptions & {
@@ -89,6 +91,19 @@ export function adminApi(raw: RawClient) {
             body: { version },
           }),
         ),
+      /** `DELETE /admin/models/{model}/aliases/{alias}`: any alias but `default`. */
+      deleteAlias: (name: string, alias: string, options?: CallOptions) =>
+        unwrap(
+          raw.DELETE("/admin/models/{model}/aliases/{alias}", { ...options, params: { path: { model: name, alias } } }),
+        ),
+      /** `DELETE /admin/models/{model}/assets/{name}`: versions that pinned it keep it. */
+      deleteAsset: (name: string, asset: string, options?: CallOptions) =>
+        unwrap(
+          raw.DELETE("/admin/models/{model}/assets/{name}", {
+            ...options,
+            params: { path: { model: name, name: asset } },
+          }),
+        ),
       /** `POST /admin/models/{model}/versions/{version}/profile`: times `session.run` alone for an OIP body. */
       profile: (
         name: string,
@@ -126,6 +141,9 @@ export function adminApi(raw: RawClient) {
       /** `PATCH /admin/tenants/{id}`: name, limits, metering mode. */
       update: (id: string, patch: TenantPatch, options?: CallOptions) =>
         unwrap(raw.PATCH("/admin/tenants/{id}", { ...options, params: tenant(id), body: patch })),
+      /** `DELETE /admin/tenants/{id}`: revokes its keys; the answer holds its whole usage ledger. */
+      delete: (id: string, options?: CallOptions) =>
+        unwrap(raw.DELETE("/admin/tenants/{id}", { ...options, params: tenant(id) })),
       /** `GET /admin/tenants/{id}/usage`. */
       usage: (id: string, query: AdminUsageQuery = {}, options?: CallOptions) =>
         unwrap(raw.GET("/admin/tenants/{id}/usage", { ...options, params: { path: { id }, query } })),
@@ -144,6 +162,12 @@ export function adminApi(raw: RawClient) {
       /** `GET /admin/tenants/{id}/keys`. */
       list: (tenantId: string, options?: CallOptions) =>
         unwrap(raw.GET("/admin/tenants/{id}/keys", { ...options, params: tenant(tenantId) })),
+      /** `PATCH /admin/keys/{keyId}`: name, scopes, expiry, the key's own rate limit. */
+      update: (keyId: string, patch: KeyPatch, options?: CallOptions) =>
+        unwrap(raw.PATCH("/admin/keys/{keyId}", { ...options, params: { path: { keyId } }, body: patch })),
+      /** `POST /admin/keys/{keyId}/rotate`: a new secret (in the answer, once); the old one works for the grace period. */
+      rotate: (keyId: string, rotation: KeyRotation = {}, options?: CallOptions) =>
+        unwrap(raw.POST("/admin/keys/{keyId}/rotate", { ...options, params: { path: { keyId } }, body: rotation })),
       /** `DELETE /admin/keys/{keyId}`: revokes the key. */
       revoke: (keyId: string, options?: CallOptions) =>
         unwrap(raw.DELETE("/admin/keys/{keyId}", { ...options, params: { path: { keyId } } })),

@@ -2,7 +2,16 @@
  * The typed edge-maas client (docs/cli.md, "The client"). Types come from `./generated/openapi.ts`, which
  * `npm run client:generate` writes from the Worker's own `/openapi.json`.
  */
-export type { AdminUsageQuery, KeyInput, ManifestInput, TenantInput, TenantPatch, UploadOptions } from "./admin-api";
+export type {
+  AdminUsageQuery,
+  KeyInput,
+  KeyPatch,
+  KeyRotation,
+  ManifestInput,
+  TenantInput,
+  TenantPatch,
+  UploadOptions,
+} from "./admin-api";
 export { createEdgeMaasClient, type EdgeMaasClient } from "./client";
 export { EdgeMaasError } from "./errors";
 export type { components, paths } from "./generated/openapi";

@@ -55,7 +55,9 @@ export function publicApi(raw: RawClient) {
       metadata: (model: string, options: CallOptions & { version?: string } = {}) =>
         options.version === undefined
           ? unwrap(raw.GET("/v2/models/{model}", { ...options, params: { path: { model } } }))
-          : unwrap(raw.GET("/v2/models/{model}/versions/{version}", { ...options, params: version(model, options.version) })),
+          : unwrap(
+              raw.GET("/v2/models/{model}/versions/{version}", { ...options, params: version(model, options.version) }),
+            ),
       /** `GET /v2/models/{model}[/versions/{version}]/ready`. */
       ready: (model: string, options: CallOptions & { version?: string } = {}) =>
         options.version === undefined
@@ -76,8 +78,7 @@ export function publicApi(raw: RawClient) {
        *   { name: "sr", shape: [], data: new BigInt64Array([16000n]) }] });
        * byName.output.data; // Float32Array
        */
-      infer: (model: string, request: InferRequest, options: InferOptions = {}) =>
-        infer(raw, model, request, options),
+      infer: (model: string, request: InferRequest, options: InferOptions = {}) => infer(raw, model, request, options),
       /** `POST /v2/repository/index`: every version this key may call (Triton's repository extension). */
       repositoryIndex: (body: Schemas["RepositoryIndexRequest"] = {}, options?: CallOptions) =>
         unwrap(raw.POST("/v2/repository/index", { ...options, body })),

@@ -48,7 +48,12 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
       }
       const delaySeconds = last ? undefined : retryDelay(response, attempt);
       if (delaySeconds === undefined || delaySeconds > maxDelaySeconds) return response;
-      onRetry?.({ attempt, delaySeconds, status: response.status, code: response.headers.get("X-Error-Code") ?? undefined });
+      onRetry?.({
+        attempt,
+        delaySeconds,
+        status: response.status,
+        code: response.headers.get("X-Error-Code") ?? undefined,
+      });
       await response.body?.cancel();
       await sleep(delaySeconds);
     }

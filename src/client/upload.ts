@@ -10,7 +10,10 @@ const CHUNK_BYTES = 256 * 1024;
 export type Progress = (sent: number, total: number) => void;
 
 /** The body and request options of an upload: plain bytes, or a counted stream when `onProgress` is given. */
-export function uploadBody(bytes: Uint8Array, onProgress?: Progress): { body: Uint8Array | ReadableStream; duplex?: "half" } {
+export function uploadBody(
+  bytes: Uint8Array,
+  onProgress?: Progress,
+): { body: Uint8Array | ReadableStream; duplex?: "half" } {
   if (!onProgress) return { body: bytes };
   let offset = 0;
   const stream = new ReadableStream<Uint8Array>({

@@ -123,7 +123,8 @@ export class Tenancy {
     const tenantId = await this.directory().tenantOfKeyId(keyId);
     const change = {
       ...patch,
-      expiresAt: patch.expiresAt === undefined ? undefined : patch.expiresAt === null ? null : Date.parse(patch.expiresAt),
+      expiresAt:
+        patch.expiresAt === undefined ? undefined : patch.expiresAt === null ? null : Date.parse(patch.expiresAt),
     };
     const record = tenantId ? await this.tenant(tenantId).updateKey(keyId, change) : undefined;
     if (!record) throw new AppError("key_not_found", `no active key '${keyId}'`);

@@ -298,7 +298,8 @@ export class TenantObject extends DurableObject<Env> {
       return { ...tenantRate, whose: "the tenant's", save: () => this.store.saveBucket(tenantRate.bucket) };
     const keyRate = takeToken(this.store.keyBucket(key.id), keyRpm, now);
     const allowed = tenantRate.allowed && keyRate.allowed;
-    const tighter = !keyRate.allowed || (tenantRate.allowed && keyRate.remaining < tenantRate.remaining) ? keyRate : tenantRate;
+    const tighter =
+      !keyRate.allowed || (tenantRate.allowed && keyRate.remaining < tenantRate.remaining) ? keyRate : tenantRate;
     return {
       ...tighter,
       allowed,

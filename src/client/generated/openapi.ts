@@ -1245,7 +1245,10 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a version */
+        /**
+         * Delete a version
+         * @description Refused (409 `alias_in_use`) while an alias points at it and other versions remain, and (409 `version_in_use`) while a pipeline (an OCR model's classifier or recognizer) names it, directly or through an alias, as one of its stages.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1400,7 +1403,60 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /**
+         * Delete an asset
+         * @description Removes it from the model's current assets: versions uploaded afterwards no longer pin it. Versions that pinned it keep it (their answers never change), so its bytes stay stored until no version refers to them.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The manifest without it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Manifest"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1491,7 +1547,69 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /**
+         * Delete an alias
+         * @description Requests naming the alias get 404 afterwards. `default` cannot be deleted (409): it is what the model answers without a version; point it elsewhere instead.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    alias: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The manifest without it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Manifest"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1851,7 +1969,50 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a tenant and its keys
+         * @description Every key of the tenant is revoked at once (exact metering: from the next request; leased: within the lease TTL of 1 s, as any revocation) and the tenant disappears from every route. Its usage ledger is exported in the response (every charged request, by day and by model and key) so the last month can still be billed; no route reads it afterwards.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted: the tenant, its (now revoked) keys and its usage */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeletedTenant"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         /**
@@ -2117,6 +2278,170 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        /**
+         * Change an API key's name, scopes, expiry or rate limit
+         * @description `requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["KeyPatch"];
+                };
+            };
+            responses: {
+                /** @description Updated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiKey"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Wrong Content-Type or Content-Encoding */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/admin/keys/{keyId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description Creates a new key with the old one's name, scopes, expiry and rate limit; its plaintext is in the response, once. The old secret keeps working for the grace period (default one day, at most a week), then expires; `gracePeriodSeconds: 0` revokes it at once. Usage of both is the tenant's.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["KeyRotation"];
+                };
+            };
+            responses: {
+                /** @description The new key, and the old one with its new expiry */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RotatedApiKey"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Wrong Content-Type or Content-Encoding */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2975,7 +3300,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "runtime_busy" | "internal_error";
+                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "runtime_busy" | "internal_error";
                 message: string;
                 requestId: string;
             };
@@ -2987,13 +3312,13 @@ export interface components {
              * @description `tensor` (OIP only) or one of the tasks this server serves
              * @default tensor
              */
-            task: string;
+            task?: string;
             description?: string;
             /**
              * @default public
              * @enum {string}
              */
-            visibility: "public" | "private";
+            visibility?: "public" | "private";
             /** @description tenant id owning a private model */
             owner?: string;
             labels?: string[];
@@ -3079,13 +3404,13 @@ export interface components {
              * @default tensor
              * @enum {string}
              */
-            task: "tensor" | "feature-extraction" | "image-classification" | "ocr" | "voice-activity" | "text-classification" | "tabular-classification" | "tabular-regression";
+            task?: "tensor" | "feature-extraction" | "image-classification" | "ocr" | "voice-activity" | "text-classification" | "tabular-classification" | "tabular-regression";
             description?: string;
             /**
              * @default public
              * @enum {string}
              */
-            visibility: "public" | "private";
+            visibility?: "public" | "private";
             /** @description tenant id owning a private model */
             owner?: string;
             labels?: string[];
@@ -3200,35 +3525,51 @@ export interface components {
             };
             metering?: components["schemas"]["MeteringMode"];
         };
-        CreatedApiKey: {
-            id: string;
-            tenantId: string;
-            name: string;
-            /** @description The key's first characters, for recognising it; never the key */
-            prefix: string;
-            scopes: string[];
-            createdAt: string;
-            expiresAt: string | null;
-            revokedAt: string | null;
-            /** @description Updated at most once a minute */
-            lastUsedAt: string | null;
-            /** @description The plaintext key: shown once, never stored */
-            key: string;
-        };
-        KeyInput: {
-            name: string;
-            /**
-             * @default [
-             *       "infer",
-             *       "usage:read"
-             *     ]
-             */
-            scopes: string[];
-            /**
-             * Format: date-time
-             * @description RFC 3339; the key stops working at this instant
-             */
-            expiresAt?: string;
+        DeletedTenant: {
+            tenant: components["schemas"]["Tenant"];
+            /** @description Its keys, all revoked */
+            keys: components["schemas"]["ApiKey"][];
+            /** @description Its whole usage ledger, by day, model and key */
+            usage: {
+                tenantId: string;
+                from: string;
+                to: string;
+                /** @enum {string} */
+                granularity: "hour" | "day";
+                rows: {
+                    start: string;
+                    /** @description `*` for what a lease's holder never reported */
+                    model: string;
+                    keyId: string;
+                    requests: number;
+                    units: number;
+                    cachedRequests: number;
+                    cachedUnits: number;
+                    /** @description Charges made because their settlement never arrived (a Worker died after admitting them); refundable */
+                    unsettledRequests: number;
+                    unsettledUnits: number;
+                }[];
+                totals: {
+                    requests: number;
+                    units: number;
+                    cachedRequests: number;
+                    cachedUnits: number;
+                    /** @description Charges made because their settlement never arrived (a Worker died after admitting them); refundable */
+                    unsettledRequests: number;
+                    unsettledUnits: number;
+                };
+                month: {
+                    month: string;
+                    committedUnits: number;
+                    /** @description Admitted, not settled yet: running requests and leases */
+                    reservedUnits: number;
+                    /** @description The part of reservedUnits held in leases by isolates */
+                    leasedUnits: number;
+                    /** @description The part of committedUnits charged unsettled */
+                    unsettledUnits: number;
+                    limit: number;
+                };
+            };
         };
         ApiKey: {
             id: string;
@@ -3242,6 +3583,93 @@ export interface components {
             revokedAt: string | null;
             /** @description Updated at most once a minute */
             lastUsedAt: string | null;
+            /** @description The key's own rate limit, under the tenant's; null: the tenant's alone */
+            requestsPerMinute: number | null;
+        };
+        CreatedApiKey: {
+            id: string;
+            tenantId: string;
+            name: string;
+            /** @description The key's first characters, for recognising it; never the key */
+            prefix: string;
+            scopes: string[];
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            /** @description Updated at most once a minute */
+            lastUsedAt: string | null;
+            /** @description The key's own rate limit, under the tenant's; null: the tenant's alone */
+            requestsPerMinute: number | null;
+            /** @description The plaintext key: shown once, never stored */
+            key: string;
+        };
+        KeyInput: {
+            name: string;
+            /**
+             * @default [
+             *       "infer",
+             *       "usage:read"
+             *     ]
+             */
+            scopes?: string[];
+            /**
+             * Format: date-time
+             * @description RFC 3339; the key stops working at this instant
+             */
+            expiresAt?: string;
+            /** @description The key's own token bucket (capacity and refill per minute), under the tenant's: a request needs a token from both */
+            requestsPerMinute?: number;
+        };
+        KeyPatch: {
+            name?: string;
+            scopes?: string[];
+            /**
+             * Format: date-time
+             * @description RFC 3339, or `null` for a key that never expires
+             */
+            expiresAt?: string | null;
+            /** @description The key's own rate limit, or `null` for none (the tenant's alone) */
+            requestsPerMinute?: number | null;
+        };
+        RotatedApiKey: {
+            id: string;
+            tenantId: string;
+            name: string;
+            /** @description The key's first characters, for recognising it; never the key */
+            prefix: string;
+            scopes: string[];
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            /** @description Updated at most once a minute */
+            lastUsedAt: string | null;
+            /** @description The key's own rate limit, under the tenant's; null: the tenant's alone */
+            requestsPerMinute: number | null;
+            /** @description The plaintext key: shown once, never stored */
+            key: string;
+            /** @description The old key: its `expiresAt` is now the end of the grace period */
+            previous: {
+                id: string;
+                tenantId: string;
+                name: string;
+                /** @description The key's first characters, for recognising it; never the key */
+                prefix: string;
+                scopes: string[];
+                createdAt: string;
+                expiresAt: string | null;
+                revokedAt: string | null;
+                /** @description Updated at most once a minute */
+                lastUsedAt: string | null;
+                /** @description The key's own rate limit, under the tenant's; null: the tenant's alone */
+                requestsPerMinute: number | null;
+            };
+        };
+        KeyRotation: {
+            /**
+             * @description How long the old secret keeps working (default 86400: one day; at most a week; 0: none)
+             * @default 86400
+             */
+            gracePeriodSeconds?: number;
         };
         UsageReport: {
             tenantId: string;
@@ -3642,7 +4070,7 @@ export interface components {
              * @default float
              * @enum {string}
              */
-            encoding_format: "float" | "base64";
+            encoding_format?: "float" | "base64";
             /** @description must equal the model's dimension when given (vectors are not shortened) */
             dimensions?: number;
             /** @description accepted for compatibility; ignored and never logged */

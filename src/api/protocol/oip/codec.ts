@@ -5,6 +5,8 @@
  * `BYTES` elements are strings in JSON and, in binary, each a 4-byte little-endian length then its bytes (the
  * binary tensor data extension, as Triton writes it); onnxruntime carries them as UTF-8 text.
  */
+
+import { fromHalfBits, toHalfBits } from "../../../client/float16";
 import { AppError, quote } from "../../../errors";
 import {
   allocate,
@@ -19,7 +21,6 @@ import {
   type TensorData,
   viewBytes,
 } from "../../../runtime/datatypes";
-import { fromHalfBits, toHalfBits } from "../../../client/float16";
 import type { DeclaredTensor } from "../../../runtime/signature";
 import type { Tensor } from "../../../runtime/tensor";
 import { parseOrFail } from "../../../validation";

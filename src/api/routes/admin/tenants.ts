@@ -18,8 +18,8 @@ import {
   CreatedKeySchema,
   DeletedTenantSchema,
   KeySchema,
-  RotatedKeySchema,
   RefundInputSchema,
+  RotatedKeySchema,
   TenantSchema,
   UnsettledChargeSchema,
   UsageQuerySchema,
@@ -190,10 +190,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) =>
-      c.json(
-        await c.get("tenancy").rotateKey(c.req.valid("param").keyId, c.req.valid("json").gracePeriodSeconds),
-        201,
-      ),
+      c.json(await c.get("tenancy").rotateKey(c.req.valid("param").keyId, c.req.valid("json").gracePeriodSeconds), 201),
   );
 
   app.openapi(
