@@ -7,7 +7,10 @@ export type Row = Record<string, unknown>;
 
 /** Prints `data` as JSON, or as a table of `rows` with these `columns` (header → field). */
 export function printRows(json: boolean, data: unknown, rows: Row[], columns: Record<string, string>): void {
-  if (json) return printJson(data);
+  if (json) {
+    printJson(data);
+    return;
+  }
   if (rows.length === 0) {
     console.log("(none)");
     return;
@@ -19,7 +22,10 @@ export function printRows(json: boolean, data: unknown, rows: Row[], columns: Re
 
 /** Prints one record as JSON, or as a two-column table of its fields. */
 export function printRecord(json: boolean, data: Row): void {
-  if (json) return printJson(data);
+  if (json) {
+    printJson(data);
+    return;
+  }
   const table = new Table({ style: { head: [], border: [] } });
   for (const [field, value] of Object.entries(data)) table.push({ [field]: cell(value) });
   console.log(table.toString());
