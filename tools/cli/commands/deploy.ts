@@ -8,8 +8,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { ROOT } from "../../../scripts/lib/bundled-models";
 import { createEdgeMaasClient } from "../../../src/client";
 import { type Config, readProfiles, saveProfile } from "../config";
 import { type BundleSize, measureBundle } from "../deploy/bundle-size";
@@ -21,7 +22,10 @@ import { configOf } from "./context";
 import { seed } from "./seed";
 
 interface DeployFlags {
+  /** The global `--admin-token`, when given. */
+  adminToken?: string;
   dryRun?: boolean;
+  configOut: string;
   seed: boolean;
   saveAs: string;
   readyTimeout: string;
@@ -40,6 +44,7 @@ export function registerDeploy(program: Command): void {
     .command("deploy")
     .description("Deploy to Cloudflare from zero: resources, config, secret, deploy, readiness, models")
     .option("--dry-run", "print every step and the bundle size; change nothing")
+    .option("--config-out <file>", "where to write the generated production config", PRODUCTION_CONFIG)
     .option("--no-seed", "do not upload the bundled models")
     .option("--save-as <profile>", "the profile to save the deployment as", "production")
     .option("--ready-timeout <seconds>", "how long to wait for /v2/health/ready", "120")
@@ -62,7 +67,7 @@ export function registerDeploy(program: Command): void {
           })
         : recording(wranglerCli(), (command) => current?.commands.push(command));
 
-      const outcome = await deploy(config, flags, wrangler, begin, log);
+      const outcome = await deploy(config, command.optsWithGlobals<DeployFlags>(), wrangler, begin, log);
       if (config.json) printJson({ dryRun: Boolean(flags.dryRun), steps, ...outcome });
     });
 }
@@ -98,8 +103,8 @@ async function deploy(
   if (missing.length > 0)
     throw new CliError(`KV namespace ${missing[0]!.title} was not created; see wrangler's output`);
 
-  begin(`write ${PRODUCTION_CONFIG}: wrangler.toml with this account's KV namespace ids (wrangler.toml is not edited)`);
-  if (!flags.dryRun) writeProductionConfig(ids);
+  begin(`write ${flags.configOut}: wrangler.toml with this account's KV namespace ids (wrangler.toml is not edited)`);
+  if (!flags.dryRun) writeProductionConfig(ids, flags.configOut);
 
   begin("measure the bundle against the plan limits (wrangler deploy --dry-run, no account needed)");
   const bundle = measureBundle(wranglerCli(true), "wrangler.toml");
@@ -111,7 +116,7 @@ async function deploy(
     throw new CliError(`the bundle (${MB(bundle.gzipBytes)} compressed) exceeds every plan's limit`);
   if (!bundle.fits.free) log("    edge-maas needs the Workers paid plan (its bundle exceeds the free plan's limit)");
 
-  const token = adminToken(config, flags.saveAs);
+  const token = adminToken(config, flags.adminToken, flags.saveAs);
   begin("deploy the Worker with ADMIN_TOKEN as a secret (wrangler deploy --secrets-file)");
   const secrets = mkdtempSync(join(tmpdir(), "edge-maas-secrets-"));
   let url: string | undefined;
@@ -119,7 +124,13 @@ async function deploy(
     const file = join(secrets, "secrets.json");
     writeFileSync(file, JSON.stringify({ ADMIN_TOKEN: token.value }), { mode: 0o600 });
     const out = wrangler.run(
-      ["deploy", "--config", PRODUCTION_CONFIG, "--secrets-file", flags.dryRun ? "<a temporary file>" : file],
+      [
+        "deploy",
+        "--config",
+        resolve(ROOT, flags.configOut),
+        "--secrets-file",
+        flags.dryRun ? "<a temporary file>" : file,
+      ],
       { mutates: true },
     );
     url = [...out.matchAll(/https?:\/\/[^\s"']+/g)].map((m) => m[0].replace(/\/+$/, "")).at(-1);
@@ -156,11 +167,20 @@ async function deploy(
   return { bundle, url, profile: url ? flags.saveAs : undefined };
 }
 
-/** The admin token to deploy: the one configured (flag, env, the saved profile), or a new random one. */
-function adminToken(config: Config, profile: string): { value: string; generated: boolean } {
-  const configured =
-    config.profile === profile || config.profile !== "local" ? config.adminToken : readProfiles()[profile]?.admin_token;
-  const chosen = process.env.EDGE_MAAS_ADMIN_TOKEN ?? configured;
+/**
+ * The admin token to deploy: `--admin-token` or EDGE_MAAS_ADMIN_TOKEN, else the chosen profile's unless it is
+ * `local` (the dev server's token never goes to production), else the saved deployment profile's, else a new one.
+ */
+function adminToken(
+  config: Config,
+  explicit: string | undefined,
+  profile: string,
+): { value: string; generated: boolean } {
+  const chosen =
+    explicit ??
+    process.env.EDGE_MAAS_ADMIN_TOKEN ??
+    (config.profile !== "local" ? config.adminToken : undefined) ??
+    readProfiles()[profile]?.admin_token;
   return chosen
     ? { value: chosen, generated: false }
     : { value: randomBytes(32).toString("base64url"), generated: true };
