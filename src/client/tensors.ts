@@ -7,24 +7,12 @@
  */
 import { toHalfBits } from "./float16";
 import type { components } from "./generated/openapi";
+import { encodeBytesElements, type TensorData, type TypedData } from "./tensor-bytes";
 
 export type Datatype = components["schemas"]["TensorSpec"]["datatype"];
 type NumericDatatype = Exclude<Datatype, "BYTES">;
 
-export type TypedData =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | BigUint64Array
-  | BigInt64Array
-  | Float32Array
-  | Float64Array;
-
-/** A tensor's elements: a typed array, or strings for `BYTES`. */
-export type TensorData = TypedData | string[];
+export type { TensorData, TypedData };
 
 /** An input: typed arrays say their datatype; plain arrays need `datatype` (`FP16` and `BOOL` always do). */
 export interface InputTensor {
@@ -220,18 +208,7 @@ function jsonElements(data: TensorData, name: string): (number | string)[] {
 }
 
 function bytesOf(data: TensorData): Uint8Array {
-  if (Array.isArray(data)) {
-    const items = data.map((text) => encoder.encode(text));
-    const out = new Uint8Array(items.reduce((n, item) => n + 4 + item.byteLength, 0));
-    const view = new DataView(out.buffer);
-    let offset = 0;
-    for (const item of items) {
-      view.setUint32(offset, item.byteLength, true);
-      out.set(item, offset + 4);
-      offset += 4 + item.byteLength;
-    }
-    return out;
-  }
+  if (Array.isArray(data)) return encodeBytesElements(data);
   if (!LITTLE_ENDIAN) throw new RangeError("binary tensors are little-endian; this host is not");
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

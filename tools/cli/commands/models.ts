@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { INPUT_FIELDS } from "../../../scripts/lib/seed-models";
 import type { ManifestInput } from "../../../src/client";
 import { readOnnxModel } from "../../../src/onnx/reader";
 import { MODES, type Mode, quantizeModel } from "../../quantize/quantize";
@@ -13,20 +14,6 @@ import { CliError } from "../errors";
 import { printJson, printRecord, printRows } from "../output";
 import { progressBar } from "../progress";
 import { configOf } from "./context";
-
-/** The manifest fields an operator sets (ManifestInputSchema). */
-const INPUT_FIELDS = [
-  "task",
-  "description",
-  "visibility",
-  "owner",
-  "labels",
-  "preprocess",
-  "postprocess",
-  "cache",
-  "limits",
-  "source",
-] as const;
 
 interface PushFlags {
   version?: string;
