@@ -54,9 +54,23 @@ function json<T = any>(args: string[], env?: Record<string, string>): T {
   return JSON.parse(run.stdout) as T;
 }
 
+/**
+ * A GET to the dev server. The CLI runs for a second or more between two of them, long enough for the server to
+ * close the idle keep-alive connection as undici reuses it ("other side closed"): such a GET is sent once more.
+ */
+async function get(path: string, token: string): Promise<Response> {
+  const { baseUrl } = devServer();
+  const send = () => fetch(`${baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  try {
+    return await send();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== "UND_ERR_SOCKET") throw error;
+    return send();
+  }
+}
+
 async function admin<T = any>(path: string): Promise<{ status: number; body: T }> {
-  const { baseUrl, adminToken } = devServer();
-  const response = await fetch(`${baseUrl}${path}`, { headers: { Authorization: `Bearer ${adminToken}` } });
+  const response = await get(path, devServer().adminToken);
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -115,7 +129,6 @@ describe("models", () => {
 
 describe("tenants, keys, usage and run", () => {
   it("a tenant and a key made by the CLI serve calls; rotate, update, revoke and rm act at once", async () => {
-    const { baseUrl } = devServer();
     const tenant = json(["tenants", "create", `cli ${unique}`, "--rpm", "100", "--monthly-units", "1000"]);
     expect((await admin(`/admin/tenants/${tenant.id}`)).body.limits).toEqual({
       requestsPerMinute: 100,
@@ -141,8 +154,7 @@ describe("tenants, keys, usage and run", () => {
     const listed = json(["keys", "ls", tenant.id]).keys;
     expect(listed).toMatchObject([{ id: key.id, name: "renamed", requestsPerMinute: null }]);
     const rotated = json(["keys", "rotate", key.id, "--grace", "0"]);
-    const ok = (k: string) =>
-      fetch(`${baseUrl}/v1/models`, { headers: { Authorization: `Bearer ${k}` } }).then((r) => r.status);
+    const ok = async (k: string) => (await get("/v1/models", k)).status;
     expect(await ok(key.key)).toBe(401);
     expect(await ok(rotated.key)).toBe(200);
     json(["keys", "revoke", rotated.id]);
