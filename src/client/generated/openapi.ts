@@ -3300,7 +3300,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "runtime_busy" | "internal_error";
+                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "response_too_large" | "too_much_compute" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "too_many_concurrent_runs" | "runtime_busy" | "internal_error";
                 message: string;
                 requestId: string;
             };
@@ -3329,7 +3329,13 @@ export interface components {
                 [key: string]: unknown;
             };
             cache?: {
-                ttlSeconds: number;
+                /** @description 0 turns the response cache off */
+                ttlSeconds?: number;
+                /**
+                 * @description `tenant` (default): each tenant has its own entries, so a hit never tells one tenant what another asked. `shared`: tenants of a public model share entries (more hits; a hit then reveals that someone sent the same input): only for models whose inputs are not sensitive
+                 * @enum {string}
+                 */
+                scope?: "tenant" | "shared";
             };
             limits?: {
                 maxBatch?: number;
@@ -3337,8 +3343,23 @@ export interface components {
                 /** @description texts or images one task request may carry */
                 maxItems?: number;
                 maxImagePixels?: number;
+                /** @description largest size of each axis of an input, by input name (`null`: no limit on that axis), e.g. `{"x": [32, null, null, 3200]}`; larger requests are refused with 413 `too_much_compute` */
+                maxDims?: {
+                    [key: string]: (number | null)[];
+                };
+                /** @description allows Loop nodes whose trip count is not a constant: a trip count taken from the request is checked against it before the run (413 beyond), and every loop is capped at it inside the graph (a Worker cannot stop WebAssembly once it runs) */
+                maxLoopIterations?: number;
                 /** @description what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more) */
                 batchCallCost?: number;
+            };
+            /**
+             * @description input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).
+             * @example {
+             *       "state": 1
+             *     }
+             */
+            batchAxes?: {
+                [key: string]: number | null;
             };
             source?: {
                 url?: string;
@@ -3366,6 +3387,10 @@ export interface components {
             opsets?: {
                 [key: string]: number;
             };
+            /** @description input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it */
+            batchAxes?: {
+                [key: string]: number;
+            };
             /** @description the uploaded file, when the server changed it before storing it (a ZipMap output is served as its probability tensor): its digest, for provenance; `sha256` and `bytes` are then the served graph's */
             original?: {
                 sha256: string;
@@ -3380,6 +3405,7 @@ export interface components {
             assets?: {
                 [key: string]: components["schemas"]["ModelAsset"];
             };
+            runtime?: components["schemas"]["RuntimeFacts"];
             createdAt: string;
         };
         TensorSpec: {
@@ -3392,6 +3418,56 @@ export interface components {
         ModelAsset: {
             sha256: string;
             bytes: number;
+        };
+        RuntimeFacts: {
+            memory: components["schemas"]["MemoryProfile"];
+            sizes?: {
+                program: components["schemas"]["SizeProgram"];
+                opset: number;
+            };
+            /** @description every Loop's trip count is capped at this (the manifest's limits.maxLoopIterations) */
+            loopCap?: number;
+        };
+        /** @description WASM memory measured at upload: the session's own, and one run's peak as `fixedBytes + bytesPerElement × input elements` (from calibration runs `points`: [elements, bytes]); `note` says why a run could not be measured */
+        MemoryProfile: {
+            sessionBytes: number;
+            run?: {
+                fixedBytes: number;
+                bytesPerElement: number;
+            };
+            points?: [
+                number,
+                number
+            ][];
+            note?: string;
+        };
+        /** @description the graph's sizes that depend on the request (tensors built from input values or shapes, loop trip counts), checked before each run */
+        SizeProgram: {
+            constants: {
+                name: string;
+                dims: number[];
+                values: number[];
+                dataType: number;
+            }[];
+            nodes: {
+                opType: string;
+                inputs: string[];
+                outputs: string[];
+                attributes: {
+                    [key: string]: number | number[];
+                };
+            }[];
+            checks: {
+                opType: string;
+                inputs: string[];
+                attributes: {
+                    [key: string]: number | number[];
+                };
+                node: string;
+                /** @enum {string} */
+                kind: "tensor" | "loop";
+                bytesPerElement: number;
+            }[];
         };
         ManifestInput: {
             /**
@@ -3421,7 +3497,13 @@ export interface components {
                 [key: string]: unknown;
             };
             cache?: {
-                ttlSeconds: number;
+                /** @description 0 turns the response cache off */
+                ttlSeconds?: number;
+                /**
+                 * @description `tenant` (default): each tenant has its own entries, so a hit never tells one tenant what another asked. `shared`: tenants of a public model share entries (more hits; a hit then reveals that someone sent the same input): only for models whose inputs are not sensitive
+                 * @enum {string}
+                 */
+                scope?: "tenant" | "shared";
             };
             limits?: {
                 maxBatch?: number;
@@ -3429,8 +3511,23 @@ export interface components {
                 /** @description texts or images one task request may carry */
                 maxItems?: number;
                 maxImagePixels?: number;
+                /** @description largest size of each axis of an input, by input name (`null`: no limit on that axis), e.g. `{"x": [32, null, null, 3200]}`; larger requests are refused with 413 `too_much_compute` */
+                maxDims?: {
+                    [key: string]: (number | null)[];
+                };
+                /** @description allows Loop nodes whose trip count is not a constant: a trip count taken from the request is checked against it before the run (413 beyond), and every loop is capped at it inside the graph (a Worker cannot stop WebAssembly once it runs) */
+                maxLoopIterations?: number;
                 /** @description what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more) */
                 batchCallCost?: number;
+            };
+            /**
+             * @description input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).
+             * @example {
+             *       "state": 1
+             *     }
+             */
+            batchAxes?: {
+                [key: string]: number | null;
             };
             source?: {
                 url?: string;
@@ -3447,6 +3544,10 @@ export interface components {
             opsets?: {
                 [key: string]: number;
             };
+            /** @description input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it */
+            batchAxes?: {
+                [key: string]: number;
+            };
             /** @description the uploaded file, when the server changed it before storing it (a ZipMap output is served as its probability tensor): its digest, for provenance; `sha256` and `bytes` are then the served graph's */
             original?: {
                 sha256: string;
@@ -3461,6 +3562,7 @@ export interface components {
             assets?: {
                 [key: string]: components["schemas"]["ModelAsset"];
             };
+            runtime?: components["schemas"]["RuntimeFacts"];
             createdAt: string;
             model: string;
             version: string;
@@ -3469,14 +3571,30 @@ export interface components {
         };
         RuntimeStats: {
             ortInitMillis: number;
+            /** @description the WASM heap's size; it never shrinks */
             wasmMemoryBytes: number;
+            /** @description free blocks of 64 KiB and more inside the heap */
+            freeBytes: number;
+            /** @description of them, those at the heap's end */
+            freeTopBytes: number;
+            /** @description the largest free piece elsewhere */
+            largestHoleBytes: number;
+            /** @description what sessions and runs are planned to fit (SESSION_BUDGET_MB) */
             budgetBytes: number;
+            /** @description the heap never grows past this (0: not enforced) */
+            ceilingBytes: number;
+            /** @description WASM memory the loaded sessions hold */
             chargedBytes: number;
             evictions: number;
+            /** @description runs and session loads waiting for their turn */
+            queuedRuns: number;
+            /** @description allocations refused at the ceiling */
+            refusedGrowths: number;
             sessions: {
                 digest: string;
                 label: string;
                 modelBytes: number;
+                /** @description WASM memory the session holds */
                 chargedBytes: number;
                 fetchMillis: number;
                 createMillis: number;
