@@ -40,9 +40,28 @@ export async function adminCall<T>(
     payload = JSON.stringify(body);
   }
   const fetcher = server.fetch ?? fetch;
-  const response = await expectOk(fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload }), what);
+  const response = await expectOk(
+    retryingBusy(() => fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload })),
+    what,
+  );
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const BUSY_ATTEMPTS = 10;
+
+/**
+ * Sends again, after its `Retry-After` (at most 10 s), a call the server answered 503 (`runtime_busy`: an upload's
+ * model does not fit the isolate's WASM memory until the sessions in use are released), up to 10 times.
+ */
+async function retryingBusy(send: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await send();
+    const seconds = Number(response.headers.get("Retry-After") ?? "1");
+    if (response.status !== 503 || attempt >= BUSY_ATTEMPTS || !(seconds <= 10)) return response;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0.1, seconds) * 1000));
+  }
 }
 
 /** Creates a tenant (name, limits, metering mode...) and an API key for it; returns the key's plaintext (shown once). */
