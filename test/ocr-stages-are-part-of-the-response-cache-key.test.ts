@@ -68,7 +68,10 @@ async function missThenHit(model: string, png = image): Promise<string> {
   return first.body;
 }
 
-/** Points the pipeline's stages (directly, and through the alias `current`) at another version of the stage. */
+/**
+ * Points the pipeline's stages (directly, and through the alias `current`) and the stage's `default` at another
+ * version of the stage: what an operator does before a version in use can be deleted.
+ */
 async function usePipelineStage(version: string): Promise<void> {
   if (version !== "a") {
     const upload = await put(
@@ -77,8 +80,10 @@ async function usePipelineStage(version: string): Promise<void> {
     );
     expect(upload.status).toBe(201);
   }
-  const alias = await put(`/admin/models/${STAGE}/aliases/current`, JSON.stringify({ version }), "application/json");
-  expect(alias.status).toBe(200);
+  for (const alias of ["current", "default"]) {
+    const moved = await put(`/admin/models/${STAGE}/aliases/${alias}`, JSON.stringify({ version }), "application/json");
+    expect(moved.status).toBe(200);
+  }
   const manifest = manifestOf({
     recognizer: `${STAGE}@${version}`,
     versions: { aliased: { recognizer: `${STAGE}@current` } },
