@@ -138,6 +138,7 @@ export class SessionPool {
   private readonly reads = new Map<string, WeightsRead>();
   /** onnxruntime's initialisation, then this pool's measurement of the heap it left. */
   private backend: Promise<void> | undefined;
+  private initReported = false;
   /** Jobs queued or running per digest: such sessions are never released to make room. */
   private readonly pending = new Map<string, number>();
   /** Digests to release once their pending jobs are done (their version or model was deleted). */
@@ -341,16 +342,16 @@ export class SessionPool {
     }
   }
 
-  /** The weights of `source` and a running onnxruntime, the one not waiting for the other. */
+  /**
+   * The weights of `source` and a running onnxruntime, the one not waiting for the other. onnxruntime's start is
+   * reported (`init`) with the isolate's first session, whichever request started it.
+   */
   private async readAndStart(source: ModelSource, timings: Partial<RunTimings>): Promise<Uint8Array> {
-    const initStarted = performance.now();
-    const initialised = ortInitMillis() > 0;
-    const [bytes] = await Promise.all([
-      this.read(source, timings),
-      this.ready().then(() => {
-        if (!initialised) timings.init = performance.now() - initStarted;
-      }),
-    ]);
+    const [bytes] = await Promise.all([this.read(source, timings), this.ready()]);
+    if (!this.initReported) {
+      this.initReported = true;
+      timings.init = ortInitMillis();
+    }
     return bytes;
   }
 
