@@ -31,6 +31,8 @@ export interface Config {
   maxConcurrentRunsPerTenant: number;
   /** How long an isolate trusts its cached copy of a manifest. */
   manifestCacheMillis: number;
+  /** Largest OIP response with JSON tensors, estimated from output shapes before it is built (binary is not bounded). */
+  maxJsonResponseBytes: number;
   /** Largest response the KV cache stores (KV values are at most 25 MiB). */
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
@@ -58,6 +60,7 @@ type ConfigVars = Partial<
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
     | "CACHE_MAX_BYTES"
+    | "MAX_JSON_RESPONSE_BYTES"
     | "DO_DELAY_MS",
     string
   >
@@ -83,6 +86,7 @@ export function readConfig(vars: ConfigVars): Config {
     maxQueuedRuns: positive(vars.MAX_QUEUED_RUNS, 64),
     maxConcurrentRunsPerTenant: positive(vars.MAX_CONCURRENT_RUNS_PER_TENANT, 16),
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+    maxJsonResponseBytes: positive(vars.MAX_JSON_RESPONSE_BYTES, 16 * MiB),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
     doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),

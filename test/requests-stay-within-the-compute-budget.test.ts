@@ -10,6 +10,7 @@
  * test body limit.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { RUN_MARGIN } from "../src/runtime/budget";
 import { lookupTable, shapeFromInput, tiled } from "./support/fixtures";
 import { decodeResponse, float32Of, inferBinary, inferJson, wireMap } from "./support/oip";
 import { admin, expectClose, json, randomFloats, referenceRun, seedBundled, uploadModel } from "./support/worker";
@@ -135,7 +136,7 @@ describe("a run's working memory, measured at upload", () => {
       before.largestHoleBytes,
       before.freeTopBytes + before.budgetBytes - before.wasmMemoryBytes,
     );
-    const n = Math.ceil(((largestPiece + MiB) / 1.25 - profile.fixedBytes) / profile.bytesPerElement);
+    const n = Math.ceil(((largestPiece + MiB) / RUN_MARGIN - profile.fixedBytes) / profile.bytesPerElement);
     const response = await inferBinary("/v2/models/tiled/infer", [x(n, 5)]);
     expect(response.status).toBe(200);
 

@@ -106,6 +106,10 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
+    batchAxes: z.record(z.string(), z.number().int().nonnegative()).optional().meta({
+      description:
+        "input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it",
+    }),
     original: z
       .object({
         sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -181,10 +185,24 @@ export const ManifestInputSchema = z
     preprocess: z.record(z.string(), z.unknown()).optional(),
     postprocess: z.record(z.string(), z.unknown()).optional(),
     cache: z
-      .object({ ttlSeconds: z.number().int().min(0) })
+      .object({
+        ttlSeconds: z.number().int().min(0).optional().meta({ description: "0 turns the response cache off" }),
+        scope: z.enum(["tenant", "shared"]).optional().meta({
+          description:
+            "`tenant` (default): each tenant has its own entries, so a hit never tells one tenant what another asked. `shared`: tenants of a public model share entries (more hits; a hit then reveals that someone sent the same input): only for models whose inputs are not sensitive",
+        }),
+      })
       .strict()
       .optional(),
     limits: LimitsSchema.optional(),
+    batchAxes: z
+      .record(z.string(), z.number().int().nonnegative().nullable())
+      .optional()
+      .meta({
+        description:
+          "input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).",
+        example: { state: 1 },
+      }),
     source: SourceSchema.optional(),
   })
   .strict();

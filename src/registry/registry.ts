@@ -9,6 +9,7 @@ import { own } from "../lookup";
 import { servableClassifier } from "../onnx/classifier-outputs";
 import { capLoopTripCounts } from "../onnx/loop-cap";
 import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo } from "../onnx/reader";
+import { checkDeclaredBatchAxes, graphInputShapes, inferBatchAxes } from "../runtime/batch-axes";
 import type { RunLimits } from "../runtime/budget";
 import { ortText } from "../runtime/ort-errors";
 import type { Inspection, InspectOptions, ModelSource } from "../runtime/session-pool";
@@ -113,6 +114,8 @@ export class ModelRegistry {
     let created = false;
     const manifest = await this.update(model, true, (current) => {
       created = current === undefined;
+      for (const [version, entry] of Object.entries(current?.versions ?? {}))
+        checkDeclaredBatchAxes(input.batchAxes, entry.inputs, version);
       const kept = {
         versions: current?.versions ?? {},
         aliases: current?.aliases ?? {},
@@ -149,6 +152,7 @@ export class ModelRegistry {
     const { info, served: bytes, original, classLabels } = prepareUpload(upload, limits);
     const checks = checkGraph(info, limits, existing.limits?.maxLoopIterations);
     const servedSha256 = original ? await digestHex(bytes) : sha256;
+    checkDeclaredBatchAxes(existing.batchAxes, graphInputShapes(info.inputs, info.initializers), version);
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = {
       digest: servedSha256,
@@ -181,6 +185,10 @@ export class ModelRegistry {
         bytes: bytes.byteLength,
         inputs: signature.inputs,
         outputs: signature.outputs,
+        batchAxes: inferBatchAxes(
+          info.inputs,
+          signature.inputs.map((input) => input.name),
+        ),
         opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
         ...(original ? { original: { sha256, bytes: upload.byteLength, changes: original } } : {}),
         ...(Object.keys(classLabels).length > 0 ? { classLabels } : {}),

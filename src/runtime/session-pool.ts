@@ -457,11 +457,22 @@ export class SessionPool {
       this.evictions += 1;
       if (this.fits(bytes, count)) return;
     }
+    // Nothing idle is left to release. If the bytes are free but not in one piece, waiting will not join them: try,
+    // and let the heap's ceiling refuse what really does not fit (retryWithRoom, then too_much_compute).
+    if (this.freeBytes() >= bytes * count) return;
     throw new AppError(
       "runtime_busy",
       `this needs ${mib(bytes * count)} MiB of WASM memory, which the models in use leave no room for now; retry shortly`,
       { retryAfterSeconds: 1 },
     );
+  }
+
+  /** Free bytes in the heap and what it may still grow within its budget, in however many pieces. */
+  private freeBytes(): number {
+    const heap = wasmHeap();
+    if (!heap) return Number.POSITIVE_INFINITY;
+    const { top, holes } = heap.freeSpace();
+    return holes.reduce((sum, hole) => sum + hole, Math.max(0, top + this.budgetBytes - heap.bytes()));
   }
 
   private fits(bytes: number, count: number): boolean {

@@ -204,6 +204,15 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   expect(worst, `largest difference ${worst} at element ${at}`).toBeLessThanOrEqual(tolerance);
 }
 
+/** `PUT /admin/models/{name}` with `manifest`: creates or updates the manifest; returns the response. */
+export function putManifest(name: string, manifest: unknown): Promise<Response> {
+  return admin(`/admin/models/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(manifest),
+  });
+}
+
 /** Creates (or updates) a model's manifest and uploads `bytes` as `version`; returns the upload response. */
 export async function uploadModel(
   name: string,

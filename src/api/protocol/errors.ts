@@ -42,6 +42,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   alias_in_use: 409,
   conflict: 409,
   payload_too_large: 413,
+  response_too_large: 413,
   too_many_elements: 413,
   batch_too_large: 413,
   unsupported_media_type: 415,
