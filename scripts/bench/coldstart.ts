@@ -23,20 +23,23 @@ import { sampleInputs } from "../lib/sample-inputs";
 import { startWorker, type WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";
 import { median, ms, ratio, sample, serverTiming, table } from "./measure";
-import { binaryRequest, sampleTensors, uncached } from "./oip-requests";
+import { binaryRequest, binaryTensorRequest, type SampleTensor, sampleTensors, uncached } from "./oip-requests";
 
 ortWeb.env.wasm.numThreads = 1;
-const SMALL = 1_000_000; // bytes: the cold-start goal is for models under 1 MB
-const GOAL_MS = 150;
-const DO_DELAY_MS = 40;
-const COLD_ROUNDS = 2;
-const VARIANT_ROUNDS = 3;
-const CPU_REQUESTS = 200;
-const PROFILE_RUNS = 1000;
-/** CPU time each per-run figure is measured over (the kernel counts it in 10 ms ticks). */
-const MIN_CPU_MS = 500;
-const IDENTITY = "bench-identity";
-const IDENTITY_SIZES = [1, 1_000, 100_000, 1_000_000];
+/** What the section measures, and how much of it. */
+const SETUP = {
+  smallBytes: 1_000_000, // the cold-start goal is for models under 1 MB
+  goalMs: 150,
+  doDelayMs: 40,
+  coldRounds: 2,
+  variantRounds: 3,
+  cpuRequests: 200,
+  profileRuns: 1000,
+  /** CPU time each per-run figure is measured over (the kernel counts it in 10 ms ticks). */
+  minCpuMs: 500,
+  identity: "bench-identity",
+  identitySizes: [1, 1_000, 100_000, 1_000_000],
+};
 
 /** Cloudflare's published prices (Workers Paid, Standard usage model), beyond the included allotments. */
 export const WORKERS_PRICES = {
@@ -55,7 +58,7 @@ const WORKERS_AI: Record<string, string> = {
 };
 
 export async function benchColdStart({ manifests, log, port, stateDir }: BenchContext): Promise<string> {
-  const small = manifests.filter((m) => defaultVersion(m).bytes < SMALL);
+  const small = manifests.filter((m) => defaultVersion(m).bytes < SETUP.smallBytes);
   const persistTo = stateDir();
   const names = small.map((m) => m.name);
   const start = () => startWorker({ port: port(3), persistTo, vars: { TENANCY: "off" }, seed: names });
@@ -65,8 +68,8 @@ export async function benchColdStart({ manifests, log, port, stateDir }: BenchCo
   try {
     for (const manifest of small) {
       const rounds: ColdFigures[] = [];
-      for (let round = 0; round < COLD_ROUNDS; round++) {
-        log(`cold first request: ${manifest.name} (${round + 1}/${COLD_ROUNDS})`);
+      for (let round = 0; round < SETUP.coldRounds; round++) {
+        log(`cold first request: ${manifest.name} (${round + 1}/${SETUP.coldRounds})`);
         await server.stop();
         server = await start();
         rounds.push(await coldRequest(server, manifest));
@@ -119,13 +122,13 @@ async function meteredColdRequests(
   persistTo: string,
   log: (line: string) => void,
 ): Promise<ColdFigures[]> {
-  const vars = { DO_DELAY_MS: String(DO_DELAY_MS) };
+  const vars = { DO_DELAY_MS: String(SETUP.doDelayMs) };
   const seed = small.map((m) => m.name);
   // the first start uploads the models, and an upload leaves its session warm: measure from the next start on
   await (await startWorker({ port, persistTo, vars, seed })).stop();
   const figures: ColdFigures[] = [];
   for (const manifest of small) {
-    log(`cold first metered request (DO_DELAY_MS=${DO_DELAY_MS}): ${manifest.name}`);
+    log(`cold first metered request (DO_DELAY_MS=${SETUP.doDelayMs}): ${manifest.name}`);
     const server = await startWorker({ port, persistTo, vars, seed });
     try {
       figures.push(await coldRequest(server, manifest));
@@ -144,9 +147,9 @@ async function identityFigures(server: WorkerHandle) {
     outputs: [{ ...value, name: "y" }],
     nodes: [{ opType: "Identity", inputs: ["x"], outputs: ["y"] }],
   });
-  await adminCall(server, "PUT", `/admin/models/${IDENTITY}`, { task: "tensor" });
+  await adminCall(server, "PUT", `/admin/models/${SETUP.identity}`, { task: "tensor" });
   await expectOk(
-    fetch(`${server.baseUrl}/admin/models/${IDENTITY}/versions/1`, {
+    fetch(`${server.baseUrl}/admin/models/${SETUP.identity}/versions/1`, {
       method: "PUT",
       headers: { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/octet-stream" },
       body: model,
@@ -155,9 +158,9 @@ async function identityFigures(server: WorkerHandle) {
   const web = await ortWeb.InferenceSession.create(model, { executionProviders: ["wasm"] });
   const native = await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1 });
   const rows = [];
-  for (const n of IDENTITY_SIZES) {
+  for (const n of SETUP.identitySizes) {
     const data = new Float32Array(n).fill(1);
-    const isolate = await profile(server, IDENTITY, "1", [{ name: "x", datatype: "FP32", shape: [n], data }]);
+    const isolate = await profile(server, SETUP.identity, "1", [{ name: "x", datatype: "FP32", shape: [n], data }]);
     const inWeb = await cpuPerCall(() => web.run({ x: new ortWeb.Tensor("float32", data, [n]) }));
     const inNative = await cpuPerCall(() => native.run({ x: new ortNode.Tensor("float32", data, [n]) }));
     rows.push({ n, isolate, web: inWeb, native: inNative });
@@ -169,46 +172,25 @@ async function identityFigures(server: WorkerHandle) {
 
 /**
  * CPU milliseconds per `runtime.run` inside the isolate: the workerd process's CPU time over admin profile calls
- * (1,000 runs each, until at least MIN_CPU_MS of CPU is spent). CPU time, not the isolate's clock: workerd's clock
+ * (1,000 runs each, until at least `SETUP.minCpuMs` of CPU is spent). CPU time, not the isolate's clock: workerd's clock
  * only moves on I/O, and CPU time is what the machine's load inflates least.
  */
-async function profile(
-  server: WorkerHandle,
-  model: string,
-  version: string,
-  tensors: { name: string; datatype: string; shape: number[]; data: Float32Array | BigInt64Array }[],
-): Promise<number> {
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      inputs: tensors.map(({ name, datatype, shape, data }) => ({
-        name,
-        datatype,
-        shape,
-        parameters: { binary_data_size: data.byteLength },
-      })),
-      parameters: { binary_data_output: true },
-    }),
-  );
-  const body = Buffer.concat([header, ...tensors.map((t) => new Uint8Array(t.data.buffer))]);
-  const url = `${server.baseUrl}/admin/models/${model}/versions/${version}/profile?iterations=${PROFILE_RUNS}`;
-  const headers = {
-    Authorization: `Bearer ${server.adminToken}`,
-    "Content-Type": "application/octet-stream",
-    "Inference-Header-Content-Length": String(header.byteLength),
-  };
+async function profile(server: WorkerHandle, model: string, version: string, tensors: SampleTensor[]): Promise<number> {
+  const { headers, body } = binaryTensorRequest(tensors, server.adminToken);
+  const url = `${server.baseUrl}/admin/models/${model}/versions/${version}/profile?iterations=${SETUP.profileRuns}`;
   const call = async () => (await expectOk(fetch(url, { method: "POST", headers, body: new Uint8Array(body) }))).json();
   await call(); // warm-up
   const workerd = workerdPids();
   const before = cpuMillis(workerd);
   let runs = 0;
-  while (cpuMillis(workerd) - before < MIN_CPU_MS && runs < 50 * PROFILE_RUNS) {
+  while (cpuMillis(workerd) - before < SETUP.minCpuMs && runs < 50 * SETUP.profileRuns) {
     await call();
-    runs += PROFILE_RUNS;
+    runs += SETUP.profileRuns;
   }
   return (cpuMillis(workerd) - before) / runs;
 }
 
-/** CPU milliseconds per call of `fn` in this process (after a warm-up), over at least MIN_CPU_MS of CPU. */
+/** CPU milliseconds per call of `fn` in this process (after a warm-up), over at least `SETUP.minCpuMs` of CPU. */
 async function cpuPerCall(fn: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 50; i++) await fn();
   const started = process.cpuUsage();
@@ -217,7 +199,7 @@ async function cpuPerCall(fn: () => Promise<unknown>): Promise<number> {
     return (user + system) / 1000;
   };
   let calls = 0;
-  while (spent() < MIN_CPU_MS && calls < 200_000) {
+  while (spent() < SETUP.minCpuMs && calls < 200_000) {
     for (let i = 0; i < 20; i++) await fn();
     calls += 20;
   }
@@ -236,8 +218,8 @@ async function warmFigures(server: WorkerHandle, manifest: BundledManifest) {
   await sample(post, { warmup: 50, iterations: 1 });
   const workerd = workerdPids();
   const before = cpuMillis(workerd);
-  const http = await sample(post, { warmup: 0, iterations: CPU_REQUESTS });
-  const cpu = (cpuMillis(workerd) - before) / CPU_REQUESTS;
+  const http = await sample(post, { warmup: 0, iterations: SETUP.cpuRequests });
+  const cpu = (cpuMillis(workerd) - before) / SETUP.cpuRequests;
   return { model: manifest.name, isolate, native, httpP50: http.p50, cpu };
 }
 
@@ -330,7 +312,7 @@ async function variantFigures(manifest: BundledManifest, dir: string, log: (line
     };
     const asUploaded: Variant[] = [];
     const preOptimized: Variant[] = [];
-    for (let round = 0; round < VARIANT_ROUNDS; round++) {
+    for (let round = 0; round < SETUP.variantRounds; round++) {
       asUploaded.push(run(original, "all"));
       preOptimized.push(run(optimized, "disabled"));
     }
@@ -370,12 +352,12 @@ function render(
   return [
     "## Cold start, warm WASM efficiency and cost per request",
     "",
-    `Models under 1 MB. **Cold**: the first request to a fresh isolate (the Worker restarted on the same state, the best of ${COLD_ROUNDS}),`,
+    `Models under 1 MB. **Cold**: the first request to a fresh isolate (the Worker restarted on the same state, the best of ${SETUP.coldRounds}),`,
     "`TENANCY=off`, split by the Worker's Server-Timing. onnxruntime's start (`ORT init`) and the R2 read of the weights run",
     "side by side from the moment the request knows its model; the session is created once both are done (and, on a metered",
     "request, once the tenant's object has admitted it). `R2 read` is the read's wall time: it overlaps onnxruntime's start,",
     "and one thread serves both, so a read that lands while onnxruntime initialises is seen when it is done.",
-    `Goal: client total ≤ ${GOAL_MS} ms on this machine.`,
+    `Goal: client total ≤ ${SETUP.goalMs} ms on this machine.`,
     "",
     table(
       ["model", "file KB", "client total ms", "goal", "ORT init", "R2 read", "session create", "first run"],
@@ -383,7 +365,7 @@ function render(
         c.model,
         (c.bytes / 1000).toFixed(0),
         ms(c.total),
-        c.total <= GOAL_MS ? "met" : `${ratio(c.total, GOAL_MS)} of it`,
+        c.total <= SETUP.goalMs ? "met" : `${ratio(c.total, SETUP.goalMs)} of it`,
         stage(c.timing, "ort-init"),
         stage(c.timing, "r2-read"),
         stage(c.timing, "session"),
@@ -391,7 +373,7 @@ function render(
       ]),
     ),
     "",
-    `The same first requests from an exact-metered tenant with \`DO_DELAY_MS=${DO_DELAY_MS}\` (its Durable Object a region away; one`,
+    `The same first requests from an exact-metered tenant with \`DO_DELAY_MS=${SETUP.doDelayMs}\` (its Durable Object a region away; one`,
     "server start per model): `auth` is the admission's round trip, which onnxruntime's start and the R2 read now overlap.",
     "",
     table(
@@ -411,7 +393,7 @@ function render(
       }),
     ),
     "",
-    `**Session creation** in fresh Node processes running onnxruntime-web (the Worker's WASM build, one thread; median of ${VARIANT_ROUNDS}):`,
+    `**Session creation** in fresh Node processes running onnxruntime-web (the Worker's WASM build, one thread; median of ${SETUP.variantRounds}):`,
     "the file as uploaded at the full optimization level (what the Worker does today) against the same graph optimized at",
     "the hardware-independent `basic` level by onnxruntime-node (`optimizedModelFilePath`) and created with optimizations",
     "off. `first run` against `warm run` says what a warm-up run at creation would move off the first request.",
@@ -457,7 +439,7 @@ function render(
     `native. Copies in and out add about ${ms(perMiB((r) => r.isolate))} ms per MiB of input in the isolate (${ms(perMiB((r) => r.native))} native).`,
     "",
     "**Warm run and cost**: each model's sample request. `in isolate` and `native`: CPU ms per run, measured as above.",
-    `CPU per request = the workerd process's user + system CPU over ${CPU_REQUESTS} sequential uncached binary HTTP requests`,
+    `CPU per request = the workerd process's user + system CPU over ${SETUP.cpuRequests} sequential uncached binary HTTP requests`,
     "(it includes workerd's own HTTP handling, so it bounds the billed CPU from above). Cost per million requests at",
     `Cloudflare Workers' published Standard prices (${WORKERS_PRICES.page}, read ${WORKERS_PRICES.read}):`,
     `$${WORKERS_PRICES.perMillionRequests} per million requests + $${WORKERS_PRICES.perMillionCpuMs} per million CPU ms, beyond the Paid plan's included`,
