@@ -61,8 +61,9 @@ export function scorePage(recognized: readonly string[], reference: readonly str
   };
 }
 
-export function scoreGroups(pages: readonly { group: string; score: PageScore }[]): GroupScore[] {
-  const groups = [...new Set(pages.map((p) => p.group))];
+/** Sums per group (a page may be in several, e.g. its angle and its skew) and over all pages, groups in first-seen order. */
+export function scoreGroups(pages: readonly { groups: readonly string[]; score: PageScore }[]): GroupScore[] {
+  const groups = [...new Set(pages.flatMap((p) => p.groups))];
   const summarize = (group: string, members: readonly { score: PageScore }[]): GroupScore => {
     const sum = (f: (s: PageScore) => number) => members.reduce((total, m) => total + f(m.score), 0);
     return {
@@ -78,9 +79,24 @@ export function scoreGroups(pages: readonly { group: string; score: PageScore }[
     ...groups.map((g) =>
       summarize(
         g,
-        pages.filter((p) => p.group === g),
+        pages.filter((p) => p.groups.includes(g)),
       ),
     ),
     summarize("all", pages),
   ];
+}
+
+/** A straight page is tilted by at most this many degrees; the pipeline deskews beyond about 1°. */
+const STRAIGHT_DEGREES = 1;
+
+/**
+ * The groups a page of a page set (test/data/ocr-pages) is scored in: its angle, straight or skewed, and its columns.
+ * @example pageGroups({angle: 180, skew: -4.2, columns: 2}) // ["180°", "skewed", "2 columns"]
+ */
+export function pageGroups(page: { angle?: number; skew?: number; columns?: number }): string[] {
+  const groups: string[] = [];
+  if (page.angle !== undefined) groups.push(`${page.angle}°`);
+  if (page.skew !== undefined) groups.push(Math.abs(page.skew) <= STRAIGHT_DEGREES ? "straight" : "skewed");
+  if (page.columns !== undefined) groups.push(page.columns === 1 ? "1 column" : `${page.columns} columns`);
+  return groups;
 }

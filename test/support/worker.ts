@@ -111,13 +111,32 @@ export async function json<T = any>(response: Response | Promise<Response>): Pro
   return (await (await response).json()) as T;
 }
 
-/** Uploads bundled models through the admin API (skips ones already stored). */
-export async function seedBundled(...names: BundledName[]): Promise<void> {
+/**
+ * Uploads bundled models through the admin API (skips ones already stored): every version of `name`, or only the
+ * versions named as `name@version` (and the aliases that point at them), which spares uploading weights a test
+ * never runs.
+ * @example seedBundled("ppocr-cls@int8", "ppocr-rec@int8", "ppocr@int8-stages")
+ */
+export async function seedBundled(...references: BundledName[]): Promise<void> {
+  const wanted = new Map<string, Set<string> | undefined>();
+  for (const reference of references) {
+    const [name, version] = reference.split("@") as [string, string | undefined];
+    if (!BUNDLED[name]) throw new Error(`no bundled model '${name}' in models/`);
+    const versions = wanted.get(name);
+    if (version === undefined) wanted.set(name, undefined);
+    else if (!wanted.has(name) || versions) wanted.set(name, new Set([...(versions ?? []), version]));
+  }
   await seedModels({
-    manifests: names.map((name) => {
-      const manifest = BUNDLED[name];
-      if (!manifest) throw new Error(`no bundled model '${name}' in models/`);
-      return manifest;
+    manifests: [...wanted].map(([name, versions]) => {
+      const manifest = BUNDLED[name]!;
+      if (!versions) return manifest;
+      const keep = <T>(entries: Record<string, T>, test: (key: string, value: T) => boolean) =>
+        Object.fromEntries(Object.entries(entries).filter(([key, value]) => test(key, value)));
+      return {
+        ...manifest,
+        versions: keep(manifest.versions, (version) => versions.has(version)),
+        aliases: keep(manifest.aliases, (_, version) => versions.has(version)),
+      };
     }),
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
     baseUrl: "http://edge-maas.test",
