@@ -62,8 +62,8 @@ console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
   const name = reference.split("@")[0];
-  const listing = (await call("GET", "/v1/models")) as { models: { name: string; task: string }[] };
-  const found = listing.models.find((m) => m.name === name);
+  const listing = (await call("GET", "/v1/models")) as { data: { id: string; task: string }[] };
+  const found = listing.data.find((m) => m.id === name);
   if (!found) throw new Error(`model '${name}' is not served at ${baseUrl} for this key`);
   return found.task;
 }

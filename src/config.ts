@@ -13,6 +13,8 @@ export interface Config {
   maxTensorElements: number;
   /** Default largest number of texts or images in one task request (a manifest's `limits.maxItems` overrides it). */
   maxTaskItems: number;
+  /** The same for `POST /v1/embeddings`, whose clients batch more (OpenAI takes 2,048 inputs). */
+  maxEmbeddingInputs: number;
   /** Default largest decoded image in pixels (a manifest's `limits.maxImagePixels` overrides it). */
   maxImagePixels: number;
   /** WASM memory the session pool may fill before it releases least recently used sessions. */
@@ -23,6 +25,8 @@ export interface Config {
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
   tenancy: "required" | "off";
+  /** Delay added to every Durable Object call (benchmarks and tests only; 0 when `DO_DELAY_MS` is absent). */
+  doDelayMillis: number;
 }
 
 const MiB = 1024 * 1024;
@@ -35,11 +39,13 @@ type ConfigVars = Partial<
     | "MAX_MODEL_BYTES"
     | "MAX_TENSOR_ELEMENTS"
     | "MAX_TASK_ITEMS"
+    | "MAX_EMBEDDING_INPUTS"
     | "MAX_IMAGE_PIXELS"
     | "SESSION_BUDGET_MB"
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
-    | "CACHE_MAX_BYTES",
+    | "CACHE_MAX_BYTES"
+    | "DO_DELAY_MS",
     string
   >
 >;
@@ -51,11 +57,13 @@ export function readConfig(vars: ConfigVars): Config {
     maxAdminJsonBytes: 256 * 1024,
     maxTensorElements: positive(vars.MAX_TENSOR_ELEMENTS, 4 * MiB),
     maxTaskItems: positive(vars.MAX_TASK_ITEMS, 128),
+    maxEmbeddingInputs: positive(vars.MAX_EMBEDDING_INPUTS, 2048),
     maxImagePixels: positive(vars.MAX_IMAGE_PIXELS, 4 * MiB),
     sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
+    doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),
   };
 }
 

@@ -59,6 +59,8 @@ export interface ErrorOptions {
   retryAfterSeconds?: number;
   /** Extra response headers, e.g. `RateLimit-*` on a 429. */
   headers?: Record<string, string>;
+  /** The request field at fault (`input`, `model`...), for envelopes that name it (OpenAI's `param`). */
+  param?: string;
   cause?: unknown;
 }
 
@@ -66,6 +68,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds?: number;
   readonly headers?: Record<string, string>;
+  readonly param?: string;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -73,9 +76,27 @@ export class AppError extends Error {
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers;
+    this.param = options.param;
   }
 }
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
+}
+
+/** How much of a caller's value an error message repeats. */
+const QUOTED_CHARS = 64;
+
+/**
+ * A caller's value as an error message shows it: JSON-quoted, at most 64 characters of it, so a 15 MiB string sent
+ * where a number belongs costs a short message, not a 15 MiB one.
+ *
+ * @example
+ * quote("x".repeat(1e6)) // '"xxxx…" (1000000 characters)'
+ */
+export function quote(value: unknown): string {
+  if (typeof value === "string" && value.length > QUOTED_CHARS)
+    return `${JSON.stringify(`${value.slice(0, QUOTED_CHARS)}…`)} (${value.length} characters)`;
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

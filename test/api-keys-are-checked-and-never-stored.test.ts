@@ -76,7 +76,7 @@ describe("API keys", () => {
       code: "insufficient_scope",
     });
     const listed = await json(await withKey(perModel.key, "/v1/models"));
-    expect(listed.models.map((m: { name: string }) => m.name)).toEqual([METERED_MODEL]);
+    expect(listed.data.map((m: { id: string }) => m.id)).toEqual([METERED_MODEL]);
   });
 
   it("revocation takes effect on the very next request", async () => {

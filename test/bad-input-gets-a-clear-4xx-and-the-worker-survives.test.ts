@@ -137,15 +137,26 @@ const cases: Case[] = [
     message: /must be FP32/,
   },
   {
-    name: "unsupported datatype",
+    name: "unknown datatype",
+    send: () =>
+      postJson(
+        INFER,
+        withInputs((i) => (i[0]!.datatype = "STRING")),
+      ),
+    status: 400,
+    code: "invalid_request",
+    message: /'STRING'; supported: .*BYTES/,
+  },
+  {
+    name: "BYTES for a FP32 input",
     send: () =>
       postJson(
         INFER,
         withInputs((i) => (i[0]!.datatype = "BYTES")),
       ),
     status: 400,
-    code: "invalid_request",
-    message: /BYTES/,
+    code: "tensor_mismatch",
+    message: /must be FP32, got BYTES/,
   },
   {
     name: "wrong rank",

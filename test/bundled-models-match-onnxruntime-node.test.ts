@@ -127,7 +127,7 @@ describe("metadata matches the bundled manifests", () => {
         const metadata = await json(call(`/v2/models/${name}/versions/${versionName}`));
         expect(metadata).toMatchObject({
           name,
-          platform: "onnxruntime_onnx",
+          platform: "onnx_onnxv1",
           inputs: expected.inputs,
           outputs: expected.outputs,
           parameters: { task: bundled.task },

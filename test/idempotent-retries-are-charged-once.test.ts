@@ -1,6 +1,7 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { METERED_MODEL, scaleRequest, uploadMeteredModel } from "./support/tenancy";
-import { admin, createKey, createTenant, json, withKey } from "./support/worker";
+import { beginDirectly, METERED_MODEL, scaleRequest, settledUsage, uploadMeteredModel } from "./support/tenancy";
+import { createKey, createTenant, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
 let tenantId: string;
@@ -22,13 +23,14 @@ describe("Idempotency-Key", () => {
     const first = await withKey(key, infer, withIdempotency("retry-1", scaleRequest(5)));
     const firstBody = new Uint8Array(await first.arrayBuffer());
     expect(first.status).toBe(200);
+    await settledUsage(tenantId); // the response is stored with its charge, after the response
     for (let i = 0; i < 3; i++) {
       const again = await withKey(key, infer, withIdempotency("retry-1", scaleRequest(5)));
       expect(again.status).toBe(200);
       expect(again.headers.get("Idempotent-Replayed")).toBe("true");
       expect(new Uint8Array(await again.arrayBuffer())).toEqual(firstBody);
     }
-    const report = await json(await admin(`/admin/tenants/${tenantId}/usage`));
+    const report = await settledUsage(tenantId);
     expect(report.totals).toMatchObject({ requests: 1, units: 5 });
   });
 
@@ -40,7 +42,7 @@ describe("Idempotency-Key", () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
     await Promise.all(responses.map((r) => r.arrayBuffer()));
-    const report = await json(await admin(`/admin/tenants/${tenantId}/usage`));
+    const report = await settledUsage(tenantId);
     expect(report.totals.units).toBe(5 + 1);
   });
 
@@ -62,4 +64,43 @@ describe("Idempotency-Key", () => {
     expect((await withKey(key, infer, withIdempotency("retry-3", broken))).status).toBe(400);
     expect((await withKey(key, infer, withIdempotency("retry-3", scaleRequest(2)))).status).toBe(200);
   });
+
+  it("a retry that arrives before the first response is stored gets 409 idempotency_in_progress with Retry-After", async () => {
+    const tenant = await createTenant({ name: "in progress", limits: { requestsPerMinute: 1000, monthlyUnits: 100 } });
+    const { key: own } = await createKey(tenant.id);
+    const slow = { idempotency: { key: "slow", fingerprint: "f" } };
+    // the first attempt is admitted and still running (its settlement has not landed)
+    expect((await beginDirectly(tenant.id, own, 1, slow)).result.kind).toBe("admitted");
+    const retry = await beginDirectly(tenant.id, own, 1, slow);
+    expect(retry.result).toMatchObject({ kind: "rejected", code: "idempotency_in_progress", retryAfterSeconds: 1 });
+  });
+
+  it("a first attempt charged unsettled (its Worker died) is refunded when its retry runs: charged once", async () => {
+    const tenant = await createTenant({ name: "died", limits: { requestsPerMinute: 1000, monthlyUnits: 100 } });
+    const { key: own } = await createKey(tenant.id);
+    const request = withIdempotency("order-7", scaleRequest(3, 70));
+    const idempotency = { key: "order-7", fingerprint: await fingerprintOf(request) };
+    const { stub, result } = await beginDirectly(tenant.id, own, 3, { idempotency });
+    expect(result.kind).toBe("admitted");
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE events SET created_at = created_at - 3600000 WHERE status = 'pending'");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await settledUsage(tenant.id)).month).toMatchObject({ committedUnits: 3, unsettledUnits: 3 });
+
+    const retried = await withKey(own, infer, request);
+    expect(retried.status).toBe(200);
+    await retried.arrayBuffer();
+    const report = await settledUsage(tenant.id);
+    expect(report.month).toMatchObject({ committedUnits: 3, unsettledUnits: 0, reservedUnits: 0 });
+    expect(report.totals).toMatchObject({ requests: 1, units: 3, unsettledRequests: 0 });
+  });
 });
+
+/** The fingerprint the Worker computes for an idempotent request (method, path, content type, body). */
+async function fingerprintOf(init: RequestInit): Promise<string> {
+  const type = new Headers(init.headers).get("Content-Type") ?? "";
+  const bytes = new TextEncoder().encode(`POST ${infer}\n${type}\n${init.body as string}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

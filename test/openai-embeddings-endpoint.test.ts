@@ -1,8 +1,9 @@
 /**
  * `POST /v1/embeddings` answers as OpenAI's embeddings API: `float` and `base64` (little-endian float32) carry the
  * same vectors as the feature-extraction task, `usage.prompt_tokens` counts the tokens Hugging Face's Rust
- * tokenizers give, the official `openai` SDK (run inside workerd) gets the vectors back, and models of other
- * tasks, token arrays, wrong `dimensions` and oversized requests get a clear 4xx.
+ * tokenizers give, token-id inputs embed exactly like the texts they tokenize, the official `openai` SDK (run inside
+ * workerd) gets the vectors back, and models of other tasks, token ids outside the vocabulary, wrong `dimensions`
+ * and oversized requests get a clear 4xx in OpenAI's error envelope.
  */
 import { exports } from "cloudflare:workers";
 import OpenAI from "openai";
@@ -10,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { referenceEmbeddings, referenceTokenize, VARIED_TEXTS } from "./support/embedding-reference";
 import { scaleBy } from "./support/fixtures";
 import {
+  anonymous,
   BUNDLED,
   call,
   createKey,
@@ -106,32 +108,125 @@ describe("POST /v1/embeddings", () => {
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
-  it("refuses models of other tasks (400), unknown models (404), token arrays, empty input and wrong dimensions (400), too many texts (413)", async () => {
+  it("token ids (number[] and number[][]) embed exactly as the texts the Rust tokenizers turn into them", async () => {
+    const texts = TEXTS.slice(0, 3);
+    const encodings = await referenceTokenize(TOKENIZER_FILE, texts, undefined);
+    // the texts' own tokens: BERT's template adds [CLS] before and [SEP] after, and the batch is padded
+    const ids = encodings.map((e) => {
+      const real = e.ids.filter((_, i) => e.attentionMask[i] === 1);
+      expect([e.tokens[0], e.tokens[real.length - 1]]).toEqual(["[CLS]", "[SEP]"]);
+      return real.slice(1, -1);
+    });
+    const fromTexts = await json(embeddings({ model: MODEL, input: texts }));
+    const fromIds = await json(embeddings({ model: MODEL, input: ids }));
+    const fromOne = await json(embeddings({ model: MODEL, input: ids[1] }));
+    expect(fromIds.data.map((d: { embedding: number[] }) => d.embedding)).toEqual(
+      fromTexts.data.map((d: { embedding: number[] }) => d.embedding),
+    );
+    expect(fromOne.data[0].embedding).toEqual(fromTexts.data[1].embedding);
+    expect(fromIds.usage).toEqual(fromTexts.usage);
+    const expected = await referenceEmbeddings(MODEL, TOKENIZER_FILE, texts, {
+      maxLength: 128,
+      pooling: "mean",
+      normalize: true,
+    });
+    fromIds.data.forEach((d: { embedding: number[] }, i: number) => expectClose(d.embedding, expected[i]!, 1e-4));
+  });
+
+  it("takes up to MAX_EMBEDDING_INPUTS (2,048) inputs, where /v1/run keeps MAX_TASK_ITEMS (128)", async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `text number ${i}`);
+    const answer = await json(embeddings({ model: MODEL, input: many }));
+    expect(answer.data).toHaveLength(300);
+    const alone = await json(embeddings({ model: MODEL, input: many[299] }));
+    expectClose(answer.data[299].embedding, alone.data[0].embedding, 1e-5);
+    const tooMany = await embeddings({ model: MODEL, input: Array(2049).fill("hello") });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.headers.get("X-Error-Code")).toBe("batch_too_large");
+    const run = await call(`/v1/run/${MODEL}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: many.slice(0, 129) }),
+    });
+    expect(run.status).toBe(413);
+  });
+
+  it("refuses in OpenAI's error envelope: other tasks, unknown models, bad token ids, empty input, wrong dimensions, too many inputs", async () => {
     expect((await uploadModel("embeddings-not-fe", scaleBy(2))).status).toBe(201);
     const otherTask = await embeddings({ model: "embeddings-not-fe", input: "hello" });
     expect(otherTask.status).toBe(400);
-    expect((await json(otherTask)).error.message).toContain("feature-extraction");
-    expect((await embeddings({ model: "no-such-model", input: "hello" })).status).toBe(404);
-    for (const body of [
-      { model: MODEL, input: [1, 2, 3] },
-      { model: MODEL, input: [[1, 2], [3]] },
-      { model: MODEL, input: "" },
-      { model: MODEL, input: [] },
-      { model: MODEL, input: "hello", encoding_format: "int8" },
-      { model: MODEL, input: "hello", dimensions: 32 },
-      { input: "hello" },
-    ]) {
+    expect((await json(otherTask)).error).toMatchObject({ type: "invalid_request_error", param: "model" });
+    const unknown = await embeddings({ model: "no-such-model", input: "hello" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("X-Error-Code")).toBe("model_not_found");
+    expect(await json(unknown)).toEqual({
+      error: {
+        message: "model 'no-such-model' does not exist",
+        type: "invalid_request_error",
+        param: null,
+        code: "model_not_found",
+      },
+    });
+    const cases: [unknown, RegExp][] = [
+      [
+        [
+          [1, 2],
+          [3, 999999],
+        ],
+        /^input\[1\]\[1\] is token id 999999, which is not in the vocabulary/,
+      ],
+      [[5, 999999], /^input\[1\] is token id 999999/],
+      [
+        Array(127).fill(5),
+        /^input has 127 tokens; model 'bert-fixture' takes at most 126 \(128 with its 2 special tokens\)/,
+      ],
+      [[[5], Array(200).fill(5)], /^input\[1\] has 200 tokens/],
+      [[1, -2], /'input\.1': token ids are not negative/],
+      [[[1, 2], []], /'input\.1': a token array must not be empty/],
+      [[1.5], /input must be a string, an array of strings/],
+      ["", /a text must not be empty/],
+      [[], /input must be a string/],
+    ];
+    for (const [input, message] of cases) {
+      const response = await embeddings({ model: MODEL, input });
+      expect(response.status, JSON.stringify(input)).toBe(400);
+      const { error } = await json(response);
+      expect(error, JSON.stringify(input)).toMatchObject({
+        type: "invalid_request_error",
+        param: "input",
+        code: "invalid_request",
+      });
+      expect(error.message, JSON.stringify(input)).toMatch(message);
+    }
+    for (const [body, param] of [
+      [{ model: MODEL, input: "hello", encoding_format: "int8" }, "encoding_format"],
+      [{ model: MODEL, input: "hello", dimensions: 32 }, null],
+      [{ input: "hello" }, "model"],
+    ] as const) {
       const response = await embeddings(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
-      expect((await json(response)).error.code).toBe("invalid_request");
+      expect((await json(response)).error, JSON.stringify(body)).toMatchObject({ code: "invalid_request", param });
     }
-    const tooMany = await embeddings({ model: MODEL, input: Array(129).fill("hello") });
-    expect(tooMany.status).toBe(413);
-    expect((await json(tooMany)).error.code).toBe("batch_too_large");
-    expect(
-      (await call("/v1/embeddings", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" }))
-        .status,
-    ).toBe(415);
+    const unsupported = await call("/v1/embeddings", {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: "hello",
+    });
+    expect(unsupported.status).toBe(415);
+    expect((await json(unsupported)).error.type).toBe("invalid_request_error");
+    const noKey = await anonymous("/v1/embeddings", { method: "POST" });
+    expect(noKey.status).toBe(401);
+    expect((await noKey.json<{ error: object }>()).error).toMatchObject({
+      type: "authentication_error",
+      code: "invalid_api_key",
+    });
+  });
+
+  it("ignores `user`: the same answer and the same cache entry whoever it names", async () => {
+    const first = await embeddings({ model: MODEL, input: "cache me once", user: "alice" });
+    const second = await embeddings({ model: MODEL, input: "cache me once", user: "bob" });
+    expect(first.headers.get("X-Cache")).toBe("MISS");
+    expect(second.headers.get("X-Cache")).toBe("HIT");
+    expect(await json(second)).toEqual(await json(first));
   });
 
   it("is in the OpenAPI document, and GET /v1/models shows the feature-extraction request schema", async () => {
@@ -146,9 +241,9 @@ describe("POST /v1/embeddings", () => {
       "dimensions",
       "user",
     ]);
-    const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
-    expect(listing).toMatchObject({ task: "feature-extraction", request: { contentTypes: ["application/json"] } });
-    expect(Object.keys(listing.request.schema.$defs.FeatureExtractionRequest.properties)).toEqual([
+    const listing = await json(call(`/v1/models/${MODEL}`));
+    expect(listing).toMatchObject({ task: "feature-extraction", schemas: { contentTypes: ["application/json"] } });
+    expect(Object.keys(listing.schemas.request.$defs.FeatureExtractionRequest.properties)).toEqual([
       "text",
       "pooling",
       "normalize",

@@ -1,8 +1,13 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey } from "../src/tenancy/keys";
-import type { TenantObject } from "../src/tenancy/tenant-object";
-import { METERED_MODEL, scaleRequest, uploadMeteredModel } from "./support/tenancy";
+import {
+  beginDirectly,
+  counts,
+  METERED_MODEL,
+  scaleRequest,
+  settledUsage,
+  uploadMeteredModel,
+} from "./support/tenancy";
 import { admin, call, createKey, createTenant, json, withKey } from "./support/worker";
 
 const infer = `/v2/models/${METERED_MODEL}/infer`;
@@ -11,9 +16,7 @@ beforeAll(async () => {
   await uploadMeteredModel();
 });
 
-async function usage(tenantId: string) {
-  return json(await admin(`/admin/tenants/${tenantId}/usage`));
-}
+const usage = settledUsage;
 
 describe("limits", () => {
   it("200 concurrent requests against a quota of 100 give exactly 100 successes and 100 × 429, and the ledger shows 100", async () => {
@@ -32,7 +35,7 @@ describe("limits", () => {
     await Promise.all(responses.map((r) => r.arrayBuffer()));
 
     const report = await usage(tenant.id);
-    expect(report.totals).toEqual({ requests: 100, units: 100, cachedRequests: 0, cachedUnits: 0 });
+    expect(report.totals).toEqual(counts({ requests: 100, units: 100 }));
     expect(report.month).toMatchObject({ committedUnits: 100, reservedUnits: 0, limit: 100 });
   });
 
@@ -116,27 +119,42 @@ describe("limits", () => {
     expect((await call("/v1/usage")).status).toBe(200);
   });
 
-  it("a reservation its Worker never settles is released by the tenant's alarm, not charged and not lost", async () => {
-    const tenant = await createTenant({ name: "abandoned", limits: { requestsPerMinute: 1000, monthlyUnits: 10 } });
+  it("a reservation its Worker never settles is charged as unsettled by the tenant's alarm, and an operator can refund it", async () => {
+    const tenant = await createTenant({ name: "unsettled", limits: { requestsPerMinute: 1000, monthlyUnits: 10 } });
     const { key } = await createKey(tenant.id);
-    const stub = env.TENANTS.get(env.TENANTS.idFromName(tenant.id));
-    const keyHash = await hashKey(key);
-    const admitted = await runInDurableObject(stub, (instance: TenantObject) =>
-      instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units: 4 }),
-    );
-    expect(admitted.kind).toBe("admitted");
-    expect((await usage(tenant.id)).month).toMatchObject({ reservedUnits: 4, committedUnits: 0 });
-    const over = await withKey(key, infer, scaleRequest(7));
-    expect(over.status).toBe(429);
+    // a Worker admits a request and dies before its settlement is sent: the response may have left
+    const { stub, result } = await beginDirectly(tenant.id, key, 4);
+    expect(result.kind).toBe("admitted");
+    expect((await json(admin(`/admin/tenants/${tenant.id}/usage`))).month).toMatchObject({
+      reservedUnits: 4,
+      committedUnits: 0,
+    });
+    expect((await withKey(key, infer, scaleRequest(7))).status).toBe(429);
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("UPDATE events SET created_at = created_at - 3600000 WHERE status = 'pending'");
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await usage(tenant.id)).month).toMatchObject({ reservedUnits: 0, committedUnits: 0 });
-    const status = await runInDurableObject(stub, (_instance, state) =>
-      state.storage.sql.exec<{ status: string }>("SELECT status FROM events").toArray(),
-    );
-    expect(status).toEqual([{ status: "abandoned" }]);
+
+    const charged = await usage(tenant.id);
+    expect(charged.month).toMatchObject({ reservedUnits: 0, committedUnits: 4, unsettledUnits: 4 });
+    expect(charged.totals).toMatchObject({ requests: 1, units: 4, unsettledRequests: 1, unsettledUnits: 4 });
+    const { charges } = await json(admin(`/admin/tenants/${tenant.id}/unsettled`));
+    expect(charges).toMatchObject([{ model: METERED_MODEL, units: 4 }]);
+    expect((await withKey(key, infer, scaleRequest(7))).status).toBe(429);
+
+    const refund = (eventId: string) =>
+      admin(`/admin/tenants/${tenant.id}/refunds`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ eventId, reason: "the Worker died" }),
+      });
+    expect((await refund(charges[0].id)).status).toBe(200);
+    expect((await refund(charges[0].id)).status).toBe(409);
+    expect((await refund("no-such-charge")).status).toBe(404);
+    const refunded = await usage(tenant.id);
+    expect(refunded.month).toMatchObject({ reservedUnits: 0, committedUnits: 0, unsettledUnits: 0 });
+    expect(refunded.totals.requests).toBe(0);
+    expect((await json(admin(`/admin/tenants/${tenant.id}/unsettled`))).charges).toEqual([]);
     expect((await withKey(key, infer, scaleRequest(7))).status).toBe(200);
   });
 });

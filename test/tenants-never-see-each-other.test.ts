@@ -21,7 +21,7 @@ describe("tenant isolation", () => {
     expect((await withKey(a.key, `/v2/models/${PRIVATE}/infer`, scaleRequest())).status).toBe(200);
     expect((await withKey(a.key, `/v2/models/${PRIVATE}`)).status).toBe(200);
     const listed = await json(await withKey(a.key, "/v1/models"));
-    expect(listed.models.map((m: { name: string }) => m.name)).toContain(PRIVATE);
+    expect(listed.data.map((m: { id: string }) => m.id)).toContain(PRIVATE);
   });
 
   it("another tenant can neither call, list nor learn of it: the same 404 as a model that does not exist", async () => {
@@ -34,7 +34,7 @@ describe("tenant isolation", () => {
     }
     expect((await withKey(b.key, `/v2/models/${PRIVATE}/infer`, scaleRequest())).status).toBe(404);
     const listed = await json(await withKey(b.key, "/v1/models"));
-    const names = listed.models.map((m: { name: string }) => m.name);
+    const names = listed.data.map((m: { id: string }) => m.id);
     expect(names).toContain(METERED_MODEL);
     expect(names).not.toContain(PRIVATE);
   });

@@ -273,7 +273,7 @@ describe("POST /v1/run/lid-176 = fastText's predict", () => {
   it("is documented: GET /openapi.json carries the request schema, GET /v1/models the task", async () => {
     const document = JSON.stringify(await json(call("/openapi.json")));
     expect(document).toContain("TextClassificationRequest");
-    const { models } = await json<{ models: { name: string; task: string }[] }>(call("/v1/models"));
-    expect(models.find((m) => m.name === MODEL)?.task).toBe("text-classification");
+    const { data } = await json<{ data: { id: string; task: string }[] }>(call("/v1/models"));
+    expect(data.find((m) => m.id === MODEL)?.task).toBe("text-classification");
   });
 });

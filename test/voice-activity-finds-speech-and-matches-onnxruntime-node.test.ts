@@ -211,12 +211,12 @@ describe("the request: media types, JSON forms, options, units and headers", () 
       "frames",
     ]);
     expect(document.components.schemas.VoiceActivityResponse.properties.segments).toBeDefined();
-    const listing = (await json(call("/v1/models"))).models.find((m: { name: string }) => m.name === MODEL);
+    const listing = await json(call(`/v1/models/${MODEL}`));
     expect(listing).toMatchObject({
       task: "voice-activity",
-      request: { contentTypes: ["application/json", "audio/wav", "audio/x-wav", "audio/wave"] },
+      schemas: { contentTypes: ["application/json", "audio/wav", "audio/x-wav", "audio/wave"] },
     });
-    expect(listing.request.schema.$defs.VoiceActivityRequest.required).toEqual(["audio"]);
+    expect(listing.schemas.request.$defs.VoiceActivityRequest.required).toEqual(["audio"]);
   });
 
   it("says in a Warning header when it resampled or averaged channels", async () => {

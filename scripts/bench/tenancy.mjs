@@ -1,55 +1,104 @@
-// Issue 3 figures: what API-key auth and exact metering add to a warm inference request, against the same
-// request on a second server of the same run started with TENANCY=off. Rounds alternate between the two so
-// that machine noise hits both alike.
+// What API-key auth and metering add to a warm inference request, in both metering modes, when every call to the
+// tenant's Durable Object costs a round trip: servers started with DO_DELAY_MS = 0, 40 and 120 (a tenant's object
+// in the same location, in a neighbouring region, on another continent), each holding an exact and a leased tenant,
+// against the same request on a TENANCY=off server of the same run. Rounds alternate between the three targets so
+// that machine noise hits them alike. The Worker says on each response how many Durable Object calls it waited for
+// (`Server-Timing: metering;desc="leased, 0 blocking calls"`).
 
-import { ms, ratio, sample, summarize, table } from "./measure.mjs";
+import { benchKey, startWorker } from "../lib/worker-server.mjs";
+import { ms, sample, summarize, table } from "./measure.mjs";
 import { binaryRequest, uncached } from "./oip-requests.mjs";
 
-const ROUNDS = 6;
-const PER_ROUND = 100;
+const DELAYS = [0, 40, 120];
+const ROUNDS = 4;
+const PER_ROUND = 50;
+const MODEL = "silero-vad";
 
-export async function benchTenancy({ server, manifests, log }) {
-  const manifest = manifests.find((m) => m.name === "silero-vad");
+export async function benchTenancy({ server, manifests, log, port, stateDir }) {
+  const manifest = manifests.find((m) => m.name === MODEL);
   const open = await server("open");
-  const metered = await server("metered");
-  const targets = { metered: { server: metered, times: [] }, open: { server: open, times: [] } };
-  for (let round = 0; round < ROUNDS; round++) {
-    log(`tenancy overhead: round ${round + 1}/${ROUNDS}`);
-    for (const target of round % 2 ? [targets.open, targets.metered] : [targets.metered, targets.open]) {
-      const { headers, body } = uncached(
-        binaryRequest(manifest, target.server === open ? undefined : target.server.apiKey),
-      );
-      const url = `${target.server.baseUrl}/v2/models/${manifest.name}/infer`;
-      const result = await sample(
-        async () => {
-          const response = await fetch(url, { method: "POST", headers, body });
-          if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-          await response.arrayBuffer();
-        },
-        { warmup: 10, iterations: PER_ROUND, raw: true },
-      );
-      target.times.push(...result.times);
+  const rows = [];
+  for (const [i, delay] of DELAYS.entries()) {
+    log(`tenancy: starting a server with DO_DELAY_MS=${delay}`);
+    const metered = await startWorker({
+      port: port(20 + i),
+      persistTo: stateDir(),
+      vars: { DO_DELAY_MS: String(delay) },
+      seed: [MODEL],
+    });
+    try {
+      const targets = {
+        off: target(open.baseUrl, undefined),
+        exact: target(metered.baseUrl, metered.apiKey),
+        leased: target(metered.baseUrl, await benchKey(metered.baseUrl, metered.adminToken, "leased")),
+      };
+      const order = Object.values(targets);
+      for (let round = 0; round < ROUNDS; round++) {
+        log(`tenancy: DO_DELAY_MS=${delay}, round ${round + 1}/${ROUNDS}`);
+        for (let k = 0; k < order.length; k++) await measure(order[(round + k) % order.length], manifest);
+      }
+      const off = summarize(targets.off.times);
+      for (const mode of ["exact", "leased"]) {
+        const { times, blocking } = targets[mode];
+        const s = summarize(times);
+        const none = blocking.filter((n) => n === 0).length / blocking.length;
+        rows.push([
+          `${delay}`,
+          mode,
+          ms(s.p50 - off.p50),
+          ms(s.p99 - off.p99),
+          (blocking.reduce((a, b) => a + b, 0) / blocking.length).toFixed(2),
+          `${(none * 100).toFixed(1)}%`,
+          `${ms(s.p50)} / ${ms(off.p50)}`,
+        ]);
+      }
+    } finally {
+      await metered.stop();
     }
   }
-  const meteredTimes = summarize(targets.metered.times);
-  const openTimes = summarize(targets.open.times);
   return [
-    "## Tenancy: auth + metering overhead (issue 3)",
+    "## Tenancy: what auth + metering add, exact and leased",
     "",
-    `Warm \`silero-vad\` binary OIP requests (\`Cache-Control: no-store\`), ${ROUNDS} alternating rounds × ${PER_ROUND} per server: \`TENANCY=required\` (API key, metered) vs a second`,
-    "server in the same run with `TENANCY=off`. A metered request makes 2 Durable Object calls (`begin`: key status, scope, rate",
-    "limit, quota reservation and idempotency in one exact step; `complete`: commit or release before the response leaves) and",
-    "no KV read once the isolate has seen the key (the key hash → tenant mapping is immutable, so the isolate keeps it; KV and",
-    "then the directory object answer the first time) — see README § Tenants, keys and metering for why.",
+    `Warm \`${MODEL}\` binary OIP requests (\`Cache-Control: no-store\`), one at a time. For each DO_DELAY_MS (added to every`,
+    "Durable Object call: 0 = the tenant's object next to the isolate, 40 = a neighbouring region, 120 = another continent),",
+    "a server holds an exact and a leased tenant, measured in",
+    `${ROUNDS} rounds × ${PER_ROUND} requests (after 10 untimed) alternating with the same request on a \`TENANCY=off\` server of the`,
+    "same run. Added = the metered figure minus the open one, per percentile. Blocking calls = Durable Object calls the",
+    "response waited for, as the Worker reports them. Exact: one (`begin`; the settlement goes after the response);",
+    "leased: none while the isolate's lease (1 s TTL, renewed in the background) covers the request.",
     "",
     table(
-      ["server", "p50 ms", "p99 ms", "mean ms"],
       [
-        ["TENANCY=off", ms(openTimes.p50), ms(openTimes.p99), ms(openTimes.mean)],
-        ["TENANCY=required", ms(meteredTimes.p50), ms(meteredTimes.p99), ms(meteredTimes.mean)],
+        "DO_DELAY_MS",
+        "metering",
+        "added p50 ms",
+        "added p99 ms",
+        "blocking calls / request",
+        "requests with none",
+        "p50 metered / off ms",
       ],
+      rows,
     ),
-    "",
-    `Added by auth + metering: p50 ${ms(meteredTimes.p50 - openTimes.p50)} ms (${ratio(meteredTimes.p50, openTimes.p50)} of the open request; target under 2 ms).`,
   ].join("\n");
+}
+
+function target(baseUrl, apiKey) {
+  return { baseUrl, apiKey, times: [], blocking: [] };
+}
+
+async function measure(target, manifest) {
+  const { headers, body } = uncached(binaryRequest(manifest, target.apiKey));
+  const url = `${target.baseUrl}/v2/models/${manifest.name}/infer`;
+  let timed = 0;
+  const result = await sample(
+    async () => {
+      const response = await fetch(url, { method: "POST", headers, body });
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+      const calls = /metering;desc="\w+, (\d+) blocking/.exec(response.headers.get("Server-Timing") ?? "");
+      if (target.apiKey && timed++ >= 10) target.blocking.push(Number(calls?.[1]));
+    },
+    { warmup: 10, iterations: PER_ROUND, raw: true },
+  );
+  target.times.push(...result.times);
 }

@@ -31,7 +31,8 @@ export function bundleWorker() {
 }
 
 /**
- * @param {{port: number, persistTo: string, vars?: Record<string, string>, seed?: boolean}} options
+ * @param {{port: number, persistTo: string, vars?: Record<string, string>, seed?: boolean | string[]}} options
+ *   `seed`: upload the bundled models (all, or those named)
  * @returns {Promise<{baseUrl: string, adminToken: string, apiKey?: string, stop: () => Promise<void>}>}
  */
 export async function startWorker({ port, persistTo, vars = {}, seed = true, inspectorPort }) {
@@ -62,7 +63,8 @@ export async function startWorker({ port, persistTo, vars = {}, seed = true, ins
   const stop = () => mf.dispose();
   try {
     let apiKey;
-    if (seed) await seedModels({ manifests: bundledManifests(), fetch, baseUrl, token: adminToken, readWeights });
+    const manifests = bundledManifests().filter((m) => seed === true || (Array.isArray(seed) && seed.includes(m.name)));
+    if (manifests.length > 0) await seedModels({ manifests, fetch, baseUrl, token: adminToken, readWeights });
     if (vars.TENANCY !== "off") apiKey = await benchKey(baseUrl, adminToken);
     return { baseUrl, adminToken, apiKey, stop };
   } catch (error) {
@@ -71,8 +73,8 @@ export async function startWorker({ port, persistTo, vars = {}, seed = true, ins
   }
 }
 
-/** A tenant whose limits no measurement reaches, and a key for it. */
-async function benchKey(baseUrl, adminToken) {
+/** A tenant whose limits no measurement reaches (metered `exact` or `leased`), and a key for it. */
+export async function benchKey(baseUrl, adminToken, metering = "exact") {
   const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
   const post = async (path, body) => {
     const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -80,8 +82,9 @@ async function benchKey(baseUrl, adminToken) {
     return response.json();
   };
   const tenant = await post("/admin/tenants", {
-    name: "bench",
+    name: `bench ${metering}`,
     limits: { requestsPerMinute: 1_000_000, monthlyUnits: 1_000_000_000 },
+    metering,
   });
   return (await post(`/admin/tenants/${tenant.id}/keys`, { name: "bench" })).key;
 }

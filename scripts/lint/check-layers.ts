@@ -10,6 +10,7 @@ import { dirname, join, normalize, relative } from "node:path";
 const LAYERS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ["src/errors.ts", 0],
   ["src/validation.ts", 0],
+  ["src/lookup.ts", 0],
   ["src/config.ts", 0],
   ["src/types", 0],
   ["src/onnx", 1],

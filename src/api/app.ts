@@ -11,22 +11,25 @@ import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
 import { notFound, onError } from "./protocol/errors";
+import { SERVER_NAME, SERVER_VERSION } from "./protocol/server-info";
 import { registerAdminModelRoutes } from "./routes/admin/models";
 import { registerAdminProfileRoute } from "./routes/admin/profile";
 import { registerAdminRuntimeRoutes } from "./routes/admin/runtime";
 import { registerAdminTenantRoutes } from "./routes/admin/tenants";
-import { registerHealthRoutes, SERVER_NAME, SERVER_VERSION } from "./routes/oip/health";
+import { registerHealthRoutes } from "./routes/oip/health";
 import { registerOipModelRoutes } from "./routes/oip/models";
 import { registerAccountRoutes } from "./routes/v1/account";
 import { registerEmbeddingsRoute } from "./routes/v1/embeddings";
+import { registerModelRoutes } from "./routes/v1/models";
 import { registerRunRoute } from "./routes/v1/run";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const { where, message } = firstIssue(result.error);
-        throw new AppError("invalid_request", `${result.target} '${where}': ${message}`);
+        const { where, message, path } = firstIssue(result.error);
+        const param = path.length > 0 ? String(path[0]) : undefined;
+        throw new AppError("invalid_request", `${result.target} '${where}': ${message}`, { param });
       }
     },
   });
@@ -44,6 +47,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminRuntimeRoutes(app);
   registerAdminProfileRoute(app);
   registerAdminTenantRoutes(app);
+  registerModelRoutes(app);
   registerAccountRoutes(app);
   registerRunRoute(app);
   registerEmbeddingsRoute(app);

@@ -20,10 +20,19 @@ export interface ValueSpec {
   dims: (number | string)[] | null;
 }
 
-export type AttributeValue = number | number[] | string | { float: number };
+/** An int, ints, a string, or a tagged float, floats or strings (ONNX attribute types INT, INTS, STRING, ...). */
+export type AttributeValue =
+  | number
+  | number[]
+  | string
+  | { float: number }
+  | { floats: readonly number[] }
+  | { strings: readonly string[] };
 
 export interface NodeSpec {
   opType: string;
+  /** The node's name (optional in ONNX). */
+  name?: string;
   inputs: string[];
   outputs: string[];
   domain?: string;
@@ -101,6 +110,7 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
     w.tag(1, LEN).fork();
     for (const name of node.inputs) w.tag(1, LEN).string(name);
     for (const name of node.outputs) w.tag(2, LEN).string(name);
+    if (node.name) w.tag(3, LEN).string(node.name);
     w.tag(4, LEN).string(node.opType);
     for (const [name, value] of Object.entries(node.attributes ?? {})) writeAttribute(w, name, value);
     if (node.domain) w.tag(7, LEN).string(node.domain);
@@ -119,7 +129,7 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
   for (const value of spec.outputs) writeValueInfo(w, 12, value);
 }
 
-/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), type (20). */
+/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), strings (9), type (20). */
 function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
   w.tag(5, LEN).fork().tag(1, LEN).string(name);
   if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
@@ -128,6 +138,12 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
   else if (Array.isArray(value)) {
     for (const v of value) w.tag(8, WireType.Varint).int64(v);
     w.tag(20, WireType.Varint).int32(7);
+  } else if ("floats" in value) {
+    for (const v of value.floats) w.tag(7, WireType.Bit32).float(v);
+    w.tag(20, WireType.Varint).int32(6);
+  } else if ("strings" in value) {
+    for (const v of value.strings) w.tag(9, LEN).bytes(new TextEncoder().encode(v));
+    w.tag(20, WireType.Varint).int32(8);
   } else w.tag(2, WireType.Bit32).float(value.float).tag(20, WireType.Varint).int32(1);
   w.join();
 }

@@ -5,10 +5,19 @@
  * always re-reads R2, and writes made through this isolate invalidate its cache at once.
  */
 import { AppError } from "../errors";
+import { own } from "../lookup";
 import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
+import { ortText } from "../runtime/ort-errors";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
-import { type AssetEntry, type Manifest, type ManifestInput, ManifestSchema, type VersionEntry } from "./manifest";
+import {
+  type AssetEntry,
+  type Manifest,
+  type ManifestInput,
+  ManifestSchema,
+  MODEL_NAME,
+  type VersionEntry,
+} from "./manifest";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
 
 export interface ResolvedModel {
@@ -69,7 +78,7 @@ export class ModelRegistry {
         Object.keys(manifest.versions).length === 0 ? "has no versions yet" : `has no version or alias '${reference}'`;
       throw new AppError("version_not_found", `model '${model}' ${what}`);
     }
-    const entry = manifest.versions[version]!;
+    const entry = own(manifest.versions, version)!;
     return { manifest, version, entry, source: this.source(model, version, entry) };
   }
 
@@ -104,7 +113,7 @@ export class ModelRegistry {
   ): Promise<{ manifest: Manifest; entry: VersionEntry; created: boolean }> {
     const existing = await this.get(model);
     const sha256 = await digestHex(bytes);
-    const previous = existing.versions[version];
+    const previous = own(existing.versions, version);
     if (previous)
       return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
@@ -123,16 +132,10 @@ export class ModelRegistry {
       load: async () => bytes,
     };
     const signature = await inspect(source, declared).catch((error: unknown) => {
-      const unsupported =
-        error instanceof AppError && error.code === "invalid_model"
-          ? unsupportedOperator(error.message, info)
-          : undefined;
+      if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
+      const unsupported = unsupportedOperator(ortText(error.cause), info);
       throw unsupported
-        ? new AppError(
-            "invalid_model",
-            `${describeUnsupported(unsupported)} (${error instanceof Error ? error.message : error})`,
-            { cause: error },
-          )
+        ? new AppError("invalid_model", describeUnsupported(unsupported), { cause: error.cause })
         : error;
     });
 
@@ -150,20 +153,20 @@ export class ModelRegistry {
     };
     let created = true;
     const manifest = await this.update(model, false, (current) => {
-      const raced = current!.versions[version];
+      const raced = own(current!.versions, version);
       if (raced) {
         created = ensureSameWeights(model, version, raced, sha256);
         return current!;
       }
       const aliases = { ...current!.aliases };
-      if (options.makeDefault || !aliases[DEFAULT_ALIAS]) aliases[DEFAULT_ALIAS] = version;
+      if (options.makeDefault || !own(aliases, DEFAULT_ALIAS)) aliases[DEFAULT_ALIAS] = version;
       const pinned =
         current!.assets && Object.keys(current!.assets).length > 0
           ? { ...entry, assets: { ...current!.assets } }
           : entry;
       return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
     });
-    return { manifest, entry: manifest.versions[version]!, created };
+    return { manifest, entry: own(manifest.versions, version)!, created };
   }
 
   /**
@@ -177,7 +180,7 @@ export class ModelRegistry {
     if (!(await this.bucket.head(key))) await this.bucket.put(key, bytes, { sha256 });
     const entry: AssetEntry = { sha256, bytes: bytes.byteLength };
     const manifest = await this.update(model, false, (current) =>
-      current!.assets?.[name]?.sha256 === sha256
+      own(current!.assets, name)?.sha256 === sha256
         ? current!
         : { ...current!, assets: { ...current!.assets, [name]: entry }, updatedAt: now() },
     );
@@ -197,9 +200,9 @@ export class ModelRegistry {
 
   async setAlias(model: string, alias: string, version: string): Promise<Manifest> {
     return this.update(model, false, (current) => {
-      if (!current!.versions[version])
+      if (!own(current!.versions, version))
         throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
-      if (current!.versions[alias])
+      if (own(current!.versions, alias))
         throw new AppError("conflict", `'${alias}' is a version name and cannot be an alias`);
       return { ...current!, aliases: { ...current!.aliases, [alias]: version }, updatedAt: now() };
     });
@@ -212,7 +215,7 @@ export class ModelRegistry {
   async deleteVersion(model: string, version: string): Promise<Manifest> {
     let removed: VersionEntry | undefined;
     const manifest = await this.update(model, false, (current) => {
-      removed = current!.versions[version];
+      removed = own(current!.versions, version);
       if (!removed) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
       const { [version]: _, ...versions } = current!.versions;
       const pointing = Object.entries(current!.aliases).filter(([, target]) => target === version);
@@ -276,6 +279,7 @@ export class ModelRegistry {
   }
 
   private async read(model: string): Promise<{ manifest: Manifest; etag: string } | undefined> {
+    if (!MODEL_NAME.test(model)) return undefined; // no such model can exist, and R2 refuses some such keys
     const object = await this.bucket.get(manifestKey(model));
     if (!object) return undefined;
     const parsed = ManifestSchema.safeParse(await object.json());
@@ -312,9 +316,9 @@ export class ModelRegistry {
 }
 
 function pickVersion(manifest: Manifest, reference: string): string | undefined {
-  if (manifest.versions[reference]) return reference;
-  const target = manifest.aliases[reference];
-  return target && manifest.versions[target] ? target : undefined;
+  if (own(manifest.versions, reference)) return reference;
+  const target = own(manifest.aliases, reference);
+  return target && own(manifest.versions, target) ? target : undefined;
 }
 
 /** Returns `false` (nothing created) when the stored version has the same digest; throws otherwise. */

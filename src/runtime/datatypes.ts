@@ -1,6 +1,7 @@
 /**
  * Tensor element types: the Open Inference Protocol names (the public contract), the onnxruntime-web type
- * names, the ONNX `TensorProto.DataType` numbers and the typed arrays that hold each.
+ * names, the ONNX `TensorProto.DataType` numbers and what holds each in JavaScript: a typed array for the numeric
+ * types, an array of strings for `BYTES` (onnxruntime's `string` tensors, UTF-8 text).
  */
 
 export const DATATYPES = [
@@ -16,11 +17,14 @@ export const DATATYPES = [
   "FP16",
   "FP32",
   "FP64",
+  "BYTES",
 ] as const;
 
 export type Datatype = (typeof DATATYPES)[number];
+/** Every datatype whose elements have a fixed width (all but `BYTES`). */
+export type NumericDatatype = Exclude<Datatype, "BYTES">;
 
-export type TensorData =
+export type TypedData =
   | Uint8Array
   | Int8Array
   | Uint16Array
@@ -32,9 +36,12 @@ export type TensorData =
   | Float32Array
   | Float64Array;
 
+/** A typed array for numeric datatypes; one string per element for `BYTES`. */
+export type TensorData = TypedData | string[];
+
 type TypedArrayConstructor = {
-  new (length: number): TensorData;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TensorData;
+  new (length: number): TypedData;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedData;
   readonly BYTES_PER_ELEMENT: number;
 };
 
@@ -48,7 +55,7 @@ interface DatatypeInfo {
   big: boolean;
 }
 
-const INFO: Record<Datatype, DatatypeInfo> = {
+const INFO: Record<NumericDatatype, DatatypeInfo> = {
   BOOL: { ort: "bool", onnx: 9, array: Uint8Array, big: false },
   UINT8: { ort: "uint8", onnx: 2, array: Uint8Array, big: false },
   INT8: { ort: "int8", onnx: 3, array: Int8Array, big: false },
@@ -64,18 +71,32 @@ const INFO: Record<Datatype, DatatypeInfo> = {
   FP64: { ort: "float64", onnx: 11, array: Float64Array, big: false },
 };
 
-const BY_ORT = new Map(DATATYPES.map((d) => [INFO[d].ort, d] as const));
-const BY_ONNX = new Map(DATATYPES.map((d) => [INFO[d].onnx, d] as const));
+/** onnxruntime-web's and ONNX's names of `BYTES`: `string` tensors (`TensorProto.STRING` = 8). */
+const BYTES_ORT = "string";
+const BYTES_ONNX = 8;
+
+const NUMERIC = Object.keys(INFO) as NumericDatatype[];
+const BY_ORT = new Map<string, Datatype>([...NUMERIC.map((d) => [INFO[d].ort, d] as const), [BYTES_ORT, "BYTES"]]);
+const BY_ONNX = new Map<number, Datatype>([...NUMERIC.map((d) => [INFO[d].onnx, d] as const), [BYTES_ONNX, "BYTES"]]);
 
 export function isDatatype(value: unknown): value is Datatype {
-  return typeof value === "string" && Object.hasOwn(INFO, value);
+  return value === "BYTES" || (typeof value === "string" && Object.hasOwn(INFO, value));
 }
 
-export function datatypeInfo(datatype: Datatype): DatatypeInfo {
+export function isNumeric(datatype: Datatype): datatype is NumericDatatype {
+  return datatype !== "BYTES";
+}
+
+export function datatypeInfo(datatype: NumericDatatype): DatatypeInfo {
   return INFO[datatype];
 }
 
-export function bytesPerElement(datatype: Datatype): number {
+/** onnxruntime-web's `Tensor.Type` of a datatype. */
+export function ortType(datatype: Datatype): string {
+  return isNumeric(datatype) ? INFO[datatype].ort : BYTES_ORT;
+}
+
+export function bytesPerElement(datatype: NumericDatatype): number {
   return INFO[datatype].array.BYTES_PER_ELEMENT;
 }
 
@@ -88,14 +109,14 @@ export function datatypeFromOnnx(elemType: number): Datatype | undefined {
 }
 
 /** A zeroed typed array for `length` elements of `datatype`. */
-export function allocate(datatype: Datatype, length: number): TensorData {
+export function allocate(datatype: NumericDatatype, length: number): TypedData {
   return new INFO[datatype].array(length);
 }
 
 /**
  * A typed-array view of little-endian bytes. Views in place when the offset is aligned (no copy), copies otherwise.
  */
-export function viewBytes(datatype: Datatype, bytes: Uint8Array): TensorData {
+export function viewBytes(datatype: NumericDatatype, bytes: Uint8Array): TypedData {
   const { array } = INFO[datatype];
   const width = array.BYTES_PER_ELEMENT;
   const length = bytes.byteLength / width;
@@ -105,7 +126,7 @@ export function viewBytes(datatype: Datatype, bytes: Uint8Array): TensorData {
 }
 
 /** The raw little-endian bytes of a typed array (a view, no copy). */
-export function asBytes(data: TensorData): Uint8Array {
+export function asBytes(data: TypedData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

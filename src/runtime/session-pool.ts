@@ -8,6 +8,7 @@
 import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
 import { ensureOrt, ort, ortInitMillis, wasmMemoryBytes } from "./ort";
+import { describeLoadFailure, describeRunFailure } from "./ort-errors";
 import { readSignature, type Signature } from "./signature";
 import { fromOrtTensor, type NamedTensors, toOrtTensor } from "./tensor";
 
@@ -178,7 +179,7 @@ export class SessionPool {
     try {
       session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
     } catch (error) {
-      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${ortMessage(error)}`, {
+      throw new AppError("invalid_model", `onnxruntime-web cannot load this model: ${describeLoadFailure(error)}`, {
         cause: error,
       });
     }
@@ -241,7 +242,7 @@ async function runSession(
   try {
     results = outputNames ? await session.run(feeds, outputNames) : await session.run(feeds);
   } catch (error) {
-    throw new AppError("inference_failed", `the model rejected these inputs: ${ortMessage(error)}`, { cause: error });
+    throw new AppError("inference_failed", describeRunFailure(error), { cause: error });
   } finally {
     for (const feed of Object.values(feeds)) feed.dispose();
   }
@@ -255,11 +256,4 @@ async function runSession(
 
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
-}
-
-/** onnxruntime-web wraps the native message in "failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: ...". */
-function ortMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const match = /ERROR_MESSAGE: ([\s\S]*)$/.exec(text);
-  return (match?.[1] ?? text).trim();
 }

@@ -4,7 +4,7 @@
  */
 import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
-import { bytesPerElement, type Datatype, datatypeFromOrt, elementCount } from "./datatypes";
+import { type Datatype, datatypeFromOrt, elementCount } from "./datatypes";
 import type { ort } from "./ort";
 
 export interface TensorSpec {
@@ -127,11 +127,6 @@ export function checkOutputs(signature: Signature, names: readonly string[]): vo
         `unknown output '${name}'; the model produces ${listNames(signature.outputs)}`,
       );
   }
-}
-
-/** Bytes the declared tensor occupies in the binary tensor extension. */
-export function byteLength(tensor: DeclaredTensor): number {
-  return elementCount(tensor.shape) * bytesPerElement(tensor.datatype);
 }
 
 function listNames(specs: readonly TensorSpec[]): string {

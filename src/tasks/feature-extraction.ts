@@ -82,7 +82,14 @@ type FeatureExtractionConfig = z.infer<typeof ConfigSchema>;
 export interface EmbeddingOptions {
   pooling?: Pooling;
   normalize?: boolean;
+  /** How the route names input `index` in error messages (default `text {index}`). */
+  inputName?: (index: number) => string;
+  /** The request field error messages are about (OpenAI's `param`). */
+  field?: string;
 }
+
+/** A text, or the token ids of one (OpenAI's embeddings API takes either). */
+export type TextInput = string | readonly number[];
 
 /** Texts tokenized and the plan for running them. */
 export interface PreparedTexts {
@@ -108,9 +115,13 @@ export interface Embeddings {
 
 const STANDARD_INPUTS = { ids: "input_ids", mask: "attention_mask", tokenTypes: "token_type_ids" } as const;
 
-/** Tokenizes `texts` for the context's model; throws `batch_too_large` (413) beyond `limits.maxItems`. */
+/**
+ * Tokenizes `texts` for the context's model: texts are truncated to its maximum length (with a warning), token ids
+ * are checked against its vocabulary and maximum length (400 naming the input). Throws `batch_too_large` (413)
+ * beyond `limits.maxItems`.
+ */
 export async function prepareTexts(
-  texts: readonly string[],
+  texts: readonly TextInput[],
   options: EmbeddingOptions,
   context: TaskContext,
 ): Promise<PreparedTexts> {
@@ -119,6 +130,7 @@ export async function prepareTexts(
     throw new AppError(
       "batch_too_large",
       `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
+      { param: options.field },
     );
   const config = taskConfig(featureExtraction, context.model.manifest);
   const pooling = options.pooling ?? config.postprocess.pooling;
@@ -141,7 +153,11 @@ export async function prepareTexts(
       "invalid_manifest",
       `model '${context.model.name}' sets no maximum length (preprocess.maxLength or the tokenizer's truncation.max_length)`,
     );
-  const encoded = texts.map((text) => tokenizer.encode(text, maxLength));
+  const encoded = texts.map((text, index) =>
+    typeof text === "string"
+      ? tokenizer.encode(text, maxLength)
+      : encodeTokenIds(text, index, tokenizer, maxLength, options, context.model.name),
+  );
   const cut = encoded.flatMap((item, index) => (item.truncated ? [index] : []));
   if (cut.length > 0)
     context.warn(
@@ -156,6 +172,33 @@ export async function prepareTexts(
     feeds: modelInputs(config, context),
     output,
   };
+}
+
+/** Caller-given token ids, refused (400) when the model does not have one of them or they are too many. */
+function encodeTokenIds(
+  ids: readonly number[],
+  index: number,
+  tokenizer: HfTokenizer,
+  maxLength: number,
+  options: EmbeddingOptions,
+  model: string,
+): EncodedText {
+  const name = options.inputName?.(index) ?? `text ${index}`;
+  const unknown = tokenizer.unknownIdAt(ids);
+  if (unknown >= 0)
+    throw new AppError(
+      "invalid_request",
+      `${name}[${unknown}] is token id ${ids[unknown]}, which is not in the vocabulary of model '${model}' (${tokenizer.vocabularySize} tokens)`,
+      { param: options.field },
+    );
+  const room = maxLength - tokenizer.specialTokenCount;
+  if (ids.length > room)
+    throw new AppError(
+      "invalid_request",
+      `${name} has ${ids.length} tokens; model '${model}' takes at most ${room} (${maxLength} with its ${tokenizer.specialTokenCount} special tokens)`,
+      { param: options.field },
+    );
+  return tokenizer.encodeIds(ids);
 }
 
 function modelInputs(config: FeatureExtractionConfig, context: TaskContext): PreparedTexts["feeds"] {

@@ -4,7 +4,8 @@
  * booleans, anything else as text. Unknown or repeated names are a 400, as a bad value is.
  */
 import { z } from "zod";
-import { AppError } from "../errors";
+import { AppError, quote } from "../errors";
+import { hasOwn } from "../lookup";
 import { parseOrFail } from "../validation";
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -21,12 +22,13 @@ export function optionsFromQuery<Shape extends z.ZodRawShape>(
 ): z.infer<z.ZodObject<Shape>> {
   const values: Record<string, unknown> = {};
   for (const [name, value] of query) {
-    if (!(name in shape))
+    if (!hasOwn(shape, name))
       throw new AppError(
         "invalid_request",
         `unknown query parameter '${name}'; ${task} takes ${Object.keys(shape).join(", ")}`,
       );
-    if (name in values) throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
+    if (hasOwn(values, name))
+      throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
     if (booleans.includes(name))
       values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
     else values[name] = NUMBER.test(value) ? Number(value) : value;
@@ -37,7 +39,7 @@ export function optionsFromQuery<Shape extends z.ZodRawShape>(
     ({ where, message, path }) =>
       new AppError(
         "invalid_request",
-        `invalid query parameter '${where}' (${JSON.stringify(values[String(path[0])])}): ${message}`,
+        `invalid query parameter '${where}' (${quote(values[String(path[0])])}): ${message}`,
       ),
   ) as z.infer<z.ZodObject<Shape>>;
 }

@@ -15,3 +15,8 @@ export function startOfMonth(epochMs: number): number {
   const d = new Date(epochMs);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
+
+export function startOfNextMonth(epochMs: number): number {
+  const d = new Date(epochMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}

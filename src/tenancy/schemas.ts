@@ -24,12 +24,28 @@ export const LimitsSchema = z
   })
   .meta({ id: "TenantLimits" });
 
+export const MeteringSchema = z.enum(["exact", "leased"]).meta({
+  id: "MeteringMode",
+  description:
+    "`exact`: every metered request is admitted by the tenant's Durable Object (one blocking round trip); " +
+    "`leased`: isolates admit from short leases of quota and rate tokens (no round trip on warm requests; " +
+    "revocations and limit changes take effect within the lease TTL of 1 s)",
+});
+
 export const TenantInputSchema = z
-  .strictObject({ name: z.string().min(1).max(200), limits: LimitsSchema })
+  .strictObject({
+    name: z.string().min(1).max(200),
+    limits: LimitsSchema,
+    metering: MeteringSchema.default("exact"),
+  })
   .meta({ id: "TenantInput" });
 
 export const TenantPatchSchema = z
-  .strictObject({ name: z.string().min(1).max(200).optional(), limits: LimitsSchema.partial().optional() })
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    limits: LimitsSchema.partial().optional(),
+    metering: MeteringSchema.optional(),
+  })
   .meta({ id: "TenantPatch" });
 
 export const KeyInputSchema = z
@@ -44,6 +60,7 @@ export const KeyInputSchema = z
   .meta({ id: "KeyInput" });
 
 export type Limits = z.infer<typeof LimitsSchema>;
+export type MeteringMode = z.infer<typeof MeteringSchema>;
 export type TenantInput = z.infer<typeof TenantInputSchema>;
 export type TenantPatch = z.infer<typeof TenantPatchSchema>;
 export type KeyInput = z.infer<typeof KeyInputSchema>;
@@ -52,6 +69,7 @@ export interface Tenant {
   id: string;
   name: string;
   limits: Limits;
+  metering: MeteringMode;
   createdAt: string;
 }
 

@@ -1,36 +1,18 @@
 /**
- * The Worker-side face of tenancy: resolves keys to tenants (KV, then the directory), and talks to the tenant's
- * Durable Object. Rejections come back as data and are turned into `AppError`s here, the one place that knows
- * how a tenancy rejection reads over HTTP.
+ * The Worker-side face of tenancy: resolves keys to tenants (KV, then the directory), meters requests (see
+ * admission.ts) and carries out operators' changes on the tenant's Durable Object. Every call to an object goes
+ * through `durableStubs`; the calls a response waits for are counted (`blockingCalls`).
  */
-import { AppError, type ErrorCode } from "../errors";
+import { AppError } from "../errors";
+import { Admissions, type Caller } from "./admission";
 import type { DirectoryTenant } from "./directory-object";
 import { generateKey, hashKey, isWellFormedKey, randomId } from "./keys";
-import type {
-  BeginRequest,
-  ChargeRequest,
-  Outcome,
-  QuotaState,
-  RateLimitState,
-  Rejection,
-  UsageQuery,
-  UsageReport,
-} from "./metering-types";
+import type { UnsettledCharge, UsageQuery, UsageReport } from "./metering-types";
+import { rejectionError } from "./rejection";
 import type { KeyInput, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
+import { type DurableStubs, durableStubs } from "./stubs";
 
-/** An API key that exists, before its status (revoked, expired, scopes) is checked by the tenant's object. */
-export interface Caller {
-  tenantId: string;
-  keyHash: string;
-}
-
-export interface Admission {
-  tenantId: string;
-  eventId: string;
-  keyId: string;
-  units: number;
-  headers: Record<string, string>;
-}
+export type { Admission, Caller, Charged } from "./admission";
 
 const KV_PREFIX = "keyhash:";
 
@@ -44,10 +26,20 @@ function remember(keyHash: string, tenantId: string): void {
 }
 
 export class Tenancy {
+  /** Durable Object calls this request has waited for so far. */
+  blockingCalls = 0;
+  readonly meter: Admissions;
+  private readonly stubs: DurableStubs;
+
+  /** @param doDelayMillis `DO_DELAY_MS`: added to every Durable Object call (benchmarks and tests only) */
   constructor(
     private readonly env: Env,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
-  ) {}
+    doDelayMillis = 0,
+  ) {
+    this.stubs = durableStubs(env, doDelayMillis, () => this.blockingCalls++);
+    this.meter = new Admissions(this.stubs, durableStubs(env, doDelayMillis), waitUntil);
+  }
 
   /** Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory. */
   async identify(token: string | undefined): Promise<Caller> {
@@ -78,49 +70,15 @@ export class Tenancy {
     return result;
   }
 
-  /** Admits a metered request, or returns a stored response for an idempotent replay. */
-  async begin(
-    caller: Caller,
-    request: Omit<BeginRequest, "keyHash">,
-  ): Promise<{ admission: Admission } | { replay: Response }> {
-    const result = await this.tenant(caller.tenantId).begin({ ...request, keyHash: caller.keyHash });
-    if (result.kind === "rejected") throw rejectionError(result);
-    if (result.kind === "replay") {
-      const headers = new Headers(result.response.headers);
-      headers.set("Idempotent-Replayed", "true");
-      return { replay: new Response(result.response.body, { status: result.response.status, headers }) };
-    }
-    return {
-      admission: {
-        tenantId: caller.tenantId,
-        eventId: result.eventId,
-        keyId: result.keyId,
-        units: result.units,
-        headers: chargeHeaders(result),
-      },
-    };
-  }
-
-  /** Admits and charges a request answered from the response cache, in one call; returns the response headers. */
-  async chargeCached(caller: Caller, request: Omit<ChargeRequest, "keyHash">): Promise<Record<string, string>> {
-    const result = await this.tenant(caller.tenantId).chargeCached({ ...request, keyHash: caller.keyHash });
-    if (result.kind === "rejected") throw rejectionError(result);
-    return chargeHeaders(result);
-  }
-
-  async complete(admission: Admission, outcome: Outcome): Promise<void> {
-    await this.tenant(admission.tenantId).complete(admission.eventId, outcome);
-  }
-
   async usage(tenantId: string, query: UsageQuery): Promise<UsageReport> {
-    const report = await this.tenant(tenantId).usage(query);
+    const report = (await this.exists(tenantId)) ? await this.tenant(tenantId).usage(query) : undefined;
     if (!report) throw new AppError("tenant_not_found", `no tenant '${tenantId}'`);
     return report;
   }
 
   async createTenant(input: TenantInput): Promise<Tenant> {
     const id = randomId("ten");
-    const tenant = await this.tenant(id).setup(id, input.name, input.limits);
+    const tenant = await this.tenant(id).setup(id, input.name, input.limits, input.metering);
     await this.directory().registerTenant(id, input.name);
     return tenant;
   }
@@ -176,46 +134,25 @@ export class Tenancy {
     return /^ten_[0-9a-f]{32}$/.test(id);
   }
 
+  /** Charges made because their settlement never arrived, newest first. */
+  async unsettled(tenantId: string): Promise<UnsettledCharge[]> {
+    await this.getTenant(tenantId);
+    return this.tenant(tenantId).unsettled();
+  }
+
+  /** Gives an unsettled charge back to the tenant's quota. */
+  async refund(tenantId: string, eventId: string, reason: string): Promise<void> {
+    await this.getTenant(tenantId);
+    const { found, refunded } = await this.tenant(tenantId).refund(eventId, reason);
+    if (!found) throw new AppError("not_found", `no charge '${eventId}' for tenant '${tenantId}'`);
+    if (!refunded) throw new AppError("conflict", `the charge '${eventId}' is not unsettled: only those are refunded`);
+  }
+
   private tenant(id: string) {
-    return this.env.TENANTS.get(this.env.TENANTS.idFromName(id));
+    return this.stubs.tenant(id);
   }
 
   private directory() {
-    return this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory"));
+    return this.stubs.directory();
   }
-}
-
-function rejectionError(rejection: Rejection): AppError {
-  const headers = {
-    ...(rejection.rateLimit ? rateLimitHeaders(rejection.rateLimit) : {}),
-    ...(rejection.quota ? quotaHeaders(rejection.quota) : {}),
-  };
-  return new AppError(rejection.code satisfies ErrorCode, rejection.message, {
-    retryAfterSeconds: rejection.retryAfterSeconds,
-    headers,
-  });
-}
-
-function chargeHeaders(result: {
-  rateLimit: RateLimitState;
-  quota: QuotaState;
-  units: number;
-}): Record<string, string> {
-  return { ...rateLimitHeaders(result.rateLimit), ...quotaHeaders(result.quota), "X-Units": String(result.units) };
-}
-
-function rateLimitHeaders(state: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
-  return {
-    "RateLimit-Limit": String(state.limit),
-    "RateLimit-Remaining": String(state.remaining),
-    "RateLimit-Reset": String(state.resetSeconds),
-  };
-}
-
-function quotaHeaders(state: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
-  return {
-    "X-Quota-Limit": String(state.limit),
-    "X-Quota-Remaining": String(state.remaining),
-    "X-Quota-Reset": String(state.resetSeconds),
-  };
 }

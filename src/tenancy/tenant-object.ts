@@ -1,42 +1,57 @@
 /**
  * One Durable Object per tenant: the single source of truth for its keys' status, its limits and its usage
  * ledger. A request is admitted by `begin` (key status, scope, rate limit, quota reservation, idempotency, all
- * in one exact step) and settled by `complete` (commit or release). Reservations whose Worker never settles them
- * are released by the alarm after RESERVATION_TTL_MS.
+ * in one exact step) and settled by `complete` (commit or release), which the Worker sends after the response.
+ * A reservation whose settlement never arrives is charged, as `unsettled`, by the alarm after
+ * RESERVATION_TTL_MS: a response may have left, and a response never leaves uncharged. Operators can refund it.
+ *
+ * A tenant in `leased` mode also hands its isolates leases (see lease-ledger.ts) on any of these calls, and takes
+ * their usage batches back through `sync`.
  */
 import { DurableObject } from "cloudflare:workers";
 import { monthOf, secondsToNextMonth } from "./calendar";
+import { keyRejection, UNKNOWN_KEY } from "./key-check";
+import { LeaseLedger } from "./lease-ledger";
+import { LeaseStore } from "./lease-store";
 import type {
   AuthorizeResult,
   BeginRequest,
   BeginResult,
   ChargeRequest,
   ChargeResult,
+  LeaseNews,
+  Leasing,
   Outcome,
   QuotaState,
   Rejection,
+  UnsettledCharge,
   UsageQuery,
   UsageReport,
 } from "./metering-types";
 import { takeToken } from "./rate-limit";
-import type { KeyRecord, Limits, Tenant } from "./schemas";
+import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
 import { type LedgerEvent, TenantStore } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** Usage batch ids (and ended leases) are kept this long: a batch retried within it counts once. */
+const BATCH_MEMORY_MS = 24 * 3_600_000;
 /** `last_used_at` is written at most this often per key, to keep writes off the hot path. */
 const TOUCH_INTERVAL_MS = 60_000;
+const MAX_UNSETTLED_LISTED = 1000;
 
 export class TenantObject extends DurableObject<Env> {
   private readonly store: TenantStore;
+  private readonly leases: LeaseLedger;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new TenantStore(ctx.storage.sql);
+    this.leases = new LeaseLedger(this.store, new LeaseStore(ctx.storage.sql));
   }
 
-  setup(id: string, name: string, limits: Limits): Tenant {
-    if (!this.store.tenant()) this.store.insertTenant(id, name, limits, Date.now());
+  setup(id: string, name: string, limits: Limits, metering: MeteringMode = "exact"): Tenant {
+    if (!this.store.tenant()) this.store.insertTenant(id, name, limits, metering, Date.now());
     return this.store.tenant()!;
   }
 
@@ -44,10 +59,14 @@ export class TenantObject extends DurableObject<Env> {
     return this.store.tenant();
   }
 
-  update(patch: { name?: string; limits?: Partial<Limits> }): Tenant | undefined {
+  update(patch: { name?: string; limits?: Partial<Limits>; metering?: MeteringMode }): Tenant | undefined {
     const current = this.store.tenant();
     if (!current) return undefined;
-    this.store.updateTenant(patch.name ?? current.name, { ...current.limits, ...patch.limits });
+    this.store.updateTenant(
+      patch.name ?? current.name,
+      { ...current.limits, ...patch.limits },
+      patch.metering ?? current.metering,
+    );
     return this.store.tenant();
   }
 
@@ -81,6 +100,7 @@ export class TenantObject extends DurableObject<Env> {
 
   begin(request: BeginRequest): BeginResult {
     const now = Date.now();
+    this.receive(request.leasing, now);
     const idempotency = request.idempotency && this.store.idempotency(request.idempotency.key);
     if (idempotency) {
       const key = this.activeKey(request.keyHash, request.scope, now, request.model);
@@ -92,7 +112,8 @@ export class TenantObject extends DurableObject<Env> {
           message: "this Idempotency-Key was used with a different request",
         };
       }
-      if (!idempotency.response) {
+      if (idempotency.response) return { kind: "replay", response: idempotency.response };
+      if (this.store.event(idempotency.eventId)?.status !== "unsettled") {
         return {
           kind: "rejected",
           code: "idempotency_in_progress",
@@ -100,7 +121,11 @@ export class TenantObject extends DurableObject<Env> {
           retryAfterSeconds: 1,
         };
       }
-      return { kind: "replay", response: idempotency.response };
+      // its first run was charged unsettled (the Worker died): this retry runs and is charged instead
+      this.transaction(() => {
+        this.store.refund(this.store.event(idempotency.eventId)!, "retried with the same Idempotency-Key", now);
+        this.store.forgetIdempotency(idempotency.eventId);
+      });
     }
     const admitted = this.admitAndRecord(request, now, (event) => {
       this.store.reserve(event, now);
@@ -109,7 +134,7 @@ export class TenantObject extends DurableObject<Env> {
     });
     if (admitted.kind === "rejected") return admitted;
     this.scheduleCleanup(now + RESERVATION_TTL_MS);
-    return { ...admitted, kind: "admitted" };
+    return { ...admitted, ...this.leaseNews(request.leasing, now), kind: "admitted" };
   }
 
   /**
@@ -118,8 +143,34 @@ export class TenantObject extends DurableObject<Env> {
    */
   chargeCached(request: ChargeRequest): ChargeResult {
     const now = Date.now();
-    const charged = this.admitAndRecord(request, now, (event) => this.store.commitCached(event, now));
-    return charged.kind === "rejected" ? charged : { ...charged, kind: "charged" };
+    this.receive(request.leasing, now);
+    const charged = this.admitAndRecord(request, now, (event) => this.store.commit(event, true, now));
+    if (charged.kind === "rejected") return charged;
+    return { ...charged, ...this.leaseNews(request.leasing, now), kind: "charged" };
+  }
+
+  /** A leased isolate's background call: its usage batches and hand-backs in, and a new lease out if it asks. */
+  sync(leasing: Leasing): LeaseNews {
+    const now = Date.now();
+    this.receive(leasing, now);
+    return this.leaseNews(leasing, now);
+  }
+
+  private receive(leasing: Leasing | undefined, now: number): void {
+    if (leasing && (leasing.batches?.length || leasing.caps?.length))
+      this.transaction(() => this.leases.receive(leasing, now));
+  }
+
+  private leaseNews(leasing: Leasing | undefined, now: number): LeaseNews {
+    const tenant = this.store.tenant();
+    const metering = tenant?.metering ?? "exact";
+    if (!tenant || !leasing?.want) return { metering };
+    let lease: LeaseNews["lease"];
+    this.transaction(() => {
+      lease = this.leases.grant(tenant, leasing.want!, now);
+    });
+    if (lease) this.scheduleCleanup(this.leases.nextDeadline()!);
+    return { metering, lease };
   }
 
   /** Admits the request and, in one transaction, takes its rate-limit token and records its event with `record`. */
@@ -148,8 +199,7 @@ export class TenantObject extends DurableObject<Env> {
     const tenant = this.store.tenant();
     const key = this.activeKey(request.keyHash, request.scope, now, request.model);
     if ("kind" in key) return key;
-    if (!tenant)
-      return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" } satisfies Rejection;
+    if (!tenant) return UNKNOWN_KEY;
 
     const month = monthOf(now);
     const rate = takeToken(this.store.bucket(), tenant.limits.requestsPerMinute, now);
@@ -210,12 +260,28 @@ export class TenantObject extends DurableObject<Env> {
     return true;
   }
 
+  /** Charges made because their settlement never arrived, newest first. */
+  unsettled(): UnsettledCharge[] {
+    return this.store.unsettled(MAX_UNSETTLED_LISTED);
+  }
+
+  /** Gives an unsettled charge back to the tenant's quota; `conflict` when the charge is not unsettled. */
+  refund(eventId: string, reason: string): { refunded: boolean; found: boolean } {
+    const event = this.store.event(eventId);
+    if (!event) return { refunded: false, found: false };
+    if (event.status !== "unsettled") return { refunded: false, found: true };
+    this.transaction(() => {
+      this.store.refund(event, reason, Date.now());
+      this.store.forgetIdempotency(eventId);
+    });
+    return { refunded: true, found: true };
+  }
+
   usage(query: UsageQuery): UsageReport | undefined {
     const tenant = this.store.tenant();
     if (!tenant) return undefined;
     const rows = this.store.usage(query);
-    const sum = (field: "requests" | "units" | "cachedRequests" | "cachedUnits") =>
-      rows.reduce((n, r) => n + r[field], 0);
+    const sum = (field: keyof UsageReport["totals"]) => rows.reduce((n, r) => n + r[field], 0);
     const month = monthOf(Date.now());
     const current = this.store.monthUsage(month);
     return {
@@ -229,11 +295,15 @@ export class TenantObject extends DurableObject<Env> {
         units: sum("units"),
         cachedRequests: sum("cachedRequests"),
         cachedUnits: sum("cachedUnits"),
+        unsettledRequests: sum("unsettledRequests"),
+        unsettledUnits: sum("unsettledUnits"),
       },
       month: {
         month,
         committedUnits: current.committed,
         reservedUnits: current.reserved,
+        leasedUnits: this.leases.leasedUnits(month),
+        unsettledUnits: this.store.unsettledUnits(month),
         limit: tenant.limits.monthlyUnits,
       },
     };
@@ -242,14 +312,16 @@ export class TenantObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.transaction(() => {
-      for (const event of this.store.pendingOlderThan(now - RESERVATION_TTL_MS)) {
-        this.store.settle(event, "abandoned", false, "the Worker never settled this request", now);
-        this.store.forgetIdempotency(event.id);
-      }
+      for (const event of this.store.pendingOlderThan(now - RESERVATION_TTL_MS))
+        this.store.settle(event, "unsettled", false, "the Worker never settled this request", now);
+      this.leases.chargeUnreported(now);
       this.store.expireIdempotency(now - IDEMPOTENCY_TTL_MS);
+      this.leases.forgetBefore(now - BATCH_MEMORY_MS);
     });
     const oldest = this.store.oldestPending();
-    if (oldest !== undefined) this.scheduleCleanup(oldest + RESERVATION_TTL_MS);
+    const deadlines = [oldest === undefined ? undefined : oldest + RESERVATION_TTL_MS, this.leases.nextDeadline()];
+    const next = Math.min(...deadlines.filter((at) => at !== undefined));
+    if (Number.isFinite(next)) this.scheduleCleanup(next);
   }
 
   private activeKey(
@@ -257,30 +329,10 @@ export class TenantObject extends DurableObject<Env> {
     scope: string,
     now: number,
     model?: string,
-  ): Rejection | (KeyRecord & { lastUsedMs: number | null }) {
+  ): Rejection | (KeyRecord & { lastUsedMs: number | null; expiresAtMs: number | null }) {
     const key = this.store.keyByHash(keyHash);
-    if (!key) return { kind: "rejected", code: "unknown_key", message: "the API key is not valid" };
-    if (key.revoked)
-      return {
-        kind: "rejected",
-        code: "revoked_key",
-        message: `the API key ${key.prefix} was revoked at ${key.revokedAt}`,
-      };
-    if (key.expiresAtMs !== null && now >= key.expiresAtMs)
-      return {
-        kind: "rejected",
-        code: "expired_key",
-        message: `the API key ${key.prefix} expired at ${key.expiresAt}`,
-      };
-    const allowed =
-      scope === "*" || key.scopes.includes(scope) || (model !== undefined && key.scopes.includes(`${scope}:${model}`));
-    if (!allowed)
-      return {
-        kind: "rejected",
-        code: "insufficient_scope",
-        message: `the API key lacks the '${model ? `${scope}' or '${scope}:${model}` : scope}' scope`,
-      };
-    return key;
+    if (!key) return UNKNOWN_KEY;
+    return keyRejection(key, { scope, model }, now) ?? key;
   }
 
   /** One SQLite transaction; if it fails, the rows kept in memory are dropped with it. */

@@ -6,11 +6,14 @@
  * The rows every metered request reads (tenant, key, bucket, the month's counters) are kept in memory and written
  * through: the object is single-threaded and the only writer of its database, so memory and SQL cannot diverge
  * except when a transaction fails, after which `forgetCached()` makes the next read go to SQL again.
+ *
+ * The schema grows by numbered migrations (`MIGRATIONS`), applied once per object when it starts: an object created
+ * by an older version of the Worker keeps its rows.
  */
 
-import type { StoredResponse, UsageQuery, UsageRow } from "./metering-types";
+import type { StoredResponse, UnsettledCharge, UsageQuery, UsageRow } from "./metering-types";
 import type { Bucket } from "./rate-limit";
-import type { KeyRecord, Limits, Tenant } from "./schemas";
+import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, rpm INTEGER NOT NULL, monthly_units INTEGER NOT NULL, created_at INTEGER NOT NULL);
@@ -24,12 +27,35 @@ CREATE INDEX IF NOT EXISTS events_by_status_time ON events (status, created_at);
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, event_id TEXT NOT NULL, created_at INTEGER NOT NULL,
   status INTEGER, headers TEXT);
 CREATE TABLE IF NOT EXISTS idempotency_chunks (key TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (key, seq));
+CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 `;
+
+/** Changes to SCHEMA, in order; an object applies the ones after its `schema_version`. Never edit one: append. */
+const MIGRATIONS = [
+  // 1: a tenant's metering mode; an event may stand for several requests (a leased isolate's usage line);
+  //    leases of quota to isolates and the usage batches they report (ids kept so a retried batch counts once)
+  `ALTER TABLE tenant ADD COLUMN metering TEXT NOT NULL DEFAULT 'exact';
+   ALTER TABLE events ADD COLUMN requests INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE leases (id TEXT PRIMARY KEY, holder TEXT NOT NULL, month TEXT NOT NULL, units INTEGER NOT NULL,
+     tokens INTEGER NOT NULL, used_units INTEGER NOT NULL DEFAULT 0, used_requests INTEGER NOT NULL DEFAULT 0,
+     granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL, closed_at INTEGER);
+   CREATE INDEX leases_by_status_expiry ON leases (status, expires_at);
+   CREATE TABLE lease_batches (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+   CREATE INDEX lease_batches_by_time ON lease_batches (received_at);`,
+];
 
 /** Stored response bodies are split into rows under SQLite's 2 MB row limit. */
 const CHUNK_BYTES = 1024 * 1024;
 
-export type EventStatus = "pending" | "committed" | "released" | "abandoned";
+/**
+ * `pending`: reserved, work running; `committed`: charged; `released`: not charged (the work failed);
+ * `unsettled`: charged because its settlement never arrived (a Worker died after admitting it), refundable;
+ * `refunded`: an unsettled charge an operator gave back; `abandoned`: released unsettled (older Workers only).
+ */
+export type EventStatus = "pending" | "committed" | "released" | "unsettled" | "refunded" | "abandoned";
+
+/** Statuses that count as charged in usage reports and the month's counters. */
+const CHARGED = "('committed', 'unsettled')";
 
 /** A request's line in the ledger, as it is first written. */
 export interface LedgerEvent {
@@ -39,6 +65,8 @@ export interface LedgerEvent {
   version: string;
   units: number;
   month: string;
+  /** Requests this line stands for (1, except for a leased isolate's usage line). */
+  requests?: number;
 }
 
 export interface PendingEvent {
@@ -67,6 +95,13 @@ export class TenantStore {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    const applied = Number(this.first("SELECT version FROM schema_version WHERE id = 1")?.version ?? 0);
+    for (let version = applied; version < MIGRATIONS.length; version++) sql.exec(MIGRATIONS[version]!);
+    if (applied < MIGRATIONS.length)
+      sql.exec(
+        "INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        MIGRATIONS.length,
+      );
   }
 
   /** Drops every row kept in memory (after a failed transaction). */
@@ -85,6 +120,7 @@ export class TenantStore {
             id: String(row.id),
             name: String(row.name),
             limits: { requestsPerMinute: Number(row.rpm), monthlyUnits: Number(row.monthly_units) },
+            metering: String(row.metering) as MeteringMode,
             createdAt: new Date(Number(row.created_at)).toISOString(),
           }
         : null;
@@ -92,24 +128,26 @@ export class TenantStore {
     return this.cachedTenant ?? undefined;
   }
 
-  insertTenant(id: string, name: string, limits: Limits, now: number): void {
+  insertTenant(id: string, name: string, limits: Limits, metering: MeteringMode, now: number): void {
     this.sql.exec(
-      "INSERT INTO tenant (id, name, rpm, monthly_units, created_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO tenant (id, name, rpm, monthly_units, metering, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       id,
       name,
       limits.requestsPerMinute,
       limits.monthlyUnits,
+      metering,
       now,
     );
     this.cachedTenant = undefined;
   }
 
-  updateTenant(name: string, limits: Limits): void {
+  updateTenant(name: string, limits: Limits, metering: MeteringMode): void {
     this.sql.exec(
-      "UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?",
+      "UPDATE tenant SET name = ?, rpm = ?, monthly_units = ?, metering = ?",
       name,
       limits.requestsPerMinute,
       limits.monthlyUnits,
+      metering,
     );
     this.cachedTenant = undefined;
   }
@@ -190,50 +228,56 @@ export class TenantStore {
     return { ...usage };
   }
 
-  /** Applies a change already written to `months` to the copy in memory (if any). */
-  private addToMonth(month: string, committed: number, reserved: number): void {
+  /** Moves units of a month between its counters: `committed` (charged) and `reserved` (admitted, not settled). */
+  adjustMonth(month: string, committed: number, reserved: number): void {
+    if (committed === 0 && reserved === 0) return;
+    this.sql.exec(
+      `INSERT INTO months (month, committed, reserved) VALUES (?, ?, ?)
+       ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed, reserved = reserved + excluded.reserved`,
+      month,
+      committed,
+      reserved,
+    );
     const usage = this.cachedMonths.get(month);
     if (usage)
       this.cachedMonths.set(month, { committed: usage.committed + committed, reserved: usage.reserved + reserved });
   }
 
   reserve(event: LedgerEvent, now: number): void {
-    this.sql.exec(
-      "INSERT INTO months (month, reserved) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET reserved = reserved + excluded.reserved",
-      event.month,
-      event.units,
-    );
-    this.addToMonth(event.month, 0, event.units);
-    this.sql.exec(
-      "INSERT INTO events (id, key_id, model, version, units, month, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-      event.id,
-      event.keyId,
-      event.model,
-      event.version,
-      event.units,
-      event.month,
-      now,
-    );
+    this.adjustMonth(event.month, 0, event.units);
+    this.insertEvent(event, "pending", false, now, null);
   }
 
-  /** Records a cache hit that is charged at once: committed units, a committed, cached event. */
-  commitCached(event: LedgerEvent, now: number): void {
+  /** Records a charge made at once (a cache hit, a leased isolate's usage line): committed units and event. */
+  commit(event: LedgerEvent, cached: boolean, now: number, at = now): void {
+    this.adjustMonth(event.month, event.units, 0);
+    this.insertEvent(event, "committed", cached, at, now);
+  }
+
+  /** Writes a ledger line; the month's counters are the caller's business. */
+  insertEvent(
+    event: LedgerEvent,
+    status: EventStatus,
+    cached: boolean,
+    createdAt: number,
+    completedAt: number | null,
+    reason: string | null = null,
+  ): void {
     this.sql.exec(
-      "INSERT INTO months (month, committed) VALUES (?, ?) ON CONFLICT (month) DO UPDATE SET committed = committed + excluded.committed",
-      event.month,
-      event.units,
-    );
-    this.addToMonth(event.month, event.units, 0);
-    this.sql.exec(
-      "INSERT INTO events (id, key_id, model, version, units, month, status, cached, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'committed', 1, ?, ?)",
+      `INSERT INTO events (id, key_id, model, version, units, month, status, cached, requests, created_at, completed_at, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       event.id,
       event.keyId,
       event.model,
       event.version,
       event.units,
       event.month,
-      now,
-      now,
+      status,
+      cached ? 1 : 0,
+      event.requests ?? 1,
+      createdAt,
+      completedAt,
+      reason,
     );
   }
 
@@ -249,22 +293,15 @@ export class TenantStore {
     );
   }
 
-  /** Moves a pending event's units from reserved to committed (or back out of the month, when not charged). */
+  /** Moves a pending event's units from reserved to committed (charged) or back out of the month (not charged). */
   settle(
     event: PendingEvent,
-    status: Exclude<EventStatus, "pending">,
+    status: "committed" | "released" | "unsettled",
     cached: boolean,
     reason: string | null,
     now: number,
   ): void {
-    const committed = status === "committed" ? event.units : 0;
-    this.sql.exec(
-      "UPDATE months SET reserved = reserved - ?, committed = committed + ? WHERE month = ?",
-      event.units,
-      committed,
-      event.month,
-    );
-    this.addToMonth(event.month, committed, -event.units);
+    this.adjustMonth(event.month, status === "released" ? 0 : event.units, -event.units);
     this.sql.exec(
       "UPDATE events SET status = ?, cached = ?, completed_at = ?, reason = ? WHERE id = ?",
       status,
@@ -272,6 +309,53 @@ export class TenantStore {
       now,
       reason,
       event.id,
+    );
+  }
+
+  /** Gives an unsettled charge back: its units leave the month's committed count. */
+  refund(event: PendingEvent, reason: string, now: number): void {
+    this.adjustMonth(event.month, -event.units, 0);
+    this.sql.exec(
+      "UPDATE events SET status = 'refunded', completed_at = ?, reason = ? WHERE id = ?",
+      now,
+      reason,
+      event.id,
+    );
+  }
+
+  /** Shrinks an unsettled charge by units reported late (they are charged on their own lines instead). */
+  shrinkUnsettled(id: string, units: number): number {
+    const event = this.event(id);
+    if (event?.status !== "unsettled") return 0;
+    const taken = Math.min(units, event.units);
+    this.sql.exec("UPDATE events SET units = units - ? WHERE id = ?", taken, id);
+    this.adjustMonth(event.month, -taken, 0);
+    return taken;
+  }
+
+  unsettled(limit: number): UnsettledCharge[] {
+    return this.sql
+      .exec<Row>(
+        "SELECT id, key_id, model, version, units, created_at, reason FROM events WHERE status = 'unsettled' ORDER BY created_at DESC, id LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        id: String(row.id),
+        keyId: String(row.key_id),
+        model: String(row.model),
+        version: String(row.version),
+        units: Number(row.units),
+        createdAt: new Date(Number(row.created_at)).toISOString(),
+        reason: row.reason == null ? "" : String(row.reason),
+      }));
+  }
+
+  /** This month's unsettled units (charged, refundable). */
+  unsettledUnits(month: string): number {
+    return Number(
+      this.first("SELECT COALESCE(SUM(units), 0) AS units FROM events WHERE status = 'unsettled' AND month = ?", month)
+        ?.units ?? 0,
     );
   }
 
@@ -366,9 +450,12 @@ export class TenantStore {
     const bucketMs = query.granularity === "hour" ? 3_600_000 : 86_400_000;
     return this.sql
       .exec<Row>(
-        `SELECT CAST(created_at / ? AS INTEGER) * ? AS start, model, key_id, COUNT(*) AS requests, SUM(units) AS units,
-                SUM(cached) AS cached_requests, SUM(CASE WHEN cached = 1 THEN units ELSE 0 END) AS cached_units
-         FROM events WHERE status = 'committed' AND created_at >= ? AND created_at < ?
+        `SELECT CAST(created_at / ? AS INTEGER) * ? AS start, model, key_id, SUM(requests) AS requests, SUM(units) AS units,
+                SUM(CASE WHEN cached = 1 THEN requests ELSE 0 END) AS cached_requests,
+                SUM(CASE WHEN cached = 1 THEN units ELSE 0 END) AS cached_units,
+                SUM(CASE WHEN status = 'unsettled' THEN requests ELSE 0 END) AS unsettled_requests,
+                SUM(CASE WHEN status = 'unsettled' THEN units ELSE 0 END) AS unsettled_units
+         FROM events WHERE status IN ${CHARGED} AND created_at >= ? AND created_at < ?
          GROUP BY start, model, key_id ORDER BY start, model, key_id`,
         bucketMs,
         bucketMs,
@@ -384,6 +471,8 @@ export class TenantStore {
         units: Number(row.units),
         cachedRequests: Number(row.cached_requests),
         cachedUnits: Number(row.cached_units),
+        unsettledRequests: Number(row.unsettled_requests),
+        unsettledUnits: Number(row.unsettled_units),
       }));
   }
 

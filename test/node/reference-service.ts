@@ -83,6 +83,10 @@ async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTens
   }
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(body.inputs)) {
+    if (t.datatype === "BYTES") {
+      feeds[name] = new ort.Tensor("string", t.strings ?? [], t.shape);
+      continue;
+    }
     const raw = Buffer.from(t.base64, "base64");
     feeds[name] = new ort.Tensor(
       ORT_TYPES[t.datatype]!,
@@ -94,6 +98,10 @@ async function run(body: RunRequest): Promise<{ outputs: Record<string, WireTens
   const outputs: Record<string, WireTensor> = {};
   for (const [name, value] of Object.entries(results)) {
     const tensor = value as ort.Tensor;
+    if (tensor.type === "string") {
+      outputs[name] = { datatype: "BYTES", shape: [...tensor.dims], base64: "", strings: tensor.data as string[] };
+      continue;
+    }
     const data = tensor.data as ArrayBufferView;
     outputs[name] = {
       datatype: OIP_TYPES[tensor.type]!,

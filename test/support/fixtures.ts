@@ -75,3 +75,33 @@ export function scaleBy(factor: number): Uint8Array {
     nodes: [{ opType: "Mul", inputs: ["x", "factor"], outputs: ["y"] }],
   });
 }
+
+/**
+ * String tensors (ONNX STRING = OIP BYTES): `text` [n] → `same` (Identity) and `translated` (ai.onnx.ml
+ * LabelEncoder: "hello" → "bonjour", "héllo wörld" → "🌍", anything else → "?"), so strings are shown to go
+ * through a computation and back.
+ */
+export function stringIdentityAndLookup(): Uint8Array {
+  return writeOnnxModel({
+    inputs: [{ name: "text", elemType: 8, dims: ["n"] }],
+    outputs: [
+      { name: "same", elemType: 8, dims: ["n"] },
+      { name: "translated", elemType: 8, dims: ["n"] },
+    ],
+    nodes: [
+      { opType: "Identity", inputs: ["text"], outputs: ["same"] },
+      {
+        opType: "LabelEncoder",
+        domain: "ai.onnx.ml",
+        inputs: ["text"],
+        outputs: ["translated"],
+        attributes: {
+          keys_strings: { strings: ["hello", "héllo wörld"] },
+          values_strings: { strings: ["bonjour", "🌍"] },
+          default_string: "?",
+        },
+      },
+    ],
+    domainOpsets: [{ domain: "ai.onnx.ml", version: 2 }],
+  });
+}

@@ -22,7 +22,8 @@ export interface TestTensor {
   name: string;
   datatype: string;
   shape: number[];
-  data: Typed;
+  /** Typed elements, or the strings of a `BYTES` tensor. */
+  data: Typed | string[];
 }
 
 export interface DecodedOutput {
@@ -37,6 +38,7 @@ export interface DecodedOutput {
 const INFER_HEADER = "Inference-Header-Content-Length";
 
 export function jsonElements(t: TestTensor): unknown[] {
+  if (Array.isArray(t.data)) return t.data;
   if (t.datatype === "BOOL") return Array.from(t.data as Uint8Array, (v) => v !== 0);
   if (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array) return Array.from(t.data, Number);
   if (t.datatype === "FP16") return Array.from(t.data as Uint16Array, halfToNumber);
@@ -58,11 +60,44 @@ export function halfToNumber(bits: number): number {
   return bits & 0x8000 ? -magnitude : magnitude;
 }
 
-export function bytesOf(data: Typed): Uint8Array {
+/** A tensor's bytes in the binary extension: raw elements, or for `BYTES` a uint32 LE length before each element. */
+export function bytesOf(data: Typed | string[]): Uint8Array {
+  if (Array.isArray(data)) return lengthPrefixed(data.map((s) => new TextEncoder().encode(s)));
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Triton's `BYTES` layout: each element's byte count as a little-endian uint32, then the element. */
+export function lengthPrefixed(elements: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(elements.reduce((n, e) => n + 4 + e.byteLength, 0));
+  let offset = 0;
+  for (const element of elements) {
+    out[offset] = element.byteLength & 0xff;
+    out[offset + 1] = (element.byteLength >>> 8) & 0xff;
+    out[offset + 2] = (element.byteLength >>> 16) & 0xff;
+    out[offset + 3] = (element.byteLength >>> 24) & 0xff;
+    out.set(element, offset + 4);
+    offset += 4 + element.byteLength;
+  }
+  return out;
+}
+
+/** The strings of a `BYTES` output sent in binary. */
+export function stringsOfBytes(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let offset = 0; offset < bytes.byteLength; ) {
+    const length = bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24);
+    out.push(
+      new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+        bytes.subarray(offset + 4, offset + 4 + length),
+      ),
+    );
+    offset += 4 + length;
+  }
+  return out;
+}
+
 export function toWire(t: TestTensor): WireTensor {
+  if (Array.isArray(t.data)) return { datatype: t.datatype, shape: t.shape, base64: "", strings: t.data };
   return { datatype: t.datatype, shape: t.shape, base64: toBase64(bytesOf(t.data)) };
 }
 
@@ -101,7 +136,7 @@ export function inferBinary(path: string, inputs: TestTensor[], options: InferOp
         name: t.name,
         datatype: t.datatype,
         shape: t.shape,
-        parameters: { binary_data_size: t.data.byteLength },
+        parameters: { binary_data_size: bytesOf(t.data).byteLength },
       })),
       outputs: outputsField(options),
     }),

@@ -2,8 +2,12 @@
  * Helpers for tenancy tests: a tiny public model to meter (`y = 2x`, one unit per element of the leading axis)
  * and a request body for it.
  */
+import { env, runInDurableObject } from "cloudflare:test";
+import { hashKey } from "../../src/tenancy/keys";
+import type { BeginRequest } from "../../src/tenancy/metering-types";
+import type { TenantObject } from "../../src/tenancy/tenant-object";
 import { scaleBy } from "./fixtures";
-import { uploadModel } from "./worker";
+import { admin, json, uploadModel } from "./worker";
 
 export const METERED_MODEL = "metered-scale";
 
@@ -23,4 +27,41 @@ export function scaleRequest(items = 1, first = 1): RequestInit {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [items], data }] }),
   };
+}
+
+/**
+ * The tenant's usage report once everything admitted is settled: settlements and leased usage arrive after the
+ * responses, in `waitUntil` (a lease's last batch after it expires, about a second later).
+ */
+export async function settledUsage(tenantId: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await json(admin(`/admin/tenants/${tenantId}/usage`));
+    if (report.month.reservedUnits === 0 || Date.now() > deadline) return report;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A usage report's counts: zero except those given. */
+export function counts(given: Partial<Record<(typeof COUNTS)[number], number>>) {
+  return Object.fromEntries(COUNTS.map((name) => [name, given[name] ?? 0]));
+}
+const COUNTS = ["requests", "units", "cachedRequests", "cachedUnits", "unsettledRequests", "unsettledUnits"] as const;
+
+/**
+ * Calls `begin` on a tenant's object directly, as a Worker would (the test plays the Worker, e.g. one that dies
+ * before settling): `units` of the metered model for the key, with what else the call carries.
+ */
+export async function beginDirectly(
+  tenantId: string,
+  key: string,
+  units: number,
+  extra: Pick<BeginRequest, "idempotency" | "leasing"> = {},
+) {
+  const stub = env.TENANTS.get(env.TENANTS.idFromName(tenantId));
+  const keyHash = await hashKey(key);
+  const result = await runInDurableObject(stub, (instance: TenantObject) =>
+    instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units, ...extra }),
+  );
+  return { stub, keyHash, result };
 }

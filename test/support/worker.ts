@@ -67,11 +67,13 @@ export interface TestTenant {
   id: string;
   name: string;
   limits: { requestsPerMinute: number; monthlyUnits: number };
+  metering: "exact" | "leased";
 }
 
 export async function createTenant(input: {
   name: string;
   limits: { requestsPerMinute: number; monthlyUnits: number };
+  metering?: "exact" | "leased";
 }): Promise<TestTenant> {
   const response = await admin("/admin/tenants", {
     method: "POST",

@@ -28,7 +28,7 @@ export function services() {
     c.set("registry", new ModelRegistry(c.env.MODELS, config.manifestCacheMillis));
     c.set("runtime", pool);
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-    c.set("tenancy", new Tenancy(c.env, waitUntil));
+    c.set("tenancy", new Tenancy(c.env, waitUntil, config.doDelayMillis));
     c.set("cache", new ResponseCache(c.env.CACHE, waitUntil, config.maxCachedBytes));
     await next();
   });

@@ -1,8 +1,12 @@
 /**
  * The one place errors become HTTP. Domain `AppError` codes map to a status; anything else (Hono's
  * `HTTPException`, JSON syntax errors, bugs) is turned into an `AppError` first.
- * Open Inference Protocol routes (`/v2...`) answer `{"error": "..."}` as their spec requires; every other route
- * answers `{"error": {"code", "message", "requestId"}}`. Both carry the code in `X-Error-Code`.
+ * Each API family answers in its own envelope, all with our code in `X-Error-Code`:
+ * - Open Inference Protocol routes (`/v2...`): `{"error": "..."}`, as their spec requires;
+ * - OpenAI-compatible routes (`/v1/embeddings`, `/v1/models...`): OpenAI's `{"error": {"message", "type", "param",
+ *   "code"}}`, with OpenAI's own code where it has one (clients act on them: LangChain does not retry
+ *   `insufficient_quota`);
+ * - every other route: `{"error": {"code", "message", "requestId"}}`.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -69,6 +73,32 @@ export function isOipPath(path: string): boolean {
   return path === "/v2" || path.startsWith("/v2/");
 }
 
+/** The routes that answer as OpenAI's API does. */
+export function isOpenAiPath(path: string): boolean {
+  return path === "/v1/embeddings" || path === "/v1/models" || path.startsWith("/v1/models/");
+}
+
+/** OpenAI's error `type`, by status (its SDKs pick the error class from the status alone). */
+function openAiType(error: AppError, status: number): string {
+  if (error.code === "quota_exceeded") return "insufficient_quota";
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "rate_limit_error";
+  return status >= 500 ? "server_error" : "invalid_request_error";
+}
+
+/** Codes OpenAI's API documents for the same conditions; ours otherwise. */
+const OPENAI_CODES: Partial<Record<ErrorCode, string>> = {
+  missing_key: "invalid_api_key",
+  malformed_key: "invalid_api_key",
+  unknown_key: "invalid_api_key",
+  expired_key: "invalid_api_key",
+  revoked_key: "invalid_api_key",
+  quota_exceeded: "insufficient_quota",
+  rate_limited: "rate_limit_exceeded",
+  model_not_found: "model_not_found",
+};
+
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (error instanceof HTTPException) {
@@ -89,11 +119,41 @@ export function statusOf(error: AppError, path: string): ContentfulStatusCode {
 export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   const status = statusOf(error, c.req.path);
   const requestId = c.get("requestId");
+  const message = boundedMessage(error.message);
   c.header("X-Error-Code", error.code);
   if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-  if (isOipPath(c.req.path)) return c.json({ error: error.message }, status);
-  return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
+  if (isOipPath(c.req.path)) return c.json({ error: message }, status);
+  if (isOpenAiPath(c.req.path)) {
+    const body = {
+      message,
+      type: openAiType(error, status),
+      param: error.param ?? null,
+      code: OPENAI_CODES[error.code] ?? error.code,
+    };
+    return c.json({ error: body }, status);
+  }
+  return c.json({ error: { code: error.code, message, requestId } }, status);
+}
+
+/** Error messages stay under 1 KB of UTF-8, whatever they echo (a path, a header, a JSON key). */
+const MAX_MESSAGE_BYTES = 1024;
+const HEAD_BYTES = 640;
+const TAIL_CHARS = 100;
+const encoder = new TextEncoder();
+
+/**
+ * The message, or its start and its end around a note of what was cut: the end usually says what was expected.
+ * Control characters become spaces so that JSON escaping cannot multiply the size.
+ */
+export function boundedMessage(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what this removes
+  const text = message.replace(/[\u0000-\u001f\u007f]/g, " ");
+  if (text.length * 3 <= MAX_MESSAGE_BYTES || encoder.encode(text).byteLength <= MAX_MESSAGE_BYTES) return text;
+  const { read } = encoder.encodeInto(text, new Uint8Array(HEAD_BYTES)); // never splits a surrogate pair
+  let tailStart = Math.max(read, text.length - TAIL_CHARS);
+  if (/[\udc00-\udfff]/.test(text[tailStart] ?? "")) tailStart += 1;
+  return `${text.slice(0, read)} … (${tailStart - read} characters cut) … ${text.slice(tailStart)}`;
 }
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {

@@ -2,10 +2,10 @@
  * Wire schemas of the tenancy routes (admin and tenant-facing), documented in the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";
-import { LimitsSchema } from "../../tenancy/schemas";
+import { LimitsSchema, MeteringSchema } from "../../tenancy/schemas";
 
 export const TenantSchema = z
-  .object({ id: z.string(), name: z.string(), limits: LimitsSchema, createdAt: z.string() })
+  .object({ id: z.string(), name: z.string(), limits: LimitsSchema, metering: MeteringSchema, createdAt: z.string() })
   .meta({ id: "Tenant" });
 
 export const KeySchema = z
@@ -32,6 +32,17 @@ export const UsageQuerySchema = z.object({
   granularity: z.enum(["hour", "day"]).optional().meta({ description: "default: day" }),
 });
 
+const UsageCounts = {
+  requests: z.number().int(),
+  units: z.number().int(),
+  cachedRequests: z.number().int(),
+  cachedUnits: z.number().int(),
+  unsettledRequests: z.number().int().meta({
+    description: "Charges made because their settlement never arrived (a Worker died after admitting them); refundable",
+  }),
+  unsettledUnits: z.number().int(),
+};
+
 export const UsageReportSchema = z
   .object({
     tenantId: z.string(),
@@ -41,25 +52,38 @@ export const UsageReportSchema = z
     rows: z.array(
       z.object({
         start: z.string(),
-        model: z.string(),
+        model: z.string().meta({ description: "`*` for what a lease's holder never reported" }),
         keyId: z.string(),
-        requests: z.number().int(),
-        units: z.number().int(),
-        cachedRequests: z.number().int(),
-        cachedUnits: z.number().int(),
+        ...UsageCounts,
       }),
     ),
-    totals: z.object({
-      requests: z.number().int(),
-      units: z.number().int(),
-      cachedRequests: z.number().int(),
-      cachedUnits: z.number().int(),
-    }),
+    totals: z.object(UsageCounts),
     month: z.object({
       month: z.string(),
       committedUnits: z.number().int(),
-      reservedUnits: z.number().int(),
+      reservedUnits: z.number().int().meta({ description: "Admitted, not settled yet: running requests and leases" }),
+      leasedUnits: z.number().int().meta({ description: "The part of reservedUnits held in leases by isolates" }),
+      unsettledUnits: z.number().int().meta({ description: "The part of committedUnits charged unsettled" }),
       limit: z.number().int(),
     }),
   })
   .meta({ id: "UsageReport" });
+
+export const UnsettledChargeSchema = z
+  .object({
+    id: z.string(),
+    keyId: z.string().meta({ description: "`*` for what a lease's holder never reported" }),
+    model: z.string(),
+    version: z.string(),
+    units: z.number().int(),
+    createdAt: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: "UnsettledCharge" });
+
+export const RefundInputSchema = z
+  .strictObject({
+    eventId: z.string().min(1).max(200).meta({ description: "The id of an unsettled charge" }),
+    reason: z.string().max(500).optional().meta({ description: "Kept in the ledger" }),
+  })
+  .meta({ id: "RefundInput" });

@@ -15,6 +15,7 @@ import {
   encodeInferResponse,
   materialize,
   type ResponseOutput,
+  tensorBytes,
 } from "../protocol/oip/codec";
 import { cachedResponse } from "./caching";
 import { modelLimits } from "./limits";
@@ -69,7 +70,7 @@ function canonicalInputs(inputs: NamedTensors): Uint8Array[] {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([name, tensor]) => [
       new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])),
-      new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+      tensorBytes(tensor),
     ]);
 }
 

@@ -10,11 +10,15 @@ import type { TaskLimits } from "../../tasks/task";
 /** Items per session call when a manifest sets no `limits.maxBatch`. */
 const DEFAULT_MAX_BATCH = 32;
 
-export function modelLimits(config: Config, manifest: Manifest): TaskLimits {
+/**
+ * @param routeMaxItems the route's own default item limit (`/v1/embeddings`: MAX_EMBEDDING_INPUTS), else
+ *   MAX_TASK_ITEMS; a manifest's `limits.maxItems` overrides either
+ */
+export function modelLimits(config: Config, manifest: Manifest, routeMaxItems?: number): TaskLimits {
   const limits = manifest.limits ?? {};
   return {
     maxBatch: limits.maxBatch ?? DEFAULT_MAX_BATCH,
-    maxItems: limits.maxItems ?? config.maxTaskItems,
+    maxItems: limits.maxItems ?? routeMaxItems ?? config.maxTaskItems,
     maxElements: limits.maxElements ?? config.maxTensorElements,
     maxImagePixels: limits.maxImagePixels ?? config.maxImagePixels,
     batchCallCost: limits.batchCallCost ?? DEFAULT_CALL_COST,

@@ -1,18 +1,21 @@
 /**
  * Wraps the work of a metered route so that a response is never sent uncharged and nothing is charged twice.
  * The work tells metering what it turned out to be through the gate it is handed:
- * - `admit()` before it does work: one call to the tenant's Durable Object admits the request (key status, scope,
- *   rate limit, quota reservation) and, after the work, a second commits the charge (2xx) or releases it
- *   (anything else), before the response leaves;
- * - `hit()` when the response cache answers: admitted and committed in one call, since nothing can fail after.
- * With an `Idempotency-Key` the request is admitted up front and its response stored with the charge, so a retry
- * replays it without running or charging again.
+ * - `admit()` before it does work: the request is admitted (key status, scope, rate limit, quota) by the
+ *   tenant's Durable Object in one call, or, for a tenant in leased mode, by this isolate's lease with no call;
+ *   after the response its charge is committed (2xx) or released (anything else), off the response's path;
+ * - `hit()` when the response cache answers: admitted and committed in one step, since nothing can fail after.
+ * With an `Idempotency-Key` the request is admitted up front (always exactly) and its response stored with the
+ * charge, so a retry replays it without running or charging again; a retry that arrives before the stored
+ * response has landed is told `idempotency_in_progress`.
+ * `Server-Timing: metering;desc="…"` says how the request was metered and how many Durable Object calls it
+ * waited for.
  */
 import type { Context } from "hono";
-import { endTime, startTime } from "hono/timing";
+import { endTime, setMetric, startTime } from "hono/timing";
 import type { CacheGate } from "../../cache/response-cache";
 import { AppError } from "../../errors";
-import type { Admission } from "../../tenancy/tenancy";
+import type { Admission, Charged } from "../../tenancy/tenancy";
 import type { AppEnv } from "../context";
 
 export interface MeteredCall {
@@ -34,19 +37,22 @@ export async function metered(
   const caller = c.get("tenant");
   if (!caller) return work(OPEN);
   const tenancy = c.get("tenancy");
+  const meter = tenancy.meter;
   const request = { scope: call.scope ?? "infer", model: call.model, version: call.version, units: call.units };
 
   const idempotency = await idempotencyOf(c);
   let admission: Admission | undefined;
-  let chargedHeaders: Record<string, string> | undefined;
-  const admit = async () => {
+  let charged: Charged | undefined;
+  const timed = async <T>(step: () => Promise<T>): Promise<T> => {
     startTime(c, "auth");
-    const begun = await tenancy.begin(caller, { ...request, idempotency });
-    endTime(c, "auth");
-    return begun;
+    try {
+      return await step();
+    } finally {
+      endTime(c, "auth");
+    }
   };
   if (idempotency) {
-    const begun = await admit();
+    const begun = await timed(() => meter.admit(caller, request, idempotency));
     if ("replay" in begun) return begun.replay;
     admission = begun.admission;
   }
@@ -54,12 +60,10 @@ export async function metered(
     ? OPEN // admitted above; a hit is committed with the stored response below
     : {
         async hit() {
-          startTime(c, "auth");
-          chargedHeaders = await tenancy.chargeCached(caller, request);
-          endTime(c, "auth");
+          charged = await timed(() => meter.chargeHit(caller, request));
         },
         async admit() {
-          const begun = await admit();
+          const begun = await timed(() => meter.admit(caller, request));
           if ("admission" in begun) admission = begun.admission;
         },
       };
@@ -69,41 +73,33 @@ export async function metered(
     response = await work(gate);
   } catch (error) {
     if (admission)
-      await settle(c, admission, {
-        kind: "release",
-        reason: error instanceof AppError ? error.code : "internal_error",
-      });
+      meter.settle(admission, { kind: "release", reason: error instanceof AppError ? error.code : "internal_error" });
     throw error;
   }
+  const mode = admission?.mode ?? charged?.mode;
+  const calls = tenancy.blockingCalls;
+  setMetric(c, "metering", `${mode}, ${calls} blocking ${calls === 1 ? "call" : "calls"}`);
   if (!admission) {
-    if (!chargedHeaders) throw new AppError("internal_error", "a metered route answered without admitting its request");
-    for (const [name, value] of Object.entries(chargedHeaders)) response.headers.set(name, value);
+    if (!charged) throw new AppError("internal_error", "a metered route answered without admitting its request");
+    for (const [name, value] of Object.entries(charged.headers)) response.headers.set(name, value);
     return response;
   }
   if (response.status < 200 || response.status > 299) {
-    await settle(c, admission, { kind: "release", reason: `status ${response.status}` });
+    meter.settle(admission, { kind: "release", reason: `status ${response.status}` });
     return response;
   }
   for (const [name, value] of Object.entries(admission.headers)) response.headers.set(name, value);
   // admitted, then answered by an identical request's run or its cached result: charged as a cache hit
   const cached = response.headers.get("X-Cache") === "HIT";
-  // only an idempotent request needs the bytes (to replay them); otherwise the body passes through uncopied
-  const body = idempotency ? await response.arrayBuffer() : response.body;
-  const stored = idempotency
-    ? { status: response.status, headers: [...response.headers.entries()], body: body as ArrayBuffer }
-    : undefined;
-  await settle(c, admission, { kind: "commit", cached, response: stored });
+  if (!idempotency) {
+    meter.settle(admission, { kind: "commit", cached });
+    return response;
+  }
+  // an idempotent request's bytes are stored with its charge, to be replayed
+  const body = await response.arrayBuffer();
+  const stored = { status: response.status, headers: [...response.headers.entries()], body };
+  meter.settle(admission, { kind: "commit", cached, response: stored });
   return new Response(body, { status: response.status, headers: response.headers });
-}
-
-async function settle(
-  c: Context<AppEnv>,
-  admission: Admission,
-  outcome: Parameters<AppEnv["Variables"]["tenancy"]["complete"]>[1],
-): Promise<void> {
-  startTime(c, "meter");
-  await c.get("tenancy").complete(admission, outcome);
-  endTime(c, "meter");
 }
 
 /** `Idempotency-Key` plus a fingerprint of the request it names (method, path, content type and body). */

@@ -41,3 +41,28 @@ export async function authorize(c: Context<AppEnv>, scope: string, model?: strin
     endTime(c, "auth");
   }
 }
+
+/** A key may call a model with the `infer` scope, or `infer:{model}` for that model alone. */
+function scopesAllow(scopes: readonly string[], model: string): boolean {
+  return scopes.includes("infer") || scopes.includes(`infer:${model}`);
+}
+
+/** The models this caller may see and call: visible to its tenant, within its key's `infer` scopes. */
+export async function usableModels(c: Context<AppEnv>): Promise<Manifest[]> {
+  const manifests = await c.get("registry").list();
+  const caller = c.get("tenant");
+  if (!caller) return manifests;
+  const { scopes } = await c.get("tenancy").authorize(caller, "*");
+  return manifests.filter((m) => visibleTo(m, caller.tenantId, c.get("config").tenancy) && scopesAllow(scopes, m.name));
+}
+
+/** Resolves a model this caller may call; one it may not answers `model_not_found`, as if it did not exist. */
+export async function resolveUsableModel(c: Context<AppEnv>, name: string, reference?: string): Promise<ResolvedModel> {
+  const model = await resolveModel(c, name, reference);
+  const caller = c.get("tenant");
+  if (caller) {
+    const { scopes } = await c.get("tenancy").authorize(caller, "*");
+    if (!scopesAllow(scopes, name)) throw new AppError("model_not_found", `model '${name}' does not exist`);
+  }
+  return model;
+}

@@ -4,6 +4,7 @@
  * request was the model itself.
  */
 import { AppError } from "../../errors";
+import { own } from "../../lookup";
 import type { ModelRegistry, ResolvedModel } from "../../registry/registry";
 import type { RunTimings, SessionPool } from "../../runtime/session-pool";
 import type { NamedTensors } from "../../runtime/tensor";
@@ -41,7 +42,7 @@ export function createModelHandle(
       return outputs;
     },
     asset<T>(name: string, parse: (bytes: Uint8Array) => T | Promise<T>): Promise<T> {
-      const asset = entry.assets?.[name];
+      const asset = own(entry.assets, name);
       if (!asset)
         throw new AppError(
           "invalid_manifest",

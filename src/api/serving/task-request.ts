@@ -44,7 +44,10 @@ export function parseWith<Request>(task: TaskDefinition<Request>, value: unknown
   return parseOrFail(
     task.request,
     value,
-    ({ where, message }) => new AppError("invalid_request", `invalid ${task.name} request at '${where}': ${message}`),
+    ({ where, message, path }) =>
+      new AppError("invalid_request", `invalid ${task.name} request at '${where}': ${message}`, {
+        param: path.length > 0 ? String(path[0]) : undefined,
+      }),
   );
 }
 

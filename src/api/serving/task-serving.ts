@@ -28,6 +28,8 @@ export interface TaskCall<Request, Response> {
   shape?: string;
   /** Turns the task's answer into the response body (default: as is). */
   render?: (response: Response) => unknown;
+  /** The route's item limit per request when the manifest sets none (default MAX_TASK_ITEMS). */
+  maxItems?: number;
 }
 
 export async function serveTask<Request, Response>(
@@ -47,7 +49,7 @@ export async function serveTask<Request, Response>(
     cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, runs: 0 };
       const warnings: string[] = [];
-      const context = createTaskContext(c, model, ledger, warnings, stages);
+      const context = createTaskContext(c, call, ledger, warnings, stages);
       const { response, timings } = await executeTask(task, request, context);
       if (ledger.cold) recordColdStart(c, ledger.cold);
       setMetric(c, "pre", timings.pre);
@@ -87,7 +89,7 @@ async function resolveStages(c: Context<AppEnv>, model: ResolvedModel, task: Tas
 
 function createTaskContext(
   c: Context<AppEnv>,
-  model: ResolvedModel,
+  { model, maxItems }: Pick<TaskCall<unknown, unknown>, "model" | "maxItems">,
   ledger: RunLedger,
   warnings: string[],
   stages: ResolvedStages,
@@ -95,7 +97,7 @@ function createTaskContext(
   const handle = (resolved: ResolvedModel) => createModelHandle(resolved, c.get("runtime"), c.get("registry"), ledger);
   return {
     model: handle(model),
-    limits: modelLimits(c.get("config"), model.manifest),
+    limits: modelLimits(c.get("config"), model.manifest, maxItems),
     async resolve(reference: string) {
       const stage = stages.get(reference);
       if (stage) return handle(stage.model);

@@ -15,6 +15,7 @@
  * old answer either way.
  */
 import { z } from "zod";
+import { own } from "../../lookup";
 import { MODEL_NAME, VERSION_NAME, VersionName } from "../../registry/manifest";
 import { DB_DEFAULTS } from "./db-postprocess";
 import type { OcrSettings } from "./pipeline";
@@ -120,7 +121,7 @@ export type OcrOptions = { [K in keyof typeof OcrOptionsShape]?: z.infer<(typeof
 /** The classifier and recognizer that `version` of the detector runs. */
 export function ocrStages(config: OcrConfig, version: string): OcrStages {
   const { classifier, recognizer, versions } = config.preprocess;
-  const override = versions[version] ?? {};
+  const override = own(versions, version) ?? {};
   const stages: OcrStages = { recognizer: override.recognizer ?? recognizer };
   const chosenClassifier = override.classifier ?? classifier;
   if (chosenClassifier !== undefined) stages.classifier = chosenClassifier;

@@ -31,6 +31,11 @@ export interface EncodedText {
   truncated: boolean;
 }
 
+interface EncodedIds {
+  ids: number[];
+  typeIds: number[];
+}
+
 export interface PaddingSettings {
   id: number;
   typeId: number;
@@ -60,6 +65,8 @@ export class HfTokenizer {
   /** Tokens the template adds around one text ([CLS] … [SEP] for BERT). */
   readonly #specialCount: number;
   readonly #unkId: number | undefined;
+  /** What the template puts before and after one text's tokens, for caller-given token ids (learnt on first use). */
+  #frame?: { before: EncodedIds; after: EncodedIds; textTypeId: number };
 
   private constructor(file: TokenizerFile & object) {
     this.#tokenizer = new Tokenizer(file, {});
@@ -76,6 +83,36 @@ export class HfTokenizer {
     };
     this.#unkId = file.model?.unk_token === undefined ? undefined : this.#tokenizer.token_to_id(file.model.unk_token);
     this.#specialCount = this.#template([]).tokens.length;
+  }
+
+  /** Tokens the template adds around one text ([CLS] and [SEP] for BERT). */
+  get specialTokenCount(): number {
+    return this.#specialCount;
+  }
+
+  /** The number of ids in the vocabulary, added tokens included. */
+  get vocabularySize(): number {
+    return this.#tokenizer.get_vocab(true).size;
+  }
+
+  /** The position of the first id in `ids` that is not in the vocabulary, or -1. */
+  unknownIdAt(ids: readonly number[]): number {
+    return ids.findIndex((id) => !Number.isSafeInteger(id) || this.#tokenizer.id_to_token(id) === undefined);
+  }
+
+  /**
+   * Token ids a caller sends in place of a text (OpenAI's embeddings API takes them): the text's own tokens,
+   * framed with the template's special tokens exactly as `encode` frames a text's. The ids are kept as given; check
+   * them with `unknownIdAt` and their count against the model's maximum length first.
+   */
+  encodeIds(ids: readonly number[]): EncodedText {
+    this.#frame ??= this.#templateFrame();
+    const { before, after, textTypeId } = this.#frame;
+    return {
+      ids: [...before.ids, ...ids, ...after.ids],
+      typeIds: [...before.typeIds, ...ids.map(() => textTypeId), ...after.typeIds],
+      truncated: false,
+    };
   }
 
   /** Parses a tokenizer.json file; a file tokenizers.js cannot read is `invalid_manifest` (422). */
@@ -120,6 +157,20 @@ export class HfTokenizer {
       if (tokens.length > room + CUT_MARGIN) return tokens;
     }
     return this.#tokenize(text);
+  }
+
+  /** Runs the template on one placeholder token to learn what it puts before and after a text's tokens. */
+  #templateFrame(): { before: EncodedIds; after: EncodedIds; textTypeId: number } {
+    const placeholder = "\u0000edge-maas-text\u0000";
+    const { tokens, token_type_ids } = this.#template([placeholder]);
+    const at = tokens.indexOf(placeholder);
+    if (at < 0) throw new AppError("invalid_manifest", "the model's tokenizer.json template drops the text's tokens");
+    const types = token_type_ids ?? tokens.map(() => 0);
+    const part = (from: number, to: number): EncodedIds => ({
+      ids: tokens.slice(from, to).map((token) => this.#id(token)),
+      typeIds: types.slice(from, to),
+    });
+    return { before: part(0, at), after: part(at + 1, tokens.length), textTypeId: types[at] ?? 0 };
   }
 
   #template(tokens: string[]): { tokens: string[]; token_type_ids?: number[] } {

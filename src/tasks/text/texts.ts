@@ -3,7 +3,8 @@
  */
 import { z } from "zod";
 
-const Text = z.string().refine((text) => text.trim().length > 0, "a text must not be empty");
+/** A text that is not empty or blank. */
+export const Text = z.string().refine((text) => text.trim().length > 0, "a text must not be empty");
 
 /** One text or a non-empty array of texts, none of them empty or blank (400 otherwise). */
 export function textsSchema(what: string) {

@@ -2,8 +2,10 @@
  * Decodes OIP inference requests (JSON, or JSON header + binary tensor data) and encodes responses.
  * Decoding stops at declarations (names, datatypes, shapes) so limits are checked before any element is
  * converted; `materialize` then builds each typed array once, viewing binary data in place when aligned.
+ * `BYTES` elements are strings in JSON and, in binary, each a 4-byte little-endian length then its bytes (the
+ * binary tensor data extension, as Triton writes it); onnxruntime carries them as UTF-8 text.
  */
-import { AppError } from "../../../errors";
+import { AppError, quote } from "../../../errors";
 import {
   allocate,
   asBytes,
@@ -13,6 +15,7 @@ import {
   datatypeInfo,
   elementCount,
   isDatatype,
+  isNumeric,
   type TensorData,
   viewBytes,
 } from "../../../runtime/datatypes";
@@ -133,7 +136,10 @@ function declare(value: unknown, binary: Uint8Array): DecodedRequest {
 /** Builds the input's typed array, checking that its data matches its declared shape and datatype. */
 export function materialize(input: DecodedInput): Tensor {
   const count = elementCount(input.shape);
-  if (input.binary) {
+  if (input.binary && input.datatype === "BYTES") {
+    return { datatype: "BYTES", shape: input.shape, data: decodeBytesElements(input.binary, count, input.name) };
+  }
+  if (input.binary && isNumeric(input.datatype)) {
     const expected = count * bytesPerElement(input.datatype);
     if (input.binary.byteLength !== expected) {
       throw new AppError(
@@ -191,9 +197,16 @@ const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
 };
 
 function fromJsonElements(datatype: Datatype, values: unknown[], name: string): TensorData {
-  const out = allocate(datatype, values.length);
   const bad = (i: number, expected: string) =>
-    new AppError("invalid_request", `input '${name}' element ${i} (${JSON.stringify(values[i])}) is not ${expected}`);
+    new AppError("invalid_request", `input '${name}' element ${i} (${quote(values[i])}) is not ${expected}`);
+  if (datatype === "BYTES") {
+    values.forEach((v, i) => {
+      if (typeof v !== "string") throw bad(i, "a string (BYTES)");
+      if (v.includes("\0")) throw nulInside(name, i);
+    });
+    return values as string[];
+  }
+  const out = allocate(datatype, values.length);
   if (datatype === "BOOL") {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -223,6 +236,7 @@ function fromJsonElements(datatype: Datatype, values: unknown[], name: string): 
 /** JSON elements of an output tensor. 64-bit integers beyond 2^53 stay exact through `JSON.rawJSON`. */
 export function toJsonElements(tensor: Tensor): unknown[] {
   const { data, datatype } = tensor;
+  if (Array.isArray(data)) return data;
   if (datatype === "BOOL") return Array.from(data as Uint8Array, (v) => v !== 0);
   if (datatype === "FP16") return Array.from(data as Uint16Array, fromHalfBits);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
@@ -258,7 +272,7 @@ export function encodeInferResponse(
   const described = outputs.map(({ name, tensor, binary }) => {
     const meta = { name, shape: tensor.shape, datatype: tensor.datatype };
     if (!binary) return { ...meta, data: toJsonElements(tensor) };
-    const bytes = asBytes(tensor.data);
+    const bytes = tensorBytes(tensor);
     chunks.push(bytes);
     return { ...meta, parameters: { binary_data_size: bytes.byteLength } };
   });
@@ -277,4 +291,75 @@ export function encodeInferResponse(
     body,
     headers: { "Content-Type": "application/octet-stream", [INFERENCE_HEADER]: String(header.byteLength) },
   };
+}
+
+/**
+ * A tensor's bytes in the binary tensor extension: little-endian elements, or for `BYTES` each element's UTF-8
+ * length (4 bytes, little-endian) then its bytes. Also what identifies a tensor's content for the response cache.
+ */
+export function tensorBytes(tensor: Tensor): Uint8Array {
+  return Array.isArray(tensor.data) ? encodeBytesElements(tensor.data) : asBytes(tensor.data);
+}
+
+/** `BYTES` elements, each as a 4-byte little-endian length and its UTF-8 bytes. */
+export function encodeBytesElements(strings: readonly string[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const encoded = strings.map((s) => encoder.encode(s));
+  const out = new Uint8Array(encoded.reduce((n, e) => n + 4 + e.byteLength, 0));
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const element of encoded) {
+    view.setUint32(offset, element.byteLength, true);
+    out.set(element, offset + 4);
+    offset += 4 + element.byteLength;
+  }
+  return out;
+}
+
+/** onnxruntime-web hands strings to the runtime as C strings: a NUL would silently end the element there. */
+function nulInside(name: string, index: number): AppError {
+  return new AppError(
+    "invalid_request",
+    `input '${name}' element ${index} contains a NUL character, which onnxruntime-web's string tensors cannot carry`,
+  );
+}
+
+/** Reads `count` length-prefixed `BYTES` elements that must fill `bytes` exactly; each must be UTF-8 text. */
+function decodeBytesElements(bytes: Uint8Array, count: number, name: string): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // a leading U+FEFF is part of the element, not a byte-order mark to drop
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const out = new Array<string>(count);
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    if (offset + 4 > bytes.byteLength)
+      throw new AppError(
+        "invalid_request",
+        `input '${name}' has ${bytes.byteLength} bytes of BYTES data, which end before element ${i} of ${count} (each element is a 4-byte little-endian length, then its bytes)`,
+      );
+    const length = view.getUint32(offset, true);
+    offset += 4;
+    if (length > bytes.byteLength - offset)
+      throw new AppError(
+        "invalid_request",
+        `input '${name}' element ${i} declares ${length} bytes but only ${bytes.byteLength - offset} remain`,
+      );
+    const element = bytes.subarray(offset, offset + length);
+    try {
+      out[i] = decoder.decode(element);
+    } catch {
+      throw new AppError(
+        "invalid_request",
+        `input '${name}' element ${i} is not valid UTF-8; onnxruntime string tensors hold text`,
+      );
+    }
+    if (element.includes(0)) throw nulInside(name, i);
+    offset += length;
+  }
+  if (offset !== bytes.byteLength)
+    throw new AppError(
+      "invalid_request",
+      `input '${name}' has ${bytes.byteLength - offset} bytes of BYTES data after its ${count} elements; its shape says there are no more`,
+    );
+  return out;
 }

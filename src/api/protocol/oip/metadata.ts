@@ -1,12 +1,12 @@
 /**
  * How OIP describes a model (its metadata document) and the inference request body every route that takes one
- * documents.
+ * documents. Metadata `parameters` hold only string, number and boolean values, as the spec's `$parameters` allow;
+ * the task's request and answer schemas are on `GET /v1/models/{id}`.
  */
 import { z } from "@hono/zod-openapi";
-import { type Manifest, versionNames } from "../../../registry/manifest";
+import { versionNames } from "../../../registry/manifest";
 import type { ResolvedModel } from "../../../registry/registry";
 import type { TensorSpec } from "../../../runtime/signature";
-import { describeTaskRequest } from "../task-docs";
 import { InferRequestSchema, type ModelMetadataSchema } from "./schemas";
 
 /** The inference request body, as documented for every route that takes one. */
@@ -27,19 +27,14 @@ export function modelMetadata(model: ResolvedModel): z.infer<typeof ModelMetadat
   return {
     name: model.manifest.name,
     versions: versionNames(model.manifest),
-    platform: "onnxruntime_onnx",
+    // the spec's name for "an ONNX model encoded for ONNX Runtime" (Triton says onnxruntime_onnx)
+    platform: "onnx_onnxv1",
     inputs: model.entry.inputs.map(describe),
     outputs: model.entry.outputs.map(describe),
     parameters: {
       task: model.manifest.task,
       version: model.version,
-      aliases: model.manifest.aliases,
-      ...publicFields(model.manifest),
-      task_request: describeTaskRequest(model.manifest.task),
+      ...(model.manifest.description ? { description: model.manifest.description } : {}),
     },
   };
-}
-
-function publicFields(manifest: Manifest): Record<string, unknown> {
-  return manifest.description ? { description: manifest.description } : {};
 }

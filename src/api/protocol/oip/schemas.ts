@@ -5,6 +5,9 @@
 import { z } from "@hono/zod-openapi";
 import { DATATYPES } from "../../../runtime/datatypes";
 
+/** `$parameters`: names to string, number or boolean values. */
+const ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
 export const OipErrorSchema = z.object({ error: z.string() }).meta({ id: "OipError" });
 
 export const ServerMetadataSchema = z
@@ -34,17 +37,14 @@ export const ModelMetadataSchema = z
   .object({
     name: z.string(),
     versions: z.array(z.string()),
-    platform: z.literal("onnxruntime_onnx"),
+    platform: z.literal("onnx_onnxv1"),
     inputs: z.array(MetadataTensorSchema),
     outputs: z.array(MetadataTensorSchema),
-    parameters: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({ description: "edge-maas extras: task, resolved version, aliases" }),
+    parameters: ParametersSchema.optional().meta({
+      description: "edge-maas extras: task, the version described, description (schemas: GET /v1/models/{id})",
+    }),
   })
   .meta({ id: "ModelMetadata" });
-
-const ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
 const RequestInputSchema = z
   .object({
@@ -97,7 +97,7 @@ export const InferResponseSchema = z
         shape: z.array(z.number().int()),
         datatype: z.enum(DATATYPES),
         parameters: ParametersSchema.optional(),
-        data: z.array(z.union([z.number(), z.boolean()])).optional(),
+        data: z.array(z.union([z.number(), z.boolean(), z.string()])).optional(),
       }),
     ),
   })

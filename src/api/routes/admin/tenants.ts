@@ -10,7 +10,9 @@ import { errorResponses } from "../../protocol/error-schemas";
 import {
   CreatedKeySchema,
   KeySchema,
+  RefundInputSchema,
   TenantSchema,
+  UnsettledChargeSchema,
   UsageQuerySchema,
   UsageReportSchema,
 } from "../../protocol/tenancy-schemas";
@@ -77,8 +79,9 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/admin/tenants/{id}",
       tags,
       security,
-      summary: "Change a tenant's name or limits",
-      description: "Takes effect on the next request.",
+      summary: "Change a tenant's name, limits or metering mode",
+      description:
+        "Takes effect on the next request in exact metering; in leased metering within the lease TTL (1 s), when the leases isolates hold run out.",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(TenantPatchSchema) },
       responses: { 200: json(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
@@ -146,5 +149,46 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) =>
       c.json(await c.get("tenancy").usage(c.req.valid("param").id, parseUsageQuery(c.req.valid("query"))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/tenants/{id}/unsettled",
+      tags,
+      security,
+      summary: "A tenant's unsettled charges",
+      description:
+        "Charges made because their settlement never arrived: an exact reservation whose Worker died, or what a " +
+        "lease's isolate never reported. They count against the quota until refunded. Newest first, at most 1000.",
+      request: { params: TenantParams },
+      responses: {
+        200: json(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => c.json({ charges: await c.get("tenancy").unsettled(c.req.valid("param").id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/tenants/{id}/refunds",
+      tags,
+      security,
+      summary: "Refund an unsettled charge",
+      description: "Its units go back to the month's quota; the ledger keeps the line as `refunded`.",
+      middleware: smallJson,
+      request: { params: TenantParams, body: jsonBody(RefundInputSchema) },
+      responses: {
+        200: json(z.object({ refunded: z.string() }), "Refunded"),
+        ...errorResponses(400, 401, 404, 409, 413, 415),
+      },
+    }),
+    async (c) => {
+      const { eventId, reason } = c.req.valid("json");
+      await c.get("tenancy").refund(c.req.valid("param").id, eventId, reason ?? "refunded by an operator");
+      return c.json({ refunded: eventId }, 200);
+    },
   );
 }

@@ -4,11 +4,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { LiveSchema, ReadySchema, ServerMetadataSchema } from "../../protocol/oip/schemas";
-
-export const SERVER_NAME = "edge-maas";
-export const SERVER_VERSION = "0.1.0";
+import { SERVER_NAME, SERVER_VERSION } from "../../protocol/server-info";
 
 const tags = ["Open Inference Protocol"];
+
+/** The extensions `GET /v2` lists, by the names Triton gives them. */
+const OIP_EXTENSIONS = ["binary_tensor_data"] as const;
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
@@ -29,21 +30,24 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, openapi: "/openapi.json" }, 200),
   );
 
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v2",
-      tags,
-      summary: "Server metadata",
-      responses: {
-        200: {
-          description: "Name, version and supported extensions",
-          content: { "application/json": { schema: ServerMetadataSchema } },
+  // the spec's table writes `v2`, its YAML `/v2/`: both answer
+  for (const path of ["/v2", "/v2/"]) {
+    app.openapi(
+      createRoute({
+        method: "get",
+        path,
+        tags,
+        summary: "Server metadata",
+        responses: {
+          200: {
+            description: "Name, version and supported extensions",
+            content: { "application/json": { schema: ServerMetadataSchema } },
+          },
         },
-      },
-    }),
-    (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["binary_tensor_data"] }, 200),
-  );
+      }),
+      (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS] }, 200),
+    );
+  }
 
   app.openapi(
     createRoute({

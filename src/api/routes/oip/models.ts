@@ -13,13 +13,19 @@ import { authorize, resolveModel } from "../../serving/model-access";
 const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" }) });
 const VersionParams = ModelParams.extend({ version: z.string().meta({ example: "1" }) });
 
+const oipError = (description: string) => ({
+  description,
+  content: { "application/json": { schema: OipErrorSchema } },
+});
 const oipErrors = {
-  400: {
-    description: "Malformed request, or tensors that do not fit the model",
-    content: { "application/json": { schema: OipErrorSchema } },
-  },
-  404: { description: "Unknown model or version", content: { "application/json": { schema: OipErrorSchema } } },
+  400: oipError("Malformed request, or tensors that do not fit the model"),
+  401: oipError("Missing or invalid API key"),
+  403: oipError("The API key lacks the scope this model needs"),
+  404: oipError("Unknown model or version"),
 };
+
+/** Every model route needs a tenant's API key (the `tenantKey` middleware on `/v2/models/*`). */
+const security = [{ apiKey: [] }];
 
 const PATHS = [
   { suffix: "", params: ModelParams },
@@ -35,6 +41,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
         method: "get",
         path: base,
         tags: ["Open Inference Protocol"],
+        security,
         summary: "Model metadata",
         request: { params },
         responses: {
@@ -56,6 +63,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
         method: "get",
         path: `${base}/ready`,
         tags: ["Open Inference Protocol"],
+        security,
         summary: "Model readiness",
         request: { params },
         responses: {
@@ -85,6 +93,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: `${base}/infer`,
       tags: ["Open Inference Protocol"],
+      security,
       summary: "Run inference",
       description:
         "JSON tensors, or the binary tensor data extension: a JSON header of `Inference-Header-Content-Length` bytes followed by each input's bytes (little-endian, row-major) in order.",
@@ -101,14 +110,10 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
           },
         },
         ...oipErrors,
-        413: {
-          description: "Body, tensor or batch over the limit",
-          content: { "application/json": { schema: OipErrorSchema } },
-        },
-        415: {
-          description: "Neither JSON nor the binary extension",
-          content: { "application/json": { schema: OipErrorSchema } },
-        },
+        413: oipError("Body, tensor, batch or JSON output over the limit"),
+        415: oipError("Neither JSON nor the binary extension"),
+        429: oipError("Rate limit or monthly quota reached (Retry-After, RateLimit-* headers)"),
+        503: oipError("Temporarily unable to serve (Retry-After)"),
       },
     });
     // Documented from the route schema, decoded by the codec: the binary extension is not JSON, and JSON bodies

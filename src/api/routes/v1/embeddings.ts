@@ -5,7 +5,10 @@
  * (src/tasks/feature-extraction.ts) with the model's default pooling and normalization; metering, the response
  * cache and timings are the shared task serving of `POST /v1/run`. `base64` is the vectors' little-endian float32
  * bytes, as OpenAI sends them (its SDK asks for base64 by default); `usage.prompt_tokens` counts the tokens the
- * model ran on, special tokens included, after truncation.
+ * model ran on, special tokens included, after truncation. `input` may also be token ids (`number[]`, or
+ * `number[][]` for several), as LangChain and others send: ids of the model's own vocabulary, framed with its special
+ * tokens like a text's. Up to MAX_EMBEDDING_INPUTS inputs (2,048, OpenAI's limit) per request, run in session calls
+ * grouped by length. `user` is accepted and ignored: never logged, never part of the cache key.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -20,10 +23,10 @@ import {
 } from "../../../tasks/feature-extraction";
 import { float32ToJson } from "../../../tasks/float-json";
 import type { TaskDefinition } from "../../../tasks/task";
-import { textList, textsSchema } from "../../../tasks/text/texts";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
-import { errorResponses } from "../../protocol/error-schemas";
+import { openAiErrorResponses } from "../../protocol/error-schemas";
+import { embeddingInput, inputList } from "../../protocol/openai-input";
 import { resolveModel } from "../../serving/model-access";
 import { readTaskRequest } from "../../serving/task-request";
 import { parseModelReference, serveTask } from "../../serving/task-serving";
@@ -34,7 +37,10 @@ export const EmbeddingsRequestSchema = z
       .string()
       .min(1)
       .meta({ description: "a feature-extraction model: `name` or `name@version`", example: "bert-fixture" }),
-    input: textsSchema("input").meta({ description: "one text or an array of texts (token arrays are not supported)" }),
+    input: embeddingInput.meta({
+      description:
+        "a text, an array of texts, token ids of one text (`number[]`, ids of the model's vocabulary), or an array of them",
+    }),
     encoding_format: z
       .enum(["float", "base64"])
       .default("float")
@@ -45,7 +51,7 @@ export const EmbeddingsRequestSchema = z
       .positive()
       .optional()
       .meta({ description: "must equal the model's dimension when given (vectors are not shortened)" }),
-    user: z.string().optional().meta({ description: "accepted for compatibility; not used" }),
+    user: z.string().optional().meta({ description: "accepted for compatibility; ignored and never logged" }),
   })
   .meta({
     id: "EmbeddingsRequest",
@@ -77,8 +83,13 @@ const openAiEmbeddings = {
   summary: "OpenAI-compatible embeddings",
   request: EmbeddingsRequestSchema,
   response: EmbeddingsResponseSchema,
-  units: (request) => textList(request.input).length,
-  preprocess: async (request, context) => ({ ...(await prepareTexts(textList(request.input), {}, context)), request }),
+  units: (request) => inputList(request.input).length,
+  preprocess: async (request, context) => {
+    const inputs = inputList(request.input);
+    // a string or a flat token array is the one input; name inputs as the caller wrote them
+    const inputName = (index: number) => (inputs === request.input ? `input[${index}]` : "input");
+    return { ...(await prepareTexts(inputs, { inputName, field: "input" }, context)), request };
+  },
   infer: runTexts,
   postprocess: (outputs, prepared) => openAiBody(poolTexts(outputs, prepared), prepared.request),
 } satisfies TaskDefinition<
@@ -132,7 +143,7 @@ export function registerEmbeddingsRoute(app: OpenAPIHono<AppEnv>): void {
         description: "One embedding per input, in order",
         content: { "application/json": { schema: EmbeddingsResponseSchema } },
       },
-      ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
+      ...openAiErrorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
     },
   });
   app.openAPIRegistry.registerPath(route);
@@ -144,14 +155,18 @@ export function registerEmbeddingsRoute(app: OpenAPIHono<AppEnv>): void {
 }
 
 async function embeddingsHandler(c: Context<AppEnv>): Promise<Response> {
-  const { request, cacheInputs } = await readTaskRequest(c, openAiEmbeddings);
+  const { request } = await readTaskRequest(c, openAiEmbeddings);
   const { name, version } = parseModelReference(request.model);
   const model = await resolveModel(c, name, version);
   if (model.manifest.task !== "feature-extraction") {
     throw new AppError(
       "invalid_request",
       `model '${name}' has task '${model.manifest.task}'; /v1/embeddings serves feature-extraction models`,
+      { param: "model" },
     );
   }
-  return serveTask(c, { model, task: openAiEmbeddings, request, cacheInputs, shape: "openai-embeddings" });
+  // `user` changes nothing in the answer, so it stays out of the cache key
+  const cacheInputs = [new TextEncoder().encode(JSON.stringify({ ...request, user: undefined }))];
+  const maxItems = c.get("config").maxEmbeddingInputs;
+  return serveTask(c, { model, task: openAiEmbeddings, request, cacheInputs, shape: "openai-embeddings", maxItems });
 }
