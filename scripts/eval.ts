@@ -1,26 +1,40 @@
 #!/usr/bin/env -S npx tsx
-// `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]`
+// `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>]... [--base-url URL] [--key KEY] [--json]`
 // Sends a labelled set through the running server's task API (POST /v1/run/{model}) and prints the scores its task
 // calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match and character
-// error rate (ocr), frame agreement (voice-activity). With --compare, the same set runs through a second version
-// (e.g. the float32 one) and the deltas, and the agreement between the two, are printed as well.
+// error rate (ocr; for pages of lines also exact lines, split by page angle, skew and columns), frame agreement
+// (voice-activity). With --compare (repeatable), the same set runs through other versions (e.g. the float32 one) and
+// the deltas, and the agreement between the first two, are printed as well.
 //
 // Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
 // for `image`/`audio`.
 //   text-classification:  {"text": "...", "label": "en"}
 //   image-classification: {"image": "digits/7-0001.png", "label": "7"}
 //   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
+//                         {"image": "images/test-001.jpg", "lines": ["first line", ...], "angle": 180, "skew": -3.5, "columns": 2}
 //   voice-activity:       {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   ("frames" optional with --compare)
+//
+// Example (the photographed pages, three versions of ppocr):
+//   npm run eval -- --model ppocr@1 --compare ppocr@int8-stages --compare ppocr@int8 --data test/data/ocr-pages/test.jsonl
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { classificationScore, frameAgreement, ocrScore, segmentsToFrames } from "./eval/metrics";
+import {
+  classificationScore,
+  frameAgreement,
+  type GroupScore,
+  ocrScore,
+  pageGroups,
+  scoreGroups,
+  scorePage,
+  segmentsToFrames,
+} from "./eval/metrics";
 
 const { values } = parseArgs({
   options: {
     model: { type: "string" },
     data: { type: "string" },
-    compare: { type: "string" },
+    compare: { type: "string", multiple: true, default: [] },
     "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
     key: { type: "string", default: process.env.KEY },
     json: { type: "boolean", default: false },
@@ -54,10 +68,15 @@ const results: Record<string, unknown> = {
   n: rows.length,
   scores: await score(values.model),
 };
-if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
-if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
-if (values.compare && (task === "text-classification" || task === "image-classification"))
-  results.agreement = await topAgreement(values.model, values.compare);
+const compared = values.compare!;
+if (compared.length > 0) {
+  results.compare = [];
+  for (const model of compared) (results.compare as unknown[]).push({ model, scores: await score(model) });
+}
+const [first] = compared;
+if (first && task === "voice-activity") results.agreement = await vadAgreement(values.model, first);
+if (first && (task === "text-classification" || task === "image-classification"))
+  results.agreement = await topAgreement(values.model, first);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
@@ -98,6 +117,7 @@ async function score(model: string): Promise<unknown> {
       rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
     );
   }
+  if (task === "ocr" && rows.every((row) => Array.isArray(row.lines))) return pageScore(answered);
   if (task === "ocr")
     return ocrScore(rows.map((row, i) => ({ expected: String(row.text), predicted: ocrText(answered[i]) })));
   if (task === "voice-activity") {
@@ -117,8 +137,28 @@ function topLabel(answer: unknown): string {
   return list.reduce((best, item) => (item.score > best.score ? item : best), { label: "", score: -Infinity }).label;
 }
 
+function ocrLines(answer: unknown): string[] {
+  return ((answer as { lines?: { text: string }[] }).lines ?? []).map((line) => line.text);
+}
+
 function ocrText(answer: unknown): string {
-  return ((answer as { lines?: { text: string }[] }).lines ?? []).map((line) => line.text).join("\n");
+  return ocrLines(answer).join("\n");
+}
+
+/** Pages of lines: exact pages, exact lines and CER, over all pages and per angle, skew and columns. */
+function pageScore(answered: unknown[]) {
+  const pages = rows.map((row, i) => ({ groups: pageGroups(row), score: scorePage(ocrLines(answered[i]), row.lines) }));
+  const groups = scoreGroups(pages);
+  const all = groups.at(-1)!;
+  const angles = answered.filter((answer, i) => (answer as { angle?: number }).angle === rows[i]!.angle).length;
+  return {
+    n: rows.length,
+    exactMatch: all.pagesExact / all.pages,
+    exactLines: all.linesExact / all.lines,
+    cer: all.cer,
+    ...(rows.every((row) => row.angle !== undefined) && { anglesRight: angles / rows.length }),
+    groups,
+  };
 }
 
 /** Per-frame speech decisions: the response's `frames` (probabilities, threshold 0.5) or its segments. */
@@ -178,7 +218,19 @@ function readKeyFile(): string | undefined {
 function render(result: Record<string, any>): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const lines = [`${result.model} (${result.task}) on ${result.data}: ${result.n} items`];
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
   const describe = (label: string, s: any) => {
+    if (s.groups) {
+      lines.push(
+        `${label}: exact pages ${pct(s.exactMatch)}, exact lines ${pct(s.exactLines)}, CER ${pct(s.cer)}${s.anglesRight === undefined ? "" : `, page angle right ${pct(s.anglesRight)}`}`,
+      );
+      lines.push("| group | pages | exact pages | lines | exact lines | CER |", "|---|---|---|---|---|---|");
+      for (const g of s.groups as GroupScore[])
+        lines.push(
+          `| ${g.group} | ${g.pages} | ${g.pagesExact} (${percent(g.pagesExact / g.pages)}) | ${g.lines} | ${g.linesExact} (${percent(g.linesExact / g.lines)}) | ${percent(g.cer)} |`,
+        );
+      return;
+    }
     if (s.accuracy !== undefined) {
       lines.push(`${label}: accuracy ${pct(s.accuracy)}, macro F1 ${s.macroF1.toFixed(4)}`);
       lines.push("  class        precision  recall     F1         support");
@@ -192,16 +244,19 @@ function render(result: Record<string, any>): string {
     else lines.push(`${label}: ${JSON.stringify(s)}`);
   };
   describe(result.model, result.scores);
-  if (result.compare) {
-    describe(result.compare.model, result.compare.scores);
-    const [a, b] = [result.scores, result.compare.scores];
+  for (const other of result.compare ?? []) {
+    describe(other.model, other.scores);
+    const [a, b] = [result.scores, other.scores];
+    const points = (x: number, y: number) => ((x - y) * 100).toFixed(2);
     if (a.accuracy !== undefined)
+      lines.push(`delta (${result.model} − ${other.model}): accuracy ${points(a.accuracy, b.accuracy)} points`);
+    if (a.exactLines !== undefined)
       lines.push(
-        `delta (${result.model} − ${result.compare.model}): accuracy ${((a.accuracy - b.accuracy) * 100).toFixed(2)} points`,
+        `delta (${result.model} − ${other.model}): exact lines ${points(a.exactLines, b.exactLines)} points, CER ${points(a.cer, b.cer)} points`,
       );
-    if (a.exactMatch !== undefined)
+    else if (a.exactMatch !== undefined)
       lines.push(
-        `delta: exact match ${((a.exactMatch - b.exactMatch) * 100).toFixed(2)} points, CER ${((a.cer - b.cer) * 100).toFixed(2)} points`,
+        `delta (${result.model} − ${other.model}): exact match ${points(a.exactMatch, b.exactMatch)} points, CER ${points(a.cer, b.cer)} points`,
       );
   }
   if (result.agreement) lines.push(`agreement between the two: ${JSON.stringify(result.agreement)}`);

@@ -8,7 +8,7 @@
  */
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PageScore, scoreGroups, scorePage } from "../scripts/ocr/metrics";
+import { type PageScore, scoreGroups, scorePage } from "../scripts/eval/metrics";
 import { expectSameLines, imageType, NO_CACHE, type OcrAnswer, postImage, referenceOcr } from "./support/ocr";
 import { encodeRgbPng } from "./support/png";
 import { admin, call, createKey, createTenant, json, repoFile, repoText, seedBundled, withKey } from "./support/worker";

@@ -1,5 +1,6 @@
-// Scores for `npm run eval`: per-class precision/recall/F1 for classifiers, exact match and character error rate
-// for OCR, frame agreement for voice activity. Pure functions.
+// Scores for `npm run eval` and the OCR scripts: per-class precision/recall/F1 for classifiers, exact match and
+// character error rate for OCR (whole texts, or pages of lines: exact lines, sums per group), frame agreement for
+// voice activity. Pure functions.
 
 export interface ClassScore {
   precision: number;
@@ -89,4 +90,96 @@ export function segmentsToFrames(
     const centre = (i + 0.5) * frameSeconds;
     return segments.some((s) => centre >= s.start && centre < s.end) ? 1 : 0;
   });
+}
+
+/**
+ * OCR pages: a page's text is its lines joined by "\n", so a missed, extra, split or misordered line counts as edits
+ * too; CER = edit distance / reference length, in Unicode code points.
+ */
+export interface PageScore {
+  /** The page's text equals the reference exactly (every line, in order). */
+  exact: boolean;
+  /** Reference lines that appear exactly among the recognized lines. */
+  linesExact: number;
+  lines: number;
+  edits: number;
+  /** Code points of the reference text. */
+  length: number;
+}
+
+export interface GroupScore {
+  group: string;
+  pages: number;
+  pagesExact: number;
+  lines: number;
+  linesExact: number;
+  /** Summed edits / summed reference length. */
+  cer: number;
+}
+
+export function scorePage(recognized: readonly string[], reference: readonly string[]): PageScore {
+  const text = recognized.join("\n");
+  const truth = reference.join("\n");
+  const pool = [...recognized];
+  let linesExact = 0;
+  for (const line of reference) {
+    const at = pool.indexOf(line);
+    if (at >= 0) {
+      linesExact += 1;
+      pool.splice(at, 1);
+    }
+  }
+  return {
+    exact: text === truth,
+    linesExact,
+    lines: reference.length,
+    edits: editDistance(text, truth),
+    length: Array.from(truth).length,
+  };
+}
+
+/** Sums per group (a page may be in several, e.g. its angle and its skew) and over all pages ("all", last). */
+export function scoreGroups(pages: readonly { groups: readonly string[]; score: PageScore }[]): GroupScore[] {
+  const seen = [...new Set(pages.flatMap((p) => p.groups))];
+  const rank = (group: string) =>
+    PAGE_GROUPS.includes(group) ? PAGE_GROUPS.indexOf(group) : PAGE_GROUPS.length + seen.indexOf(group);
+  const groups = seen.sort((a, b) => rank(a) - rank(b));
+  const summarize = (group: string, members: readonly { score: PageScore }[]): GroupScore => {
+    const sum = (f: (s: PageScore) => number) => members.reduce((total, m) => total + f(m.score), 0);
+    return {
+      group,
+      pages: members.length,
+      pagesExact: sum((s) => (s.exact ? 1 : 0)),
+      lines: sum((s) => s.lines),
+      linesExact: sum((s) => s.linesExact),
+      cer: sum((s) => s.edits) / sum((s) => s.length),
+    };
+  };
+  return [
+    ...groups.map((g) =>
+      summarize(
+        g,
+        pages.filter((p) => p.groups.includes(g)),
+      ),
+    ),
+    summarize("all", pages),
+  ];
+}
+
+/** The groups of `pageGroups`, in the order tables show them. */
+const PAGE_GROUPS = ["0°", "90°", "180°", "270°", "straight", "skewed", "1 column", "2 columns"];
+
+/** A straight page is tilted by at most this many degrees; the pipeline deskews beyond about 1°. */
+const STRAIGHT_DEGREES = 1;
+
+/**
+ * The groups a page of a page set (test/data/ocr-pages) is scored in: its angle, straight or skewed, and its columns.
+ * @example pageGroups({angle: 180, skew: -4.2, columns: 2}) // ["180°", "skewed", "2 columns"]
+ */
+export function pageGroups(page: { angle?: number; skew?: number; columns?: number }): string[] {
+  const groups: string[] = [];
+  if (page.angle !== undefined) groups.push(`${page.angle}°`);
+  if (page.skew !== undefined) groups.push(Math.abs(page.skew) <= STRAIGHT_DEGREES ? "straight" : "skewed");
+  if (page.columns !== undefined) groups.push(page.columns === 1 ? "1 column" : `${page.columns} columns`);
+  return groups;
 }
