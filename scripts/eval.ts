@@ -191,7 +191,13 @@ async function call(method: string, path: string, body?: string | Uint8Array, co
     ...(key ? { Authorization: `Bearer ${key}` } : {}),
     ...(contentType ? { "Content-Type": contentType } : {}),
   };
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  let response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  // 503: busy, or a local isolate that restarted mid-request (workerd retries only GETs); sent again after a pause
+  for (let retry = 1; retry <= 3 && response.status === 503; retry++) {
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 2000 * retry));
+    response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  }
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
   return JSON.parse(text);

@@ -151,7 +151,7 @@ async function runFloat(model: ModelHandle, input: FloatTensor): Promise<FloatTe
 export const ocr = {
   name: "ocr",
   summary:
-    "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{angle, skew, lines: [{text, score, box}]}`: the page's orientation and text lines in reading order with their corners.",
+    "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{angle, skew, lines: [{text, score, box}]}`: the page's orientation and text lines in reading order (column by column) with their corners. Options `orientation` (`page` or `line`) and `deskew`, as JSON fields or query parameters of a media body.",
   request: OcrRequestSchema,
   response: OcrResponseSchema,
   mediaTypes: ["image/png", "image/jpeg"],
