@@ -7,8 +7,9 @@
  * 3. cut each line out of the decoded image, upright as the frame sees it (./crop.ts);
  * 4. let the direction classifier's line classifications vote on 0° or 180° for the whole page
  *    (./orientation.ts), and turn the lines that are upside down;
- * 5. put the lines in reading order, column by column (./reading-order.ts);
- * 6. recognize them in batches of similar width; decode and drop lines scored under `dropScore` (`readLines`).
+ * 5. recognize them in batches of similar width;
+ * 6. decode them, drop those scored under `dropScore` or empty, and put the rest in reading order, column by column
+ *    (`readLines`, ./reading-order.ts): a speck of noise that reads as nothing takes no part in the layout.
  * The Worker runs the networks through its session pool (src/tasks/ocr.ts); the Node reference
  * (scripts/ocr/node-pipeline.ts) runs the same code with onnxruntime-node, so only the runtime differs.
  */
@@ -70,16 +71,19 @@ export interface DeskewSettings {
   maxDegrees: number;
 }
 
-/** What the networks gave: boxes in reading order, the recognizer's outputs per batch, and the page's angle. */
+/** What the networks gave, per line in the order found: boxes, layout, the recognizer's outputs; the page's angle. */
 export interface OcrOutputs {
   /** Each line's corners in image pixels, clockwise from the text's top-left (as the text reads). */
   boxes: Quad[];
+  /** Each line's region before it was grown, as it lies on the upright page (for the reading order). */
+  layout: { regions: Quad[]; skew: number };
+  /** The recognizer's outputs, `lines` indexing the lines above. */
   batches: { lines: number[]; output: FloatTensor }[];
   /** How far the page is turned clockwise: 0, 90, 180 or 270. */
   angle: number;
   /** Degrees clockwise the lines are tilted beyond `angle`, as measured (turned back when over `minDegrees`). */
   skew: number;
-  /** What the direction classifier said of each line (reading order), when there is one. */
+  /** What the direction classifier said of each line, when there is one. */
   directions?: LineDirection[];
 }
 
@@ -97,10 +101,15 @@ export async function runOcrNetworks(
   settings: OcrSettings,
 ): Promise<OcrOutputs> {
   const page = await detectPage(image, detection, networks, settings);
-  if (page.regions.length === 0) return { boxes: [], batches: [], angle: page.angle(false), skew: page.skew };
   const lines = await uprightLines(image, page, networks, settings);
   const batches = await recognizeLines(lines.images, networks, settings.recognizer);
-  const outputs: OcrOutputs = { boxes: lines.boxes, batches, angle: page.angle(lines.pageTurned), skew: page.skew };
+  const outputs: OcrOutputs = {
+    boxes: lines.boxes,
+    layout: { regions: lines.layout, skew: page.remainingSkew },
+    batches,
+    angle: page.angle(lines.pageTurned),
+    skew: page.skew,
+  };
   if (lines.directions) outputs.directions = lines.directions;
   return outputs;
 }
@@ -146,16 +155,16 @@ async function detectPage(
 }
 
 /**
- * Steps 3 to 5: cut the lines out of the decoded image (corners in the frame's reading order, so a line of a
- * quarter-turned page comes out upright), let the classifier's verdicts decide which to turn 180°, and order them.
- * Boxes come back in image pixels, clockwise from each line's own top-left.
+ * Steps 3 and 4: cut the lines out of the decoded image (corners in the frame's reading order, so a line of a
+ * quarter-turned page comes out upright) and let the classifier's verdicts decide which to turn 180°. Boxes come back
+ * in image pixels, clockwise from each line's own top-left; regions as they lie on the page turned upright.
  */
 async function uprightLines(
   image: RgbaImage,
   page: DetectedPage,
   networks: OcrNetworks,
   settings: OcrSettings,
-): Promise<{ images: RgbaImage[]; boxes: Quad[]; pageTurned: boolean; directions?: LineDirection[] }> {
+): Promise<{ images: RgbaImage[]; boxes: Quad[]; layout: Quad[]; pageTurned: boolean; directions?: LineDirection[] }> {
   const { frame, regions } = page;
   const boxes = regions.map((region) => mapQuad(region.box, frame.toImage));
   const crops = boxes.map((box) => cropLine(image, box));
@@ -163,13 +172,12 @@ async function uprightLines(
   const { pageTurned, turned } = directions
     ? orientLines(directions, settings.orientation)
     : { pageTurned: false, turned: crops.map(() => false) };
-  const cores = regions.map((region) => (pageTurned ? turnedQuad(region.core, frame) : region.core));
-  const order = readingOrder(cores, page.remainingSkew);
   return {
-    images: order.map((i) => (turned[i] ? rotateHalfTurn(crops[i]!) : crops[i]!)),
-    boxes: order.map((i) => imageBox(turned[i] ? turnedCorners(boxes[i]!) : boxes[i]!, image)),
+    images: crops.map((crop, i) => (turned[i] ? rotateHalfTurn(crop) : crop)),
+    boxes: boxes.map((box, i) => imageBox(turned[i] ? turnedCorners(box) : box, image)),
+    layout: regions.map((region) => (pageTurned ? turnedQuad(region.core, frame) : region.core)),
     pageTurned,
-    ...(directions && { directions: order.map((i) => directions[i]!) }),
+    ...(directions && { directions }),
   };
 }
 
@@ -266,8 +274,8 @@ function imageBox(box: Quad, image: { width: number; height: number }): Quad {
 }
 
 /**
- * Decodes the recognizer's outputs; lines keep reading order, those under `dropScore` (or with no text but spaces)
- * are left out, and spaces at either end are trimmed (PaddleOCR keeps them).
+ * Decodes the recognizer's outputs, leaves out lines scored under `dropScore` or with no text but spaces, trims
+ * spaces at either end (PaddleOCR keeps them) and puts the lines left in reading order (./reading-order.ts).
  */
 export function readLines(
   outputs: OcrOutputs,
@@ -278,10 +286,15 @@ export function readLines(
   for (const { lines, output } of outputs.batches) {
     ctcDecode(output.data, output.shape, alphabet, spaceThreshold).forEach((line, i) => (decoded[lines[i]!] = line));
   }
-  return outputs.boxes.flatMap((box, i) => {
+  const kept = outputs.boxes.flatMap((box, i) => {
     const line = decoded[i];
     // spaces at either end come from the box's margin, not from the text
     const text = line?.text.replace(/^ +| +$/g, "") ?? "";
-    return line && line.score >= dropScore && text !== "" ? [{ text, score: line.score, box }] : [];
+    return line && line.score >= dropScore && text !== "" ? [{ line: { text, score: line.score, box }, index: i }] : [];
   });
+  const { regions, skew } = outputs.layout;
+  return readingOrder(
+    kept.map(({ index }) => regions[index]!),
+    skew,
+  ).map((k) => kept[k]!.line);
 }
