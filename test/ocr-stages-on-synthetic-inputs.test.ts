@@ -27,6 +27,7 @@ import { classifierWindows, recognizerBatches } from "../src/tasks/ocr/line-inpu
 import { orientLines } from "../src/tasks/ocr/orientation";
 import { borderColour, frameDetectorInput, pageFrame } from "../src/tasks/ocr/page-frame";
 import { longSideAngle, pageGeometry, weightedMedian } from "../src/tasks/ocr/page-geometry";
+import { readLines } from "../src/tasks/ocr/pipeline";
 import { readingOrder } from "../src/tasks/ocr/reading-order";
 
 /** A map of `width` x `height` with `value` on the given [x0, x1] x [y0, y1] blocks (inclusive), 0 elsewhere. */
@@ -235,6 +236,28 @@ describe("reading order", () => {
     const footer = line(0, 130, 240);
     const boxes = [right[1]!, footer, left[2]!, heading, left[0]!, right[0]!, left[1]!];
     expect(readingOrder(boxes).map((i) => boxes[i])).toEqual([heading, ...left, ...right, footer]);
+  });
+
+  it("leaves out lines that read as nothing: a speck in the gutter does not join two columns into rows", () => {
+    const regions = [line(0, 30), line(105, 32, 30), line(140, 30), line(0, 60), line(140, 60)];
+    // without the speck (105-135) the gap between the columns is 40 px; with it, 5 px on either side
+    expect(readingOrder(regions)).toEqual([0, 1, 2, 3, 4]);
+    // two steps per line over blank, a, b, space: "a", nothing, "b", "ab", "ba"
+    const [blank, a, b] = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
+    const output = Float32Array.from([a, blank, blank, blank, b, blank, a, b, b, a].flat());
+    const outputs = {
+      boxes: regions,
+      layout: { regions, skew: 0 },
+      batches: [{ lines: [0, 1, 2, 3, 4], output: { data: output, shape: [5, 2, 4] } }],
+      angle: 0,
+      skew: 0,
+    };
+    const read = readLines(outputs, ["", "a", "b", " "], { dropScore: 0.5, spaceThreshold: 1 });
+    expect(read.map((l) => l.text)).toEqual(["a", "ab", "b", "ba"]);
   });
 
   it("orders a tilted page as it reads once turned back", () => {
