@@ -5,7 +5,7 @@ import { referenceService } from "./test/node/reference-service.ts";
 // Two projects, one command (`npm test`):
 // - `workers`: tests inside workerd with the Worker's real bindings (local R2/KV/Durable Objects from wrangler.toml).
 //   REFERENCE is a test-only service binding that runs in Node: it serves files of this checkout (bundled model
-//   weights, README) and runs onnxruntime-node, the independent reference for parity checks.
+//   weights, docs/api.md) and runs onnxruntime-node, the independent reference for parity checks.
 // - `e2e`: tests in Node against `npm run dev` itself, started once on a free port with fresh local state
 //   (test/e2e/global-setup.ts): what a new user meets, driven by real clients (browsers, SDKs, the CLI).
 export default defineConfig({

@@ -1,21 +1,7 @@
 #!/usr/bin/env -S npx tsx
-// `npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>]... [--base-url URL] [--key KEY] [--json]`
-// Sends a labelled set through the running server's task API (POST /v1/run/{model}) and prints the scores its task
-// calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match and character
-// error rate (ocr; for pages of lines also exact lines, split by page angle, skew and columns), frame agreement
-// (voice-activity). With --compare (repeatable), the same set runs through other versions (e.g. the float32 one) and
-// the deltas, and the agreement between the first two, are printed as well.
-//
-// Data: one JSON object per line, or a JSON array of them. Paths are relative to the data file; `file` is accepted
-// for `image`/`audio`.
-//   text-classification:  {"text": "...", "label": "en"}
-//   image-classification: {"image": "digits/7-0001.png", "label": "7"}
-//   ocr:                  {"image": "lines/0001.png", "text": "expected line"}
-//                         {"image": "images/test-001.jpg", "lines": ["first line", ...], "angle": 180, "skew": -3.5, "columns": 2}
-//   voice-activity:       {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   ("frames" optional with --compare)
-//
-// Example (the photographed pages, three versions of ppocr):
-//   npm run eval -- --model ppocr@1 --compare ppocr@int8-stages --compare ppocr@int8 --data test/data/ocr-pages/test.jsonl
+// `npm run eval`: sends a labelled set through a running server's task API (POST /v1/run/{model}) and prints the
+// scores its task calls for; with --compare (repeatable), the same set through other versions and the deltas. See
+// USAGE.
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,20 +16,67 @@ import {
   segmentsToFrames,
 } from "./eval/metrics";
 
-const { values } = parseArgs({
-  options: {
-    model: { type: "string" },
-    data: { type: "string" },
-    compare: { type: "string", multiple: true, default: [] },
-    "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
-    key: { type: "string", default: process.env.KEY },
-    json: { type: "boolean", default: false },
-  },
-});
+const USAGE = `usage: npm run eval -- --model <name[@version]> --data <file> [options]
+
+Sends every row of a labelled set through POST /v1/run/{model} on a running server and prints the scores the
+model's task calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match
+and character error rate (ocr; for pages of lines also exact lines, split by page angle, skew and columns), frame
+accuracy (voice-activity).
+
+options:
+  --model <name[@version]>   the model to score (a version or alias after @; the default version without)
+  --data <file>              the labelled set: JSON Lines, or one JSON array of rows (formats below)
+  --compare <name@version>   also score this version (e.g. the float32 one), print the deltas and how often
+                             the two agree; repeat it to score more versions (agreement: the first)
+  --base-url <url>           the server (default: $BASE, else http://127.0.0.1:8787)
+  --key <key>                an API key with scope infer (default: $KEY, else the file .dev-api-key)
+  --json                     print the results as JSON
+  -h, --help                 this text
+
+data rows (paths are relative to the data file; "file" may stand for "image" or "audio"):
+  text-classification:   {"text": "Guten Morgen", "label": "de"}
+  image-classification:  {"image": "digits/7-0001.png", "label": "7"}
+  ocr:                   {"image": "lines/0001.png", "text": "the expected text"}
+                         {"image": "images/test-001.jpg", "lines": ["first line", ...], "angle": 180,
+                          "skew": -3.5, "columns": 2}   (a page: scored by lines, split by angle, skew, columns)
+  voice-activity:        {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   (per 32 ms window; optional
+                         with --compare)
+
+labelled sets in this repository, one per bundled task model:
+  test/data/digits/index.json      mnist-digits, 120 held-out digits
+  test/data/ocr/test-split.jsonl   ppocr, 52 rendered text images
+  test/data/ocr-pages/test.jsonl   ppocr, 200 photographed-like pages (dev.jsonl: 40 more, for choosing settings)
+  test/data/vad/speech.jsonl       silero-vad, 6 WAV files without frame labels (use --compare)
+
+examples (the bundled digit classifier's int8 default against its float32 version; three versions of ppocr):
+  npm run eval -- --model mnist-digits --compare mnist-digits@1 --data test/data/digits/index.json
+  npm run eval -- --model ppocr@1 --compare ppocr@int8-stages --compare ppocr@int8 --data test/data/ocr-pages/test.jsonl`;
+
+const OPTIONS = {
+  model: { type: "string" },
+  data: { type: "string" },
+  compare: { type: "string", multiple: true, default: [] as string[] },
+  "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
+  key: { type: "string", default: process.env.KEY },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const { values } = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (error) {
+    // an unknown or malformed option: say which, and how to call this
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (!values.model || !values.data) {
-  console.error(
-    "usage: npm run eval -- --model <name[@version]> --data <file.jsonl> [--compare <name@version>] [--base-url URL] [--key KEY] [--json]",
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 const baseUrl = values["base-url"]!.replace(/\/$/, "");

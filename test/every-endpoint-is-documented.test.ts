@@ -1,6 +1,6 @@
 /**
- * Every HTTP route the Worker serves is in its OpenAPI document, and every documented route is in the README's
- * API section with a curl example.
+ * Every HTTP route the Worker serves is in its OpenAPI document, and the API manual (docs/api.md) shows a curl
+ * example for each.
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app";
@@ -20,23 +20,27 @@ describe("documentation", () => {
     expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
   });
 
-  it("the README shows a curl example for every route", async () => {
-    const examples = curlExamples(await repoText("README.md"));
+  it("docs/api.md shows a curl example for every route", async () => {
+    const examples = curlExamples(await repoText("docs/api.md"));
+    expect(examples.length, "curl examples found in docs/api.md").toBeGreaterThan(0);
     const missing = [...new Set(served)].filter((route) => {
       const [method, path] = route.split(" ") as [string, string];
       const pattern = new RegExp(`^${path.replace(/{\w+}/g, "[^/]+")}$`);
       return !examples.some((example) => example.method === method && pattern.test(example.path));
     });
-    expect(missing, "routes without a curl example in README.md").toEqual([]);
+    expect(missing, "routes without a curl example in docs/api.md").toEqual([]);
   });
 });
 
-/** Method and path of every `curl ... $BASE/...` command in a markdown text (continuation lines joined). */
+/**
+ * Method and path of every `curl ... $BASE/...` command in a markdown text: continuation lines joined, and a curl
+ * inside a line counted too (`TENANT=$(curl -s -X POST $BASE/admin/tenants ... | field id)`).
+ */
 function curlExamples(markdown: string): { method: string; path: string }[] {
   const commands = markdown
     .replace(/\\\n\s*/g, " ")
     .split("\n")
-    .filter((line) => /^\s*curl\s/.test(line));
+    .flatMap((line) => line.split(/(?:^|[\s($|;&])(?=curl\s)/).filter((part) => /^curl\s/.test(part)));
   return commands.flatMap((command) => {
     const url = /\$BASE(\/[^\s"'?]*)/.exec(command);
     if (!url) return [];

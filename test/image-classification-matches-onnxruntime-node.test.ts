@@ -69,7 +69,7 @@ const byLabel = (scores: LabelScore[]) =>
   Array.from({ length: 10 }, (_, d) => scores.find((s) => s.label === String(d))!.score);
 
 async function referenceScores(images: Uint8Array[]): Promise<number[][]> {
-  // the version the route serves by default (the int8 one since issue 6), run by onnxruntime-node
+  // the version the route serves by default (the int8 one), run by onnxruntime-node
   const body = {
     model: { file: MANIFEST.versions[MANIFEST.aliases.default]!.file },
     input: "image",

@@ -1,6 +1,6 @@
 /**
  * Runs in Node, reached from tests through the REFERENCE service binding:
- * - `GET /file?path=<repo path>`: a file of this checkout (README.md, models/*.json) or of node_modules
+ * - `GET /file?path=<repo path>`: a file of this checkout (docs/api.md, models/*.json) or of node_modules
  *   (`path=node_modules/...`), e.g. bundled weights;
  * - `POST /run`: runs a model with onnxruntime-node (native CPU) and returns its outputs.
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
