@@ -542,12 +542,12 @@ describe("CTC decoding", () => {
 
   it("writes a space between two characters where the space class reaches the threshold, never at the ends", () => {
     // "a", a blank step where the space is the runner-up at 0.3, "b", then a trailing blank with the same
-    const probabilities = steps(
+    const [a, gap, b] = [
       [0.1, 0.8, 0.05, 0.05],
       [0.6, 0.05, 0.05, 0.3],
       [0.1, 0.1, 0.7, 0.1],
-      [0.6, 0.05, 0.05, 0.3],
-    );
+    ];
+    const probabilities = steps(a!, gap!, b!, gap!);
     expect(ctcDecode(probabilities, [1, 4, 4], alphabet)[0]!.text).toBe("ab");
     const [line] = ctcDecode(probabilities, [1, 4, 4], alphabet, 0.3);
     expect(line).toEqual({ text: "a b", score: expect.closeTo((0.8 + 0.7) / 2, 6) });

@@ -38,11 +38,21 @@ export async function readImage(bytes: Uint8Array, type: string, query = ""): Pr
   return json<OcrAnswer>(response);
 }
 
-/** The same image read by the pipeline on onnxruntime-node (the bundled `ppocr`'s default version). */
+/**
+ * The same image read by the pipeline on onnxruntime-node (the bundled `ppocr`'s default version). workerd drops
+ * the service binding's connection now and then after the isolate was busy for seconds (a page read on a loaded
+ * machine) and marks the error retryable; the request is then sent again.
+ */
 export async function referenceOcr(bytes: Uint8Array, query = ""): Promise<OcrAnswer> {
-  const response = await reference.fetch(`http://reference/ocr${query}`, { method: "POST", body: bytes });
-  if (!response.ok) throw new Error(await response.text());
-  return response.json();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await reference.fetch(`http://reference/ocr${query}`, { method: "POST", body: bytes });
+      if (!response.ok) throw new Error(await response.text());
+      return await response.json();
+    } catch (error) {
+      if (attempt >= 3 || !(error as { retryable?: boolean }).retryable) throw error;
+    }
+  }
 }
 
 /** Same text line for line, boxes within a pixel, scores within 0.01, integer corners inside the image. */
