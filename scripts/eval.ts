@@ -11,6 +11,7 @@ import {
   type GroupScore,
   ocrScore,
   pageGroups,
+  regressionScore,
   scoreGroups,
   scorePage,
   segmentsToFrames,
@@ -19,9 +20,9 @@ import {
 const USAGE = `usage: npm run eval -- --model <name[@version]> --data <file> [options]
 
 Sends every row of a labelled set through POST /v1/run/{model} on a running server and prints the scores the
-model's task calls for: accuracy and per-class precision/recall/F1 (text- and image-classification), exact match
-and character error rate (ocr; for pages of lines also exact lines, split by page angle, skew and columns), frame
-accuracy (voice-activity).
+model's task calls for: accuracy and per-class precision/recall/F1 (text-, image- and tabular-classification), MAE,
+RMSE and R² (tabular-regression), exact match and character error rate (ocr; for pages of lines also exact lines,
+split by page angle, skew and columns), frame accuracy (voice-activity).
 
 options:
   --model <name[@version]>   the model to score (a version or alias after @; the default version without)
@@ -41,12 +42,15 @@ data rows (paths are relative to the data file; "file" may stand for "image" or 
                           "skew": -3.5, "columns": 2}   (a page: scored by lines, split by angle, skew, columns)
   voice-activity:        {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   (per 32 ms window; optional
                          with --compare)
+  tabular-classification: {"features": [5.1, 3.5, 1.4, 0.2] or {"name": value, ...}, "label": "setosa"}
+  tabular-regression:    {"features": [...] or {...}, "value": 151}
 
 labelled sets in this repository, one per bundled task model:
   test/data/digits/index.json      mnist-digits, 120 held-out digits
   test/data/ocr/test-split.jsonl   ppocr, 52 rendered text images
   test/data/ocr-pages/test.jsonl   ppocr, 200 photographed-like pages (dev.jsonl: 40 more, for choosing settings)
   test/data/vad/speech.jsonl       silero-vad, 6 WAV files without frame labels (use --compare)
+  test/data/tabular/<model>.json   breast-cancer-logreg, iris-forest, diabetes-linear: held-out rows
 
 examples (the bundled digit classifier's int8 default against its float32 version; three versions of ppocr):
   npm run eval -- --model mnist-digits --compare mnist-digits@1 --data test/data/digits/index.json
@@ -93,6 +97,7 @@ const MEDIA_TYPES: Record<string, string> = {
   ".wav": "audio/wav",
 };
 
+const CLASSIFIERS = new Set(["text-classification", "image-classification", "tabular-classification"]);
 const task = await taskOf(values.model);
 const results: Record<string, unknown> = {
   model: values.model,
@@ -108,8 +113,7 @@ if (compared.length > 0) {
 }
 const [first] = compared;
 if (first && task === "voice-activity") results.agreement = await vadAgreement(values.model, first);
-if (first && (task === "text-classification" || task === "image-classification"))
-  results.agreement = await topAgreement(values.model, first);
+if (first && CLASSIFIERS.has(task)) results.agreement = await topAgreement(values.model, first);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
@@ -128,6 +132,8 @@ function request(row: Record<string, any>): { body: string | Uint8Array; content
       body: readFileSync(join(dataDir, file)),
       contentType: MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
     };
+  if (row.features !== undefined)
+    return { body: JSON.stringify({ features: row.features }), contentType: "application/json" };
   return { body: JSON.stringify({ text: row.text }), contentType: "application/json" };
 }
 
@@ -145,7 +151,9 @@ async function answers(model: string): Promise<unknown[]> {
 
 async function score(model: string): Promise<unknown> {
   const answered = await answers(model);
-  if (task === "text-classification" || task === "image-classification") {
+  if (task === "tabular-regression")
+    return regressionScore(rows.map((row, i) => ({ expected: Number(row.value), predicted: answered[i] as number })));
+  if (CLASSIFIERS.has(task)) {
     return classificationScore(
       rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
     );
@@ -277,7 +285,9 @@ function render(result: Record<string, any>): string {
         lines.push(
           `  ${name.padEnd(12)} ${c.precision.toFixed(4).padEnd(10)} ${c.recall.toFixed(4).padEnd(10)} ${c.f1.toFixed(4).padEnd(10)} ${c.support}`,
         );
-    } else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
+    } else if (s.rmse !== undefined)
+      lines.push(`${label}: MAE ${s.mae.toFixed(4)}, RMSE ${s.rmse.toFixed(4)}, R² ${s.r2.toFixed(4)}`);
+    else if (s.exactMatch !== undefined) lines.push(`${label}: exact match ${pct(s.exactMatch)}, CER ${pct(s.cer)}`);
     else if (s.frameAccuracy !== undefined)
       lines.push(`${label}: frame accuracy ${pct(s.frameAccuracy)} over ${s.frames} frames`);
     else lines.push(`${label}: ${JSON.stringify(s)}`);

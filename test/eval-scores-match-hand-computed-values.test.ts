@@ -1,9 +1,16 @@
 /**
  * `npm run eval`'s scores (scripts/eval/metrics.ts) on small cases computed by hand: per-class precision, recall
- * and F1, character error rate, frame agreement and segments turned into 32 ms frames.
+ * and F1, regression errors and R², character error rate, frame agreement and segments turned into 32 ms frames.
  */
 import { describe, expect, it } from "vitest";
-import { classificationScore, editDistance, frameAgreement, ocrScore, segmentsToFrames } from "../scripts/eval/metrics";
+import {
+  classificationScore,
+  editDistance,
+  frameAgreement,
+  ocrScore,
+  regressionScore,
+  segmentsToFrames,
+} from "../scripts/eval/metrics";
 
 describe("eval scores", () => {
   it("classification: accuracy, per-class precision/recall/F1 and macro F1", () => {
@@ -24,6 +31,26 @@ describe("eval scores", () => {
     expect(score.perClass.c!.recall).toBe(1);
     expect(score.perClass.c!.f1).toBeCloseTo(2 / 3, 12);
     expect(score.macroF1).toBeCloseTo((0.8 + 0.5 + 2 / 3) / 3, 12);
+  });
+
+  it("regression: MAE, RMSE and R² (1 − residual / total sum of squares)", () => {
+    // expected 1 2 3 4 (mean 2.5, total sum of squares 5); predicted 1 3 3 2: errors 0 1 0 -2
+    const pairs = [
+      [1, 1],
+      [2, 3],
+      [3, 3],
+      [4, 2],
+    ].map(([expected, predicted]) => ({ expected: expected!, predicted: predicted! }));
+    const score = regressionScore(pairs);
+    expect(score.mae).toBe(0.75);
+    expect(score.rmse).toBeCloseTo(Math.sqrt(5 / 4), 12);
+    expect(score.r2).toBeCloseTo(1 - 5 / 5, 12);
+    expect(
+      regressionScore([
+        { expected: 2, predicted: 2.5 },
+        { expected: 4, predicted: 3.5 },
+      ]).r2,
+    ).toBeCloseTo(0.75, 12);
   });
 
   it("OCR: edit distance over code points, exact match and CER", () => {

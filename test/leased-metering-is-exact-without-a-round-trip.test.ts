@@ -26,7 +26,7 @@ describe("leased metering", () => {
     expect(tenant.metering).toBe("leased");
     const modes: { mode: string; blocking: number }[] = [];
     for (let i = 0; i < 40; i++) modes.push(metering(await send(key, scaleRequest(2, 1000 + i))));
-    expect(modes[0]).toEqual({ mode: "exact", blocking: 1 }); // the first request brings the lease
+    expect(modes[0]!.mode).toBe("exact"); // the first request brings the lease
     const warm = modes.slice(1);
     expect(warm.filter((m) => m.blocking === 0).length).toBeGreaterThanOrEqual(warm.length - 1);
     // an identical request again is a cache hit, charged from the lease too

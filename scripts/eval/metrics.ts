@@ -1,6 +1,10 @@
-// Scores for `npm run eval` and the OCR scripts: per-class precision/recall/F1 for classifiers, exact match and
-// character error rate for OCR (whole texts, or pages of lines: exact lines, sums per group), frame agreement for
-// voice activity. Pure functions.
+/**
+ * Scores for `npm run eval` and the OCR checks: per-class precision/recall/F1 for classifiers; mean absolute error,
+ * root mean square error and R² for regressors; exact match and character error rate (CER = edit distance / reference
+ * length, in Unicode code points) for OCR, per line or per page (exact lines) and summed per group (a page's angle,
+ * skew, columns); frame agreement for voice
+ * activity. Pure functions.
+ */
 
 export interface ClassScore {
   precision: number;
@@ -39,6 +43,28 @@ export function classificationScore(pairs: { expected: string; predicted: string
     accuracy: pairs.filter((p) => p.expected === p.predicted).length / Math.max(1, pairs.length),
     macroF1: supported.reduce((sum, c) => sum + c.f1, 0) / Math.max(1, supported.length),
     perClass,
+  };
+}
+
+export interface RegressionScore {
+  n: number;
+  mae: number;
+  rmse: number;
+  /** Coefficient of determination: 1 − Σ(y − ŷ)² / Σ(y − ȳ)², as scikit-learn's r2_score. */
+  r2: number;
+}
+
+/** @example regressionScore([{ expected: 1, predicted: 2 }, { expected: 3, predicted: 3 }]).mae === 0.5 */
+export function regressionScore(pairs: { expected: number; predicted: number }[]): RegressionScore {
+  const n = pairs.length;
+  const mean = pairs.reduce((sum, p) => sum + p.expected, 0) / Math.max(1, n);
+  const squares = pairs.reduce((sum, p) => sum + (p.expected - p.predicted) ** 2, 0);
+  const total = pairs.reduce((sum, p) => sum + (p.expected - mean) ** 2, 0);
+  return {
+    n,
+    mae: pairs.reduce((sum, p) => sum + Math.abs(p.expected - p.predicted), 0) / Math.max(1, n),
+    rmse: Math.sqrt(squares / Math.max(1, n)),
+    r2: total > 0 ? 1 - squares / total : Number.NaN,
   };
 }
 
@@ -92,10 +118,6 @@ export function segmentsToFrames(
   });
 }
 
-/**
- * OCR pages: a page's text is its lines joined by "\n", so a missed, extra, split or misordered line counts as edits
- * too; CER = edit distance / reference length, in Unicode code points.
- */
 export interface PageScore {
   /** The page's text equals the reference exactly (every line, in order). */
   exact: boolean;
@@ -117,6 +139,10 @@ export interface GroupScore {
   cer: number;
 }
 
+/**
+ * A recognized page against its reference lines. The page's text is its lines joined by "\n", so a missed, extra or
+ * split line counts as edits too.
+ */
 export function scorePage(recognized: readonly string[], reference: readonly string[]): PageScore {
   const text = recognized.join("\n");
   const truth = reference.join("\n");

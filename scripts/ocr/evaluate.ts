@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type PageScore, pageGroups, scoreGroups, scorePage } from "../eval/metrics.ts";
-import { ROOT } from "../lib/bundled-models.mjs";
+import { ROOT } from "../lib/bundled-models";
 import { manifestOverrides, requestOptions } from "./cli-options.ts";
 import { createNodeOcr, type NodeOcrResult, type Runtime } from "./node-pipeline.ts";
 

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseAlphabet } from "../../src/tasks/ocr/ctc.ts";
-import { readRepoFile } from "../lib/bundled-models.mjs";
+import { readRepoFile } from "../lib/bundled-models";
 import { manifestOverrides, requestOptions } from "./cli-options.ts";
 import { createNodeOcr } from "./node-pipeline.ts";
 

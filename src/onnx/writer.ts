@@ -18,6 +18,11 @@ export interface ValueSpec {
   elemType: number;
   /** Numbers are fixed sizes, strings are symbolic (dynamic) dimensions; `null` leaves the rank unknown. */
   dims: (number | string)[] | null;
+  /**
+   * Containers around the tensor, outermost first: `"sequence"`, or a map from `mapKey` elements (a
+   * `TensorProto.DataType`). `["sequence", { mapKey: 7 }]` is skl2onnx's ZipMap output, seq(map(int64, tensor)).
+   */
+  wrap?: ("sequence" | { mapKey: number })[];
 }
 
 /** An int, ints, a string, or a tagged float, floats or strings (ONNX attribute types INT, INTS, STRING, ...). */
@@ -151,6 +156,25 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
 function writeValueInfo(w: BinaryWriter, field: number, value: ValueSpec): void {
   w.tag(field, LEN).fork().tag(1, LEN).string(value.name);
   w.tag(2, LEN).fork(); // TypeProto
+  writeTensorType(w, value, value.wrap ?? []);
+  w.join().join();
+}
+
+/** TypeProto: tensor_type (1), sequence_type (4) { elem_type (1) }, map_type (5) { key_type (1), value_type (2) }. */
+function writeTensorType(w: BinaryWriter, value: ValueSpec, wrap: ValueSpec["wrap"] & object): void {
+  const [outer, ...inner] = wrap;
+  if (outer === "sequence") {
+    w.tag(4, LEN).fork().tag(1, LEN).fork();
+    writeTensorType(w, value, inner);
+    w.join().join();
+    return;
+  }
+  if (outer) {
+    w.tag(5, LEN).fork().tag(1, WireType.Varint).int32(outer.mapKey).tag(2, LEN).fork();
+    writeTensorType(w, value, inner);
+    w.join().join();
+    return;
+  }
   w.tag(1, LEN).fork(); // TypeProto.Tensor
   w.tag(1, WireType.Varint).int32(value.elemType);
   if (value.dims) {
@@ -163,5 +187,5 @@ function writeValueInfo(w: BinaryWriter, field: number, value: ValueSpec): void 
     }
     w.join();
   }
-  w.join().join().join();
+  w.join();
 }

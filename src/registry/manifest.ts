@@ -52,6 +52,21 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
+    original: z
+      .object({
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        bytes: z.number().int().positive(),
+        changes: z.array(z.string()),
+      })
+      .optional()
+      .meta({
+        description:
+          "the uploaded file, when the server changed it before storing it (a ZipMap output is served as its probability tensor): its digest, for provenance; `sha256` and `bytes` are then the served graph's",
+      }),
+    classLabels: z.record(z.string(), z.array(z.string())).optional().meta({
+      description:
+        "class labels the graph itself gives an output's columns (a ZipMap's or a classifier node's), int64 labels as decimal strings",
+    }),
     assets: z
       .record(z.string(), AssetEntrySchema)
       .optional()

@@ -6,7 +6,8 @@
  */
 import { AppError } from "../errors";
 import { own } from "../lookup";
-import { OnnxFormatError, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
+import { servableClassifier } from "../onnx/classifier-outputs";
+import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
 import { ortText } from "../runtime/ort-errors";
 import type { ModelSource } from "../runtime/session-pool";
 import type { Signature } from "../runtime/signature";
@@ -103,30 +104,27 @@ export class ModelRegistry {
   /**
    * Validates uploaded weights (a real ONNX protobuf that onnxruntime-web can load), stores them under their digest
    * and records the version. Re-uploading identical bytes to the same version is a no-op; different bytes are 409.
+   * A classifier exported with ZipMap (skl2onnx's default) is stored with its probability tensor as the output
+   * (src/onnx/classifier-outputs.ts); the version keeps the uploaded file's digest as `original`.
    */
   async addVersion(
     model: string,
     version: string,
-    bytes: Uint8Array,
+    upload: Uint8Array,
     inspect: Inspector,
     options: { makeDefault: boolean },
   ): Promise<{ manifest: Manifest; entry: VersionEntry; created: boolean }> {
     const existing = await this.get(model);
-    const sha256 = await digestHex(bytes);
+    const sha256 = await digestHex(upload);
     const previous = own(existing.versions, version);
     if (previous)
       return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
-    let info: ReturnType<typeof readOnnxModel>;
-    try {
-      info = readOnnxModel(bytes);
-    } catch (error) {
-      if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
-      throw error;
-    }
+    const { info, served: bytes, original, classLabels } = prepareUpload(upload);
+    const servedSha256 = original ? await digestHex(bytes) : sha256;
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = {
-      digest: sha256,
+      digest: servedSha256,
       label: `${model}:${version}`,
       bytes: bytes.byteLength,
       load: async () => bytes,
@@ -139,16 +137,21 @@ export class ModelRegistry {
         : error;
     });
 
-    const key = weightsKey(model, sha256);
+    const key = weightsKey(model, servedSha256);
     if (!(await this.bucket.head(key)))
-      await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
+      await this.bucket.put(key, bytes, {
+        sha256: servedSha256,
+        httpMetadata: { contentType: "application/octet-stream" },
+      });
 
     const entry: VersionEntry = {
-      sha256,
+      sha256: servedSha256,
       bytes: bytes.byteLength,
       inputs: signature.inputs,
       outputs: signature.outputs,
       opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
+      ...(original ? { original: { sha256, bytes: upload.byteLength, changes: original } } : {}),
+      ...(Object.keys(classLabels).length > 0 ? { classLabels } : {}),
       createdAt: now(),
     };
     let created = true;
@@ -315,15 +318,51 @@ export class ModelRegistry {
   }
 }
 
+interface PreparedUpload {
+  info: OnnxModelInfo;
+  /** The graph to store and serve. */
+  served: Uint8Array;
+  /** What changed from the uploaded file; undefined when it is served as uploaded. */
+  original?: string[];
+  classLabels: Record<string, string[]>;
+}
+
+/** Reads the upload and rewrites what onnxruntime-web cannot return (ZipMap outputs); not an ONNX model is 422. */
+function prepareUpload(bytes: Uint8Array): PreparedUpload {
+  try {
+    const info = readOnnxModel(bytes);
+    const usesMl = info.operators.some((op) => op.domain === "ai.onnx.ml");
+    if (!usesMl) return { info, served: bytes, classLabels: {} };
+    const servable = servableClassifier(bytes);
+    if (servable.unzipped.length === 0) return { info, served: bytes, classLabels: servable.classLabels };
+    const changes = servable.unzipped.map(
+      (output) =>
+        `output '${output}': its ZipMap (a sequence of maps) was removed; it is served as the FLOAT [batch, classes] tensor that fed it`,
+    );
+    return {
+      info: readOnnxModel(servable.bytes),
+      served: servable.bytes,
+      original: changes,
+      classLabels: servable.classLabels,
+    };
+  } catch (error) {
+    if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
+    throw error;
+  }
+}
+
 function pickVersion(manifest: Manifest, reference: string): string | undefined {
   if (own(manifest.versions, reference)) return reference;
   const target = own(manifest.aliases, reference);
   return target && own(manifest.versions, target) ? target : undefined;
 }
 
-/** Returns `false` (nothing created) when the stored version has the same digest; throws otherwise. */
+/**
+ * Returns `false` (nothing created) when the stored version was uploaded from a file with this digest; throws
+ * otherwise.
+ */
 function ensureSameWeights(model: string, version: string, entry: VersionEntry, sha256: string): false {
-  if (entry.sha256 === sha256) return false;
+  if ((entry.original?.sha256 ?? entry.sha256) === sha256) return false;
   throw new AppError(
     "version_exists",
     `model '${model}' already has a version '${version}' with other weights; versions are immutable, upload a new version`,

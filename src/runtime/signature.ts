@@ -45,7 +45,7 @@ export function readSignature(session: ort.InferenceSession, declared: Map<strin
       if (!value.isTensor)
         throw new AppError(
           "invalid_model",
-          `${kind} '${value.name}' is not a tensor (sequence or map outputs cannot be served)`,
+          `${kind} '${value.name}' is not a tensor: sequences and maps cannot be served (a classifier's ZipMap output is served as the probability tensor that feeds it)`,
         );
       const datatype = datatypeFromOrt(value.type);
       if (!datatype)

@@ -18,6 +18,7 @@ import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
 import { float32ToJson } from "./float-json";
+import { checkItemCount } from "./request-checks";
 import type { TaskContext, TaskDefinition } from "./task";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
 import { clsPool, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
@@ -125,13 +126,7 @@ export async function prepareTexts(
   options: EmbeddingOptions,
   context: TaskContext,
 ): Promise<PreparedTexts> {
-  const { maxItems } = context.limits;
-  if (texts.length > maxItems)
-    throw new AppError(
-      "batch_too_large",
-      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
-      { param: options.field },
-    );
+  checkItemCount(texts.length, "texts", context, options.field);
   const config = taskConfig(featureExtraction, context.model.manifest);
   const pooling = options.pooling ?? config.postprocess.pooling;
   const output = pooling === "pooled" ? config.postprocess.pooledOutput : config.postprocess.output;

@@ -5,6 +5,8 @@
 import { featureExtraction } from "./feature-extraction";
 import { imageClassification } from "./image-classification";
 import { ocr } from "./ocr";
+import { tabularClassification } from "./tabular-classification";
+import { tabularRegression } from "./tabular-regression";
 import type { TaskDefinition } from "./task";
 import { textClassification } from "./text-classification";
 import { voiceActivity } from "./voice-activity";
@@ -15,6 +17,8 @@ export const TASK_DEFINITIONS: Readonly<Record<string, TaskDefinition>> = Object
   ocr,
   "voice-activity": voiceActivity,
   "text-classification": textClassification,
+  "tabular-classification": tabularClassification,
+  "tabular-regression": tabularRegression,
 });
 
 /** `tensor` models have no task definition: they are served as OIP tensors in and out. */

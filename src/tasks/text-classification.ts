@@ -23,15 +23,16 @@ import { z } from "zod";
 import { AppError } from "../errors";
 import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
-import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
+import { type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
+import { classificationPostprocess, DEFAULT_TOP_K } from "./label-scores-schema";
+import { checkItemCount, chosenOutput } from "./request-checks";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
 import { textList, textsSchema } from "./text/texts";
 
-/** Classes answered when neither the request nor the manifest says. */
-export const DEFAULT_TOP_K = 5;
+export { DEFAULT_TOP_K };
 /** Ids one text may give a fastText model unless the manifest says (about 4,000 characters of prose). */
 export const DEFAULT_FASTTEXT_MAX_LENGTH = 2048;
 /** fastText models take padded rows: any negative id is padding. */
@@ -91,16 +92,7 @@ const HuggingFacePreprocess = z
 
 const ConfigSchema = z.object({
   preprocess: z.union([FastTextPreprocess, HuggingFacePreprocess]),
-  postprocess: z
-    .object({
-      function: z
-        .enum(ACTIVATIONS)
-        .default("softmax")
-        .meta({ description: "turns the output into scores; `none` when the model outputs probabilities" }),
-      output: z.string().optional().meta({ description: "the output holding the class scores (default: the first)" }),
-      topK: z.number().int().min(1).default(DEFAULT_TOP_K),
-    })
-    .strict(),
+  postprocess: classificationPostprocess("softmax", "the first"),
   labels: z.array(z.string()).optional(),
 });
 
@@ -122,21 +114,9 @@ export interface PreparedTexts {
 
 export async function prepareTexts(request: TextClassificationRequest, context: TaskContext): Promise<PreparedTexts> {
   const texts = textList(request.text);
-  const { maxItems } = context.limits;
-  if (texts.length > maxItems)
-    throw new AppError(
-      "batch_too_large",
-      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
-    );
+  checkItemCount(texts.length, "texts", context);
   const config = taskConfig(textClassification, context.model.manifest);
-  const outputs = context.model.entry.outputs;
-  const output = config.postprocess.output ?? outputs[0]?.name;
-  if (output === undefined || !outputs.some((spec) => spec.name === output)) {
-    throw new AppError(
-      "invalid_manifest",
-      `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`,
-    );
-  }
+  const output = chosenOutput(config.postprocess.output, context);
   const { preprocess } = config;
   const feeds =
     preprocess.tokenizer === "fasttext"

@@ -41,11 +41,13 @@ export class Admissions {
   /**
    * @param stubs  stubs whose calls the response waits for (counted)
    * @param background  stubs for calls made in `waitUntil`
+   * @param waited  told when a request waits for another request's call instead (counted as blocking too)
    */
   constructor(
     private readonly stubs: DurableStubs,
     private readonly background: DurableStubs,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
+    private readonly waited: () => void = () => undefined,
   ) {}
 
   /** Admits a metered request before its work, or returns the stored response of an idempotent replay. */
@@ -128,6 +130,7 @@ export class Admissions {
     for (let waits = 0; ; waits++) {
       const local = this.local(holder, caller, request);
       if (local || waits === MAX_LEASE_WAITS || !(await holder.awaitLease())) return local;
+      this.waited();
     }
   }
 
@@ -138,7 +141,7 @@ export class Admissions {
    */
   private async rescue(holder: LeaseHolder, caller: Caller, request: MeterRequest, refusal: Rejection) {
     if (refusal.code !== "quota_exceeded" && refusal.code !== "rate_limited") return undefined;
-    await holder.awaitLease();
+    if (await holder.awaitLease()) this.waited();
     return this.local(holder, caller, request);
   }
 

@@ -1,10 +1,10 @@
 /**
- * An isolate's side of leased metering, one holder per tenant. It admits requests from the lease it holds with no
+ * An isolate's side of leased metering, one holder per tenant. It admits requests from the leases it holds with no
  * network (checking keys with the same rule as the tenant's object), counts what it admitted and answered, and
  * talks to the tenant's object only in the background, in `waitUntil`: usage batches (unique ids, resent as they
- * were until acknowledged), renewals ahead of need sized from recent traffic, and the lease's last batch once it
- * expires. When the lease cannot cover a request, the request is admitted exactly, and that call hands back
- * what the isolate holds unused, so a single isolate is refused only when the quota is really spent.
+ * were until acknowledged), renewals ahead of need sized from recent traffic, and each lease's last batch once it
+ * expires. When no lease can cover a request, the request is admitted exactly, and that call hands back what the
+ * isolate holds unused, so a single isolate is refused only when the quota is really spent.
  *
  * Every lease ends within its TTL (its expiry is counted from before the request for it was sent), so a revoked
  * key, a lowered limit or a switch to exact metering take effect within the TTL.
@@ -29,6 +29,8 @@ const MIN_WANT = 8;
 const MAX_WANT = 100_000;
 /** A lease is asked to cover this many TTLs of the recent traffic (renewal starts at half of it). */
 const WANT_TTLS = 2;
+/** A lease's own pace is measured over this much time at least (one request just after it arrived is no trend). */
+const PACE_FLOOR_MS = 250;
 /** Key hashes a holder remembers (the keys a lease is asked to carry). */
 const MAX_KEYS = 32;
 /** Batches kept for resending at most (a few seconds of traffic while the object does not answer). */
@@ -92,7 +94,8 @@ export class LeaseHolder {
   private exactCalls = 0;
   private syncing?: Promise<void>;
   private noLeaseUntil = 0;
-  private readonly keyHashes = new Map<string, true>();
+  /** Key hashes seen lately, least recent first. */
+  private readonly keyHashes = new Set<string>();
   private readonly demand = new Demand();
 
   constructor(private readonly holder: string) {}
@@ -123,8 +126,8 @@ export class LeaseHolder {
   /** Counts a request toward recent traffic (what leases are sized from) and remembers its key. */
   arrived(keyHash: string, units: number, now: number): void {
     this.keyHashes.delete(keyHash);
-    this.keyHashes.set(keyHash, true);
-    if (this.keyHashes.size > MAX_KEYS) this.keyHashes.delete(this.keyHashes.keys().next().value!);
+    this.keyHashes.add(keyHash);
+    if (this.keyHashes.size > MAX_KEYS) this.keyHashes.delete(this.keyHashes.values().next().value!);
     this.demand.add(units, now);
   }
 
@@ -231,7 +234,7 @@ export class LeaseHolder {
     const newest = usable.at(-1);
     if (!newest) return false;
     const half = newest.grant.ttlMs / 2;
-    const expected = this.demand.perMs(now);
+    const expected = this.pace(now);
     const left = (field: "units" | "tokens") =>
       usable.reduce((n, l) => n + l.grant[field] - (field === "units" ? l.unitsTaken : l.tokensTaken), 0);
     return (
@@ -241,18 +244,33 @@ export class LeaseHolder {
     );
   }
 
+  /**
+   * Units and requests per ms lately: over the last second, or since the newest lease arrived if that is faster
+   * (after a pause, the last second underestimates a burst that has just begun).
+   */
+  private pace(now: number): { units: number; requests: number } {
+    const second = this.demand.perMs(now);
+    const newest = this.leases.at(-1);
+    if (!newest) return second;
+    const elapsed = Math.max(PACE_FLOOR_MS, now - newest.receivedAt);
+    return {
+      units: Math.max(second.units, newest.unitsTaken / elapsed),
+      requests: Math.max(second.requests, newest.tokensTaken / elapsed),
+    };
+  }
+
   /** A lease sized to cover WANT_TTLS lease lifetimes of the recent traffic; none while the object refuses. */
   private wantFor(now: number): LeaseWant | undefined {
     if (this.acquiring || now < this.noLeaseUntil) return undefined;
     const ttl = this.leases.at(-1)?.grant.ttlMs ?? 1_000;
-    const rate = this.demand.perMs(now);
+    const rate = this.pace(now);
     const size = (perMs: number, floor: number) =>
       Math.min(MAX_WANT, Math.max(MIN_WANT, floor, Math.ceil(perMs * ttl * WANT_TTLS)));
     return {
       holder: this.holder,
       units: size(rate.units, 2 * this.demand.largest(now)),
       tokens: size(rate.requests, 0),
-      keyHashes: [...this.keyHashes.keys()],
+      keyHashes: [...this.keyHashes],
     };
   }
 

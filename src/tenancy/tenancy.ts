@@ -26,7 +26,7 @@ function remember(keyHash: string, tenantId: string): void {
 }
 
 export class Tenancy {
-  /** Durable Object calls this request has waited for so far. */
+  /** Durable Object calls this request has waited for so far (its own, or another request's lease call). */
   blockingCalls = 0;
   readonly meter: Admissions;
   private readonly stubs: DurableStubs;
@@ -38,7 +38,7 @@ export class Tenancy {
     doDelayMillis = 0,
   ) {
     this.stubs = durableStubs(env, doDelayMillis, () => this.blockingCalls++);
-    this.meter = new Admissions(this.stubs, durableStubs(env, doDelayMillis), waitUntil);
+    this.meter = new Admissions(this.stubs, durableStubs(env, doDelayMillis), waitUntil, () => this.blockingCalls++);
   }
 
   /** Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory. */

@@ -5,7 +5,8 @@
 /// <reference types="vite/types/importMeta.d.ts" />
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { seedModels } from "../../scripts/lib/seed-models.mjs";
+import type { BundledManifest } from "../../scripts/lib/bundled-manifest";
+import { seedModels } from "../../scripts/lib/seed-models";
 import type { WireTensor } from "./wire";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -17,23 +18,7 @@ export const BUNDLED: Record<string, BundledManifest> = Object.fromEntries(
 );
 export type BundledName = string;
 
-export interface BundledManifest {
-  name: string;
-  task: string;
-  versions: Record<
-    string,
-    {
-      file: string;
-      sha256: string;
-      bytes: number;
-      inputs: unknown[];
-      outputs: unknown[];
-      assets?: Record<string, { file: string; sha256: string; bytes: number }>;
-    }
-  >;
-  aliases: Record<string, string>;
-  [field: string]: unknown;
-}
+export type { BundledManifest };
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
