@@ -28,12 +28,12 @@ export function anonymous(path: string, init?: RequestInit): Promise<Response> {
 }
 
 /**
- * Like `anonymous`, but tenant routes (`/v1/...`, `/v2/models/...`) without an `Authorization` header get the
+ * Like `anonymous`, but tenant routes (`/v1/...`, `/v2/models/...`, `/v2/repository/...`) without an `Authorization` header get the
  * key of a test tenant with limits no test reaches, so tests about inference need not manage tenancy.
  */
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (!headers.has("Authorization") && (path.startsWith("/v1/") || path.startsWith("/v2/models/")))
+  if (!headers.has("Authorization") && /^\/(v1|v2\/models|v2\/repository)\//.test(path))
     headers.set("Authorization", `Bearer ${await defaultKey()}`);
   return anonymous(path, { ...init, headers });
 }
