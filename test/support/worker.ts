@@ -20,7 +20,29 @@ export type BundledName = string;
 
 export type { BundledManifest };
 
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
+const binding = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
+
+/** Closed connections to REFERENCE a call may meet in a row (workerd keeps one per earlier concurrent call). */
+const REFERENCE_ATTEMPTS = 8;
+
+/**
+ * The REFERENCE binding (Node), asked again when its connection dropped: Node closes a keep-alive connection after 5
+ * idle seconds, and a test that spends longer inside the Worker (reading a page on a loaded machine) can find workerd
+ * still holding it, or several of them after concurrent calls; each stale one fails at once. Every REFERENCE call
+ * computes from its request alone, so asking again is safe. Bounded: a lasting failure is thrown.
+ */
+export const reference = {
+  async fetch(input: string, init?: RequestInit): Promise<Response> {
+    const body = init?.body instanceof ReadableStream ? undefined : init?.body;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await binding.fetch(input, attempt === 1 ? init : { ...init, body });
+      } catch (error) {
+        if (attempt >= REFERENCE_ATTEMPTS || !/Network connection lost/.test(String(error))) throw error;
+      }
+    }
+  },
+};
 
 /** Sends a request to the Worker under test (same isolate, real bindings), exactly as given. */
 export function anonymous(path: string, init?: RequestInit): Promise<Response> {
