@@ -27,9 +27,10 @@ const REFERENCE_ATTEMPTS = 8;
 
 /**
  * The REFERENCE binding (Node), asked again when its connection dropped: Node closes a keep-alive connection after 5
- * idle seconds, and a test that spends longer inside the Worker (reading a page on a loaded machine) can find workerd
- * still holding it, or several of them after concurrent calls; each stale one fails at once. Every REFERENCE call
- * computes from its request alone, so asking again is safe. Bounded: a lasting failure is thrown.
+ * idle seconds, and a test that spends longer inside the Worker (uploading a large model, reading a page on a loaded
+ * machine) can find workerd still holding it, or several of them after concurrent calls; each stale one fails at
+ * once. Every REFERENCE call computes from its request alone, so asking again is safe. Bounded: a lasting failure is
+ * thrown.
  */
 export const reference = {
   async fetch(input: string, init?: RequestInit): Promise<Response> {
@@ -226,6 +227,15 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   expect(worst, `largest difference ${worst} at element ${at}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** `PUT /admin/models/{name}` with `manifest`: creates or updates the manifest; returns the response. */
+export function putManifest(name: string, manifest: unknown): Promise<Response> {
+  return admin(`/admin/models/${name}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(manifest),
+  });
 }
 
 /** Creates (or updates) a model's manifest and uploads `bytes` as `version`; returns the upload response. */
