@@ -2881,7 +2881,7 @@ export interface paths {
          * @description The body depends on the model's task (its manifest's `task`, shown by `GET /v1/models`): JSON for every task, or a raw media body for the tasks that take one.
          *     - `feature-extraction`: `{text: string | string[], pooling?: "mean" | "cls" | "pooled", normalize?}` → `{shape: [n, d], data, pooling}`: one embedding per text.
          *     - `image-classification`: A PNG or JPEG (raw body, or `{image: number[]}` bytes; `number[][]` for several) → `[{label, score}]`, the top-k classes. Also takes `image/png`, `image/jpeg`.
-         *     - `ocr`: An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{lines: [{text, score, box}]}`: text lines in reading order with their corners. Also takes `image/png`, `image/jpeg`.
+         *     - `ocr`: An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{angle, skew, lines: [{text, score, box}]}`: the page's orientation and text lines in reading order (column by column) with their corners. Options `orientation` (`page` or `line`) and `deskew`, as JSON fields or query parameters of a media body. Also takes `image/png`, `image/jpeg`.
          *     - `voice-activity`: A WAV file (raw body, or `{audio}` as base64 or bytes) → `{segments: [{start, end}]}`: where the speech is, in seconds. Also takes `audio/wav`, `audio/x-wav`, `audio/wave`.
          *     - `text-classification`: `{text: string | string[], top_k?}` → `[{label, score}]`, the top-k classes (one list per text for an array).
          *     - `tabular-classification`: `{features: rows, top_k?}` (rows of numbers in column order, or of named features) → `[{label, score}]`, the top-k classes of each row.
@@ -3924,6 +3924,8 @@ export interface components {
         };
         /**
          * @example {
+         *       "angle": 0,
+         *       "skew": 0.4,
          *       "lines": [
          *         {
          *           "text": "Invoice No. 2024-0117",
@@ -3951,11 +3953,15 @@ export interface components {
          *     }
          */
         OcrResponse: {
+            /** @description how far the page is turned clockwise; the lines were read with it turned back */
+            angle: 0 | 90 | 180 | 270;
+            /** @description degrees the lines are tilted clockwise beyond `angle`, as measured (pages tilted over 1° are turned back before reading) */
+            skew: number;
             lines: {
                 text: string;
                 /** @description mean probability of the recognized characters */
                 score: number;
-                /** @description corners in image pixels: top-left, top-right, bottom-right, bottom-left */
+                /** @description corners in image pixels, clockwise from the text's top-left as the text reads (top-left, top-right, bottom-right, bottom-left of an upright line) */
                 box: [
                     [
                         number,
@@ -4059,6 +4065,13 @@ export interface components {
         OcrRequest: {
             /** @description the bytes of a PNG or JPEG file */
             image: number[];
+            /**
+             * @description `page` (default): one direction for the whole page, decided by all its lines; `line`: each line's own, as PaddleOCR decides it
+             * @enum {string}
+             */
+            orientation?: "page" | "line";
+            /** @description turn a tilted page back before reading it (default true) */
+            deskew?: boolean;
         };
         /**
          * @description `audio` holds a whole WAV file; the example is only a header
