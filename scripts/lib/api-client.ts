@@ -3,6 +3,9 @@
  * responses and admin API calls. Plain fetch, so it runs in Node and in workerd (the tests seed through it).
  */
 
+/** Times a call answered 503 with Retry-After is sent again. */
+const BUSY_RETRIES = 4;
+
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Where a server listens, its admin token, and the fetch that reaches it (the global one by default). */
@@ -40,28 +43,23 @@ export async function adminCall<T>(
     payload = JSON.stringify(body);
   }
   const fetcher = server.fetch ?? fetch;
-  const response = await expectOk(
-    retryingBusy(() => fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload })),
-    what,
-  );
+  const send = () => fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload });
+  let answer = await send();
+  // 503 with Retry-After: the isolate had no WASM memory free for this upload's session at that moment (a few tries)
+  for (
+    let attempt = 1;
+    answer.status === 503 && answer.headers.has("Retry-After") && attempt <= BUSY_RETRIES;
+    attempt++
+  ) {
+    await answer.body?.cancel();
+    await new Promise((resolve) =>
+      setTimeout(resolve, 1000 * Math.min(5, Number(answer.headers.get("Retry-After")) || 1)),
+    );
+    answer = await send();
+  }
+  const response = await expectOk(answer, what);
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
-}
-
-const BUSY_ATTEMPTS = 10;
-
-/**
- * Sends again, after its `Retry-After` (at most 10 s), a call the server answered 503 (`runtime_busy`: an upload's
- * model does not fit the isolate's WASM memory until the sessions in use are released), up to 10 times.
- */
-async function retryingBusy(send: () => Promise<Response>): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await send();
-    const seconds = Number(response.headers.get("Retry-After") ?? "1");
-    if (response.status !== 503 || attempt >= BUSY_ATTEMPTS || !(seconds <= 10)) return response;
-    await response.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0.1, seconds) * 1000));
-  }
 }
 
 /** Creates a tenant (name, limits, metering mode...) and an API key for it; returns the key's plaintext (shown once). */
