@@ -96,6 +96,26 @@ describe("route families", () => {
   });
 });
 
+describe("the remaining families", () => {
+  it("repository index and load/unload, the isolate's runtime, profiling, unsettled charges and refunds", async () => {
+    const index = await tenantClient().oip.repositoryIndex({});
+    expect(index.map((entry: { name: string }) => entry.name)).toContain("client-scale");
+    await expect(tenantClient().oip.load("client-scale")).rejects.toBeInstanceOf(EdgeMaasError);
+    expect(typeof (await operator.admin.runtime.get()).wasmMemoryBytes).toBe("number");
+    const profiled = await operator.admin.models.profile(
+      "client-scale",
+      "1",
+      { inputs: [{ name: "x", datatype: "FP32", shape: [1], data: [1] }] },
+      { iterations: 2 },
+    );
+    expect(profiled).toBeDefined();
+    expect((await operator.admin.tenants.unsettled(tenantId)).charges).toEqual([]);
+    await expect(operator.admin.tenants.refund(tenantId, { eventId: "no-such-charge" })).rejects.toMatchObject({
+      status: 404,
+    });
+  });
+});
+
 describe("errors and retries", () => {
   it("every refusal is an EdgeMaasError with the server's code, status and request id", async () => {
     const error = await tenantClient()
