@@ -27,6 +27,7 @@ export default defineConfig({
                 // the metrics buffer is sent when full or when found 5 s old, not by a timer (see metrics-buffer.ts)
                 METRICS_FLUSH_TIMER: "off",
                 ADMIN_TOKEN: "test-admin-token",
+                ADMIN_TOKEN_NEXT: "test-admin-token-next",
                 MAX_REQUEST_BYTES: String(4 * 1024 * 1024),
                 CACHE_MAX_BYTES: String(256 * 1024),
               },
