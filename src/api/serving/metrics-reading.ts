@@ -42,13 +42,13 @@ export interface Window {
 /** What each version of `model` served in the window, added up. */
 export async function readWindow(c: Context<AppEnv>, model: string, window: Window): Promise<VersionAggregate[]> {
   await flushMetrics(c.env);
-  return (await shard(c, model).window(window.from, window.to)) as VersionAggregate[];
+  return (await shard(c, model).window(window.from, window.to)) as unknown as VersionAggregate[];
 }
 
 /** What each version of `model` served in the window, by steps. */
 export async function readSeries(c: Context<AppEnv>, model: string, window: Window): Promise<VersionSeries[]> {
   await flushMetrics(c.env);
-  return (await shard(c, model).series(window.from, window.to, window.step)) as VersionSeries[];
+  return (await shard(c, model).series(window.from, window.to, window.step)) as unknown as VersionSeries[];
 }
 
 /**

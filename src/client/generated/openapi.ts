@@ -197,6 +197,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/models/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statistics of every model this key may use (Triton's statistics extension) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statistics per model version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TritonModelStatsResponse"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OipError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statistics of every version of a model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statistics per model version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TritonModelStatsResponse"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OipError"];
+                    };
+                };
+                /** @description Unknown model */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OipError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statistics of one version (or the version an alias names) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statistics per model version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TritonModelStatsResponse"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OipError"];
+                    };
+                };
+                /** @description Unknown model or version */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OipError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/models/{model}": {
         parameters: {
             query?: never;
@@ -1470,7 +1628,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Point an alias (e.g. default) at a version */
+        /**
+         * Point an alias (e.g. default) at a version, or split its traffic between versions by weight
+         * @description `{"version": "int8"}` points the alias at one version; `{"weights": {"1": 90, "int8": 10}}` makes it a canary split, drawn per request. Isolates other than the one answering see the change on their next manifest refresh (MANIFEST_CACHE_MS).
+         */
         put: {
             parameters: {
                 query?: never;
@@ -1483,10 +1644,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        /** @example 1 */
-                        version: string;
-                    };
+                    "application/json": components["schemas"]["AliasTarget"];
                 };
             };
             responses: {
@@ -1700,6 +1858,201 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics of every model and version
+         * @description Text exposition format 0.0.4: `edge_maas_requests_total{model,version,status,code}`, cache hits, units, session runs, cold starts, `edge_maas_request_duration_seconds` and `edge_maas_inference_duration_seconds` histograms, session memory. Requests that failed before naming a known model are counted under `model="-"`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The metrics */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/models/{model}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's metrics over time, per version (JSON, for charts) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description RFC 3339; default: an hour before `to` */
+                    from?: string;
+                    /** @description RFC 3339; default: now */
+                    to?: string;
+                    /** @description seconds per point, a multiple of 60 (default 60) */
+                    step?: string;
+                };
+                header?: never;
+                path: {
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One point per step with traffic */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MetricsSeries"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/models/{model}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Two versions side by side over a window
+         * @description Requests, error rate, p50/p95/p99 latency, cache ratio and, for classifiers, the share of each top-1 label, the mean confidence and how far the two label distributions are apart: a first drift signal for a canary.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description RFC 3339; default: an hour before `to` */
+                    from?: string;
+                    /** @description RFC 3339; default: now */
+                    to?: string;
+                    a: string;
+                    b: string;
+                };
+                header?: never;
+                path: {
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The two versions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VersionComparison"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3195,6 +3548,83 @@ export interface components {
         ServerReady: {
             ready: boolean;
         };
+        TritonModelStatsResponse: {
+            model_stats: components["schemas"]["TritonModelStat"][];
+        };
+        TritonModelStat: {
+            name: string;
+            version: string;
+            /** @description milliseconds since the epoch; 0 for never */
+            last_inference: number;
+            /** @description successful inferences, batch items counted, no cache hits */
+            inference_count: number;
+            /** @description session runs of successful requests, no cache hits */
+            execution_count: number;
+            inference_stats: {
+                success: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                fail: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                queue: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                compute_input: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                compute_infer: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                compute_output: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                cache_hit: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+                cache_miss: {
+                    /** @description times the statistic was collected */
+                    count: number;
+                    /** @description total duration in nanoseconds */
+                    ns: number;
+                };
+            };
+            /** @description always empty: one response per request */
+            response_stats: {
+                [key: string]: unknown;
+            };
+            /** @description always empty: batches are not tracked by size */
+            batch_stats: unknown[];
+            memory_usage: {
+                type: string;
+                id: number;
+                byte_size: number;
+            }[];
+        };
+        OipError: {
+            error: string;
+        };
         ModelMetadata: {
             name: string;
             versions: string[];
@@ -3213,9 +3643,6 @@ export interface components {
             datatype: "BOOL" | "UINT8" | "INT8" | "UINT16" | "INT16" | "UINT32" | "INT32" | "UINT64" | "INT64" | "FP16" | "FP32" | "FP64" | "BYTES";
             /** @description -1 for dynamic dimensions */
             shape: number[];
-        };
-        OipError: {
-            error: string;
         };
         ModelReady: {
             name: string;
@@ -3296,6 +3723,11 @@ export interface components {
             aliases: {
                 [key: string]: string;
             };
+            traffic?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         Error: {
             error: {
@@ -3372,6 +3804,12 @@ export interface components {
             };
             aliases: {
                 [key: string]: string;
+            };
+            /** @description canary splits: alias → {version: weight}; the alias draws one of them per request (sticky for `X-Routing-Key` or an `Idempotency-Key`) and `aliases` holds the version with the largest weight */
+            traffic?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
             };
             /** @description current assets; each version pins the ones present at its upload */
             assets?: {
@@ -3569,6 +4007,21 @@ export interface components {
             /** @description whether the `default` alias now points at this version */
             default: boolean;
         };
+        AliasTarget: {
+            /** @example 1 */
+            version: string;
+        } | {
+            /**
+             * @description version → weight: each request draws a version in proportion (sticky for `X-Routing-Key`, else an `Idempotency-Key`)
+             * @example {
+             *       "1": 90,
+             *       "int8": 10
+             *     }
+             */
+            weights: {
+                [key: string]: number;
+            };
+        };
         RuntimeStats: {
             ortInitMillis: number;
             /** @description the WASM heap's size; it never shrinks */
@@ -3601,6 +4054,101 @@ export interface components {
                 runs: number;
                 lastUsed: number;
             }[];
+        };
+        MetricsSeries: {
+            model: string;
+            from: string;
+            to: string;
+            stepSeconds: number;
+            versions: {
+                version: string;
+                points: {
+                    requests: number;
+                    /** @description answered with a 4xx or 5xx */
+                    errors: number;
+                    errorRate: number | null;
+                    /** @description answered with a 5xx */
+                    serverErrors: number;
+                    /** @description estimated from the latency histogram, linear within a bucket (as Prometheus does) */
+                    latencyMs: {
+                        p50: number | null;
+                        p95: number | null;
+                        p99: number | null;
+                    };
+                    cacheHits: number;
+                    /** @description cache hits over successful requests */
+                    cacheRatio: number | null;
+                    units: number;
+                    coldStarts: number;
+                    /** @description classifiers: share of each top-1 label among items answered by running the model */
+                    labels?: {
+                        [key: string]: number;
+                    };
+                    /** @description classifiers: mean top-1 score */
+                    meanConfidence?: number | null;
+                    /** @description start of the step */
+                    start: string;
+                }[];
+            }[];
+        };
+        VersionComparison: {
+            model: string;
+            from: string;
+            to: string;
+            a: {
+                requests: number;
+                /** @description answered with a 4xx or 5xx */
+                errors: number;
+                errorRate: number | null;
+                /** @description answered with a 5xx */
+                serverErrors: number;
+                /** @description estimated from the latency histogram, linear within a bucket (as Prometheus does) */
+                latencyMs: {
+                    p50: number | null;
+                    p95: number | null;
+                    p99: number | null;
+                };
+                cacheHits: number;
+                /** @description cache hits over successful requests */
+                cacheRatio: number | null;
+                units: number;
+                coldStarts: number;
+                /** @description classifiers: share of each top-1 label among items answered by running the model */
+                labels?: {
+                    [key: string]: number;
+                };
+                /** @description classifiers: mean top-1 score */
+                meanConfidence?: number | null;
+                version: string;
+            };
+            b: {
+                requests: number;
+                /** @description answered with a 4xx or 5xx */
+                errors: number;
+                errorRate: number | null;
+                /** @description answered with a 5xx */
+                serverErrors: number;
+                /** @description estimated from the latency histogram, linear within a bucket (as Prometheus does) */
+                latencyMs: {
+                    p50: number | null;
+                    p95: number | null;
+                    p99: number | null;
+                };
+                cacheHits: number;
+                /** @description cache hits over successful requests */
+                cacheRatio: number | null;
+                units: number;
+                coldStarts: number;
+                /** @description classifiers: share of each top-1 label among items answered by running the model */
+                labels?: {
+                    [key: string]: number;
+                };
+                /** @description classifiers: mean top-1 score */
+                meanConfidence?: number | null;
+                version: string;
+            };
+            /** @description classifiers: total variation distance between the two versions' top-1 label shares (0 same, 1 disjoint) */
+            labelDistance: number | null;
         };
         Profile: {
             model: string;
@@ -3658,6 +4206,8 @@ export interface components {
                     start: string;
                     /** @description `*` for what a lease's holder never reported */
                     model: string;
+                    /** @description the version that served the requests (canary splits apart) */
+                    version: string;
                     keyId: string;
                     requests: number;
                     units: number;
@@ -3799,6 +4349,8 @@ export interface components {
                 start: string;
                 /** @description `*` for what a lease's holder never reported */
                 model: string;
+                /** @description the version that served the requests (canary splits apart) */
+                version: string;
                 keyId: string;
                 requests: number;
                 units: number;
@@ -3869,6 +4421,12 @@ export interface components {
             default: string | null;
             aliases: {
                 [key: string]: string;
+            };
+            /** @description aliases that split traffic: alias → {version: weight} */
+            traffic?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
             };
             /** @description the version `inputs` and `outputs` describe */
             version: string | null;
