@@ -139,7 +139,18 @@ describe("API keys", () => {
 
 describe("key records", () => {
   it("show exactly the documented fields", async () => {
-    const fields = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes", "tenantId"];
+    const fields = [
+      "createdAt",
+      "expiresAt",
+      "id",
+      "lastUsedAt",
+      "name",
+      "prefix",
+      "requestsPerMinute",
+      "revokedAt",
+      "scopes",
+      "tenantId",
+    ];
     const created = await createKey(tenantId, { name: "fields" });
     // the plaintext `key` only in the answer to its creation
     expect(Object.keys(created).sort()).toEqual([...fields, "key"].sort());

@@ -42,6 +42,10 @@ const MIGRATIONS = [
    CREATE INDEX leases_by_status_expiry ON leases (status, expires_at);
    CREATE TABLE lease_batches (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, received_at INTEGER NOT NULL);
    CREATE INDEX lease_batches_by_time ON lease_batches (received_at);`,
+  // 2: a key's own rate limit and its token bucket; a deleted tenant keeps its rows, marked
+  `ALTER TABLE keys ADD COLUMN rpm INTEGER;
+   CREATE TABLE key_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+   ALTER TABLE tenant ADD COLUMN deleted_at INTEGER;`,
 ];
 
 /** Stored response bodies are split into rows under SQLite's 2 MB row limit. */
@@ -84,6 +88,25 @@ export interface IdempotencyEntry {
 
 type Row = Record<string, SqlStorageValue>;
 type StoredKey = KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null };
+
+/** A key as first written (only its hash, never its plaintext). */
+export interface NewKeyRow {
+  id: string;
+  hash: string;
+  prefix: string;
+  name: string;
+  scopes: string[];
+  expiresAt: number | null;
+  requestsPerMinute: number | null;
+}
+
+/** What a key update changes; `undefined` keeps a field. */
+export interface KeyChange {
+  name?: string;
+  scopes?: string[];
+  expiresAt?: number | null;
+  requestsPerMinute?: number | null;
+}
 type MonthUsage = { committed: number; reserved: number };
 
 export class TenantStore {
@@ -114,7 +137,7 @@ export class TenantStore {
 
   tenant(): Tenant | undefined {
     if (this.cachedTenant === undefined) {
-      const row = this.first("SELECT * FROM tenant LIMIT 1");
+      const row = this.first("SELECT * FROM tenant WHERE deleted_at IS NULL LIMIT 1");
       this.cachedTenant = row
         ? {
             id: String(row.id),
@@ -152,12 +175,16 @@ export class TenantStore {
     this.cachedTenant = undefined;
   }
 
-  insertKey(
-    key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null },
-    now: number,
-  ): void {
+  /** Marks the tenant deleted (its rows stay) and revokes every key it has. */
+  deleteTenant(now: number): void {
+    this.sql.exec("UPDATE tenant SET deleted_at = ? WHERE deleted_at IS NULL", now);
+    this.sql.exec("UPDATE keys SET revoked_at = ? WHERE revoked_at IS NULL", now);
+    this.forgetCached();
+  }
+
+  insertKey(key: NewKeyRow, now: number): void {
     this.sql.exec(
-      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, rpm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       key.id,
       key.hash,
       key.prefix,
@@ -165,6 +192,37 @@ export class TenantStore {
       JSON.stringify(key.scopes),
       now,
       key.expiresAt,
+      key.requestsPerMinute,
+    );
+  }
+
+  /** Changes a key's name, scopes, expiry (ms, `null`: never) or own rate limit (`null`: none). */
+  updateKey(id: string, patch: KeyChange): void {
+    const columns: [string, SqlStorageValue][] = [];
+    if (patch.name !== undefined) columns.push(["name", patch.name]);
+    if (patch.scopes !== undefined) columns.push(["scopes", JSON.stringify(patch.scopes)]);
+    if (patch.expiresAt !== undefined) columns.push(["expires_at", patch.expiresAt]);
+    if (patch.requestsPerMinute !== undefined) columns.push(["rpm", patch.requestsPerMinute]);
+    if (columns.length === 0) return;
+    this.sql.exec(
+      `UPDATE keys SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`,
+      ...columns.map(([, value]) => value),
+      id,
+    );
+    this.cachedKeys.clear();
+  }
+
+  keyBucket(keyId: string): Bucket | undefined {
+    const row = this.first("SELECT tokens, updated_at FROM key_buckets WHERE key_id = ?", keyId);
+    return row ? { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) } : undefined;
+  }
+
+  saveKeyBucket(keyId: string, bucket: Bucket): void {
+    this.sql.exec(
+      "INSERT INTO key_buckets (key_id, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+      keyId,
+      bucket.tokens,
+      bucket.updatedAt,
     );
   }
 
@@ -479,7 +537,7 @@ export class TenantStore {
   private cachedTenantId?: string;
 
   private tenantId(): string {
-    this.cachedTenantId ??= this.tenant()?.id;
+    this.cachedTenantId ??= this.first("SELECT id FROM tenant LIMIT 1")?.id as string | undefined;
     return this.cachedTenantId ?? "";
   }
 
@@ -499,6 +557,7 @@ export class TenantStore {
       expiresAt: iso(row.expires_at),
       revokedAt: iso(row.revoked_at),
       lastUsedAt: iso(row.last_used_at),
+      requestsPerMinute: row.rpm == null ? null : Number(row.rpm),
       expiresAtMs: row.expires_at == null ? null : Number(row.expires_at),
       revoked: row.revoked_at != null,
       lastUsedMs: row.last_used_at == null ? null : Number(row.last_used_at),
@@ -507,6 +566,6 @@ export class TenantStore {
 }
 
 function publicKey(key: KeyRecord): KeyRecord {
-  const { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
-  return { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt };
+  const { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt, requestsPerMinute } = key;
+  return { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt, requestsPerMinute };
 }
