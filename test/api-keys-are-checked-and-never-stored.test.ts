@@ -141,6 +141,7 @@ describe("key records", () => {
   it("show exactly the documented fields", async () => {
     const created = await createKey(tenantId, { name: "fields" });
     expect(Object.keys(created).sort()).toEqual([
+      "allowedOrigins",
       "createdAt",
       "expiresAt",
       "id",
@@ -154,6 +155,7 @@ describe("key records", () => {
     ]);
     const listed = (await json(await admin(`/admin/tenants/${tenantId}/keys`))).keys;
     expect(Object.keys(listed[0]).sort()).toEqual([
+      "allowedOrigins",
       "createdAt",
       "expiresAt",
       "id",

@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import { firstIssue } from "../validation";
 import type { AppEnv } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
+import { publicCors } from "./middleware/cors";
 import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
 import { tenantKey } from "./middleware/tenant-key";
@@ -36,6 +37,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use(requestIdOnEveryResponse());
   app.use(timing({ totalDescription: "total" }));
+  // before anything that needs a key: preflights are answered here
+  const cors = publicCors();
+  for (const path of ["/v1/*", "/v2/*", "/openapi.json"]) app.use(path, cors);
   app.use(services());
   app.use("/admin/*", adminAuth());
   app.use("/v1/*", tenantKey());

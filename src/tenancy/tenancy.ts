@@ -9,7 +9,7 @@ import type { DirectoryTenant } from "./directory-object";
 import { generateKey, hashKey, isWellFormedKey, randomId } from "./keys";
 import type { UnsettledCharge, UsageQuery, UsageReport } from "./metering-types";
 import { rejectionError } from "./rejection";
-import type { KeyInput, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
+import type { KeyInput, KeyPatch, KeyRecord, Tenant, TenantInput, TenantPatch } from "./schemas";
 import { type DurableStubs, durableStubs } from "./stubs";
 
 export type { Admission, Caller, Charged } from "./admission";
@@ -41,8 +41,11 @@ export class Tenancy {
     this.meter = new Admissions(this.stubs, durableStubs(env, doDelayMillis), waitUntil, () => this.blockingCalls++);
   }
 
-  /** Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory. */
-  async identify(token: string | undefined): Promise<Caller> {
+  /**
+   * Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory.
+   * @param origin  the request's `Origin` header (`null`: none), checked with the key wherever the key is
+   */
+  async identify(token: string | undefined, origin: string | null): Promise<Caller> {
     if (token === undefined) throw new AppError("missing_key", "send your API key as 'Authorization: Bearer <key>'");
     if (!isWellFormedKey(token))
       throw new AppError(
@@ -51,13 +54,13 @@ export class Tenancy {
       );
     const keyHash = await hashKey(token);
     const known = owners.get(keyHash);
-    if (known) return { tenantId: known, keyHash };
+    if (known) return { tenantId: known, keyHash, origin };
     const cached = await this.env.KEYS.get<{ tenantId: string }>(KV_PREFIX + keyHash, { type: "json", cacheTtl: 3600 });
     const tenantId = cached?.tenantId ?? (await this.directory().tenantOfKeyHash(keyHash));
     if (!tenantId) throw new AppError("unknown_key", "the API key is not valid");
     if (!cached) this.waitUntil(this.env.KEYS.put(KV_PREFIX + keyHash, JSON.stringify({ tenantId })));
     remember(keyHash, tenantId);
-    return { tenantId, keyHash };
+    return { tenantId, keyHash, origin };
   }
 
   async authorize(
@@ -65,7 +68,11 @@ export class Tenancy {
     scope: string,
     model?: string,
   ): Promise<{ keyId: string; tenantId: string; scopes: string[] }> {
-    const result = await this.tenant(caller.tenantId).authorize(caller.keyHash, scope, model);
+    const result = await this.tenant(caller.tenantId).authorize(caller.keyHash, {
+      scope,
+      model,
+      origin: caller.origin,
+    });
     if (result.kind === "rejected") throw rejectionError(result);
     return result;
   }
@@ -112,6 +119,7 @@ export class Tenancy {
       name: input.name,
       scopes: input.scopes,
       expiresAt,
+      allowedOrigins: input.allowedOrigins ?? null,
     });
     await this.directory().registerKey(hash, id, tenantId);
     await this.env.KEYS.put(KV_PREFIX + hash, JSON.stringify({ tenantId }));
@@ -121,6 +129,14 @@ export class Tenancy {
   async listKeys(tenantId: string): Promise<KeyRecord[]> {
     await this.getTenant(tenantId);
     return this.tenant(tenantId).keys();
+  }
+
+  /** Changes a key's name, scopes or allowed origins (exact metering: the next request; leased: within 1 s). */
+  async updateKey(keyId: string, patch: KeyPatch): Promise<KeyRecord> {
+    const tenantId = await this.directory().tenantOfKeyId(keyId);
+    const record = tenantId ? await this.tenant(tenantId).updateKey(keyId, patch) : undefined;
+    if (!record) throw new AppError("key_not_found", `no key '${keyId}'`);
+    return record;
   }
 
   async revokeKey(keyId: string): Promise<KeyRecord> {

@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { monthOf, secondsToNextMonth } from "./calendar";
-import { keyRejection, UNKNOWN_KEY } from "./key-check";
+import { type KeyNeed, keyRejection, UNKNOWN_KEY } from "./key-check";
 import { LeaseLedger } from "./lease-ledger";
 import { LeaseStore } from "./lease-store";
 import type {
@@ -29,7 +29,7 @@ import type {
   UsageReport,
 } from "./metering-types";
 import { takeToken } from "./rate-limit";
-import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
+import type { KeyPatch, KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
 import { type LedgerEvent, TenantStore } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
@@ -77,9 +77,21 @@ export class TenantObject extends DurableObject<Env> {
     name: string;
     scopes: string[];
     expiresAt: number | null;
+    allowedOrigins: string[] | null;
   }): KeyRecord {
     this.store.insertKey(key, Date.now());
     return this.store.keyById(key.id)!;
+  }
+
+  updateKey(id: string, patch: KeyPatch): KeyRecord | undefined {
+    const current = this.store.keyById(id);
+    if (!current) return undefined;
+    this.store.updateKey(id, {
+      name: patch.name ?? current.name,
+      scopes: patch.scopes ?? current.scopes,
+      allowedOrigins: patch.allowedOrigins === undefined ? current.allowedOrigins : patch.allowedOrigins,
+    });
+    return this.store.keyById(id);
   }
 
   keys(): KeyRecord[] {
@@ -92,8 +104,8 @@ export class TenantObject extends DurableObject<Env> {
   }
 
   /** Checks a key without metering (listing models, reading usage); scope `*` accepts any active key. */
-  authorize(keyHash: string, scope: string, model?: string): AuthorizeResult {
-    const key = this.activeKey(keyHash, scope, Date.now(), model);
+  authorize(keyHash: string, need: KeyNeed): AuthorizeResult {
+    const key = this.activeKey(keyHash, need, Date.now());
     if ("kind" in key) return key;
     return { kind: "authorized", keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
   }
@@ -103,7 +115,7 @@ export class TenantObject extends DurableObject<Env> {
     this.receive(request.leasing, now);
     const idempotency = request.idempotency && this.store.idempotency(request.idempotency.key);
     if (idempotency) {
-      const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+      const key = this.activeKey(request.keyHash, request, now);
       if ("kind" in key) return key;
       if (idempotency.fingerprint !== request.idempotency!.fingerprint) {
         return {
@@ -197,7 +209,7 @@ export class TenantObject extends DurableObject<Env> {
   /** Key status and scope, rate limit, then quota; nothing is written here. */
   private admit(request: ChargeRequest, now: number) {
     const tenant = this.store.tenant();
-    const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+    const key = this.activeKey(request.keyHash, request, now);
     if ("kind" in key) return key;
     if (!tenant) return UNKNOWN_KEY;
 
@@ -326,13 +338,12 @@ export class TenantObject extends DurableObject<Env> {
 
   private activeKey(
     keyHash: string,
-    scope: string,
+    need: KeyNeed,
     now: number,
-    model?: string,
   ): Rejection | (KeyRecord & { lastUsedMs: number | null; expiresAtMs: number | null }) {
     const key = this.store.keyByHash(keyHash);
     if (!key) return UNKNOWN_KEY;
-    return keyRejection(key, { scope, model }, now) ?? key;
+    return keyRejection(key, need, now) ?? key;
   }
 
   /** One SQLite transaction; if it fails, the rows kept in memory are dropped with it. */

@@ -42,6 +42,8 @@ const MIGRATIONS = [
    CREATE INDEX leases_by_status_expiry ON leases (status, expires_at);
    CREATE TABLE lease_batches (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, received_at INTEGER NOT NULL);
    CREATE INDEX lease_batches_by_time ON lease_batches (received_at);`,
+  // 2: the web origins a key may be called from (JSON array; NULL: any)
+  "ALTER TABLE keys ADD COLUMN allowed_origins TEXT;",
 ];
 
 /** Stored response bodies are split into rows under SQLite's 2 MB row limit. */
@@ -153,11 +155,19 @@ export class TenantStore {
   }
 
   insertKey(
-    key: { id: string; hash: string; prefix: string; name: string; scopes: string[]; expiresAt: number | null },
+    key: {
+      id: string;
+      hash: string;
+      prefix: string;
+      name: string;
+      scopes: string[];
+      expiresAt: number | null;
+      allowedOrigins: string[] | null;
+    },
     now: number,
   ): void {
     this.sql.exec(
-      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       key.id,
       key.hash,
       key.prefix,
@@ -165,7 +175,19 @@ export class TenantStore {
       JSON.stringify(key.scopes),
       now,
       key.expiresAt,
+      key.allowedOrigins && JSON.stringify(key.allowedOrigins),
     );
+  }
+
+  updateKey(id: string, change: { name: string; scopes: string[]; allowedOrigins: string[] | null }): void {
+    this.sql.exec(
+      "UPDATE keys SET name = ?, scopes = ?, allowed_origins = ? WHERE id = ?",
+      change.name,
+      JSON.stringify(change.scopes),
+      change.allowedOrigins && JSON.stringify(change.allowedOrigins),
+      id,
+    );
+    this.cachedKeys.clear();
   }
 
   keyByHash(hash: string): StoredKey | undefined {
@@ -495,6 +517,7 @@ export class TenantStore {
       name: String(row.name),
       prefix: String(row.prefix),
       scopes: JSON.parse(String(row.scopes)) as string[],
+      allowedOrigins: row.allowed_origins == null ? null : (JSON.parse(String(row.allowed_origins)) as string[]),
       createdAt: iso(row.created_at)!,
       expiresAt: iso(row.expires_at),
       revokedAt: iso(row.revoked_at),
@@ -507,6 +530,6 @@ export class TenantStore {
 }
 
 function publicKey(key: KeyRecord): KeyRecord {
-  const { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
-  return { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt };
+  const { id, tenantId, name, prefix, scopes, allowedOrigins, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
+  return { id, tenantId, name, prefix, scopes, allowedOrigins, createdAt, expiresAt, revokedAt, lastUsedAt };
 }

@@ -2,7 +2,7 @@
  * Admin routes for tenants and their API keys, and a tenant's usage. All under the admin token.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { KeyInputSchema, TenantInputSchema, TenantPatchSchema } from "../../../tenancy/schemas";
+import { KeyInputSchema, KeyPatchSchema, TenantInputSchema, TenantPatchSchema } from "../../../tenancy/schemas";
 import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
@@ -132,6 +132,23 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: json(KeySchema, "Revoked"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/admin/keys/{keyId}",
+      tags,
+      security,
+      summary: "Change an API key's name, scopes or allowed origins",
+      description:
+        "Takes effect on the next request in exact metering; in leased metering within the lease TTL (1 s). " +
+        "`allowedOrigins: null` unbinds the key from web origins.",
+      middleware: smallJson,
+      request: { params: z.object({ keyId: z.string() }), body: jsonBody(KeyPatchSchema) },
+      responses: { 200: json(KeySchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+    }),
+    async (c) => c.json(await c.get("tenancy").updateKey(c.req.valid("param").keyId, c.req.valid("json")), 200),
   );
 
   app.openapi(
