@@ -32,6 +32,10 @@ export async function seedModels({ manifests, fetch, baseUrl, token, readWeights
   for (const bundled of largestFirst(manifests)) {
     const name = bundled.name;
     const input = Object.fromEntries(INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]));
+    // each version's measured quantization, kept in the manifest for operators (the console shows the deltas)
+    const quantization = Object.entries(bundled.versions).filter(([, entry]) => entry.quantization);
+    if (quantization.length > 0)
+      input.quantization = Object.fromEntries(quantization.map(([version, entry]) => [version, entry.quantization]));
     await expectOk(
       fetch(`${baseUrl}/admin/models/${name}`, {
         method: "PUT",

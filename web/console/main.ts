@@ -1,0 +1,74 @@
+/**
+ * The operator console (`/console`): the admin token from the field or from `#token=…`, then models (versions,
+ * aliases, uploads) and tenants (limits, keys, usage), all through the admin API of this same origin.
+ */
+import { ApiClient } from "../shared/api";
+import { Credential } from "../shared/credentials";
+import { field, fill, h } from "../shared/dom";
+import { ModelsSection } from "./models";
+import { Notice } from "./notice";
+import { TenantsSection } from "./tenants";
+
+const token = new Credential("token");
+const api = new ApiClient(() => token.get());
+const main = document.getElementById("main")!;
+const notice = new Notice();
+
+const tokenInput = h("input", { type: "password", autocomplete: "off", spellcheck: false, value: token.get() ?? "" });
+const tokenForm = h(
+  "form",
+  {
+    class: "credential",
+    on: {
+      submit: (event) => {
+        event.preventDefault();
+        token.set(tokenInput.value);
+        void open();
+      },
+    },
+  },
+  field("Admin token", tokenInput, "ADMIN_TOKEN (locally in .dev.vars). Kept in this tab only (sessionStorage)."),
+  h("div", { class: "actions" }, [
+    h("button", { type: "submit", class: "primary" }, "Open the console"),
+    h(
+      "button",
+      {
+        type: "button",
+        on: {
+          click: () => {
+            token.forget();
+            tokenInput.value = "";
+            void open();
+          },
+        },
+      },
+      "Forget it",
+    ),
+  ]),
+);
+const sections = h("div", { class: "sections" });
+fill(main, tokenForm, notice.element, sections);
+void open();
+
+async function open(): Promise<void> {
+  fill(sections);
+  notice.clear();
+  if (!token.get()) return;
+  const check = await api.get("/admin/tenants");
+  if (notice.failed(check)) return;
+  const models = new ModelsSection(api, () => token.get());
+  const tenants = new TenantsSection(api);
+  fill(
+    sections,
+    h(
+      "nav",
+      { class: "jump", attrs: { "aria-label": "Sections" } },
+      h("a", { href: "#models" }, "Models"),
+      " · ",
+      h("a", { href: "#tenants" }, "Tenants and keys"),
+    ),
+    tenants.element,
+    models.element,
+  );
+  await Promise.all([tenants.load(), models.load()]);
+}
