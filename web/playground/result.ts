@@ -23,6 +23,12 @@ export class ResultView {
     );
   }
 
+  private done(): void {
+    this.element.removeAttribute("aria-busy");
+    answers += 1;
+    document.body.dataset.answers = String(answers);
+  }
+
   pending(what = "Running…"): void {
     this.element.setAttribute("aria-busy", "true");
     fill(this.meta);
@@ -31,7 +37,7 @@ export class ResultView {
 
   /** Shows an answer: `render` draws a successful one; an error shows its message and code. */
   show<T>(answer: ApiAnswer<T>, render: (data: T) => Node | Node[]): void {
-    this.element.removeAttribute("aria-busy");
+    this.done();
     fill(this.meta, metaEntries(answer));
     if (answer.ok) {
       const drawn = render(answer.data as T);
@@ -45,7 +51,7 @@ export class ResultView {
 
   /** An error found in the page before any request (a file too large to read, no microphone...). */
   error(code: string, message: string, status?: number): void {
-    this.element.removeAttribute("aria-busy");
+    this.done();
     if (status === undefined) fill(this.meta);
     fill(
       this.body,
@@ -58,6 +64,9 @@ export class ResultView {
     );
   }
 }
+
+/** Answers shown on this page so far, on `<body data-answers>`: how scripts (and tests) know a new one is in. */
+let answers = 0;
 
 function metaEntries(answer: ApiAnswer): HTMLElement[] {
   const header = (name: string) => answer.headers.get(name);
