@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { buildPages } from "./scripts/build-pages.mjs";
+import { buildPages } from "./scripts/build-pages.ts";
 import { referenceService } from "./test/node/reference-service.ts";
 
 // wrangler.toml's [assets] folder must exist before the Workers pool reads the config (wrangler dev and deploy build

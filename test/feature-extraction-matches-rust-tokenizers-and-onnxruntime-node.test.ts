@@ -221,7 +221,9 @@ describe("batches", () => {
 
   beforeAll(async () => {
     const manifest = {
-      ...Object.fromEntries(["task", "description", "preprocess", "postprocess"].map((k) => [k, BUNDLED[MODEL]![k]])),
+      ...Object.fromEntries(
+        (["task", "description", "preprocess", "postprocess"] as const).map((k) => [k, BUNDLED[MODEL]![k]]),
+      ),
       limits: { maxBatch: 3, maxItems: 10 },
     };
     expect(

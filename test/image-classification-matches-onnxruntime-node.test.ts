@@ -30,7 +30,7 @@ const MANIFEST = BUNDLED[MODEL]! as unknown as {
   versions: Record<string, { file: string }>;
   aliases: { default: string };
 };
-/** 119 of 120 when the set was made (scripts/models/make-digit-images.mjs); a margin of 3 images. */
+/** 119 of 120 when the set was made (scripts/models/make-digit-images.ts); a margin of 3 images. */
 const MIN_CORRECT = 116;
 const TOLERANCE = 1e-4;
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;

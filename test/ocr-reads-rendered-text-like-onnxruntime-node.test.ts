@@ -9,7 +9,7 @@
 
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PageScore, scoreGroups, scorePage } from "../scripts/ocr/metrics";
+import { type PageScore, scoreGroups, scorePage } from "../scripts/eval/metrics";
 import { encodeRgbPng } from "./support/png";
 import { admin, call, createKey, createTenant, json, repoFile, repoText, seedBundled, withKey } from "./support/worker";
 

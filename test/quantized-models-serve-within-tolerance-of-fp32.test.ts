@@ -10,7 +10,15 @@ import { float32Initializer, writeOnnxModel } from "../src/onnx/writer";
 import { dequantizePerChannel } from "../tools/quantize/int8";
 import { upgradeOpset } from "../tools/quantize/opset-upgrade";
 import { type QuantizeOptions, quantizeModel } from "../tools/quantize/quantize";
-import { decodeResponse, float32Of, float32OfWire, inferBinary, type TestTensor, wireMap } from "./support/oip";
+import {
+  decodeResponse,
+  float32Of,
+  float32OfWire,
+  inferBinary,
+  randomImageInput,
+  type TestTensor,
+  wireMap,
+} from "./support/oip";
 import {
   BUNDLED,
   type BundledName,
@@ -102,18 +110,6 @@ describe("the opset upgrade", () => {
   });
 });
 
-const image = (seed: number, shape: number[]): TestTensor[] => [
-  {
-    name: "x",
-    datatype: "FP32",
-    shape,
-    data: randomFloats(
-      seed,
-      shape.reduce((a, b) => a * b, 1),
-    ),
-  },
-];
-
 /** Uploads `bytes` as a version of a fresh model, serves `inputs` and compares with onnxruntime-node on the bundled original. */
 async function expectNearOriginal(
   bundled: BundledName,
@@ -146,7 +142,7 @@ describe("quantized bundled models serve within tolerance of the float32 origina
     const model = decodeModel(await repoFile(BUNDLED["ppocr-cls"]!.versions["1"]!.file));
     const upgrade = upgradeOpset(model, 13);
     expect(upgrade).toMatchObject({ from: 9, to: 13 });
-    await expectNearOriginal("ppocr-cls", "opset13", encodeModel(model), image(71, [2, 3, 48, 192]), 1e-5);
+    await expectNearOriginal("ppocr-cls", "opset13", encodeModel(model), randomImageInput(71, [2, 3, 48, 192]), 1e-5);
   });
 
   // measured: max abs drift 2.6e-4 on the benchmark's sample input, 2.9e-3 on these (probabilities in [0, 1])
@@ -154,7 +150,7 @@ describe("quantized bundled models serve within tolerance of the float32 origina
     it(`ppocr-cls ${mode}: 2.3× smaller, probabilities within 5e-3`, async () => {
       const { bytes, report } = await quantizedBundled("ppocr-cls", { mode });
       expect(report.bytes.ratio).toBeGreaterThan(2.2);
-      await expectNearOriginal("ppocr-cls", mode, bytes, image(72, [2, 3, 48, 192]), 5e-3);
+      await expectNearOriginal("ppocr-cls", mode, bytes, randomImageInput(72, [2, 3, 48, 192]), 5e-3);
     });
   }
 

@@ -25,7 +25,12 @@ describe("tenant isolation", () => {
   });
 
   it("another tenant can neither call, list nor learn of it: the same 404 as a model that does not exist", async () => {
-    const paths = [`/v2/models/${PRIVATE}`, `/v2/models/${PRIVATE}/ready`, `/v2/models/${PRIVATE}/versions/1`];
+    const paths = [
+      `/v2/models/${PRIVATE}`,
+      `/v2/models/${PRIVATE}/ready`,
+      `/v2/models/${PRIVATE}/versions/1`,
+      `/v1/models/${PRIVATE}`,
+    ];
     for (const path of paths) {
       const hidden = await withKey(b.key, path);
       const missing = await withKey(b.key, path.replace(PRIVATE, "never-existed"));
@@ -37,6 +42,9 @@ describe("tenant isolation", () => {
     const names = listed.data.map((m: { id: string }) => m.id);
     expect(names).toContain(METERED_MODEL);
     expect(names).not.toContain(PRIVATE);
+    const index = await json(await withKey(b.key, "/v2/repository/index", { method: "POST" }));
+    expect(index.map((entry: { name: string }) => entry.name)).toContain(METERED_MODEL);
+    expect(index.map((entry: { name: string }) => entry.name)).not.toContain(PRIVATE);
   });
 
   it("usage never mixes tenants", async () => {

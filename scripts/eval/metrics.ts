@@ -1,6 +1,9 @@
-// Scores for `npm run eval`: per-class precision/recall/F1 for classifiers, mean absolute error, root mean square
-// error and R² for regressors, exact match and character error rate for OCR, frame agreement for voice activity.
-// Pure functions.
+/**
+ * Scores for `npm run eval` and the OCR checks: per-class precision/recall/F1 for classifiers; mean absolute error,
+ * root mean square error and R² for regressors; exact match and character error rate (CER = edit distance / reference
+ * length, in Unicode code points) for OCR, per line or per page and summed per group; frame agreement for voice
+ * activity. Pure functions.
+ */
 
 export interface ClassScore {
   precision: number;
@@ -112,4 +115,75 @@ export function segmentsToFrames(
     const centre = (i + 0.5) * frameSeconds;
     return segments.some((s) => centre >= s.start && centre < s.end) ? 1 : 0;
   });
+}
+
+export interface PageScore {
+  /** The page's text equals the reference exactly (every line, in order). */
+  exact: boolean;
+  /** Reference lines that appear exactly among the recognized lines. */
+  linesExact: number;
+  lines: number;
+  edits: number;
+  /** Code points of the reference text. */
+  length: number;
+}
+
+export interface GroupScore {
+  group: string;
+  pages: number;
+  pagesExact: number;
+  lines: number;
+  linesExact: number;
+  /** Summed edits / summed reference length. */
+  cer: number;
+}
+
+/**
+ * A recognized page against its reference lines. The page's text is its lines joined by "\n", so a missed, extra or
+ * split line counts as edits too.
+ */
+export function scorePage(recognized: readonly string[], reference: readonly string[]): PageScore {
+  const text = recognized.join("\n");
+  const truth = reference.join("\n");
+  const pool = [...recognized];
+  let linesExact = 0;
+  for (const line of reference) {
+    const at = pool.indexOf(line);
+    if (at >= 0) {
+      linesExact += 1;
+      pool.splice(at, 1);
+    }
+  }
+  return {
+    exact: text === truth,
+    linesExact,
+    lines: reference.length,
+    edits: editDistance(text, truth),
+    length: Array.from(truth).length,
+  };
+}
+
+/** Pages summed per group, then over all of them (group "all"). */
+export function scoreGroups(pages: readonly { group: string; score: PageScore }[]): GroupScore[] {
+  const groups = [...new Set(pages.map((p) => p.group))];
+  const summarize = (group: string, members: readonly { score: PageScore }[]): GroupScore => {
+    const sum = (f: (s: PageScore) => number) => members.reduce((total, m) => total + f(m.score), 0);
+    return {
+      group,
+      pages: members.length,
+      pagesExact: sum((s) => (s.exact ? 1 : 0)),
+      lines: sum((s) => s.lines),
+      linesExact: sum((s) => s.linesExact),
+      cer: sum((s) => s.edits) / sum((s) => s.length),
+    };
+  };
+  return [
+    ...groups.map((g) =>
+      summarize(
+        g,
+        pages.filter((p) => p.group === g),
+      ),
+    ),
+    summarize("all", pages),
+  ];
 }

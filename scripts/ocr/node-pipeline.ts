@@ -17,7 +17,7 @@ import {
   runOcrNetworks,
 } from "../../src/tasks/ocr/pipeline.ts";
 import { OcrConfigSchema, ocrSettings, ocrStages } from "../../src/tasks/ocr/settings.ts";
-import { bundledManifests, readRepoFile } from "../lib/bundled-models.mjs";
+import { bundledManifests, readRepoFile } from "../lib/bundled-models";
 
 export type Runtime = "onnxruntime-node" | "onnxruntime-web";
 
@@ -69,15 +69,15 @@ export async function createNodeOcr(
   runtime: Runtime = "onnxruntime-node",
   model = "ppocr",
 ): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
-  const manifests = new Map(bundledManifests().map((m) => [m.name as string, m]));
+  const manifests = new Map(bundledManifests().map((m) => [m.name, m]));
   const resolve = (reference: string) => {
     const [name, requested] = reference.split("@") as [string, string | undefined];
     const manifest = manifests.get(name);
     if (!manifest) throw new Error(`no bundled model '${name}'`);
-    const version: string = manifest.aliases[requested ?? "default"] ?? requested;
-    const entry = manifest.versions[version];
-    if (!entry) throw new Error(`bundled model '${name}' has no version '${requested}'`);
-    return { manifest, version, entry: entry as { file: string; assets?: Record<string, { file: string }> } };
+    const version = manifest.aliases[requested ?? "default"] ?? requested;
+    const entry = version === undefined ? undefined : manifest.versions[version];
+    if (version === undefined || !entry) throw new Error(`bundled model '${name}' has no version '${requested}'`);
+    return { manifest, version, entry };
   };
   const versionOf = (reference: string) => resolve(reference).entry;
   const { manifest: detector, version: detectorVersionName, entry: detectorVersion } = resolve(model);

@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import { firstIssue } from "../validation";
 import type { AppEnv } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
+import { compressBinaryResponses } from "./middleware/content-encoding";
 import { publicCors } from "./middleware/cors";
 import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
@@ -19,6 +20,7 @@ import { registerAdminRuntimeRoutes } from "./routes/admin/runtime";
 import { registerAdminTenantRoutes } from "./routes/admin/tenants";
 import { registerHealthRoutes } from "./routes/oip/health";
 import { registerOipModelRoutes } from "./routes/oip/models";
+import { registerRepositoryRoutes } from "./routes/oip/repository";
 import { registerAccountRoutes } from "./routes/v1/account";
 import { registerEmbeddingsRoute } from "./routes/v1/embeddings";
 import { registerModelRoutes } from "./routes/v1/models";
@@ -35,6 +37,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
+  // outermost: it replaces the finished response, which nothing may wrap again
+  app.use(compressBinaryResponses());
   app.use(requestIdOnEveryResponse());
   app.use(timing({ totalDescription: "total" }));
   // before anything that needs a key: preflights are answered here
@@ -44,9 +48,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/admin/*", adminAuth());
   app.use("/v1/*", tenantKey());
   app.use("/v2/models/*", tenantKey());
+  app.use("/v2/repository/*", tenantKey());
 
   registerHealthRoutes(app);
   registerOipModelRoutes(app);
+  registerRepositoryRoutes(app);
   registerAdminModelRoutes(app);
   registerAdminRuntimeRoutes(app);
   registerAdminProfileRoute(app);

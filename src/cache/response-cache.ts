@@ -37,6 +37,16 @@ export interface CacheGate {
 
 /** Marks a shared run whose leader was refused admission: its followers must not inherit the refusal. */
 const ABANDONED = Symbol("abandoned");
+
+/** One request for an answer: where it is cached, for how long, how the cache may be used, how to make it. */
+interface CacheJob {
+  key: string;
+  ttlSeconds: number;
+  mode: Exclude<CacheMode, "no-store">;
+  gate: CacheGate;
+  produce: () => Promise<Produced>;
+}
+
 const inFlight = new Map<string, Promise<Produced | typeof ABANDONED>>();
 
 export class ResponseCache {
@@ -73,7 +83,7 @@ export class ResponseCache {
       }
       if (!inFlight.has(key)) break; // else an identical request started while we read: follow it
     }
-    return this.lead(key, ttlSeconds, mode, gate, produce);
+    return this.lead({ key, ttlSeconds, mode, gate, produce });
   }
 
   /**
@@ -81,13 +91,7 @@ export class ResponseCache {
    * admitted, so identical requests arriving meanwhile wait for it; if this request is refused, they are told
    * so (`ABANDONED`) and try on their own rather than inherit another caller's refusal.
    */
-  private async lead(
-    key: string,
-    ttlSeconds: number,
-    mode: Exclude<CacheMode, "no-store">,
-    gate: CacheGate,
-    produce: () => Promise<Produced>,
-  ): Promise<CacheResult> {
+  private async lead({ key, ttlSeconds, mode, gate, produce }: CacheJob): Promise<CacheResult> {
     const admission = gate.admit();
     const run: Promise<Produced | typeof ABANDONED> = admission.then(produce, () => ABANDONED);
     // The entry stays until the KV write lands, so no identical request misses in between.

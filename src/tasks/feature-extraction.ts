@@ -18,6 +18,7 @@ import type { Tensor } from "../runtime/tensor";
 import { inLengthBatches } from "./batching";
 import { taskConfig } from "./config";
 import { float32ToJson } from "./float-json";
+import { checkItemCount } from "./request-checks";
 import type { TaskContext, TaskDefinition } from "./task";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
 import { clsPool, l2Normalize, meanPool, type TokenStates } from "./text/pooling";
@@ -103,8 +104,11 @@ export interface PreparedTexts {
   output: string;
 }
 
-/** What the model gave for one text: its token states (with their mask), or a pooled vector. */
-export type TextOutput = { states: TokenStates } | { pooled: Float32Array };
+/**
+ * One text's vector, pooled (and normalized) as soon as its session call returns: a request then holds one vector
+ * per text, never every call's token states (2,048 texts of 512 tokens at 384 dimensions would be 1.6 GB).
+ */
+export type TextOutput = Float32Array;
 
 export interface Embeddings {
   vectors: Float32Array[];
@@ -125,13 +129,7 @@ export async function prepareTexts(
   options: EmbeddingOptions,
   context: TaskContext,
 ): Promise<PreparedTexts> {
-  const { maxItems } = context.limits;
-  if (texts.length > maxItems)
-    throw new AppError(
-      "batch_too_large",
-      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
-      { param: options.field },
-    );
+  checkItemCount(texts.length, "texts", context, options.field);
   const config = taskConfig(featureExtraction, context.model.manifest);
   const pooling = options.pooling ?? config.postprocess.pooling;
   const output = pooling === "pooled" ? config.postprocess.pooledOutput : config.postprocess.output;
@@ -217,7 +215,10 @@ function modelInputs(config: FeatureExtractionConfig, context: TaskContext): Pre
   };
 }
 
-/** Runs the texts in session calls of at most `limits.maxBatch` texts of similar length, each padded to its own longest. */
+/**
+ * Runs the texts in session calls of at most `limits.maxBatch` texts of similar length, each padded to its own
+ * longest, and pools each call's rows before the next call.
+ */
 export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise<TextOutput[]> {
   const { encoded } = prepared;
   const { maxBatch, batchCallCost: callCost } = context.limits;
@@ -236,19 +237,21 @@ export function runTexts(prepared: PreparedTexts, context: TaskContext): Promise
       const result = (await context.model.run(feeds, [prepared.output]))[prepared.output];
       if (!result || !(result.data instanceof Float32Array))
         throw new AppError("inference_failed", `output '${prepared.output}' is not FP32`);
-      return splitRows(result, batch.attention_mask, prepared.pooling === "pooled");
+      const vectors = rowVectors(result, batch.attention_mask, prepared.pooling);
+      return prepared.normalize ? vectors.map(l2Normalize) : vectors;
     },
   );
 }
 
-function splitRows(result: Tensor, mask: Tensor, pooled: boolean): TextOutput[] {
+/** One vector per row of a call's output: its pooled row, or its token states pooled (copies, not views). */
+function rowVectors(result: Tensor, mask: Tensor, pooling: Pooling): Float32Array[] {
   const data = result.data as Float32Array;
   const [rows = 0, length = 0] = mask.shape;
-  if (pooled) {
+  if (pooling === "pooled") {
     const dim = result.shape.at(-1) ?? 0;
     if (result.shape.length !== 2 || result.shape[0] !== rows)
       throw new AppError("inference_failed", `the pooled output has shape [${result.shape}], expected [${rows}, dim]`);
-    return Array.from({ length: rows }, (_, row) => ({ pooled: data.subarray(row * dim, (row + 1) * dim) }));
+    return Array.from({ length: rows }, (_, row) => data.slice(row * dim, (row + 1) * dim));
   }
   if (result.shape.length !== 3 || result.shape[0] !== rows || result.shape[1] !== length) {
     throw new AppError(
@@ -258,27 +261,23 @@ function splitRows(result: Tensor, mask: Tensor, pooled: boolean): TextOutput[] 
   }
   const dim = result.shape[2]!;
   const maskData = mask.data as BigInt64Array;
-  return Array.from({ length: rows }, (_, row) => ({
-    states: {
+  return Array.from({ length: rows }, (_, row) => {
+    const states: TokenStates = {
       states: data.subarray(row * length * dim, (row + 1) * length * dim),
       mask: maskData.subarray(row * length, (row + 1) * length),
       dim,
-    },
-  }));
+    };
+    return pooling === "cls" ? clsPool(states) : meanPool(states);
+  });
 }
 
-/** Pools and normalizes each text's output. */
+/** The texts' vectors with the token counts they were computed from. */
 export function poolTexts(outputs: readonly TextOutput[], prepared: PreparedTexts): Embeddings {
-  const vectors = outputs.map((output) => {
-    const vector =
-      "pooled" in output
-        ? output.pooled.slice()
-        : prepared.pooling === "cls"
-          ? clsPool(output.states)
-          : meanPool(output.states);
-    return prepared.normalize ? l2Normalize(vector) : vector;
-  });
-  return { vectors, tokenCounts: prepared.encoded.map((item) => item.ids.length), pooling: prepared.pooling };
+  return {
+    vectors: [...outputs],
+    tokenCounts: prepared.encoded.map((item) => item.ids.length),
+    pooling: prepared.pooling,
+  };
 }
 
 export const featureExtraction = {

@@ -20,6 +20,7 @@ import { inBatches } from "./batching";
 import { ACTIVATIONS, type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
 import { type ImagePreprocess, ImagePreprocessSchema } from "./image-preprocess-config";
+import { checkItemCount, chosenOutput } from "./request-checks";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
 
 export const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg"] as const;
@@ -104,22 +105,11 @@ export async function prepareImages(
   context: TaskContext,
 ): Promise<PreparedImages> {
   const { images, list } = imagesOf(request);
-  const { maxItems, maxImagePixels, maxBatch, maxElements } = context.limits;
-  if (images.length > maxItems)
-    throw new AppError(
-      "batch_too_large",
-      `${images.length} images in one request; model '${context.model.name}' takes at most ${maxItems}`,
-    );
+  const { maxImagePixels, maxBatch, maxElements } = context.limits;
+  checkItemCount(images.length, "images", context);
   const config = taskConfig(imageClassification, context.model.manifest);
   const geometry = inputGeometry(config.preprocess, context);
-  const outputs = context.model.entry.outputs;
-  const output = config.postprocess.output ?? outputs[0]?.name;
-  if (output === undefined || !outputs.some((spec) => spec.name === output)) {
-    throw new AppError(
-      "invalid_manifest",
-      `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`,
-    );
-  }
+  const output = chosenOutput(config.postprocess.output, context);
   const batchSize = Math.min(maxBatch, Math.floor(maxElements / geometry.perImage));
   if (batchSize < 1)
     throw new AppError(

@@ -26,6 +26,7 @@ import { inLengthBatches } from "./batching";
 import { type Activation, classify, classRows, type LabelScore } from "./classification-output";
 import { taskConfig } from "./config";
 import { classificationPostprocess, DEFAULT_TOP_K } from "./label-scores-schema";
+import { checkItemCount, chosenOutput } from "./request-checks";
 import type { TaskContext, TaskDefinition } from "./task";
 import { FastTextTokenizer } from "./text/fasttext-tokenizer";
 import { type EncodedText, HfTokenizer, type PaddingSettings, padBatch } from "./text/hf-tokenizer";
@@ -113,21 +114,9 @@ export interface PreparedTexts {
 
 export async function prepareTexts(request: TextClassificationRequest, context: TaskContext): Promise<PreparedTexts> {
   const texts = textList(request.text);
-  const { maxItems } = context.limits;
-  if (texts.length > maxItems)
-    throw new AppError(
-      "batch_too_large",
-      `${texts.length} texts in one request; model '${context.model.name}' takes at most ${maxItems}`,
-    );
+  checkItemCount(texts.length, "texts", context);
   const config = taskConfig(textClassification, context.model.manifest);
-  const outputs = context.model.entry.outputs;
-  const output = config.postprocess.output ?? outputs[0]?.name;
-  if (output === undefined || !outputs.some((spec) => spec.name === output)) {
-    throw new AppError(
-      "invalid_manifest",
-      `model '${context.model.name}' has no output '${output}'; its outputs are ${outputs.map((spec) => spec.name).join(", ")}`,
-    );
-  }
+  const output = chosenOutput(config.postprocess.output, context);
   const { preprocess } = config;
   const feeds =
     preprocess.tokenizer === "fasttext"

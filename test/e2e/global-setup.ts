@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
+import { startDevServer } from "../../scripts/lib/dev-server";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const state = mkdtempSync(join(tmpdir(), "edge-maas-e2e-"));

@@ -3,7 +3,7 @@
  * model, and the admin token it created opens the admin API.
  */
 import { describe, expect, it } from "vitest";
-import { bundledManifests } from "../../scripts/lib/bundled-models.mjs";
+import { bundledManifests } from "../../scripts/lib/bundled-models";
 import { devServer } from "./dev-server";
 
 describe("npm run dev", () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { bundledManifests } from "../../scripts/lib/bundled-models.mjs";
+import { bundledManifests } from "../../scripts/lib/bundled-models";
 import { devServer } from "./dev-server";
 import { launchBrowser, SCREENSHOTS, type TestBrowser } from "./support/browser";
 
@@ -50,7 +50,9 @@ async function open(path: string): Promise<Page> {
 function expectLoggedFailures(page: Page, ...statuses: number[]): void {
   const tab = tabs.find((t) => t.page === page)!;
   for (const status of statuses) {
-    const at = tab.errors.findIndex((e) => e.startsWith("Failed to load resource") && e.includes(`status of ${status}`));
+    const at = tab.errors.findIndex(
+      (e) => e.startsWith("Failed to load resource") && e.includes(`status of ${status}`),
+    );
     expect(at, `Chromium's log of the ${status}`).toBeGreaterThanOrEqual(0);
     tab.errors.splice(at, 1);
   }
@@ -150,7 +152,11 @@ describe("the playground", () => {
       const meta = await page.locator(".result .meta").innerText();
       for (const shown of ["Latency", "X-Cache", "Units charged", "Quota left"])
         expect(meta, manifest.name).toContain(shown);
-      await screenshot(page, `playground-${manifest.name}`, manifest.name === "ppocr" ? page.locator("main") : undefined);
+      await screenshot(
+        page,
+        `playground-${manifest.name}`,
+        manifest.name === "ppocr" ? page.locator("main") : undefined,
+      );
     }
   });
 
@@ -167,15 +173,18 @@ describe("the playground", () => {
     await page.getByLabel(/^Model/).waitFor(); // the wrong key's alert stood in its place
     await page.getByLabel(/^Model/).selectOption("mnist-digits");
     // a PNG signature and 17 MiB of zeros, made in the page (handing 17 MiB over the DevTools protocol is slow)
-    await page.getByLabel(/image file/).evaluate((input, size) => {
-      const web = globalThis as any; // the page's globals (this file is typed for Node)
-      const bytes = new Uint8Array(size);
-      bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-      const files = new web.DataTransfer();
-      files.items.add(new web.File([bytes], "huge.png", { type: "image/png" }));
-      (input as any).files = files.files;
-      input.dispatchEvent(new web.Event("change", { bubbles: true }));
-    }, 17 * 1024 * 1024);
+    await page.getByLabel(/image file/).evaluate(
+      (input, size) => {
+        const web = globalThis as any; // the page's globals (this file is typed for Node)
+        const bytes = new Uint8Array(size);
+        bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+        const files = new web.DataTransfer();
+        files.items.add(new web.File([bytes], "huge.png", { type: "image/png" }));
+        (input as any).files = files.files;
+        input.dispatchEvent(new web.Event("change", { bubbles: true }));
+      },
+      17 * 1024 * 1024,
+    );
     const text = await run(page);
     expect(text).toMatch(/413\s+payload_too_large\s+.* is larger than the limit of 16777216 bytes/);
     await screenshot(page, "playground-too-large");

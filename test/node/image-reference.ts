@@ -10,7 +10,7 @@
  */
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { photoLike } from "../../scripts/lib/photo-like.mjs";
+import { photoLike } from "../../scripts/lib/photo-like.ts";
 import type { WireTensor } from "../support/wire";
 
 type Run = (body: {

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT } from "../../scripts/lib/bundled-models.mjs";
+import { ROOT } from "../../scripts/lib/bundled-models.ts";
 import type { createNodeOcr } from "../../scripts/ocr/node-pipeline.ts";
 
 type NodeOcr = Awaited<ReturnType<typeof createNodeOcr>>;

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
-import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { readRepoFile } from "../../scripts/lib/bundled-models.ts";
 import type { WireTensor } from "../support/wire";
 import { fastTextReference } from "./fasttext-reference.ts";
 import { imageReference } from "./image-reference.ts";

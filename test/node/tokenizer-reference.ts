@@ -7,7 +7,7 @@
  * mask and tokens.
  */
 import { Tokenizer } from "@anush008/tokenizers";
-import { ensureGenerated, repoPath } from "../../scripts/lib/bundled-models.mjs";
+import { ensureGenerated, repoPath } from "../../scripts/lib/bundled-models.ts";
 
 export interface TokenizeRequest {
   file?: string;

@@ -7,7 +7,7 @@
  * Answers `{ probabilities: number[] }`, one per window.
  */
 import * as ort from "onnxruntime-node";
-import { readRepoFile } from "../../scripts/lib/bundled-models.mjs";
+import { readRepoFile } from "../../scripts/lib/bundled-models.ts";
 
 export interface VadFramesRequest {
   file: string;

@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { float32OfWire, wireMap } from "./oip";
+import { poolReference, type ReferencePooling } from "./reference-pooling";
 import { type BundledName, referenceRun } from "./worker";
 
 const LONG_TEXT = "The food was really good but the service was slow and the waiter forgot our order twice. ".repeat(
@@ -53,7 +54,7 @@ export async function referenceTokenize(
   return ((await response.json()) as { encodings: ReferenceEncoding[] }).encodings;
 }
 
-export type ReferencePooling = "mean" | "cls" | "pooled";
+export type { ReferencePooling } from "./reference-pooling";
 
 /** Embeddings of `texts` computed by the references: Rust tokenizer → onnxruntime-node → plain pooling. */
 export async function referenceEmbeddings(
@@ -77,26 +78,5 @@ export async function referenceEmbeddings(
   const output = options.pooling === "pooled" ? "pooler_output" : "last_hidden_state";
   const result = (await referenceRun({ bundled: model }, inputs, [output]))[output]!;
   const values = float32OfWire(result);
-  const dim = result.shape[result.shape.length - 1]!;
-  return encodings.map((encoding, row) => {
-    let vector: number[];
-    if (options.pooling === "pooled") vector = Array.from(values.subarray(row * dim, (row + 1) * dim));
-    else {
-      const token = (t: number) => Array.from(values.subarray((row * length + t) * dim, (row * length + t + 1) * dim));
-      if (options.pooling === "cls") vector = token(encoding.attentionMask.indexOf(1));
-      else {
-        vector = new Array<number>(dim).fill(0);
-        let count = 0;
-        encoding.attentionMask.forEach((m, t) => {
-          if (m !== 1) return;
-          count++;
-          token(t).forEach((v, d) => (vector[d]! += v));
-        });
-        vector = vector.map((v) => v / count);
-      }
-    }
-    if (!options.normalize) return vector;
-    const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
-    return vector.map((v) => v / norm);
-  });
+  return poolReference(encodings, values, result.shape, options);
 }

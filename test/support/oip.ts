@@ -4,7 +4,7 @@
  */
 
 import type { WireTensor } from "./wire";
-import { call, toBase64 } from "./worker";
+import { call, randomFloats, toBase64 } from "./worker";
 
 export type Typed =
   | Float32Array
@@ -24,6 +24,12 @@ export interface TestTensor {
   shape: number[];
   /** Typed elements, or the strings of a `BYTES` tensor. */
   data: Typed | string[];
+}
+
+/** The PP-OCR models' one input: `x`, FP32 of `shape`, filled with `randomFloats(seed, …)`. */
+export function randomImageInput(seed: number, shape: number[]): TestTensor[] {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return [{ name: "x", datatype: "FP32", shape, data: randomFloats(seed, count) }];
 }
 
 export interface DecodedOutput {

@@ -5,7 +5,8 @@
 /// <reference types="vite/types/importMeta.d.ts" />
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { seedModels } from "../../scripts/lib/seed-models.mjs";
+import type { BundledManifest } from "../../scripts/lib/bundled-manifest";
+import { seedModels } from "../../scripts/lib/seed-models";
 import type { WireTensor } from "./wire";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -17,23 +18,7 @@ export const BUNDLED: Record<string, BundledManifest> = Object.fromEntries(
 );
 export type BundledName = string;
 
-export interface BundledManifest {
-  name: string;
-  task: string;
-  versions: Record<
-    string,
-    {
-      file: string;
-      sha256: string;
-      bytes: number;
-      inputs: unknown[];
-      outputs: unknown[];
-      assets?: Record<string, { file: string; sha256: string; bytes: number }>;
-    }
-  >;
-  aliases: Record<string, string>;
-  [field: string]: unknown;
-}
+export type { BundledManifest };
 
 const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
@@ -43,12 +28,12 @@ export function anonymous(path: string, init?: RequestInit): Promise<Response> {
 }
 
 /**
- * Like `anonymous`, but tenant routes (`/v1/...`, `/v2/models/...`) without an `Authorization` header get the
+ * Like `anonymous`, but tenant routes (`/v1/...`, `/v2/models/...`, `/v2/repository/...`) without an `Authorization` header get the
  * key of a test tenant with limits no test reaches, so tests about inference need not manage tenancy.
  */
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (!headers.has("Authorization") && (path.startsWith("/v1/") || path.startsWith("/v2/models/")))
+  if (!headers.has("Authorization") && /^\/(v1|v2\/models|v2\/repository)\//.test(path))
     headers.set("Authorization", `Bearer ${await defaultKey()}`);
   return anonymous(path, { ...init, headers });
 }

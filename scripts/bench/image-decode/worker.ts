@@ -1,11 +1,23 @@
-// Benchmark Worker: times the image modules of src/media/image inside workerd on a POSTed PNG/JPEG, `n` times
-// each: decoding to RGBA (for a JPEG also with jpeg-js, the previous decoder), a bilinear resize to 224x224 and an
-// area resize to 28x28. Bundled by scripts/bench/images.mjs.
+/**
+ * Benchmark Worker: times the image modules of src/media/image inside workerd on a POSTed PNG/JPEG, `n` times each:
+ * decoding to RGBA (for a JPEG also with jpeg-js, the previous decoder), a bilinear resize to 224x224 and an area
+ * resize to 28x28. Bundled and run by scripts/bench/images.ts.
+ */
 import decodeWithJpegJs from "jpeg-js/lib/decoder.js";
 import { decodeImage, imageInfo } from "../../../src/media/image/decode";
 import { resizeArea, resizeBilinear } from "../../../src/media/image/resize";
 
 const MAX_PIXELS = 4 * 1024 * 1024;
+
+/** The answer: the image's size and each step's times in milliseconds (`jpegJs` for JPEGs only). */
+export interface DecodeTimings {
+  width: number;
+  height: number;
+  decode: number[];
+  jpegJs?: number[];
+  bilinear224: number[];
+  area28: number[];
+}
 
 function timed<T>(iterations: number, run: () => T): { times: number[]; result: T } {
   const times: number[] = [];
@@ -37,6 +49,6 @@ export default {
       jpegJs,
       bilinear224: bilinear224.times,
       area28: area28.times,
-    });
+    } satisfies DecodeTimings);
   },
 };

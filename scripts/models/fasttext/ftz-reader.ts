@@ -165,22 +165,31 @@ function enumValue<T extends Record<number, string>>(table: T, value: number, wh
   return name;
 }
 
-/** args.cc `load`: thirteen fields, `int` and the two enums as int32, `t` as a double. */
+/** args.cc `load`: twelve `int` fields (the two enums among them) as int32, in this order, then `t` as a double. */
+const INT_ARGS = [
+  "dim",
+  "ws",
+  "epoch",
+  "minCount",
+  "neg",
+  "wordNgrams",
+  "loss",
+  "model",
+  "bucket",
+  "minn",
+  "maxn",
+  "lrUpdateRate",
+] as const;
+type IntArg = (typeof INT_ARGS)[number];
+
 function readArgs(cursor: Cursor): FastTextArgs {
-  const dim = cursor.int32();
-  const ws = cursor.int32();
-  const epoch = cursor.int32();
-  const minCount = cursor.int32();
-  const neg = cursor.int32();
-  const wordNgrams = cursor.int32();
-  const loss = enumValue(LOSS_NAMES, cursor.int32(), "loss");
-  const model = enumValue(MODEL_NAMES, cursor.int32(), "model");
-  const bucket = cursor.int32();
-  const minn = cursor.int32();
-  const maxn = cursor.int32();
-  const lrUpdateRate = cursor.int32();
-  const t = cursor.float64();
-  return { dim, ws, epoch, minCount, neg, wordNgrams, loss, model, bucket, minn, maxn, lrUpdateRate, t };
+  const ints = Object.fromEntries(INT_ARGS.map((name) => [name, cursor.int32()])) as Record<IntArg, number>;
+  return {
+    ...ints,
+    loss: enumValue(LOSS_NAMES, ints.loss, "loss"),
+    model: enumValue(MODEL_NAMES, ints.model, "model"),
+    t: cursor.float64(),
+  };
 }
 
 /** dictionary.cc `load`: sizes, entries (NUL-terminated word, int64 count, int8 type), then the prune index pairs. */

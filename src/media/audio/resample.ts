@@ -81,8 +81,11 @@ export function resampleSource(
   return output;
 }
 
-/** Output k lies at input position k·down/up = whole + phase/phases; its taps weigh inputs first … first + taps − 1. */
-function tapPosition(kernel: KernelTable, k: number): { first: number; phase: number } {
+/**
+ * Output k lies at input position k·down/up = whole + phase/phases; its taps weigh inputs first … first + taps − 1.
+ * Writes [first, phase] into `position`, an array the caller reuses, so the per-sample loop allocates nothing.
+ */
+function tapPosition(kernel: KernelTable, k: number, position: Int32Array): void {
   const { up, down, phases, half } = kernel;
   const numerator = k * down;
   let whole = Math.floor(numerator / up);
@@ -91,11 +94,14 @@ function tapPosition(kernel: KernelTable, k: number): { first: number; phase: nu
     whole += 1;
     phase = 0;
   }
-  return { first: whole - half + 1, phase };
+  position[0] = whole - half + 1;
+  position[1] = phase;
 }
 
 function firstTap(kernel: KernelTable, k: number): number {
-  return tapPosition(kernel, k).first;
+  const position = new Int32Array(2);
+  tapPosition(kernel, k, position);
+  return position[0]!;
 }
 
 /** Outputs k0 … k1 − 1 from `input`, which holds input samples base … base + input.length − 1 of `n`. */
@@ -108,18 +114,12 @@ function resampleBlock(
   k1: number,
   output: Float32Array,
 ): void {
-  const { up, down, phases, half, taps, table } = kernel;
+  const { taps, table } = kernel;
+  const position = new Int32Array(2);
   for (let k = k0; k < k1; k++) {
-    // tapPosition, inline (no object per sample)
-    const numerator = k * down;
-    let whole = Math.floor(numerator / up);
-    let phase = phases === up ? numerator - whole * up : Math.round(((numerator - whole * up) / up) * phases);
-    if (phase === phases) {
-      whole += 1;
-      phase = 0;
-    }
-    const first = whole - half + 1;
-    const row = phase * taps;
+    tapPosition(kernel, k, position);
+    const first = position[0]!;
+    const row = position[1]! * taps;
     const at = first - base; // where input sample `first` sits in `input`
     if (first < 0 || first + taps > n) {
       let sum = 0;

@@ -45,13 +45,16 @@ function outputLength(width: number, height: number, channels: number): number {
   return width * height * channels;
 }
 
-function bilinear<T extends Uint8Array | Float32Array>(image: AnyImage, width: number, height: number, out: T): T {
-  const round = out instanceof Uint8Array;
+/** The source's samples as both filters read them, and whether results are 8-bit levels (rounded). */
+function samplesOf(image: AnyImage, out: Uint8Array | Float32Array) {
   const channels = channelsOf(image);
+  return { source: image.data, channels, rowStride: image.width * channels, round: out instanceof Uint8Array };
+}
+
+function bilinear<T extends Uint8Array | Float32Array>(image: AnyImage, width: number, height: number, out: T): T {
+  const { source, channels, rowStride, round } = samplesOf(image, out);
   const xs = bilinearTaps(image.width, width);
   const ys = bilinearTaps(image.height, height);
-  const source = image.data;
-  const rowStride = image.width * channels;
   for (let y = 0; y < height; y++) {
     const top = ys.low[y]! * rowStride;
     const bottom = ys.high[y]! * rowStride;
@@ -73,14 +76,11 @@ function bilinear<T extends Uint8Array | Float32Array>(image: AnyImage, width: n
 }
 
 function area<T extends Uint8Array | Float32Array>(image: AnyImage, width: number, height: number, out: T): T {
-  const round = out instanceof Uint8Array;
-  const channels = channelsOf(image);
+  const { source, channels, rowStride: inStride, round } = samplesOf(image, out);
   const xs = areaTaps(image.width, width);
   const ys = areaTaps(image.height, height);
-  const source = image.data;
   // the vertical pass first, over whole source rows (contiguous), into one row of sums per output row; then the
   // horizontal pass over those few rows
-  const inStride = image.width * channels;
   const columns = new Float64Array(height * inStride);
   for (let y = 0; y < height; y++) {
     const target = y * inStride;

@@ -104,3 +104,20 @@ export const InferResponseSchema = z
   .meta({ id: "InferResponse" });
 
 export type InferRequestBody = z.infer<typeof InferRequestSchema>;
+
+/** Triton's model repository extension: `POST /v2/repository/index` (`$repository_index_request`). */
+export const RepositoryIndexRequestSchema = z
+  .object({ ready: z.boolean().optional().meta({ description: "only models ready for inference (all of them are)" }) })
+  .meta({ id: "RepositoryIndexRequest" });
+
+/** `$repository_index_response`: one entry per model version. */
+export const RepositoryIndexSchema = z
+  .array(
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      state: z.literal("READY").meta({ description: "models load on first use, so every version is ready" }),
+      reason: z.string(),
+    }),
+  )
+  .meta({ id: "RepositoryIndex" });

@@ -21,6 +21,7 @@ import { TASK_NAMES, taskDefinition } from "../../../tasks/index";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
+import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 
 const tags = ["Admin: models"];
 const security = [{ adminToken: [] }];
@@ -51,11 +52,6 @@ const UploadResultSchema = VersionEntrySchema.extend({
   default: z.boolean().meta({ description: "whether the `default` alias now points at this version" }),
 }).meta({ id: "UploadResult" });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
 /** The manifest an operator uploads: its `task` must be one this server serves (the table in src/tasks/index.ts). */
 const ManifestUploadSchema = ManifestInputSchema.extend({
   task: z
@@ -78,7 +74,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "List models",
       responses: {
-        200: json(z.object({ models: z.array(ModelSummarySchema) }), "Every model"),
+        200: jsonResponse(z.object({ models: z.array(ModelSummarySchema) }), "Every model"),
         ...errorResponses(401),
       },
     }),
@@ -93,7 +89,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Get a manifest",
       request: { params: ModelParams },
-      responses: { 200: json(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) },
+      responses: { 200: jsonResponse(ManifestSchema, "The manifest"), ...errorResponses(400, 401, 404) },
     }),
     async (c) => c.json(await c.get("registry").get(c.req.valid("param").model), 200),
   );
@@ -112,8 +108,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
         body: { required: true, content: { "application/json": { schema: ManifestUploadSchema } } },
       },
       responses: {
-        200: json(ManifestSchema, "Updated"),
-        201: json(ManifestSchema, "Created"),
+        200: jsonResponse(ManifestSchema, "Updated"),
+        201: jsonResponse(ManifestSchema, "Created"),
         ...errorResponses(400, 401, 413, 415, 422),
       },
     }),
@@ -156,17 +152,12 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       body: octetStream,
     },
     responses: {
-      200: json(UploadResultSchema, "Already stored"),
-      201: json(UploadResultSchema, "Stored"),
+      200: jsonResponse(UploadResultSchema, "Already stored"),
+      201: jsonResponse(UploadResultSchema, "Stored"),
       ...errorResponses(400, 401, 404, 409, 413, 415, 422),
     },
   });
-  app.openAPIRegistry.registerPath(upload);
-  app.put(
-    "/admin/models/:model/versions/:version",
-    limitBody((config) => config.maxModelBytes, "the model"),
-    uploadVersion,
-  );
+  mountWithOwnBody(app, upload, uploadVersion, { maxBytes: (config) => config.maxModelBytes, what: "the model" });
 
   const asset = createRoute({
     method: "put",
@@ -178,16 +169,11 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       "Files a task needs beside the weights, named by the manifest's `preprocess`/`postprocess`. Upload them before the version: each version pins the assets present when it is uploaded, so replacing an asset affects only versions uploaded afterwards.",
     request: { params: AssetParams, body: octetStream },
     responses: {
-      200: json(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"),
+      200: jsonResponse(AssetEntrySchema.extend({ model: z.string(), name: z.string() }), "Stored"),
       ...errorResponses(400, 401, 404, 413, 415),
     },
   });
-  app.openAPIRegistry.registerPath(asset);
-  app.put(
-    "/admin/models/:model/assets/:name",
-    limitBody((config) => config.maxModelBytes, "the asset"),
-    uploadAsset,
-  );
+  mountWithOwnBody(app, asset, uploadAsset, { maxBytes: (config) => config.maxModelBytes, what: "the asset" });
 
   app.openapi(
     createRoute({
@@ -197,7 +183,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Delete a version",
       request: { params: VersionParams },
-      responses: { 200: json(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404, 409) },
+      responses: {
+        200: jsonResponse(ManifestSchema, "The manifest without it"),
+        ...errorResponses(400, 401, 404, 409),
+      },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
@@ -220,7 +209,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
           content: { "application/json": { schema: z.object({ version: VersionName }).strict() } },
         },
       },
-      responses: { 200: json(ManifestSchema, "The updated manifest"), ...errorResponses(400, 401, 404, 409, 415) },
+      responses: {
+        200: jsonResponse(ManifestSchema, "The updated manifest"),
+        ...errorResponses(400, 401, 404, 409, 415),
+      },
     }),
     async (c) => {
       const { model, alias } = c.req.valid("param");

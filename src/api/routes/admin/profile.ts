@@ -7,9 +7,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../../errors";
 import type { AppEnv } from "../../context";
-import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
 import { inferRequestBody } from "../../protocol/oip/metadata";
+import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { prepareInference } from "../../serving/inference";
 
 const ProfileSchema = z
@@ -39,16 +39,11 @@ export function registerAdminProfileRoute(app: OpenAPIHono<AppEnv>): void {
       body: inferRequestBody,
     },
     responses: {
-      200: { description: "Timing", content: { "application/json": { schema: ProfileSchema } } },
+      200: jsonResponse(ProfileSchema, "Timing"),
       ...errorResponses(400, 401, 404, 413, 415, 422),
     },
   });
-  app.openAPIRegistry.registerPath(route);
-  app.post(
-    "/admin/models/:model/versions/:version/profile",
-    limitBody((config) => config.maxRequestBytes, "the inference request"),
-    profile,
-  );
+  mountWithOwnBody(app, route, profile, { what: "the inference request" });
 }
 
 async function profile(c: Context<AppEnv>): Promise<Response> {

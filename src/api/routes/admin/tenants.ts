@@ -7,6 +7,7 @@ import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
+import { jsonBody, jsonResponse } from "../../protocol/openapi";
 import {
   CreatedKeySchema,
   KeySchema,
@@ -20,11 +21,6 @@ import {
 const tags = ["Admin: tenants"];
 const security = [{ adminToken: [] }];
 const TenantParams = z.object({ id: z.string().meta({ example: "ten_3f9a0c…" }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 const smallJson = limitBody((config) => config.maxAdminJsonBytes, "the request");
 
 export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -37,7 +33,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Create a tenant",
       middleware: smallJson,
       request: { body: jsonBody(TenantInputSchema) },
-      responses: { 201: json(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
+      responses: { 201: jsonResponse(TenantSchema, "Created"), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createTenant(c.req.valid("json")), 201),
   );
@@ -50,7 +46,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "List tenants",
       responses: {
-        200: json(
+        200: jsonResponse(
           z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() })) }),
           "Every tenant",
         ),
@@ -68,7 +64,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Get a tenant",
       request: { params: TenantParams },
-      responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").getTenant(c.req.valid("param").id), 200),
   );
@@ -84,7 +80,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
         "Takes effect on the next request in exact metering; in leased metering within the lease TTL (1 s), when the leases isolates hold run out.",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(TenantPatchSchema) },
-      responses: { 200: json(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 200: jsonResponse(TenantSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").updateTenant(c.req.valid("param").id, c.req.valid("json")), 200),
   );
@@ -99,7 +95,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       description: "The response holds the plaintext key; it is shown once and never stored (only its SHA-256).",
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(KeyInputSchema) },
-      responses: { 201: json(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 201: jsonResponse(CreatedKeySchema, "Created"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").createKey(c.req.valid("param").id, c.req.valid("json")), 201),
   );
@@ -113,7 +109,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "List a tenant's API keys",
       request: { params: TenantParams },
       responses: {
-        200: json(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
+        200: jsonResponse(z.object({ keys: z.array(KeySchema) }), "Keys (never their plaintext)"),
         ...errorResponses(401, 404),
       },
     }),
@@ -129,7 +125,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Revoke an API key",
       description: "Takes effect on the very next request.",
       request: { params: z.object({ keyId: z.string() }) },
-      responses: { 200: json(KeySchema, "Revoked"), ...errorResponses(401, 404) },
+      responses: { 200: jsonResponse(KeySchema, "Revoked"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
   );
@@ -146,7 +142,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
         "`allowedOrigins: null` unbinds the key from web origins.",
       middleware: smallJson,
       request: { params: z.object({ keyId: z.string() }), body: jsonBody(KeyPatchSchema) },
-      responses: { 200: json(KeySchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
+      responses: { 200: jsonResponse(KeySchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").updateKey(c.req.valid("param").keyId, c.req.valid("json")), 200),
   );
@@ -160,7 +156,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "A tenant's usage",
       request: { params: TenantParams, query: UsageQuerySchema },
       responses: {
-        200: json(UsageReportSchema, "Committed usage grouped by time, model and key"),
+        200: jsonResponse(UsageReportSchema, "Committed usage grouped by time, model and key"),
         ...errorResponses(400, 401, 404),
       },
     }),
@@ -180,7 +176,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
         "lease's isolate never reported. They count against the quota until refunded. Newest first, at most 1000.",
       request: { params: TenantParams },
       responses: {
-        200: json(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
+        200: jsonResponse(z.object({ charges: z.array(UnsettledChargeSchema) }), "Unsettled charges"),
         ...errorResponses(401, 404),
       },
     }),
@@ -198,7 +194,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       middleware: smallJson,
       request: { params: TenantParams, body: jsonBody(RefundInputSchema) },
       responses: {
-        200: json(z.object({ refunded: z.string() }), "Refunded"),
+        200: jsonResponse(z.object({ refunded: z.string() }), "Refunded"),
         ...errorResponses(400, 401, 404, 409, 413, 415),
       },
     }),

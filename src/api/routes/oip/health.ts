@@ -9,7 +9,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../../protocol/server-info";
 const tags = ["Open Inference Protocol"];
 
 /** The extensions `GET /v2` lists, by the names Triton gives them. */
-const OIP_EXTENSIONS = ["binary_tensor_data"] as const;
+const OIP_EXTENSIONS = ["binary_tensor_data", "model_repository"] as const;
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

@@ -3,20 +3,21 @@
  * `/versions/{version}` (a version name or an alias; `default` when absent).
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../../context";
-import { limitBody } from "../../middleware/body-limit";
 import { inferRequestBody, modelMetadata } from "../../protocol/oip/metadata";
 import { InferResponseSchema, ModelMetadataSchema, ModelReadySchema, OipErrorSchema } from "../../protocol/oip/schemas";
+import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { serveInference } from "../../serving/inference";
 import { authorize, resolveModel } from "../../serving/model-access";
 
 const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" }) });
 const VersionParams = ModelParams.extend({ version: z.string().meta({ example: "1" }) });
 
-const oipError = (description: string) => ({
-  description,
-  content: { "application/json": { schema: OipErrorSchema } },
-});
+const tags = ["Open Inference Protocol"];
+/** Every model route needs a tenant's API key (the `tenantKey` middleware on `/v2/models/*`). */
+const security = [{ apiKey: [] }];
+const oipError = (description: string) => jsonResponse(OipErrorSchema, description);
 const oipErrors = {
   400: oipError("Malformed request, or tensors that do not fit the model"),
   401: oipError("Missing or invalid API key"),
@@ -24,8 +25,8 @@ const oipErrors = {
   404: oipError("Unknown model or version"),
 };
 
-/** Every model route needs a tenant's API key (the `tenantKey` middleware on `/v2/models/*`). */
-const security = [{ apiKey: [] }];
+const METADATA = jsonResponse(ModelMetadataSchema, "Inputs and outputs with datatypes and shapes");
+const READY = jsonResponse(ModelReadySchema, "Whether the model can serve requests");
 
 const PATHS = [
   { suffix: "", params: ModelParams },
@@ -36,63 +37,29 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const { suffix, params } of PATHS) {
     const base = `/v2/models/{model}${suffix}`;
 
-    app.openapi(
-      createRoute({
-        method: "get",
-        path: base,
-        tags: ["Open Inference Protocol"],
-        security,
-        summary: "Model metadata",
-        request: { params },
-        responses: {
-          200: {
-            description: "Inputs and outputs with datatypes and shapes",
-            content: { "application/json": { schema: ModelMetadataSchema } },
-          },
-          ...oipErrors,
-        },
-      }),
-      async (c) => {
-        await authorize(c, "infer", c.req.param("model"));
-        return c.json(modelMetadata(await resolveModel(c)), 200);
-      },
-    );
+    app.openapi(modelQuery(base, params, "Model metadata", METADATA), async (c) => {
+      await authorize(c, "infer", c.req.param("model"));
+      return c.json(modelMetadata(await resolveModel(c)), 200);
+    });
 
-    app.openapi(
-      createRoute({
-        method: "get",
-        path: `${base}/ready`,
-        tags: ["Open Inference Protocol"],
-        security,
-        summary: "Model readiness",
-        request: { params },
-        responses: {
-          200: {
-            description: "Whether the model can serve requests",
-            content: { "application/json": { schema: ModelReadySchema } },
-          },
-          ...oipErrors,
+    app.openapi(modelQuery(`${base}/ready`, params, "Model readiness", READY), async (c) => {
+      await authorize(c, "infer", c.req.param("model"));
+      const model = await resolveModel(c);
+      return c.json(
+        {
+          name: model.manifest.name,
+          ready: true,
+          version: model.version,
+          loaded: c.get("runtime").has(model.entry.sha256),
         },
-      }),
-      async (c) => {
-        await authorize(c, "infer", c.req.param("model"));
-        const model = await resolveModel(c);
-        return c.json(
-          {
-            name: model.manifest.name,
-            ready: true,
-            version: model.version,
-            loaded: c.get("runtime").has(model.entry.sha256),
-          },
-          200,
-        );
-      },
-    );
+        200,
+      );
+    });
 
     const infer = createRoute({
       method: "post",
       path: `${base}/infer`,
-      tags: ["Open Inference Protocol"],
+      tags,
       security,
       summary: "Run inference",
       description:
@@ -118,11 +85,28 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
     });
     // Documented from the route schema, decoded by the codec: the binary extension is not JSON, and JSON bodies
     // are validated envelope-first so limits apply before tensor data is converted.
-    app.openAPIRegistry.registerPath(infer);
-    app.post(
-      infer.path.replace(/{(\w+)}/g, ":$1"),
-      limitBody((config) => config.maxRequestBytes, "the inference request"),
-      async (c) => serveInference(c, await resolveModel(c)),
-    );
+    mountWithOwnBody(app, infer, inferHandler, { what: "the inference request" });
   }
+}
+
+async function inferHandler(c: Context<AppEnv>): Promise<Response> {
+  return serveInference(c, await resolveModel(c));
+}
+
+/** A GET about one model (metadata, readiness) with one JSON answer. */
+function modelQuery<R extends ReturnType<typeof jsonResponse>>(
+  path: string,
+  params: (typeof PATHS)[number]["params"],
+  summary: string,
+  ok: R,
+) {
+  return createRoute({
+    method: "get",
+    path,
+    tags,
+    security,
+    summary,
+    request: { params },
+    responses: { 200: ok, ...oipErrors },
+  });
 }

@@ -24,9 +24,9 @@ import {
 import { float32ToJson } from "../../../tasks/float-json";
 import type { TaskDefinition } from "../../../tasks/task";
 import type { AppEnv } from "../../context";
-import { limitBody } from "../../middleware/body-limit";
 import { openAiErrorResponses } from "../../protocol/error-schemas";
 import { embeddingInput, inputList } from "../../protocol/openai-input";
+import { jsonBody, jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { resolveModel } from "../../serving/model-access";
 import { readTaskRequest } from "../../serving/task-request";
 import { parseModelReference, serveTask } from "../../serving/task-serving";
@@ -137,21 +137,13 @@ export function registerEmbeddingsRoute(app: OpenAPIHono<AppEnv>): void {
     summary: "Embeddings, OpenAI-compatible (any feature-extraction model)",
     description:
       "As OpenAI's `POST /v1/embeddings`: the official SDKs work with `baseURL` set to this server's `/v1`. One unit per text; `usage.prompt_tokens` counts the tokens the model ran on (special tokens included). Texts beyond the model's maximum length are truncated, with a `Warning: 299` header. Models of other tasks are refused with 400.",
-    request: { body: { required: true, content: { "application/json": { schema: EmbeddingsRequestSchema } } } },
+    request: { body: jsonBody(EmbeddingsRequestSchema) },
     responses: {
-      200: {
-        description: "One embedding per input, in order",
-        content: { "application/json": { schema: EmbeddingsResponseSchema } },
-      },
+      200: jsonResponse(EmbeddingsResponseSchema, "One embedding per input, in order"),
       ...openAiErrorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
     },
   });
-  app.openAPIRegistry.registerPath(route);
-  app.post(
-    "/v1/embeddings",
-    limitBody((config) => config.maxRequestBytes, "the request"),
-    embeddingsHandler,
-  );
+  mountWithOwnBody(app, route, embeddingsHandler);
 }
 
 async function embeddingsHandler(c: Context<AppEnv>): Promise<Response> {

@@ -8,9 +8,9 @@ import type { Context } from "hono";
 import { AppError } from "../../../errors";
 import { TASK_DEFINITIONS, taskDefinition } from "../../../tasks/index";
 import type { AppEnv } from "../../context";
-import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
 import { InferRequestSchema, InferResponseSchema } from "../../protocol/oip/schemas";
+import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { serveInference } from "../../serving/inference";
 import { resolveModel } from "../../serving/model-access";
 import { readTaskRequest } from "../../serving/task-request";
@@ -48,21 +48,11 @@ export function registerRunRoute(app: OpenAPIHono<AppEnv>): void {
       },
     },
     responses: {
-      200: {
-        description: "The task's answer",
-        content: {
-          "application/json": { schema: z.union([...tasks.map((task) => task.response), InferResponseSchema]) },
-        },
-      },
+      200: jsonResponse(z.union([...tasks.map((task) => task.response), InferResponseSchema]), "The task's answer"),
       ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
     },
   });
-  app.openAPIRegistry.registerPath(route);
-  app.post(
-    "/v1/run/:model",
-    limitBody((config) => config.maxRequestBytes, "the request"),
-    runHandler,
-  );
+  mountWithOwnBody(app, route, runHandler);
 }
 
 async function runHandler(c: Context<AppEnv>): Promise<Response> {

@@ -1,1 +1,0 @@
-export function photoLike(width: number, height: number, seed?: number): Buffer;
