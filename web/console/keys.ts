@@ -42,11 +42,15 @@ export class KeysPanel {
     );
   }
 
-  async load(): Promise<void> {
+  /** Lists the tenant's keys again; false when the listing failed (its error is in the notice). */
+  async load(): Promise<boolean> {
     const answer = await this.api.get<{ keys: KeyRecord[] }>(`/admin/tenants/${this.tenantId}/keys`);
-    if (this.notice.failed(answer)) return;
+    if (this.notice.failed(answer)) return false;
     const keys = answer.data!.keys;
-    if (keys.length === 0) return fill(this.list, h("p", {}, "No keys yet."));
+    if (keys.length === 0) {
+      fill(this.list, h("p", {}, "No keys yet."));
+      return true;
+    }
     fill(
       this.list,
       h(
@@ -71,6 +75,7 @@ export class KeysPanel {
         ),
       ),
     );
+    return true;
   }
 
   private row(key: KeyRecord): HTMLElement {
@@ -105,8 +110,9 @@ export class KeysPanel {
         }
         const answer = await this.api.call("DELETE", `/admin/keys/${key.id}`);
         if (this.notice.failed(answer)) return;
-        this.notice.ok(`Revoked ${key.name} (${key.prefix}): it is refused from the next request on.`);
-        await this.load();
+        // the notice once the list shows the key as revoked
+        if (await this.load())
+          this.notice.ok(`Revoked ${key.name} (${key.prefix}): it is refused from the next request on.`);
       });
       fill(actions, edit, revoke);
     }
@@ -135,8 +141,7 @@ export class KeysPanel {
                 allowedOrigins: allowed.length > 0 ? allowed : null,
               });
               if (this.notice.failed(answer)) return;
-              this.notice.ok(`Updated ${name.value}.`);
-              await this.load();
+              if (await this.load()) this.notice.ok(`Updated ${name.value}.`);
             },
           },
         },

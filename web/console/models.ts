@@ -65,10 +65,14 @@ export class ModelsSection {
     );
   }
 
-  async load(): Promise<void> {
+  /** Lists the models again; false when the listing failed (its error is in the notice). */
+  async load(): Promise<boolean> {
     fill(this.list, h("p", { class: "pending" }, "Loading the models…"));
     const answer = await this.api.get<{ models: { name: string }[] }>("/admin/models");
-    if (this.notice.failed(answer)) return fill(this.list);
+    if (this.notice.failed(answer)) {
+      fill(this.list);
+      return false;
+    }
     this.known = new Set(answer.data!.models.map((m) => m.name));
     const manifests = await Promise.all(
       answer.data!.models.map((m) => this.api.get<Manifest>(`/admin/models/${encodeURIComponent(m.name)}`)),
@@ -77,6 +81,7 @@ export class ModelsSection {
       this.list,
       manifests.filter((a) => a.ok).map((a) => this.modelCard(a.data!)),
     );
+    return true;
   }
 
   private modelCard(manifest: Manifest): HTMLElement {
@@ -161,8 +166,9 @@ export class ModelsSection {
             const path = `/admin/models/${encodeURIComponent(manifest.name)}/aliases/${encodeURIComponent(alias.value)}`;
             const answer = await this.api.call("PUT", path, { version: version.value });
             if (this.notice.failed(answer)) return;
-            this.notice.ok(`${manifest.name}: alias '${alias.value}' now points at version ${version.value}.`);
-            await this.load();
+            // the notice once the list shows the moved alias
+            if (await this.load())
+              this.notice.ok(`${manifest.name}: alias '${alias.value}' now points at version ${version.value}.`);
           },
         },
       },
@@ -216,8 +222,8 @@ export class ModelsSection {
               });
               if (this.notice.failed(answer)) return;
               fill(progressText, `${bytes(picked.size)} uploaded`);
-              this.notice.ok(`Uploaded ${model.value} version ${version.value} (${bytes(picked.size)}).`);
-              await this.load();
+              if (await this.load())
+                this.notice.ok(`Uploaded ${model.value} version ${version.value} (${bytes(picked.size)}).`);
             } finally {
               submit.disabled = false;
             }

@@ -46,13 +46,17 @@ export class ResultView {
       if (warning) this.body.prepend(h("p", { class: "warning" }, `Warning: ${warning}`));
       return;
     }
-    this.error(answer.error?.code ?? "error", answer.error?.message ?? `HTTP ${answer.status}`, answer.status);
+    this.alert(answer.error?.code ?? "error", answer.error?.message ?? `HTTP ${answer.status}`, answer.status);
   }
 
   /** An error found in the page before any request (a file too large to read, no microphone...). */
-  error(code: string, message: string, status?: number): void {
+  error(code: string, message: string): void {
     this.done();
-    if (status === undefined) fill(this.meta);
+    fill(this.meta);
+    this.alert(code, message);
+  }
+
+  private alert(code: string, message: string, status?: number): void {
     fill(
       this.body,
       h(
