@@ -2,7 +2,7 @@
 // wrangler.toml): /playground and /console, their scripts and styles, and the headers they are served with. One
 // esbuild call (the bundler wrangler itself uses); no CDN, nothing fetched. Run before `wrangler dev` and
 // `wrangler deploy` by wrangler.toml's [build] command, and before the tests by vitest.config.ts.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -11,6 +11,12 @@ import { build } from "esbuild";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WEB = join(ROOT, "web");
 export const ASSETS = join(ROOT, ".generated", "assets");
+
+/** The pages, each `web/page.html` filled in: `/{name}` loads `pages/{name}.js` and the listed style sheets. */
+const PAGES = [
+  { name: "playground", skipTo: "model form", styles: [] },
+  { name: "console", skipTo: "console", styles: ["console.css"] },
+];
 
 export interface BuiltFile {
   file: string;
@@ -38,7 +44,9 @@ export async function buildPages({ quiet = false }: { quiet?: boolean } = {}): P
     legalComments: "none",
     logLevel: quiet ? "silent" : "warning",
   });
-  for (const file of ["playground.html", "console.html", "_headers"]) copyFileSync(join(WEB, file), join(ASSETS, file));
+  const template = readFileSync(join(WEB, "page.html"), "utf8");
+  for (const page of PAGES) writeFileSync(join(ASSETS, `${page.name}.html`), pageHtml(template, page));
+  copyFileSync(join(WEB, "_headers"), join(ASSETS, "_headers"));
   const files = listFiles(ASSETS).map((path) => {
     const bytes = readFileSync(path);
     return { file: path.slice(ASSETS.length + 1), bytes: bytes.byteLength, gzipBytes: gzipSync(bytes).byteLength };
@@ -49,6 +57,18 @@ export async function buildPages({ quiet = false }: { quiet?: boolean } = {}): P
   }
   return files;
 }
+
+function pageHtml(template: string, page: (typeof PAGES)[number]): string {
+  const nav = PAGES.map(
+    (other) =>
+      `<a href="/${other.name}"${other.name === page.name ? ' aria-current="page"' : ""}>${capitalized(other.name)}</a>`,
+  ).join(" ");
+  const styles = page.styles.map((sheet) => `<link rel="stylesheet" href="/pages/${sheet}" />`).join("\n    ");
+  const fields: Record<string, string> = { page: page.name, skipTo: page.skipTo, styles, nav };
+  return template.replace(/\{\{(\w+)\}\}/g, (_, field: string) => fields[field] ?? "");
+}
+
+const capitalized = (word: string) => word[0]!.toUpperCase() + word.slice(1);
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -30,7 +30,7 @@ import type {
 } from "./metering-types";
 import { takeToken } from "./rate-limit";
 import type { KeyPatch, KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
-import { type LedgerEvent, TenantStore } from "./tenant-store";
+import { type LedgerEvent, type NewKey, TenantStore } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -70,15 +70,7 @@ export class TenantObject extends DurableObject<Env> {
     return this.store.tenant();
   }
 
-  addKey(key: {
-    id: string;
-    hash: string;
-    prefix: string;
-    name: string;
-    scopes: string[];
-    expiresAt: number | null;
-    allowedOrigins: string[] | null;
-  }): KeyRecord {
+  addKey(key: NewKey): KeyRecord {
     this.store.insertKey(key, Date.now());
     return this.store.keyById(key.id)!;
   }

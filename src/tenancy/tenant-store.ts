@@ -15,6 +15,17 @@ import type { StoredResponse, UnsettledCharge, UsageQuery, UsageRow } from "./me
 import type { Bucket } from "./rate-limit";
 import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
 
+/** A key as the tenant object stores it: its hash, never its plaintext; `expiresAt` in epoch milliseconds. */
+export interface NewKey {
+  id: string;
+  hash: string;
+  prefix: string;
+  name: string;
+  scopes: string[];
+  expiresAt: number | null;
+  allowedOrigins: string[] | null;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, rpm INTEGER NOT NULL, monthly_units INTEGER NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, scopes TEXT NOT NULL,
@@ -154,18 +165,7 @@ export class TenantStore {
     this.cachedTenant = undefined;
   }
 
-  insertKey(
-    key: {
-      id: string;
-      hash: string;
-      prefix: string;
-      name: string;
-      scopes: string[];
-      expiresAt: number | null;
-      allowedOrigins: string[] | null;
-    },
-    now: number,
-  ): void {
+  insertKey(key: NewKey, now: number): void {
     this.sql.exec(
       "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       key.id,

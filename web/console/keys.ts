@@ -2,22 +2,13 @@
  * A tenant's API keys: create one (its secret shown once, with a copy button), revoke one (asked twice), and edit
  * a key's name, scopes and allowed web origins.
  */
+
+// only a type: nothing of the Worker is bundled into the page
+import type { KeyRecord } from "../../src/tenancy/schemas";
 import type { ApiClient } from "../shared/api";
-import { field, fill, h } from "../shared/dom";
+import { field, fill, form, h } from "../shared/dom";
 import { when } from "../shared/format";
 import { Notice } from "./notice";
-
-export interface KeyRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  allowedOrigins: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
 
 const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -127,23 +118,17 @@ export class KeysPanel {
     const row = h("tr", { class: "edit-row" }, cell);
     fill(
       cell,
-      h(
-        "form",
-        {
-          class: "inline-form",
-          on: {
-            submit: async (event) => {
-              event.preventDefault();
-              const allowed = words(origins.value);
-              const answer = await this.api.call("PATCH", `/admin/keys/${key.id}`, {
-                name: name.value,
-                scopes: words(scopes.value),
-                allowedOrigins: allowed.length > 0 ? allowed : null,
-              });
-              if (this.notice.failed(answer)) return;
-              if (await this.load()) this.notice.ok(`Updated ${name.value}.`);
-            },
-          },
+      form(
+        { class: "inline-form" },
+        async () => {
+          const allowed = words(origins.value);
+          const answer = await this.api.call("PATCH", `/admin/keys/${key.id}`, {
+            name: name.value,
+            scopes: words(scopes.value),
+            allowedOrigins: allowed.length > 0 ? allowed : null,
+          });
+          if (this.notice.failed(answer)) return;
+          if (await this.load()) this.notice.ok(`Updated ${name.value}.`);
         },
         field("Name", name),
         field("Scopes", scopes, "infer, usage:read, or infer:{model}; separated by spaces"),
@@ -168,31 +153,25 @@ export class KeysPanel {
     const scopes = h("input", { value: "infer usage:read", required: true });
     const origins = h("textarea", { rows: 2, placeholder: "https://shop.example" });
     const expires = h("input", { type: "datetime-local" });
-    return h(
-      "form",
-      {
-        class: "inline-form",
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const allowed = words(origins.value);
-            const answer = await this.api.call<KeyRecord & { key: string }>(
-              "POST",
-              `/admin/tenants/${this.tenantId}/keys`,
-              {
-                name: name.value,
-                scopes: words(scopes.value),
-                ...(allowed.length > 0 ? { allowedOrigins: allowed } : {}),
-                ...(expires.value ? { expiresAt: new Date(expires.value).toISOString() } : {}),
-              },
-            );
-            if (this.notice.failed(answer)) return;
-            this.notice.clear();
-            this.showSecret(answer.data!);
-            name.value = "";
-            await this.load();
+    return form(
+      { class: "inline-form" },
+      async () => {
+        const allowed = words(origins.value);
+        const answer = await this.api.call<KeyRecord & { key: string }>(
+          "POST",
+          `/admin/tenants/${this.tenantId}/keys`,
+          {
+            name: name.value,
+            scopes: words(scopes.value),
+            ...(allowed.length > 0 ? { allowedOrigins: allowed } : {}),
+            ...(expires.value ? { expiresAt: new Date(expires.value).toISOString() } : {}),
           },
-        },
+        );
+        if (this.notice.failed(answer)) return;
+        this.notice.clear();
+        this.showSecret(answer.data!);
+        name.value = "";
+        await this.load();
       },
       h("h4", {}, "Create a key"),
       h(

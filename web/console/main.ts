@@ -3,8 +3,8 @@
  * aliases, uploads) and tenants (limits, keys, usage), all through the admin API of this same origin.
  */
 import { ApiClient } from "../shared/api";
-import { Credential } from "../shared/credentials";
-import { field, fill, h } from "../shared/dom";
+import { Credential, credentialForm } from "../shared/credentials";
+import { fill, h } from "../shared/dom";
 import { ModelsSection } from "./models";
 import { Notice } from "./notice";
 import { TenantsSection } from "./tenants";
@@ -14,37 +14,14 @@ const api = new ApiClient(() => token.get());
 const main = document.getElementById("main")!;
 const notice = new Notice();
 
-const tokenInput = h("input", { type: "password", autocomplete: "off", spellcheck: false, value: token.get() ?? "" });
-const tokenForm = h(
-  "form",
+const tokenForm = credentialForm(
+  token,
   {
-    class: "credential",
-    on: {
-      submit: (event) => {
-        event.preventDefault();
-        token.set(tokenInput.value);
-        void open();
-      },
-    },
+    label: "Admin token",
+    hint: "ADMIN_TOKEN (locally in .dev.vars). Kept in this tab only (sessionStorage).",
+    use: "Open the console",
   },
-  field("Admin token", tokenInput, "ADMIN_TOKEN (locally in .dev.vars). Kept in this tab only (sessionStorage)."),
-  h("div", { class: "actions" }, [
-    h("button", { type: "submit", class: "primary" }, "Open the console"),
-    h(
-      "button",
-      {
-        type: "button",
-        on: {
-          click: () => {
-            token.forget();
-            tokenInput.value = "";
-            void open();
-          },
-        },
-      },
-      "Forget it",
-    ),
-  ]),
+  open,
 );
 const sections = h("div", { class: "sections" });
 fill(main, tokenForm, notice.element, sections);

@@ -4,7 +4,7 @@
  * moving an alias, and uploading a new version with a progress bar.
  */
 import type { ApiClient } from "../shared/api";
-import { field, fill, h } from "../shared/dom";
+import { field, fill, form, h, section } from "../shared/dom";
 import { bytes, when } from "../shared/format";
 import { uploadWithProgress } from "../shared/upload";
 import { Notice } from "./notice";
@@ -55,14 +55,7 @@ export class ModelsSection {
     private readonly api: ApiClient,
     private readonly token: () => string | undefined,
   ) {
-    this.element = h(
-      "section",
-      { id: "models", attrs: { "aria-labelledby": "models-heading" } },
-      h("h2", { id: "models-heading" }, "Models"),
-      this.notice.element,
-      this.uploadForm(),
-      this.list,
-    );
+    this.element = section("models", "Models", this.notice.element, this.uploadForm(), this.list);
   }
 
   /** Lists the models again; false when the listing failed (its error is in the notice). */
@@ -156,21 +149,15 @@ export class ModelsSection {
       {},
       Object.keys(manifest.versions).map((v) => h("option", { value: v, selected: v === manifest.aliases.default }, v)),
     );
-    return h(
-      "form",
-      {
-        class: "inline-form",
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const path = `/admin/models/${encodeURIComponent(manifest.name)}/aliases/${encodeURIComponent(alias.value)}`;
-            const answer = await this.api.call("PUT", path, { version: version.value });
-            if (this.notice.failed(answer)) return;
-            // the notice once the list shows the moved alias
-            if (await this.load())
-              this.notice.ok(`${manifest.name}: alias '${alias.value}' now points at version ${version.value}.`);
-          },
-        },
+    return form(
+      { class: "inline-form" },
+      async () => {
+        const path = `/admin/models/${encodeURIComponent(manifest.name)}/aliases/${encodeURIComponent(alias.value)}`;
+        const answer = await this.api.call("PUT", path, { version: version.value });
+        if (this.notice.failed(answer)) return;
+        // the notice once the list shows the moved alias
+        if (await this.load())
+          this.notice.ok(`${manifest.name}: alias '${alias.value}' now points at version ${version.value}.`);
       },
       field("Alias", alias),
       field("points at version", version),
@@ -196,39 +183,33 @@ export class ModelsSection {
     const progress = h("progress", { max: 1, value: 0, attrs: { "aria-label": "Upload progress" } });
     const progressText = h("span", { class: "hint", attrs: { "aria-live": "polite" } });
     const submit = h("button", { type: "submit", class: "primary" }, "Upload");
-    return h(
-      "form",
-      {
-        class: "card upload",
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const picked = file.files?.[0];
-            if (!picked) return;
-            submit.disabled = true;
-            try {
-              const name = encodeURIComponent(model.value);
-              // a new model needs its manifest first; an existing one keeps its own
-              if (!this.known.has(model.value)) {
-                const created = await this.api.call("PUT", `/admin/models/${name}`, { task: task.value });
-                if (this.notice.failed(created)) return;
-              }
-              progress.value = 0;
-              const path = `/admin/models/${name}/versions/${encodeURIComponent(version.value)}?default=${makeDefault.checked}`;
-              const answer = await uploadWithProgress("PUT", path, picked, this.token(), (sent, total) => {
-                progress.max = total;
-                progress.value = sent;
-                fill(progressText, `${bytes(sent)} of ${bytes(total)} sent`);
-              });
-              if (this.notice.failed(answer)) return;
-              fill(progressText, `${bytes(picked.size)} uploaded`);
-              if (await this.load())
-                this.notice.ok(`Uploaded ${model.value} version ${version.value} (${bytes(picked.size)}).`);
-            } finally {
-              submit.disabled = false;
-            }
-          },
-        },
+    return form(
+      { class: "card upload" },
+      async () => {
+        const picked = file.files?.[0];
+        if (!picked) return;
+        submit.disabled = true;
+        try {
+          const name = encodeURIComponent(model.value);
+          // a new model needs its manifest first; an existing one keeps its own
+          if (!this.known.has(model.value)) {
+            const created = await this.api.call("PUT", `/admin/models/${name}`, { task: task.value });
+            if (this.notice.failed(created)) return;
+          }
+          progress.value = 0;
+          const path = `/admin/models/${name}/versions/${encodeURIComponent(version.value)}?default=${makeDefault.checked}`;
+          const answer = await uploadWithProgress("PUT", path, picked, this.token(), (sent, total) => {
+            progress.max = total;
+            progress.value = sent;
+            fill(progressText, `${bytes(sent)} of ${bytes(total)} sent`);
+          });
+          if (this.notice.failed(answer)) return;
+          fill(progressText, `${bytes(picked.size)} uploaded`);
+          if (await this.load())
+            this.notice.ok(`Uploaded ${model.value} version ${version.value} (${bytes(picked.size)}).`);
+        } finally {
+          submit.disabled = false;
+        }
       },
       h("h3", {}, "Upload a version"),
       h(

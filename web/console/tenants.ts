@@ -3,7 +3,7 @@
  * its usage.
  */
 import type { ApiClient } from "../shared/api";
-import { field, fill, h } from "../shared/dom";
+import { field, fill, form, h, section } from "../shared/dom";
 import { count } from "../shared/format";
 import { KeysPanel } from "./keys";
 import { Notice } from "./notice";
@@ -25,10 +25,9 @@ export class TenantsSection {
   private usage: UsagePanel | undefined;
 
   constructor(private readonly api: ApiClient) {
-    this.element = h(
-      "section",
-      { id: "tenants", attrs: { "aria-labelledby": "tenants-heading" } },
-      h("h2", { id: "tenants-heading" }, "Tenants and keys"),
+    this.element = section(
+      "tenants",
+      "Tenants and keys",
       this.notice.element,
       this.createForm(),
       this.picker,
@@ -85,24 +84,18 @@ export class TenantsSection {
       {},
       ["exact", "leased"].map((m) => h("option", { value: m, selected: m === tenant.metering }, m)),
     );
-    return h(
-      "form",
-      {
-        class: "inline-form",
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const answer = await this.api.call<Tenant>("PATCH", `/admin/tenants/${tenant.id}`, {
-              limits: { requestsPerMinute: Number(rpm.value), monthlyUnits: Number(units.value) },
-              metering: metering.value,
-            });
-            if (this.notice.failed(answer)) return;
-            const saved = answer.data!;
-            this.notice.ok(
-              `${saved.name}: ${count(saved.limits.requestsPerMinute)} requests a minute, ${count(saved.limits.monthlyUnits)} units a month, ${saved.metering} metering.`,
-            );
-          },
-        },
+    return form(
+      { class: "inline-form" },
+      async () => {
+        const answer = await this.api.call<Tenant>("PATCH", `/admin/tenants/${tenant.id}`, {
+          limits: { requestsPerMinute: Number(rpm.value), monthlyUnits: Number(units.value) },
+          metering: metering.value,
+        });
+        if (this.notice.failed(answer)) return;
+        const saved = answer.data!;
+        this.notice.ok(
+          `${saved.name}: ${count(saved.limits.requestsPerMinute)} requests a minute, ${count(saved.limits.monthlyUnits)} units a month, ${saved.metering} metering.`,
+        );
       },
       h("h4", {}, "Limits"),
       h(
@@ -126,24 +119,18 @@ export class TenantsSection {
       h("option", { value: "exact" }, "exact"),
       h("option", { value: "leased" }, "leased"),
     );
-    return h(
-      "form",
-      {
-        class: "card inline-form",
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const answer = await this.api.call<Tenant>("POST", "/admin/tenants", {
-              name: name.value,
-              limits: { requestsPerMinute: Number(rpm.value), monthlyUnits: Number(units.value) },
-              metering: metering.value,
-            });
-            if (this.notice.failed(answer)) return;
-            this.notice.ok(`Created the tenant ${answer.data!.name}.`);
-            name.value = "";
-            await this.load(answer.data!.id);
-          },
-        },
+    return form(
+      { class: "card inline-form" },
+      async () => {
+        const answer = await this.api.call<Tenant>("POST", "/admin/tenants", {
+          name: name.value,
+          limits: { requestsPerMinute: Number(rpm.value), monthlyUnits: Number(units.value) },
+          metering: metering.value,
+        });
+        if (this.notice.failed(answer)) return;
+        this.notice.ok(`Created the tenant ${answer.data!.name}.`);
+        name.value = "";
+        await this.load(answer.data!.id);
       },
       h("h3", {}, "Create a tenant"),
       h(

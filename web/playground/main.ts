@@ -3,7 +3,7 @@
  * form per task that runs the model and shows its answer with what it cost.
  */
 import { ApiClient } from "../shared/api";
-import { Credential } from "../shared/credentials";
+import { Credential, credentialForm } from "../shared/credentials";
 import { field, fill, h } from "../shared/dom";
 import { embeddingsForm } from "./forms/embeddings";
 import type { TaskForm } from "./forms/form";
@@ -31,43 +31,15 @@ const key = new Credential("key");
 const api = new ApiClient(() => key.get());
 const main = document.getElementById("main")!;
 
-const keyInput = h("input", {
-  type: "password",
-  autocomplete: "off",
-  spellcheck: false,
-  placeholder: "emk_live_…",
-  value: key.get() ?? "",
-});
-const keyForm = h(
-  "form",
+const keyForm = credentialForm(
+  key,
   {
-    class: "credential",
-    on: {
-      submit: (event) => {
-        event.preventDefault();
-        key.set(keyInput.value);
-        void loadModels();
-      },
-    },
+    label: "API key",
+    hint: "Kept in this tab only (sessionStorage); sent only to this server.",
+    use: "Use this key",
+    placeholder: "emk_live_…",
   },
-  field("API key", keyInput, "Kept in this tab only (sessionStorage); sent only to this server."),
-  h("div", { class: "actions" }, [
-    h("button", { type: "submit", class: "primary" }, "Use this key"),
-    h(
-      "button",
-      {
-        type: "button",
-        on: {
-          click: () => {
-            key.forget();
-            keyInput.value = "";
-            void loadModels();
-          },
-        },
-      },
-      "Forget it",
-    ),
-  ]),
+  loadModels,
 );
 const picker = h("div", { class: "picker" });
 const workspace = h("div", { class: "workspace" });

@@ -4,6 +4,7 @@
  * tab closes), the fragment is removed from the address bar and the history entry at once, and it is never put in
  * a URL, a log or the DOM.
  */
+import { field, form, h } from "./dom";
 
 export class Credential {
   private value: string | undefined;
@@ -38,4 +39,41 @@ export class Credential {
   private get storageKey(): string {
     return `edge-maas:${this.name}`;
   }
+}
+
+/**
+ * The form at the top of a page: the credential's field (a password field: not shown, not remembered by the
+ * browser), a button to use what was typed and one to forget it; `changed` runs after either.
+ */
+export function credentialForm(
+  credential: Credential,
+  text: { label: string; hint: string; use: string; placeholder?: string },
+  changed: () => unknown,
+): HTMLElement {
+  const input = h("input", {
+    type: "password",
+    autocomplete: "off",
+    spellcheck: false,
+    placeholder: text.placeholder ?? "",
+    value: credential.get() ?? "",
+  });
+  const forget = () => {
+    credential.forget();
+    input.value = "";
+    void changed();
+  };
+  return form(
+    { class: "credential" },
+    () => {
+      credential.set(input.value);
+      return changed();
+    },
+    field(text.label, input, text.hint),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, text.use),
+      h("button", { type: "button", on: { click: forget } }, "Forget it"),
+    ),
+  );
 }

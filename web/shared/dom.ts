@@ -68,3 +68,30 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
     hint ? h("small", { id: hintId, class: "hint" }, hint) : null,
   );
 }
+
+/**
+ * A `<form>` whose submit (Enter in a field, or its submit button) runs `onSubmit` in the page instead of
+ * navigating. `noValidate` is left off, so the browser checks `required` and `pattern` first.
+ * @example form({ class: "inline-form" }, save, field("Name", name), h("button", { type: "submit" }, "Save"))
+ */
+export function form(
+  props: NoInfer<Props<"form">>,
+  onSubmit: () => unknown,
+  ...children: (Child | Child[])[]
+): HTMLFormElement {
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    void onSubmit();
+  };
+  return h("form", { ...props, on: { ...props.on, submit } }, ...children);
+}
+
+/** A `<section id>` named by its `<h2>` (so screen readers list it as a region with that name). */
+export function section(id: string, title: string, ...children: (Child | Child[])[]): HTMLElement {
+  return h(
+    "section",
+    { id, attrs: { "aria-labelledby": `${id}-heading` } },
+    h("h2", { id: `${id}-heading` }, title),
+    ...children,
+  );
+}
