@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the Worker (bundled as `wrangler deploy` bundles it) on local workerd with fresh state,
  * measures, and writes docs/BENCHMARKS.md. Every figure is read in this one run, and comparisons are ratios against a
- * reference measured in the same run. `npm run bench -- <section> [<section> ...]` runs only those sections.
+ * reference measured in the same run. `npm run bench -- <section> [<section> ...]` runs only those sections;
+ * `soak` (ten minutes of mixed traffic) runs only when named.
  *
  * Each section sits in docs/BENCHMARKS.md between its own markers (`<!-- section:name -->`); a run replaces only the
  * sections it measured, as each finishes, and leaves the rest of the file as it is. A section ends with the date and
@@ -13,9 +14,11 @@ import { join } from "node:path";
 import { benchCache } from "./bench/cache";
 import type { BenchContext, BenchSection, BenchServers } from "./bench/context";
 import { benchEmbeddings } from "./bench/embeddings";
+import { benchFairness } from "./bench/fairness";
 import { benchImages } from "./bench/images";
 import { benchInference } from "./bench/inference";
 import { benchQuantize } from "./bench/quantize";
+import { benchSoak } from "./bench/soak";
 import { benchTasks } from "./bench/tasks";
 import { benchTenancy } from "./bench/tenancy";
 import { benchTextClassification } from "./bench/text-classification";
@@ -34,7 +37,11 @@ const SECTIONS: Record<string, BenchSection> = {
   text: benchTextClassification,
   voice: benchVoice,
   quantize: benchQuantize,
+  fairness: benchFairness,
+  soak: benchSoak,
 };
+/** Sections a full run leaves out: they run only when named (`soak` takes ten minutes). */
+const ON_REQUEST = new Set(["soak"]);
 
 const FILE = join(ROOT, "docs", "BENCHMARKS.md");
 const NEW_FILE_HEADER = [
@@ -86,7 +93,7 @@ try {
   const chosen = process.argv.slice(2);
   for (const name of chosen)
     if (!SECTIONS[name]) throw new Error(`unknown section '${name}'; sections: ${Object.keys(SECTIONS).join(", ")}`);
-  const names = chosen.length > 0 ? chosen : Object.keys(SECTIONS);
+  const names = chosen.length > 0 ? chosen : Object.keys(SECTIONS).filter((name) => !ON_REQUEST.has(name));
   for (const name of names) {
     const text = await SECTIONS[name]!(context);
     if (chosen.length > 0) console.log(text);

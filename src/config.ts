@@ -17,10 +17,22 @@ export interface Config {
   maxEmbeddingInputs: number;
   /** Default largest decoded image in pixels (a manifest's `limits.maxImagePixels` overrides it). */
   maxImagePixels: number;
-  /** WASM memory the session pool may fill before it releases least recently used sessions. */
+  /** The WASM heap's budget: sessions and runs are planned to fit it, idle sessions released to make room. */
   sessionBudgetBytes: number;
+  /** The WASM heap never grows past this; an allocation that would is refused (a run's estimate was too low). */
+  heapCeilingBytes: number;
+  /** Nodes an uploaded model may have, in all its graphs. */
+  maxGraphNodes: number;
+  /** Trip count a `Loop` with a constant count may have unless its manifest sets `limits.maxLoopIterations`. */
+  maxLoopIterations: number;
+  /** Runs that may wait for their turn in one isolate; more are refused with 503 `runtime_busy`. */
+  maxQueuedRuns: number;
+  /** Requests of one tenant that may be running or waiting to run in one isolate; more get 429. */
+  maxConcurrentRunsPerTenant: number;
   /** How long an isolate trusts its cached copy of a manifest. */
   manifestCacheMillis: number;
+  /** Largest OIP response with JSON tensors, estimated from output shapes before it is built (binary is not bounded). */
+  maxJsonResponseBytes: number;
   /** Largest response the KV cache stores (KV values are at most 25 MiB). */
   maxCachedBytes: number;
   /** `required`: every inference call needs a tenant's API key and is metered. `off`: open, single-tenant. */
@@ -42,15 +54,23 @@ type ConfigVars = Partial<
     | "MAX_EMBEDDING_INPUTS"
     | "MAX_IMAGE_PIXELS"
     | "SESSION_BUDGET_MB"
+    | "MAX_GRAPH_NODES"
+    | "MAX_QUEUED_RUNS"
+    | "MAX_CONCURRENT_RUNS_PER_TENANT"
     | "MANIFEST_CACHE_MS"
     | "TENANCY"
     | "CACHE_MAX_BYTES"
+    | "MAX_JSON_RESPONSE_BYTES"
     | "DO_DELAY_MS",
     string
   >
 >;
 
+/** How far past its budget the heap may grow when an estimate was low. */
+const HEAP_CEILING_FACTOR = 1.25;
+
 export function readConfig(vars: ConfigVars): Config {
+  const sessionBudgetBytes = positive(vars.SESSION_BUDGET_MB, 80) * MiB;
   return {
     maxRequestBytes: positive(vars.MAX_REQUEST_BYTES, 16 * MiB),
     maxModelBytes: positive(vars.MAX_MODEL_BYTES, 64 * MiB),
@@ -59,8 +79,14 @@ export function readConfig(vars: ConfigVars): Config {
     maxTaskItems: positive(vars.MAX_TASK_ITEMS, 128),
     maxEmbeddingInputs: positive(vars.MAX_EMBEDDING_INPUTS, 2048),
     maxImagePixels: positive(vars.MAX_IMAGE_PIXELS, 4 * MiB),
-    sessionBudgetBytes: positive(vars.SESSION_BUDGET_MB, 80) * MiB,
+    sessionBudgetBytes,
+    heapCeilingBytes: sessionBudgetBytes * HEAP_CEILING_FACTOR,
+    maxGraphNodes: positive(vars.MAX_GRAPH_NODES, 20_000),
+    maxLoopIterations: 10_000,
+    maxQueuedRuns: positive(vars.MAX_QUEUED_RUNS, 64),
+    maxConcurrentRunsPerTenant: positive(vars.MAX_CONCURRENT_RUNS_PER_TENANT, 16),
     manifestCacheMillis: nonNegative(vars.MANIFEST_CACHE_MS, 2000),
+    maxJsonResponseBytes: positive(vars.MAX_JSON_RESPONSE_BYTES, 16 * MiB),
     maxCachedBytes: Math.min(positive(vars.CACHE_MAX_BYTES, MAX_KV_VALUE_BYTES), MAX_KV_VALUE_BYTES),
     tenancy: vars.TENANCY === "off" ? "off" : "required",
     doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),

@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   "unsupported_media_type",
   "too_many_pixels",
   "audio_too_long",
+  // an answer too large for the form asked (JSON tensors); the binary extension carries it
+  "response_too_large",
+  // a request whose run would take more memory or iterations than the model and the isolate allow
+  "too_much_compute",
   // a body in an accepted media type that cannot be decoded (a broken image, a WAV without samples)
   "invalid_media",
   // uploads and registry state
@@ -49,6 +53,7 @@ export const ERROR_CODES = [
   "tenant_not_found",
   "key_not_found",
   // capacity
+  "too_many_concurrent_runs",
   "runtime_busy",
   "internal_error",
 ] as const;

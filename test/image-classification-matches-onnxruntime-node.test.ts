@@ -6,7 +6,6 @@
  * decoding (PNG and JPEG, 1e-4: the Worker's libjpeg-turbo gives sharp's pixels); raw bodies, `{image: number[]}` and `{image: number[][]}` (split into session calls of `maxBatch`) agree;
  * bad input is 400/413/415/422 and a good request works after each; one unit per image.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   admin,
@@ -16,6 +15,7 @@ import {
   createTenant,
   expectClose,
   json,
+  reference,
   repoFile,
   repoText,
   seedBundled,
@@ -33,7 +33,6 @@ const MANIFEST = BUNDLED[MODEL]! as unknown as {
 /** 119 of 120 when the set was made (scripts/models/make-digit-images.ts); a margin of 3 images. */
 const MIN_CORRECT = 116;
 const TOLERANCE = 1e-4;
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
 interface Digit {
   file: string;

@@ -5,14 +5,12 @@
  * the pixel limit is checked from the
  * header before any decoding; broken files are `invalid_media`; resampling follows its definition.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../src/errors";
 import { decodeImage, imageInfo, type RgbaImage } from "../src/media/image/decode";
 import { resizeArea, resizeBilinear } from "../src/media/image/resize";
-import { fromBase64, toBase64 } from "./support/worker";
+import { fromBase64, reference, toBase64 } from "./support/worker";
 
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 const MAX_PIXELS = 4 * 1024 * 1024;
 
 interface Sample {

@@ -5,15 +5,12 @@
  * with sharp (whose JPEG pixels the Worker's libjpeg-turbo matches exactly), resamples each output pixel on its own in 2-D
  * float64 where the Worker runs separable passes, and pads, converts and normalizes pixel by pixel.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../src/media/image/decode";
 import { fitImage, flattenAlpha } from "../src/media/image/fit";
 import { channelCount, writeImageTensor } from "../src/media/image/tensorize";
 import { type ImagePreprocess, ImagePreprocessSchema } from "../src/tasks/image-preprocess-config";
-import { expectClose, fromBase64, repoFile, toBase64 } from "./support/worker";
-
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
+import { expectClose, fromBase64, reference, repoFile, toBase64 } from "./support/worker";
 
 const CONFIGS: Record<string, Record<string, unknown>> = {
   "stretch, bilinear, rgb nchw, ImageNet mean/std": {

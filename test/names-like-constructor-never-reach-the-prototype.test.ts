@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { scaleBy } from "./support/fixtures";
 import { decodeResponse, float32Of } from "./support/oip";
+import { silentWav } from "./support/wav";
 import { admin, anonymous, call, createKey, createTenant, json, seedBundled, uploadModel } from "./support/worker";
 
 const NAMES = ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty"];
@@ -153,24 +154,3 @@ describe("names a plain object inherits", () => {
     expect(Object.keys(manifest.versions)).toEqual(["constructor"]);
   });
 });
-
-/** A valid 16 kHz mono WAV of 0.1 s of silence. */
-function silentWav(): Uint8Array {
-  const samples = 1600;
-  const bytes = new Uint8Array(44 + samples * 2);
-  const view = new DataView(bytes.buffer);
-  const ascii = (at: number, text: string) => [...text].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
-  ascii(0, "RIFF");
-  view.setUint32(4, 36 + samples * 2, true);
-  ascii(8, "WAVEfmt ");
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, 16000, true);
-  view.setUint32(28, 32000, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, "data");
-  view.setUint32(40, samples * 2, true);
-  return bytes;
-}

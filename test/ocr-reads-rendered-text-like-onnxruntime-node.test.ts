@@ -7,11 +7,21 @@
  * 400/413/415/422 and a good request works after each; the configuration is checked at upload and at request.
  */
 
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PageScore, scoreGroups, scorePage } from "../scripts/eval/metrics";
 import { encodeRgbPng } from "./support/png";
-import { admin, call, createKey, createTenant, json, repoFile, repoText, seedBundled, withKey } from "./support/worker";
+import {
+  admin,
+  call,
+  createKey,
+  createTenant,
+  json,
+  reference,
+  repoFile,
+  repoText,
+  seedBundled,
+  withKey,
+} from "./support/worker";
 
 const MODEL = "ppocr";
 /**
@@ -21,7 +31,6 @@ const MODEL = "ppocr";
 const MIN_EXACT_IMAGES = 47;
 const MIN_EXACT_LINES = 85;
 const MAX_CER = 0.01;
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 const NO_CACHE = { "Cache-Control": "no-store" };
 
 interface Line {

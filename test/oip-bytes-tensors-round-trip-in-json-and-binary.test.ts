@@ -55,13 +55,19 @@ describe("BYTES tensors", () => {
     expect(stringsOfBytes(jsonIn.outputs.same!.bytes!)).toEqual(TEXTS);
   });
 
-  it("take a 2-D shape, row-major, flat or nested in JSON", async () => {
-    const nested = await call("/v2/models/strings/infer", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ inputs: [{ name: "text", datatype: "BYTES", shape: [2], data: [["hello"], ["b"]] }] }),
-    });
-    expect((await decodeResponse(nested)).outputs.translated!.json).toEqual(["bonjour", "?"]);
+  it("are nested in JSON as their shape says: flat for [2]; nested one level deeper than the shape is a 400", async () => {
+    const send = (data: unknown) =>
+      call("/v2/models/strings/infer", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ inputs: [{ name: "text", datatype: "BYTES", shape: [2], data }] }),
+      });
+    expect((await decodeResponse(await send(["hello", "b"]))).outputs.translated!.json).toEqual(["bonjour", "?"]);
+    const overNested = await send([["hello"], ["b"]]);
+    expect(overNested.status).toBe(400);
+    expect((await json(overNested)).error).toMatch(
+      /ragged data: data\[0\] is an array where shape \[2\] needs an element/,
+    );
   });
 });
 

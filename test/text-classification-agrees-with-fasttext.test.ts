@@ -6,11 +6,10 @@
  * beyond `maxBatch` answer what single calls answer; `top_k`, empty texts (400), too many texts (413), truncation
  * (a `Warning`, and fastText's answer for the words kept) and line breaks (one line) behave as documented.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lengthGroups } from "../src/tasks/batching";
 import { FastTextTokenizer } from "../src/tasks/text/fasttext-tokenizer";
-import { BUNDLED, call, json, repoFile, repoText, seedBundled } from "./support/worker";
+import { BUNDLED, call, json, reference, repoFile, repoText, seedBundled } from "./support/worker";
 
 const MODEL = "lid-176";
 const VERSION = BUNDLED[MODEL]!.versions["1"]!;
@@ -24,8 +23,6 @@ const LABELS = BUNDLED[MODEL]!.labels as string[];
 const TOLERANCE = 1e-3;
 
 type LabelScore = { label: string; score: number };
-
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
 async function fastText<T>(path: "predict" | "ids", texts: string[]): Promise<T> {
   const response = await reference.fetch(`http://reference/fasttext/${path}`, {

@@ -44,25 +44,42 @@ export async function startDevServer({
     detached: true,
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk;
-      if (echo) process.stdout.write(chunk);
-      if (output.includes("[edge-maas] serving")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`npm run dev exited (${code}) before serving:\n${output}`)));
-    setTimeout(() => reject(new Error(`npm run dev did not serve within 180 s:\n${output}`)), 180_000).unref();
-  });
-  child.stdout.resume();
-  const stop = async () => {
+  const interrupt = () => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, "SIGINT");
     } catch {
       // already gone
     }
+  };
+  // the server has its own process group, so whoever stops this process must not leave it running
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupt();
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  const stop = async () => {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    interrupt();
     await exited;
   };
+  let output = "";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk;
+        if (echo) process.stdout.write(chunk);
+        if (output.includes("[edge-maas] serving")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`npm run dev exited (${code}) before serving:\n${output}`)));
+      setTimeout(() => reject(new Error(`npm run dev did not serve within 180 s:\n${output}`)), 180_000).unref();
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  child.stdout.resume();
   const adminToken = adminTokenIn(readFileSync(join(ROOT, ".dev.vars"), "utf8"));
   if (!adminToken) {
     await stop();

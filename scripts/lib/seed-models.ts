@@ -17,6 +17,7 @@ const INPUT_FIELDS = [
   "postprocess",
   "cache",
   "limits",
+  "batchAxes",
   "source",
 ] as const;
 

@@ -1,6 +1,6 @@
 /**
- * Response-cache keys: a SHA-256 over everything that decides a response's bytes. The weights' digest (not the
- * version name) makes a new version miss; the tenant id keeps private models' entries apart. 68 bytes, far
+ * Response-cache keys: a SHA-256 over everything that decides a response's bytes, and whose it is. The weights'
+ * digest (not the version name) makes a new version miss; the tenant id keeps each tenant's entries apart. 68 bytes, far
  * under KV's 512-byte key limit.
  */
 
@@ -14,7 +14,7 @@ export interface CacheKeyParts {
   options: unknown;
   /** Canonical input bytes: each tensor's datatype, shape and data, or the task's input. */
   inputs: Uint8Array[];
-  /** Set for private models only. */
+  /** The tenant whose entry this is; absent for an entry tenants share (a public model's `cache.scope: "shared"`). */
   tenantId?: string;
 }
 

@@ -25,14 +25,19 @@ export interface ValueSpec {
   wrap?: ("sequence" | { mapKey: number })[];
 }
 
-/** An int, ints, a string, or a tagged float, floats or strings (ONNX attribute types INT, INTS, STRING, ...). */
+/**
+ * An int, ints, a string, or a tagged float, floats, strings, tensor (e.g. ConstantOfShape's `value`) or graph (a
+ * Loop's or If's body): ONNX attribute types INT, INTS, STRING, FLOAT, FLOATS, STRINGS, TENSOR, GRAPH.
+ */
 export type AttributeValue =
   | number
   | number[]
   | string
   | { float: number }
   | { floats: readonly number[] }
-  | { strings: readonly string[] };
+  | { strings: readonly string[] }
+  | { tensor: InitializerSpec }
+  | { graph: GraphSpec };
 
 export interface NodeSpec {
   opType: string;
@@ -52,11 +57,15 @@ export interface InitializerSpec {
   raw: Uint8Array;
 }
 
-export interface ModelSpec {
+/** One graph: the model's, or a subgraph held by a node's attribute. */
+export interface GraphSpec {
   inputs: ValueSpec[];
   outputs: ValueSpec[];
   nodes: NodeSpec[];
   initializers?: InitializerSpec[];
+}
+
+export interface ModelSpec extends GraphSpec {
   opset?: number;
   /** Opset imports for other domains (e.g. `{ domain: "com.microsoft", version: 1 }`). */
   domainOpsets?: { domain: string; version: number }[];
@@ -110,7 +119,7 @@ export function writeOnnxModel(spec: ModelSpec): Uint8Array {
   return w.finish();
 }
 
-function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
+function writeGraph(w: BinaryWriter, spec: GraphSpec): void {
   for (const node of spec.nodes) {
     w.tag(1, LEN).fork();
     for (const name of node.inputs) w.tag(1, LEN).string(name);
@@ -122,19 +131,22 @@ function writeGraph(w: BinaryWriter, spec: ModelSpec): void {
     w.join();
   }
   w.tag(2, LEN).string("graph");
-  for (const init of spec.initializers ?? []) {
-    w.tag(5, LEN).fork();
-    for (const d of init.dims) w.tag(1, WireType.Varint).int64(d);
-    w.tag(2, WireType.Varint).int32(init.elemType);
-    w.tag(8, LEN).string(init.name);
-    w.tag(9, LEN).bytes(init.raw);
-    w.join();
-  }
+  for (const init of spec.initializers ?? []) writeTensor(w, 5, init);
   for (const value of spec.inputs) writeValueInfo(w, 11, value);
   for (const value of spec.outputs) writeValueInfo(w, 12, value);
 }
 
-/** AttributeProto: name (1), f (2), i (3), s (4), floats (7), ints (8), strings (9), type (20). */
+/** TensorProto: dims (1), data_type (2), name (8), raw_data (9). */
+function writeTensor(w: BinaryWriter, field: number, tensor: InitializerSpec): void {
+  w.tag(field, LEN).fork();
+  for (const d of tensor.dims) w.tag(1, WireType.Varint).int64(d);
+  w.tag(2, WireType.Varint).int32(tensor.elemType);
+  w.tag(8, LEN).string(tensor.name);
+  w.tag(9, LEN).bytes(tensor.raw);
+  w.join();
+}
+
+/** AttributeProto: name (1), f (2), i (3), s (4), t (5), g (6), floats (7), ints (8), strings (9), type (20). */
 function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): void {
   w.tag(5, LEN).fork().tag(1, LEN).string(name);
   if (typeof value === "number") w.tag(3, WireType.Varint).int64(value).tag(20, WireType.Varint).int32(2);
@@ -149,6 +161,14 @@ function writeAttribute(w: BinaryWriter, name: string, value: AttributeValue): v
   } else if ("strings" in value) {
     for (const v of value.strings) w.tag(9, LEN).bytes(new TextEncoder().encode(v));
     w.tag(20, WireType.Varint).int32(8);
+  } else if ("tensor" in value) {
+    writeTensor(w, 5, value.tensor);
+    w.tag(20, WireType.Varint).int32(4);
+  } else if ("graph" in value) {
+    w.tag(6, LEN).fork();
+    writeGraph(w, value.graph);
+    w.join();
+    w.tag(20, WireType.Varint).int32(5);
   } else w.tag(2, WireType.Bit32).float(value.float).tag(20, WireType.Varint).int32(1);
   w.join();
 }

@@ -45,6 +45,60 @@ export const TensorSpecSchema = z
   })
   .meta({ id: "TensorSpec" });
 
+const MemoryProfileSchema = z
+  .object({
+    sessionBytes: z.number().int().nonnegative(),
+    run: z.object({ fixedBytes: z.number().nonnegative(), bytesPerElement: z.number().nonnegative() }).optional(),
+    points: z.array(z.tuple([z.number(), z.number()])).optional(),
+    note: z.string().optional(),
+  })
+  .meta({
+    id: "MemoryProfile",
+    description:
+      "WASM memory measured at upload: the session's own, and one run's peak as `fixedBytes + bytesPerElement × input elements` (from calibration runs `points`: [elements, bytes]); `note` says why a run could not be measured",
+  });
+
+const ValueNodeSchema = z.object({
+  opType: z.string(),
+  inputs: z.array(z.string()),
+  outputs: z.array(z.string()),
+  attributes: z.record(z.string(), z.union([z.number(), z.array(z.number())])),
+});
+
+const SizeProgramSchema = z
+  .object({
+    constants: z.array(
+      z.object({ name: z.string(), dims: z.array(z.number()), values: z.array(z.number()), dataType: z.number() }),
+    ),
+    nodes: z.array(ValueNodeSchema),
+    checks: z.array(
+      ValueNodeSchema.omit({ outputs: true }).extend({
+        node: z.string(),
+        kind: z.enum(["tensor", "loop"]),
+        bytesPerElement: z.number(),
+      }),
+    ),
+  })
+  .meta({
+    id: "SizeProgram",
+    description:
+      "the graph's sizes that depend on the request (tensors built from input values or shapes, loop trip counts), checked before each run",
+  });
+
+/** What the server learnt about a version when it was uploaded. */
+export const RuntimeFactsSchema = z
+  .object({
+    memory: MemoryProfileSchema,
+    sizes: z.object({ program: SizeProgramSchema, opset: z.number().int() }).optional(),
+    loopCap: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "every Loop's trip count is capped at this (the manifest's limits.maxLoopIterations)" }),
+  })
+  .meta({ id: "RuntimeFacts" });
+
 export const VersionEntrySchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -52,6 +106,10 @@ export const VersionEntrySchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     opsets: z.record(z.string(), z.number().int()).optional(),
+    batchAxes: z.record(z.string(), z.number().int().nonnegative()).optional().meta({
+      description:
+        "input → the axis of its batch dimension, read from the graph at upload (inputs without one are absent); a manifest's batchAxes overrides it",
+    }),
     original: z
       .object({
         sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -71,6 +129,7 @@ export const VersionEntrySchema = z
       .record(z.string(), AssetEntrySchema)
       .optional()
       .meta({ description: "the model's assets when this version was uploaded; the version keeps using them" }),
+    runtime: RuntimeFactsSchema.optional(),
     createdAt: z.string(),
   })
   .meta({ id: "ModelVersion" });
@@ -86,6 +145,14 @@ const LimitsSchema = z
       .optional()
       .meta({ description: "texts or images one task request may carry" }),
     maxImagePixels: z.number().int().positive().optional(),
+    maxDims: z.record(z.string(), z.array(z.number().int().positive().nullable())).optional().meta({
+      description:
+        'largest size of each axis of an input, by input name (`null`: no limit on that axis), e.g. `{"x": [32, null, null, 3200]}`; larger requests are refused with 413 `too_much_compute`',
+    }),
+    maxLoopIterations: z.number().int().positive().optional().meta({
+      description:
+        "allows Loop nodes whose trip count is not a constant: a trip count taken from the request is checked against it before the run (413 beyond), and every loop is capped at it inside the graph (a Worker cannot stop WebAssembly once it runs)",
+    }),
     batchCallCost: z.number().positive().optional().meta({
       description:
         "what one more session call costs, in padded token positions: a request's texts are grouped by length into calls when that saves more padding than the calls cost (default 16, about right for transformer encoders; a model whose positions are nearly free, such as a bag of embeddings, wants more)",
@@ -129,10 +196,24 @@ export const ManifestInputSchema = z
     preprocess: z.record(z.string(), z.unknown()).optional(),
     postprocess: z.record(z.string(), z.unknown()).optional(),
     cache: z
-      .object({ ttlSeconds: z.number().int().min(0) })
+      .object({
+        ttlSeconds: z.number().int().min(0).optional().meta({ description: "0 turns the response cache off" }),
+        scope: z.enum(["tenant", "shared"]).optional().meta({
+          description:
+            "`tenant` (default): each tenant has its own entries, so a hit never tells one tenant what another asked. `shared`: tenants of a public model share entries (more hits; a hit then reveals that someone sent the same input): only for models whose inputs are not sensitive",
+        }),
+      })
       .strict()
       .optional(),
     limits: LimitsSchema.optional(),
+    batchAxes: z
+      .record(z.string(), z.number().int().nonnegative().nullable())
+      .optional()
+      .meta({
+        description:
+          "input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).",
+        example: { state: 1 },
+      }),
     source: SourceSchema.optional(),
     quantization: z.record(z.string(), QuantizationNoteSchema).optional().meta({
       description: "per version: how it was quantized and its measured deltas (descriptive; the console shows it)",
@@ -155,6 +236,7 @@ export type ManifestInput = z.infer<typeof ManifestInputSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type VersionEntry = z.infer<typeof VersionEntrySchema>;
 export type AssetEntry = z.infer<typeof AssetEntrySchema>;
+export type RuntimeFacts = z.infer<typeof RuntimeFactsSchema>;
 
 /** Version names sorted, numeric names numerically ("2" before "10"). */
 export function versionNames(manifest: Manifest): string[] {

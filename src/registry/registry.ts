@@ -7,19 +7,23 @@
 import { AppError } from "../errors";
 import { own } from "../lookup";
 import { servableClassifier } from "../onnx/classifier-outputs";
-import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo, readOnnxModel } from "../onnx/reader";
+import { capLoopTripCounts } from "../onnx/loop-cap";
+import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo } from "../onnx/reader";
+import { checkDeclaredBatchAxes, graphInputShapes, inferBatchAxes } from "../runtime/batch-axes";
+import type { RunLimits } from "../runtime/budget";
 import { ortText } from "../runtime/ort-errors";
-import type { ModelSource } from "../runtime/session-pool";
-import type { Signature } from "../runtime/signature";
+import type { Inspection, InspectOptions, ModelSource } from "../runtime/session-pool";
 import {
   type AssetEntry,
   type Manifest,
   type ManifestInput,
   ManifestSchema,
   MODEL_NAME,
+  type RuntimeFacts,
   type VersionEntry,
 } from "./manifest";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
+import { checkGraph, readUpload, type UploadLimits } from "./upload-checks";
 
 export interface ResolvedModel {
   manifest: Manifest;
@@ -28,8 +32,20 @@ export interface ResolvedModel {
   source: ModelSource;
 }
 
-/** Creates a session from the uploaded bytes and returns the signature the model itself declares. */
-export type Inspector = (source: ModelSource, declared: Map<string, OnnxValueInfo>) => Promise<Signature>;
+/** The part of the isolate's session pool the registry needs: validate an upload, release what is unloaded. */
+export interface ModelRuntime {
+  /** Creates a session from uploaded bytes: the model's own signature and measured memory. */
+  inspect(source: ModelSource, declared: Map<string, OnnxValueInfo>, options: InspectOptions): Promise<Inspection>;
+  release(digest: string): Promise<void>;
+}
+
+export interface RegistryOptions {
+  runtime?: ModelRuntime;
+  /** Checks an upload passes before onnxruntime sees it. */
+  uploads?: UploadLimits;
+  /** Default largest element count of one input (a manifest's `limits.maxElements` overrides it). */
+  maxElements?: number;
+}
 
 interface CachedManifest {
   manifest: Manifest;
@@ -39,6 +55,12 @@ interface CachedManifest {
 const DEFAULT_ALIAS = "default";
 const CAS_ATTEMPTS = 20;
 const cache = new Map<string, CachedManifest>();
+/** Without a configuration (tools, tests): the defaults of src/config.ts. */
+const DEFAULT_UPLOADS: UploadLimits = {
+  maxNodes: 20_000,
+  budgetBytes: 80 * 1024 * 1024,
+  defaultLoopIterations: 10_000,
+};
 
 export const manifestKey = (model: string) => `models/${model}/manifest.json`;
 export const weightsKey = (model: string, sha256: string) => `models/${model}/${sha256}.onnx`;
@@ -48,6 +70,7 @@ export class ModelRegistry {
   constructor(
     private readonly bucket: R2Bucket,
     private readonly cacheMillis: number,
+    private readonly options: RegistryOptions = {},
   ) {}
 
   async list(): Promise<Manifest[]> {
@@ -80,7 +103,7 @@ export class ModelRegistry {
       throw new AppError("version_not_found", `model '${model}' ${what}`);
     }
     const entry = own(manifest.versions, version)!;
-    return { manifest, version, entry, source: this.source(model, version, entry) };
+    return { manifest, version, entry, source: this.source(manifest, version, entry) };
   }
 
   /** Creates or updates a manifest's descriptive fields; versions and aliases are kept. */
@@ -91,6 +114,8 @@ export class ModelRegistry {
     let created = false;
     const manifest = await this.update(model, true, (current) => {
       created = current === undefined;
+      for (const [version, entry] of Object.entries(current?.versions ?? {}))
+        checkDeclaredBatchAxes(input.batchAxes, entry.inputs, version);
       const kept = {
         versions: current?.versions ?? {},
         aliases: current?.aliases ?? {},
@@ -102,34 +127,44 @@ export class ModelRegistry {
   }
 
   /**
-   * Validates uploaded weights (a real ONNX protobuf that onnxruntime-web can load), stores them under their digest
-   * and records the version. Re-uploading identical bytes to the same version is a no-op; different bytes are 409.
-   * A classifier exported with ZipMap (skl2onnx's default) is stored with its probability tensor as the output
-   * (src/onnx/classifier-outputs.ts); the version keeps the uploaded file's digest as `original`.
+   * Validates uploaded weights and records the version. The graph is checked before anything is allocated for it
+   * (./upload-checks.ts); only then does onnxruntime-web load it, read its signature and measure its memory. The
+   * weights are stored under their digest. Re-uploading identical bytes to the same version is a no-op; different
+   * bytes are 409. A refused upload leaves storage and the session pool as they were. A classifier exported with
+   * ZipMap (skl2onnx's default) is stored with its probability tensor as the output (src/onnx/classifier-outputs.ts);
+   * the version keeps the uploaded file's digest as `original`.
    */
   async addVersion(
     model: string,
     version: string,
     upload: Uint8Array,
-    inspect: Inspector,
     options: { makeDefault: boolean },
   ): Promise<{ manifest: Manifest; entry: VersionEntry; created: boolean }> {
+    const runtime = this.options.runtime;
+    if (!runtime) throw new AppError("internal_error", "this registry cannot validate uploads (no runtime)");
     const existing = await this.get(model);
     const sha256 = await digestHex(upload);
     const previous = own(existing.versions, version);
     if (previous)
       return { manifest: existing, entry: previous, created: ensureSameWeights(model, version, previous, sha256) };
 
-    const { info, served: bytes, original, classLabels } = prepareUpload(upload);
+    const limits = this.options.uploads ?? DEFAULT_UPLOADS;
+    const { info, served: bytes, original, classLabels } = prepareUpload(upload, limits);
+    const checks = checkGraph(info, limits, existing.limits?.maxLoopIterations);
     const servedSha256 = original ? await digestHex(bytes) : sha256;
+    checkDeclaredBatchAxes(existing.batchAxes, graphInputShapes(info.inputs, info.initializers), version);
     const declared = new Map([...info.inputs, ...info.outputs].map((value) => [value.name, value]));
     const source: ModelSource = {
       digest: servedSha256,
       label: `${model}:${version}`,
       bytes: bytes.byteLength,
-      load: async () => bytes,
+      load: async () => (checks.loopCap ? capLoopTripCounts(bytes, checks.loopCap) : bytes),
     };
-    const signature = await inspect(source, declared).catch((error: unknown) => {
+    const inspectOptions = {
+      maxDims: existing.limits?.maxDims,
+      maxElements: existing.limits?.maxElements ?? this.options.maxElements ?? Number.POSITIVE_INFINITY,
+    };
+    const { signature, memory } = await runtime.inspect(source, declared, inspectOptions).catch((error: unknown) => {
       if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
       const unsupported = unsupportedOperator(ortText(error.cause), info);
       throw unsupported
@@ -137,39 +172,54 @@ export class ModelRegistry {
         : error;
     });
 
-    const key = weightsKey(model, servedSha256);
-    if (!(await this.bucket.head(key)))
-      await this.bucket.put(key, bytes, {
+    try {
+      const key = weightsKey(model, servedSha256);
+      if (!(await this.bucket.head(key)))
+        await this.bucket.put(key, bytes, {
+          sha256: servedSha256,
+          httpMetadata: { contentType: "application/octet-stream" },
+        });
+      const runtimeFacts: RuntimeFacts = { memory, ...checks };
+      const entry: VersionEntry = {
         sha256: servedSha256,
-        httpMetadata: { contentType: "application/octet-stream" },
+        bytes: bytes.byteLength,
+        inputs: signature.inputs,
+        outputs: signature.outputs,
+        batchAxes: inferBatchAxes(
+          info.inputs,
+          signature.inputs.map((input) => input.name),
+        ),
+        opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
+        ...(original ? { original: { sha256, bytes: upload.byteLength, changes: original } } : {}),
+        ...(Object.keys(classLabels).length > 0 ? { classLabels } : {}),
+        runtime: runtimeFacts,
+        createdAt: now(),
+      };
+      let created = true;
+      const manifest = await this.update(model, false, (current) => {
+        const raced = own(current!.versions, version);
+        if (raced) {
+          created = ensureSameWeights(model, version, raced, sha256);
+          return current!;
+        }
+        const aliases = { ...current!.aliases };
+        if (options.makeDefault || !own(aliases, DEFAULT_ALIAS)) aliases[DEFAULT_ALIAS] = version;
+        const pinned =
+          current!.assets && Object.keys(current!.assets).length > 0
+            ? { ...entry, assets: { ...current!.assets } }
+            : entry;
+        return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
       });
-
-    const entry: VersionEntry = {
-      sha256: servedSha256,
-      bytes: bytes.byteLength,
-      inputs: signature.inputs,
-      outputs: signature.outputs,
-      opsets: Object.fromEntries(info.opsets.map((o) => [o.domain || "ai.onnx", o.version])),
-      ...(original ? { original: { sha256, bytes: upload.byteLength, changes: original } } : {}),
-      ...(Object.keys(classLabels).length > 0 ? { classLabels } : {}),
-      createdAt: now(),
-    };
-    let created = true;
-    const manifest = await this.update(model, false, (current) => {
-      const raced = own(current!.versions, version);
-      if (raced) {
-        created = ensureSameWeights(model, version, raced, sha256);
-        return current!;
+      return { manifest, entry: own(manifest.versions, version)!, created };
+    } catch (error) {
+      // nothing of a refused upload stays: its session, and its weights unless a version already used them
+      const stored = Object.values((await this.read(model))?.manifest.versions ?? {});
+      if (!stored.some((e) => e.sha256 === servedSha256)) {
+        await runtime.release(servedSha256);
+        await this.bucket.delete(weightsKey(model, servedSha256));
       }
-      const aliases = { ...current!.aliases };
-      if (options.makeDefault || !own(aliases, DEFAULT_ALIAS)) aliases[DEFAULT_ALIAS] = version;
-      const pinned =
-        current!.assets && Object.keys(current!.assets).length > 0
-          ? { ...entry, assets: { ...current!.assets } }
-          : entry;
-      return { ...current!, versions: { ...current!.versions, [version]: pinned }, aliases, updatedAt: now() };
-    });
-    return { manifest, entry: own(manifest.versions, version)!, created };
+      throw error;
+    }
   }
 
   /**
@@ -233,7 +283,10 @@ export class ModelRegistry {
       return { ...current!, versions, aliases, updatedAt: now() };
     });
     const stillUsed = Object.values(manifest.versions).some((entry) => entry.sha256 === removed!.sha256);
-    if (!stillUsed) await this.bucket.delete(weightsKey(model, removed!.sha256));
+    if (!stillUsed) {
+      await this.bucket.delete(weightsKey(model, removed!.sha256));
+      await this.options.runtime?.release(removed!.sha256);
+    }
     const assetsInUse = new Set(
       [
         ...Object.values(manifest.assets ?? {}),
@@ -246,25 +299,30 @@ export class ModelRegistry {
   }
 
   async deleteModel(model: string): Promise<void> {
-    await this.get(model);
+    const manifest = await this.get(model);
     await this.bucket.delete(manifestKey(model));
     cache.delete(model);
+    await this.releaseSessions(manifest);
     const page = await this.bucket.list({ prefix: `models/${model}/` });
     if (page.objects.length > 0) await this.bucket.delete(page.objects.map((object) => object.key));
   }
 
-  private source(model: string, version: string, entry: VersionEntry): ModelSource {
+  private source(manifest: Manifest, version: string, entry: VersionEntry): ModelSource {
+    const model = manifest.name;
+    const loopCap = entry.runtime?.loopCap;
     return {
       digest: entry.sha256,
       label: `${model}:${version}`,
       bytes: entry.bytes,
+      limits: runLimits(manifest, entry),
       load: async () => {
         const object = await this.bucket.get(weightsKey(model, entry.sha256));
         if (!object) {
           cache.delete(model);
           throw new AppError("version_not_found", `the weights of '${model}' version '${version}' are gone; retry`);
         }
-        return new Uint8Array(await object.arrayBuffer());
+        const bytes = new Uint8Array(await object.arrayBuffer());
+        return loopCap ? capLoopTripCounts(bytes, loopCap) : bytes;
       },
     };
   }
@@ -274,22 +332,38 @@ export class ModelRegistry {
     if (!forceFresh && hit && Date.now() - hit.fetchedAt < this.cacheMillis)
       return { manifest: hit.manifest, fresh: false };
     const found = await this.read(model);
-    if (!found) {
-      cache.delete(model);
-      throw new AppError("model_not_found", `model '${model}' does not exist`);
-    }
+    if (!found) throw new AppError("model_not_found", `model '${model}' does not exist`);
     return { manifest: found.manifest, fresh: true };
   }
 
+  /**
+   * Reads the manifest from R2 and caches it. Sessions of versions that disappeared since this isolate last read it
+   * (deleted through another isolate) are released here.
+   */
   private async read(model: string): Promise<{ manifest: Manifest; etag: string } | undefined> {
     if (!MODEL_NAME.test(model)) return undefined; // no such model can exist, and R2 refuses some such keys
     const object = await this.bucket.get(manifestKey(model));
-    if (!object) return undefined;
+    const before = cache.get(model)?.manifest;
+    if (!object) {
+      cache.delete(model);
+      if (before) await this.releaseSessions(before);
+      return undefined;
+    }
     const parsed = ManifestSchema.safeParse(await object.json());
     if (!parsed.success)
       throw new AppError("internal_error", `the stored manifest of '${model}' is invalid: ${parsed.error.message}`);
     cache.set(model, { manifest: parsed.data, fetchedAt: Date.now() });
+    if (before) await this.releaseSessions(before, parsed.data);
     return { manifest: parsed.data, etag: object.etag };
+  }
+
+  /** Releases this isolate's sessions of the versions in `before` that `after` (if any) no longer has. */
+  private async releaseSessions(before: Manifest, after?: Manifest): Promise<void> {
+    const runtime = this.options.runtime;
+    if (!runtime) return;
+    const kept = new Set(Object.values(after?.versions ?? {}).map((entry) => entry.sha256));
+    for (const entry of Object.values(before.versions))
+      if (!kept.has(entry.sha256)) await runtime.release(entry.sha256);
   }
 
   /** Read-modify-write with an etag precondition, retried when another writer got there first. */
@@ -318,6 +392,17 @@ export class ModelRegistry {
   }
 }
 
+/** The limits a version's runs are held to: the manifest's, and what its upload measured. */
+function runLimits(manifest: Manifest, entry: VersionEntry): RunLimits {
+  const { maxDims, maxLoopIterations } = manifest.limits ?? {};
+  return {
+    ...(maxDims ? { maxDims } : {}),
+    ...(maxLoopIterations ? { maxLoopIterations } : {}),
+    ...(entry.runtime?.memory ? { memory: entry.runtime.memory } : {}),
+    ...(entry.runtime?.sizes ? { sizes: entry.runtime.sizes } : {}),
+  };
+}
+
 interface PreparedUpload {
   info: OnnxModelInfo;
   /** The graph to store and serve. */
@@ -327,28 +412,32 @@ interface PreparedUpload {
   classLabels: Record<string, string[]>;
 }
 
-/** Reads the upload and rewrites what onnxruntime-web cannot return (ZipMap outputs); not an ONNX model is 422. */
-function prepareUpload(bytes: Uint8Array): PreparedUpload {
+/**
+ * Reads the upload (stopping at the node limit) and rewrites what onnxruntime-web cannot return (ZipMap outputs);
+ * not an ONNX model is 422.
+ */
+function prepareUpload(bytes: Uint8Array, limits: UploadLimits): PreparedUpload {
+  const info = readUpload(bytes, limits);
+  const usesMl = info.operators.some((op) => op.domain === "ai.onnx.ml");
+  if (!usesMl) return { info, served: bytes, classLabels: {} };
+  let servable: ReturnType<typeof servableClassifier>;
   try {
-    const info = readOnnxModel(bytes);
-    const usesMl = info.operators.some((op) => op.domain === "ai.onnx.ml");
-    if (!usesMl) return { info, served: bytes, classLabels: {} };
-    const servable = servableClassifier(bytes);
-    if (servable.unzipped.length === 0) return { info, served: bytes, classLabels: servable.classLabels };
-    const changes = servable.unzipped.map(
-      (output) =>
-        `output '${output}': its ZipMap (a sequence of maps) was removed; it is served as the FLOAT [batch, classes] tensor that fed it`,
-    );
-    return {
-      info: readOnnxModel(servable.bytes),
-      served: servable.bytes,
-      original: changes,
-      classLabels: servable.classLabels,
-    };
+    servable = servableClassifier(bytes);
   } catch (error) {
     if (error instanceof OnnxFormatError) throw new AppError("invalid_model", error.message);
     throw error;
   }
+  if (servable.unzipped.length === 0) return { info, served: bytes, classLabels: servable.classLabels };
+  const changes = servable.unzipped.map(
+    (output) =>
+      `output '${output}': its ZipMap (a sequence of maps) was removed; it is served as the FLOAT [batch, classes] tensor that fed it`,
+  );
+  return {
+    info: readUpload(servable.bytes, limits),
+    served: servable.bytes,
+    original: changes,
+    classLabels: servable.classLabels,
+  };
 }
 
 function pickVersion(manifest: Manifest, reference: string): string | undefined {

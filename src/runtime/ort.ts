@@ -3,19 +3,24 @@
  *
  * workerd refuses to compile WebAssembly from bytes ("Wasm code generation disallowed by embedder"), so the
  * `.wasm` file arrives precompiled through wrangler's module rules, and onnxruntime-web only forwards
- * `numThreads`, `wasmBinary` and `locateFile` to its Emscripten glue. We hand it a sentinel `wasmBinary` and, while
- * the backend initialises, answer the `WebAssembly.instantiate` call that carries the sentinel with the precompiled
- * module (docs/architecture.md, "onnxruntime-web in workerd"). Nothing here runs at import time: the startup limit is 1 s.
+ * `numThreads`, `wasmBinary` and `locateFile` to its Emscripten glue. The glue also honours a module's
+ * `instantiateWasm` hook, looked up as a property of the object onnxruntime-web hands it: while the backend
+ * initialises we define that hook on `Object.prototype`, so the glue calls it with its imports and the module object
+ * itself. We instantiate the precompiled module there, wrap the heap's growth (./wasm-heap.ts) and keep the module's
+ * `malloc`/`free` to measure free space. The hook is removed as soon as the backend is up (docs/architecture.md,
+ * "onnxruntime-web in workerd"). Nothing here runs at import time: the startup limit is 1 s.
  */
 
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 import * as ort from "onnxruntime-web/wasm";
 import { writeOnnxModel } from "../onnx/writer";
+import { type EmscriptenAllocator, WasmHeap } from "./wasm-heap";
 
 export { ort };
 
 let initialising: Promise<void> | undefined;
-let wasmMemory: WebAssembly.Memory | undefined;
+let heap: WasmHeap | undefined;
+let heapCeiling = Number.POSITIVE_INFINITY;
 let initMillis = 0;
 
 /** Initialises the backend once per isolate; concurrent callers share the same promise. */
@@ -29,7 +34,18 @@ export function ensureOrt(): Promise<void> {
 
 /** Bytes of the WASM heap. It only ever grows; 0 before the backend is initialised. */
 export function wasmMemoryBytes(): number {
-  return wasmMemory?.buffer.byteLength ?? 0;
+  return heap?.bytes() ?? 0;
+}
+
+/** The heap the backend runs in, once initialised. */
+export function wasmHeap(): WasmHeap | undefined {
+  return heap;
+}
+
+/** The heap never grows past `bytes` (applied when the backend initialises, if it has not yet). */
+export function setHeapCeiling(bytes: number): void {
+  heapCeiling = bytes;
+  heap?.setCeiling(bytes);
 }
 
 /** How long the one-time backend initialisation took in this isolate (0 until it ran). */
@@ -37,30 +53,40 @@ export function ortInitMillis(): number {
   return initMillis;
 }
 
+type InstantiateHook = (
+  this: EmscriptenAllocator,
+  imports: WebAssembly.Imports,
+  receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+) => void;
+
 async function initialise(): Promise<void> {
   const started = performance.now();
-  const sentinel = new ArrayBuffer(8);
   ort.env.wasm.numThreads = 1; // workerd has no threads
   ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmBinary = sentinel;
+  // onnxruntime-web wants the bytes or a path before it starts the glue; the glue never reads them once the
+  // instantiateWasm hook answers
+  ort.env.wasm.wasmBinary = new ArrayBuffer(8);
   ort.env.logLevel = "error";
 
-  const original = WebAssembly.instantiate;
-  const patched = async (source: unknown, imports?: WebAssembly.Imports) => {
-    if (source instanceof Uint8Array && source.buffer === sentinel) {
-      const instance = await original(ortWasmModule, imports);
-      wasmMemory = findMemory(instance, imports);
-      return { instance, module: ortWasmModule };
+  const hook: InstantiateHook = function instantiateWasm(imports, receive) {
+    const attached = WasmHeap.attach(imports);
+    if (attached) {
+      attached.setCeiling(heapCeiling);
+      heap = attached;
     }
-    return (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
+    WebAssembly.instantiate(ortWasmModule, imports).then((instance) => {
+      receive(instance, ortWasmModule);
+      heap?.setAllocator(this); // the glue puts _malloc/_free on the module as it receives the instance
+    });
+    return {};
   };
-  WebAssembly.instantiate = patched as typeof WebAssembly.instantiate;
+  Object.defineProperty(Object.prototype, "instantiateWasm", { value: hook, configurable: true, writable: true });
   try {
     // The backend initialises on the first session; a one-node graph makes that explicit and cheap.
     const warmup = await ort.InferenceSession.create(warmupModel());
     await warmup.release();
   } finally {
-    WebAssembly.instantiate = original;
+    delete (Object.prototype as { instantiateWasm?: unknown }).instantiateWasm;
   }
   initMillis = performance.now() - started;
 }
@@ -72,13 +98,4 @@ function warmupModel(): Uint8Array {
     outputs: [{ ...value, name: "y" }],
     nodes: [{ opType: "Identity", inputs: ["x"], outputs: ["y"] }],
   });
-}
-
-/** The threaded Emscripten build imports its memory; other builds export it. */
-function findMemory(instance: WebAssembly.Instance, imports?: WebAssembly.Imports): WebAssembly.Memory | undefined {
-  const candidates = [
-    ...Object.values(instance.exports),
-    ...Object.values(imports ?? {}).flatMap((module) => Object.values(module)),
-  ];
-  return candidates.find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
 }

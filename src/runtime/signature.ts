@@ -22,8 +22,6 @@ export interface Signature {
 export interface TensorLimits {
   /** Largest element count of any one input tensor. */
   maxElements: number;
-  /** Largest leading dimension, for inputs whose leading dimension is dynamic. */
-  maxBatch?: number;
 }
 
 /** What a request declares about one input before its data is decoded. */
@@ -104,12 +102,6 @@ function checkInput(spec: TensorSpec, input: DeclaredTensor, limits: TensorLimit
         );
       }
     });
-    if (limits.maxBatch !== undefined && spec.shape[0] === DYNAMIC && input.shape[0]! > limits.maxBatch) {
-      throw new AppError(
-        "batch_too_large",
-        `${where} has a batch of ${input.shape[0]}; this model accepts at most ${limits.maxBatch}`,
-      );
-    }
   }
   const elements = elementCount(input.shape);
   if (elements > limits.maxElements) {

@@ -3,10 +3,9 @@
  * `/tokenize`), token states from onnxruntime-node (REFERENCE `/run`), and pooling written here as plainly as
  * possible, separately from src/tasks/text/pooling.ts.
  */
-import { env } from "cloudflare:workers";
 import { float32OfWire, wireMap } from "./oip";
 import { poolReference, type ReferencePooling } from "./reference-pooling";
-import { type BundledName, referenceRun } from "./worker";
+import { type BundledName, reference, referenceRun } from "./worker";
 
 const LONG_TEXT = "The food was really good but the service was slow and the waiter forgot our order twice. ".repeat(
   12,
@@ -30,8 +29,6 @@ export interface ReferenceEncoding {
   attentionMask: number[];
   tokens: string[];
 }
-
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
 /** A tokenizer.json for the reference: a file of this checkout, or the JSON text itself. */
 export type TokenizerSource = string | { json: string };

@@ -65,3 +65,21 @@ export async function beginDirectly(
   );
   return { stub, keyHash, result };
 }
+
+/**
+ * `count` calls, at most `limit` at a time (a client with that many connections), answers in call order. Tests of
+ * quotas use 16, the tenant's concurrent runs per isolate (MAX_CONCURRENT_RUNS_PER_TENANT): a 17th concurrent run is
+ * refused before admission, which is not what they measure.
+ */
+export async function inFlight<T>(limit: number, count: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await call(i);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}

@@ -3,10 +3,7 @@
  * `/vad-frames`), a plain reader for the canonical PCM16 files of test/data/vad/ (written apart from
  * src/media/audio/wav.ts), and speech found by energy alone, to judge segments without the model.
  */
-import { env } from "cloudflare:workers";
-import { BUNDLED, repoFile, toBase64 } from "./worker";
-
-const reference = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
+import { BUNDLED, reference, repoFile, toBase64 } from "./worker";
 
 /** Per-window speech probabilities of `samples` (mono, 16000 or 8000 Hz) from onnxruntime-node, on the file of the bundled model's default version. */
 export async function referenceFrames(

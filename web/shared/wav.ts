@@ -2,6 +2,7 @@
  * Audio in the page: recordings decoded and resampled to 16 kHz mono with the browser's own audio engine
  * (OfflineAudioContext), then written as a 16-bit PCM WAV file (RIFF, WAVE_FORMAT_PCM), the format the API reads.
  */
+import { pcm16Wav } from "./wav-file";
 
 export const SPEECH_RATE = 16_000;
 
@@ -21,29 +22,7 @@ export async function decodeMono(blob: Blob, rate = SPEECH_RATE): Promise<Float3
 
 /** A 16-bit PCM mono WAV file of `samples` (floats in [-1, 1], clipped). */
 export function encodeWav(samples: Float32Array, rate = SPEECH_RATE): Blob {
-  const data = samples.length * 2;
-  const view = new DataView(new ArrayBuffer(44 + data));
-  const text = (offset: number, value: string) => {
-    for (let i = 0; i < value.length; i++) view.setUint8(offset + i, value.charCodeAt(i));
-  };
-  text(0, "RIFF");
-  view.setUint32(4, 36 + data, true);
-  text(8, "WAVE");
-  text(12, "fmt ");
-  view.setUint32(16, 16, true); // fmt chunk size
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
-  view.setUint32(24, rate, true);
-  view.setUint32(28, rate * 2, true); // bytes per second
-  view.setUint16(32, 2, true); // block align
-  view.setUint16(34, 16, true); // bits per sample
-  text(36, "data");
-  view.setUint32(40, data, true);
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]!));
-    view.setInt16(44 + i * 2, s < 0 ? s * 0x8000 : s * 0x7fff, true);
-  }
-  return new Blob([view.buffer], { type: "audio/wav" });
+  return new Blob([pcm16Wav(samples, rate)], { type: "audio/wav" });
 }
 
 /** Records the microphone until `stop()` (or `maxSeconds`), then gives the recording as a blob. */

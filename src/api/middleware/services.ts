@@ -23,9 +23,23 @@ let pool: SessionPool | undefined;
 export function services() {
   return createMiddleware<{ Bindings: Env; Variables: ServiceVariables }>(async function services(c, next) {
     const config = readConfig(c.env);
-    pool ??= new SessionPool(config.sessionBudgetBytes);
+    pool ??= new SessionPool(config.sessionBudgetBytes, {
+      maxQueuedRuns: config.maxQueuedRuns,
+      heapCeilingBytes: config.heapCeilingBytes,
+    });
     c.set("config", config);
-    c.set("registry", new ModelRegistry(c.env.MODELS, config.manifestCacheMillis));
+    c.set(
+      "registry",
+      new ModelRegistry(c.env.MODELS, config.manifestCacheMillis, {
+        runtime: pool,
+        maxElements: config.maxTensorElements,
+        uploads: {
+          maxNodes: config.maxGraphNodes,
+          budgetBytes: config.sessionBudgetBytes,
+          defaultLoopIterations: config.maxLoopIterations,
+        },
+      }),
+    );
     c.set("runtime", pool);
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     c.set("tenancy", new Tenancy(c.env, waitUntil, config.doDelayMillis));

@@ -39,7 +39,10 @@ export async function cachedResponse(
     response.headers.set("X-Cache", "BYPASS");
     return response;
   }
-  const tenantId = manifest.visibility === "private" ? (c.get("tenant")?.tenantId ?? manifest.owner ?? "") : undefined;
+  // Entries are the caller's tenant's own: a shared hit would tell one tenant what another asked (a membership
+  // oracle on their inputs). Only an operator's `cache.scope: "shared"` on a public model lifts that.
+  const shared = manifest.cache?.scope === "shared" && manifest.visibility !== "private";
+  const tenantId = shared ? undefined : (c.get("tenant")?.tenantId ?? manifest.owner ?? "");
   startTime(c, "cache");
   const key = await cacheKey({
     model: manifest.name,

@@ -1,10 +1,11 @@
 /**
- * The OIP inference data plane: resolve the model, decode and check the request against its signature and
- * limits (before any tensor data is converted), run it, encode the response.
+ * The OIP inference data plane: resolve the model, decode and check the request against its signature, limits
+ * and compute budget (before any tensor data is converted), run it, encode the response.
  */
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
 import type { ResolvedModel } from "../../registry/registry";
+import { batchSize, effectiveBatchAxes } from "../../runtime/batch-axes";
 import type { RunTimings } from "../../runtime/session-pool";
 import { checkInputs, checkOutputs, type TensorSpec } from "../../runtime/signature";
 import type { NamedTensors } from "../../runtime/tensor";
@@ -20,6 +21,7 @@ import {
 import { cachedResponse } from "./caching";
 import { modelLimits } from "./limits";
 import { metered } from "./metering";
+import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
 export interface PreparedInference {
@@ -27,41 +29,48 @@ export interface PreparedInference {
   inputs: NamedTensors;
   /** Output names the client asked for; undefined for all. */
   outputNames?: string[];
+  /** The batch size every input with a batch dimension agrees on (1 when none has one): the metered units. */
+  batch: number;
 }
 
 /** Decodes the request body and checks it against the model; tensors are built only once the checks pass. */
 export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel): Promise<PreparedInference> {
   const request = decodeInferRequest(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
-  // OIP batches are bounded only where the manifest says so; tasks split theirs at the default maxBatch
   const { maxElements } = modelLimits(c.get("config"), model.manifest);
-  checkInputs(model.entry, request.inputs, { maxElements, maxBatch: model.manifest.limits?.maxBatch });
+  checkInputs(model.entry, request.inputs, { maxElements });
+  // OIP batches are bounded only where the manifest says so; tasks split theirs at the default maxBatch
+  const axes = effectiveBatchAxes(model.entry.inputs, model.entry.batchAxes, model.manifest.batchAxes);
+  const batch = batchSize(request.inputs, axes, model.manifest.limits?.maxBatch);
   const outputNames = request.outputs?.map((output) => output.name);
   if (outputNames) checkOutputs(model.entry, outputNames);
+  c.get("runtime").check(model.source, request.inputs); // dims and memory, before any tensor is built
   const inputs: NamedTensors = {};
   for (const input of request.inputs) inputs[input.name] = materialize(input);
-  return { request, inputs, outputNames };
+  return { request, inputs, outputNames, batch };
 }
 
 /** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
 export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
-  const { request, inputs, outputNames } = await prepareInference(c, model);
+  const { request, inputs, outputNames, batch } = await prepareInference(c, model);
   const cacheSpec = {
     model,
     task: "oip",
     options: [request.id ?? null, request.outputs ?? null, request.binaryOutputs],
     inputs: canonicalInputs(inputs),
   };
-  return metered(c, { model: model.manifest.name, version: model.version, units: batchItems(request) }, (gate) =>
+  const release = takeRunSlot(c);
+  return metered(c, { model: model.manifest.name, version: model.version, units: batch }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const { outputs, timings } = await c.get("runtime").run(model.source, inputs, outputNames);
       recordTimings(c, timings);
       const { body, headers } = encodeInferResponse(
         { model_name: model.manifest.name, model_version: model.version, id: request.id },
         selectOutputs(model.entry.outputs, outputs, request),
+        c.get("config").maxJsonResponseBytes,
       );
       return c.body(body as ArrayBuffer, 200, headers);
     }),
-  );
+  ).finally(release);
 }
 
 /** Each input's name, datatype and shape, then its data bytes: the same tensors hash alike, JSON or binary. */
@@ -72,12 +81,6 @@ function canonicalInputs(inputs: NamedTensors): Uint8Array[] {
       new TextEncoder().encode(JSON.stringify([name, tensor.datatype, tensor.shape])),
       tensorBytes(tensor),
     ]);
-}
-
-/** OIP requests are metered in batch items: the leading dimension of the first input (1 for a scalar). */
-function batchItems(request: DecodedRequest): number {
-  const first = request.inputs[0]?.shape;
-  return first && first.length > 0 ? Math.max(1, first[0]!) : 1;
 }
 
 function selectOutputs(specs: TensorSpec[], outputs: NamedTensors, request: DecodedRequest): ResponseOutput[] {

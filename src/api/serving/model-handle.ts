@@ -6,6 +6,7 @@
 import { AppError } from "../../errors";
 import { own } from "../../lookup";
 import type { ModelRegistry, ResolvedModel } from "../../registry/registry";
+import { yieldToEventLoop } from "../../runtime/run-scheduler";
 import type { RunTimings, SessionPool } from "../../runtime/session-pool";
 import type { NamedTensors } from "../../runtime/tensor";
 import type { ModelHandle } from "../../tasks/task";
@@ -35,6 +36,8 @@ export function createModelHandle(
     manifest,
     entry,
     async run(inputs: NamedTensors, outputNames?: string[]): Promise<NamedTensors> {
+      // between a pipeline's runs, requests that arrived meanwhile are read and queued before the next run
+      if (ledger.runs > 0) await yieldToEventLoop();
       const { outputs, timings } = await runtime.run(source, inputs, outputNames);
       ledger.runMillis += timings.run;
       ledger.runs += 1;

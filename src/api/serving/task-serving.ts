@@ -16,6 +16,7 @@ import { modelLimits } from "./limits";
 import { metered } from "./metering";
 import { resolveModel } from "./model-access";
 import { createModelHandle, type RunLedger } from "./model-handle";
+import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
 export interface TaskCall<Request, Response> {
@@ -45,6 +46,7 @@ export async function serveTask<Request, Response>(
     options: outputDeterminants(model, stages),
     inputs: call.cacheInputs,
   };
+  const release = takeRunSlot(c);
   return metered(c, { model: model.manifest.name, version: model.version, units }, (gate) =>
     cachedResponse(c, cacheSpec, gate, async () => {
       const ledger: RunLedger = { runMillis: 0, runs: 0 };
@@ -59,7 +61,7 @@ export async function serveTask<Request, Response>(
       for (const warning of warnings) c.header("Warning", `299 edge-maas ${JSON.stringify(warning)}`, { append: true });
       return c.json((call.render ? call.render(response) : response) as object, 200);
     }),
-  );
+  ).finally(release);
 }
 
 /** A pipeline's stages as resolved for this request, by the reference the manifest gives. */

@@ -149,7 +149,7 @@ export function materialize(input: DecodedInput): Tensor {
     }
     return { datatype: input.datatype, shape: input.shape, data: viewBytes(input.datatype, input.binary) };
   }
-  const flat = flatten(input.json!, count, input.name);
+  const flat = flatten(input.json!, input.shape, input.name);
   if (flat.length !== count) {
     const given = flat.length > count ? `more than ${count}` : String(flat.length);
     throw new AppError(
@@ -160,29 +160,45 @@ export function materialize(input: DecodedInput): Tensor {
   return { datatype: input.datatype, shape: input.shape, data: fromJsonElements(input.datatype, flat, input.name) };
 }
 
-/** Flattens nested arrays (row-major); stops early once more than `limit` elements were seen. */
-function flatten(data: unknown[], limit: number, name: string): unknown[] {
-  if (!data.some(Array.isArray)) return data;
-  const out: unknown[] = [];
-  const stack: unknown[][] = [data];
-  const positions: number[] = [0];
-  while (stack.length > 0 && out.length <= limit) {
-    const top = stack[stack.length - 1]!;
-    const i = positions[positions.length - 1]!;
-    if (i === top.length) {
-      stack.pop();
-      positions.pop();
-      continue;
+/**
+ * The elements of JSON `data` in row-major order. Data is flat, or nested exactly as the shape: every array at
+ * depth d holds shape[d] items, arrays down to the last axis and elements below it. Ragged or partly nested data
+ * is refused rather than read in some order the caller did not mean. Each level is checked before it is expanded,
+ * so the work is bounded by the element count the limits already allowed.
+ */
+function flatten(data: unknown[], shape: readonly number[], name: string): unknown[] {
+  if (!data.some(Array.isArray)) return data; // flat: the caller checks the count
+  let level: unknown[] = [data];
+  for (let axis = 0; axis < shape.length; axis++) {
+    const next: unknown[] = [];
+    for (let at = 0; at < level.length; at++) {
+      const item = level[at];
+      if (!Array.isArray(item) || item.length !== shape[axis])
+        throw raggedData(name, shape, axis, at, Array.isArray(item) ? items(item.length) : "an element");
+      for (const value of item) next.push(value);
     }
-    positions[positions.length - 1] = i + 1;
-    const value = top[i];
-    if (Array.isArray(value)) {
-      if (stack.length > 32) throw new AppError("invalid_request", `input '${name}' is nested too deeply`);
-      stack.push(value);
-      positions.push(0);
-    } else out.push(value);
+    level = next;
   }
-  return out;
+  const deeper = level.findIndex(Array.isArray);
+  if (deeper >= 0) throw raggedData(name, shape, shape.length, deeper, "an array");
+  return level;
+}
+
+const items = (n: number) => `${n} item${n === 1 ? "" : "s"}`;
+
+/** Where nested data leaves its shape: `data[1][0] has 2 items where shape [2, 3, 4] needs 4`. */
+function raggedData(name: string, shape: readonly number[], axis: number, at: number, found: string): AppError {
+  const index: number[] = [];
+  for (let d = axis - 1, rest = at; d >= 0; d--) {
+    index.unshift(rest % shape[d]!);
+    rest = Math.floor(rest / shape[d]!);
+  }
+  const where = `data${index.map((i) => `[${i}]`).join("")}`;
+  const needs = axis < shape.length ? items(shape[axis]!) : "an element";
+  return new AppError(
+    "invalid_request",
+    `input '${name}' has ragged data: ${where} is ${found} where shape [${shape.join(", ")}] needs ${needs}; send data flat, or nested exactly as the shape`,
+  );
 }
 
 const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
@@ -263,11 +279,17 @@ export interface ResponseOutput {
   binary: boolean;
 }
 
-/** The response body and headers; binary outputs follow the JSON header in the order listed. */
+/**
+ * The response body and headers; binary outputs follow the JSON header in the order listed. JSON outputs larger
+ * than `maxJsonBytes` (estimated from their shapes, before any text is built) are refused with a 413 that points
+ * at the binary extension.
+ */
 export function encodeInferResponse(
   head: ResponseHead,
   outputs: ResponseOutput[],
+  maxJsonBytes = Number.POSITIVE_INFINITY,
 ): { body: BodyInit; headers: Record<string, string> } {
+  checkJsonSize(outputs, maxJsonBytes);
   const chunks: Uint8Array[] = [];
   const described = outputs.map(({ name, tensor, binary }) => {
     const meta = { name, shape: tensor.shape, datatype: tensor.datatype };
@@ -292,6 +314,48 @@ export function encodeInferResponse(
     headers: { "Content-Type": "application/octet-stream", [INFERENCE_HEADER]: String(header.byteLength) },
   };
 }
+
+/**
+ * Characters one element takes at most in JSON, with its comma: the shortest round-trip form of a double (which
+ * FP16/FP32 values become) is at most 24 characters (`-1.2345678901234567e-308`), an integer at most its digits.
+ */
+const JSON_CHARS: Record<Datatype, number> = {
+  BOOL: 6,
+  UINT8: 4,
+  INT8: 5,
+  UINT16: 6,
+  INT16: 7,
+  UINT32: 11,
+  INT32: 12,
+  UINT64: 21,
+  INT64: 21,
+  FP16: 25,
+  FP32: 25,
+  FP64: 25,
+  BYTES: 0, // strings are measured one by one
+};
+
+function jsonBytesOf(tensor: Tensor): number {
+  if (Array.isArray(tensor.data)) return tensor.data.reduce((n, text) => n + 3 * text.length + 3, 0);
+  return tensor.data.length * JSON_CHARS[tensor.datatype];
+}
+
+function checkJsonSize(outputs: readonly ResponseOutput[], maxJsonBytes: number): void {
+  const json = outputs.filter((output) => !output.binary);
+  const estimate = json.reduce((n, output) => n + jsonBytesOf(output.tensor), 0);
+  if (estimate <= maxJsonBytes) return;
+  const largest = json.reduce((a, b) => (jsonBytesOf(b.tensor) > jsonBytesOf(a.tensor) ? b : a));
+  throw new AppError(
+    "response_too_large",
+    `the outputs as JSON would take up to ${mb(estimate)} MB (output '${largest.name}' has shape [${largest.tensor.shape.join(", ")}]), over this server's ${mb(maxJsonBytes)} MB for JSON tensors; ask for binary outputs (the request's "parameters": {"binary_data_output": true}, or an output's "binary_data": true), which the binary tensor extension carries at ${bytesPerElementNote(largest.tensor)}`,
+  );
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const bytesPerElementNote = (tensor: Tensor) =>
+  Array.isArray(tensor.data)
+    ? "4 bytes plus each string's UTF-8"
+    : `${tensor.data.BYTES_PER_ELEMENT} bytes per element`;
 
 /**
  * A tensor's bytes in the binary tensor extension: little-endian elements, or for `BYTES` each element's UTF-8

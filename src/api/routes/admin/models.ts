@@ -250,9 +250,7 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
   const makeDefault = c.req.query("default") !== "false";
   const { manifest, entry, created } = await c
     .get("registry")
-    .addVersion(model.data, version.data, bytes, (source, declared) => c.get("runtime").inspect(source, declared), {
-      makeDefault,
-    });
+    .addVersion(model.data, version.data, bytes, { makeDefault });
   const body = {
     model: model.data,
     version: version.data,

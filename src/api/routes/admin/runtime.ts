@@ -1,6 +1,6 @@
 /**
- * The answering isolate's runtime state: loaded sessions, their memory charge and WASM heap size. Each isolate
- * has its own; in production a request reaches one of many.
+ * The answering isolate's runtime state: loaded sessions, the memory they hold, the WASM heap's size, free space,
+ * budget and ceiling, and the runs waiting. Each isolate has its own; in production a request reaches one of many.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
@@ -12,16 +12,25 @@ const security = [{ adminToken: [] }];
 const RuntimeStatsSchema = z
   .object({
     ortInitMillis: z.number(),
-    wasmMemoryBytes: z.number().int(),
-    budgetBytes: z.number().int(),
-    chargedBytes: z.number().int(),
+    wasmMemoryBytes: z.number().int().meta({ description: "the WASM heap's size; it never shrinks" }),
+    freeBytes: z.number().int().meta({ description: "free blocks of 64 KiB and more inside the heap" }),
+    freeTopBytes: z.number().int().meta({ description: "of them, those at the heap's end" }),
+    largestHoleBytes: z.number().int().meta({ description: "the largest free piece elsewhere" }),
+    budgetBytes: z
+      .number()
+      .int()
+      .meta({ description: "what sessions and runs are planned to fit (SESSION_BUDGET_MB)" }),
+    ceilingBytes: z.number().int().meta({ description: "the heap never grows past this (0: not enforced)" }),
+    chargedBytes: z.number().int().meta({ description: "WASM memory the loaded sessions hold" }),
     evictions: z.number().int(),
+    queuedRuns: z.number().int().meta({ description: "runs and session loads waiting for their turn" }),
+    refusedGrowths: z.number().int().meta({ description: "allocations refused at the ceiling" }),
     sessions: z.array(
       z.object({
         digest: z.string(),
         label: z.string(),
         modelBytes: z.number().int(),
-        chargedBytes: z.number().int(),
+        chargedBytes: z.number().int().meta({ description: "WASM memory the session holds" }),
         fetchMillis: z.number(),
         createMillis: z.number(),
         runs: z.number().int(),
