@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCache } from "./bench/cache";
+import { benchColdStart } from "./bench/coldstart";
 import type { BenchContext, BenchSection, BenchServers } from "./bench/context";
 import { benchEmbeddings } from "./bench/embeddings";
 import { benchFairness } from "./bench/fairness";
@@ -29,6 +30,7 @@ import { startBareWorker, startWorker } from "./lib/worker-server";
 /** The sections, in the order they stand in a new docs/BENCHMARKS.md. */
 const SECTIONS: Record<string, BenchSection> = {
   inference: benchInference,
+  coldstart: benchColdStart,
   tenancy: benchTenancy,
   cache: benchCache,
   tasks: benchTasks,

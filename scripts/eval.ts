@@ -1,22 +1,34 @@
 #!/usr/bin/env -S npx tsx
 // `npm run eval`: sends a labelled set through a running server's task API (POST /v1/run/{model}) and prints the
-// scores its task calls for; with --compare, the same set through a second version and the deltas. See USAGE.
+// scores its task calls for; with --compare (repeatable), the same set through other versions and the deltas. See
+// USAGE.
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { classificationScore, frameAgreement, ocrScore, regressionScore, segmentsToFrames } from "./eval/metrics";
+import {
+  classificationScore,
+  frameAgreement,
+  type GroupScore,
+  ocrScore,
+  pageGroups,
+  regressionScore,
+  scoreGroups,
+  scorePage,
+  segmentsToFrames,
+} from "./eval/metrics";
 
 const USAGE = `usage: npm run eval -- --model <name[@version]> --data <file> [options]
 
 Sends every row of a labelled set through POST /v1/run/{model} on a running server and prints the scores the
 model's task calls for: accuracy and per-class precision/recall/F1 (text-, image- and tabular-classification), MAE,
-RMSE and R² (tabular-regression), exact match and character error rate (ocr), frame accuracy (voice-activity).
+RMSE and R² (tabular-regression), exact match and character error rate (ocr; for pages of lines also exact lines,
+split by page angle, skew and columns), frame accuracy (voice-activity).
 
 options:
   --model <name[@version]>   the model to score (a version or alias after @; the default version without)
   --data <file>              the labelled set: JSON Lines, or one JSON array of rows (formats below)
   --compare <name@version>   also score this version (e.g. the float32 one), print the deltas and how often
-                             the two agree
+                             the two agree; repeat it to score more versions (agreement: the first)
   --base-url <url>           the server (default: $BASE, else http://127.0.0.1:8787)
   --key <key>                an API key with scope infer (default: $KEY, else the file .dev-api-key)
   --json                     print the results as JSON
@@ -26,6 +38,8 @@ data rows (paths are relative to the data file; "file" may stand for "image" or 
   text-classification:   {"text": "Guten Morgen", "label": "de"}
   image-classification:  {"image": "digits/7-0001.png", "label": "7"}
   ocr:                   {"image": "lines/0001.png", "text": "the expected text"}
+                         {"image": "images/test-001.jpg", "lines": ["first line", ...], "angle": 180,
+                          "skew": -3.5, "columns": 2}   (a page: scored by lines, split by angle, skew, columns)
   voice-activity:        {"audio": "speech/0001.wav", "frames": [0, 1, 1, ...]}   (per 32 ms window; optional
                          with --compare)
   tabular-classification: {"features": [5.1, 3.5, 1.4, 0.2] or {"name": value, ...}, "label": "setosa"}
@@ -34,16 +48,18 @@ data rows (paths are relative to the data file; "file" may stand for "image" or 
 labelled sets in this repository, one per bundled task model:
   test/data/digits/index.json      mnist-digits, 120 held-out digits
   test/data/ocr/test-split.jsonl   ppocr, 52 rendered text images
+  test/data/ocr-pages/test.jsonl   ppocr, 200 photographed-like pages (dev.jsonl: 40 more, for choosing settings)
   test/data/vad/speech.jsonl       silero-vad, 6 WAV files without frame labels (use --compare)
   test/data/tabular/<model>.json   breast-cancer-logreg, iris-forest, diabetes-linear: held-out rows
 
-example (the bundled digit classifier's int8 default against its float32 version):
-  npm run eval -- --model mnist-digits --compare mnist-digits@1 --data test/data/digits/index.json`;
+examples (the bundled digit classifier's int8 default against its float32 version; three versions of ppocr):
+  npm run eval -- --model mnist-digits --compare mnist-digits@1 --data test/data/digits/index.json
+  npm run eval -- --model ppocr@1 --compare ppocr@int8-stages --compare ppocr@int8 --data test/data/ocr-pages/test.jsonl`;
 
 const OPTIONS = {
   model: { type: "string" },
   data: { type: "string" },
-  compare: { type: "string" },
+  compare: { type: "string", multiple: true, default: [] as string[] },
   "base-url": { type: "string", default: process.env.BASE ?? "http://127.0.0.1:8787" },
   key: { type: "string", default: process.env.KEY },
   json: { type: "boolean", default: false },
@@ -90,9 +106,14 @@ const results: Record<string, unknown> = {
   n: rows.length,
   scores: await score(values.model),
 };
-if (values.compare) results.compare = { model: values.compare, scores: await score(values.compare) };
-if (values.compare && task === "voice-activity") results.agreement = await vadAgreement(values.model, values.compare);
-if (values.compare && CLASSIFIERS.has(task)) results.agreement = await topAgreement(values.model, values.compare);
+const compared = values.compare!;
+if (compared.length > 0) {
+  results.compare = [];
+  for (const model of compared) (results.compare as unknown[]).push({ model, scores: await score(model) });
+}
+const [first] = compared;
+if (first && task === "voice-activity") results.agreement = await vadAgreement(values.model, first);
+if (first && CLASSIFIERS.has(task)) results.agreement = await topAgreement(values.model, first);
 console.log(values.json ? JSON.stringify(results, null, 2) : render(results));
 
 async function taskOf(reference: string): Promise<string> {
@@ -137,6 +158,7 @@ async function score(model: string): Promise<unknown> {
       rows.map((row, i) => ({ expected: String(row.label), predicted: topLabel(answered[i]) })),
     );
   }
+  if (task === "ocr" && rows.every((row) => Array.isArray(row.lines))) return pageScore(answered);
   if (task === "ocr")
     return ocrScore(rows.map((row, i) => ({ expected: String(row.text), predicted: ocrText(answered[i]) })));
   if (task === "voice-activity") {
@@ -156,8 +178,28 @@ function topLabel(answer: unknown): string {
   return list.reduce((best, item) => (item.score > best.score ? item : best), { label: "", score: -Infinity }).label;
 }
 
+function ocrLines(answer: unknown): string[] {
+  return ((answer as { lines?: { text: string }[] }).lines ?? []).map((line) => line.text);
+}
+
 function ocrText(answer: unknown): string {
-  return ((answer as { lines?: { text: string }[] }).lines ?? []).map((line) => line.text).join("\n");
+  return ocrLines(answer).join("\n");
+}
+
+/** Pages of lines: exact pages, exact lines and CER, over all pages and per angle, skew and columns. */
+function pageScore(answered: unknown[]) {
+  const pages = rows.map((row, i) => ({ groups: pageGroups(row), score: scorePage(ocrLines(answered[i]), row.lines) }));
+  const groups = scoreGroups(pages);
+  const all = groups.at(-1)!;
+  const angles = answered.filter((answer, i) => (answer as { angle?: number }).angle === rows[i]!.angle).length;
+  return {
+    n: rows.length,
+    exactMatch: all.pagesExact / all.pages,
+    exactLines: all.linesExact / all.lines,
+    cer: all.cer,
+    ...(rows.every((row) => row.angle !== undefined) && { anglesRight: angles / rows.length }),
+    groups,
+  };
 }
 
 /** Per-frame speech decisions: the response's `frames` (probabilities, threshold 0.5) or its segments. */
@@ -190,7 +232,13 @@ async function call(method: string, path: string, body?: string | Uint8Array, co
     ...(key ? { Authorization: `Bearer ${key}` } : {}),
     ...(contentType ? { "Content-Type": contentType } : {}),
   };
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  let response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  // 503: busy, or a local isolate that restarted mid-request (workerd retries only GETs); sent again after a pause
+  for (let retry = 1; retry <= 3 && response.status === 503; retry++) {
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 2000 * retry));
+    response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  }
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
   return JSON.parse(text);
@@ -217,7 +265,19 @@ function readKeyFile(): string | undefined {
 function render(result: Record<string, any>): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const lines = [`${result.model} (${result.task}) on ${result.data}: ${result.n} items`];
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
   const describe = (label: string, s: any) => {
+    if (s.groups) {
+      lines.push(
+        `${label}: exact pages ${pct(s.exactMatch)}, exact lines ${pct(s.exactLines)}, CER ${pct(s.cer)}${s.anglesRight === undefined ? "" : `, page angle right ${pct(s.anglesRight)}`}`,
+      );
+      lines.push("| group | pages | exact pages | lines | exact lines | CER |", "|---|---|---|---|---|---|");
+      for (const g of s.groups as GroupScore[])
+        lines.push(
+          `| ${g.group} | ${g.pages} | ${g.pagesExact} (${percent(g.pagesExact / g.pages)}) | ${g.lines} | ${g.linesExact} (${percent(g.linesExact / g.lines)}) | ${percent(g.cer)} |`,
+        );
+      return;
+    }
     if (s.accuracy !== undefined) {
       lines.push(`${label}: accuracy ${pct(s.accuracy)}, macro F1 ${s.macroF1.toFixed(4)}`);
       lines.push("  class        precision  recall     F1         support");
@@ -233,16 +293,19 @@ function render(result: Record<string, any>): string {
     else lines.push(`${label}: ${JSON.stringify(s)}`);
   };
   describe(result.model, result.scores);
-  if (result.compare) {
-    describe(result.compare.model, result.compare.scores);
-    const [a, b] = [result.scores, result.compare.scores];
+  for (const other of result.compare ?? []) {
+    describe(other.model, other.scores);
+    const [a, b] = [result.scores, other.scores];
+    const points = (x: number, y: number) => ((x - y) * 100).toFixed(2);
     if (a.accuracy !== undefined)
+      lines.push(`delta (${result.model} − ${other.model}): accuracy ${points(a.accuracy, b.accuracy)} points`);
+    if (a.exactLines !== undefined)
       lines.push(
-        `delta (${result.model} − ${result.compare.model}): accuracy ${((a.accuracy - b.accuracy) * 100).toFixed(2)} points`,
+        `delta (${result.model} − ${other.model}): exact lines ${points(a.exactLines, b.exactLines)} points, CER ${points(a.cer, b.cer)} points`,
       );
-    if (a.exactMatch !== undefined)
+    else if (a.exactMatch !== undefined)
       lines.push(
-        `delta: exact match ${((a.exactMatch - b.exactMatch) * 100).toFixed(2)} points, CER ${((a.cer - b.cer) * 100).toFixed(2)} points`,
+        `delta (${result.model} − ${other.model}): exact match ${points(a.exactMatch, b.exactMatch)} points, CER ${points(a.cer, b.cer)} points`,
       );
   }
   if (result.agreement) lines.push(`agreement between the two: ${JSON.stringify(result.agreement)}`);

@@ -1,7 +1,8 @@
 /**
  * The OCR pipeline's pure stages (src/tasks/ocr/) on inputs small enough to work out by hand: DB post-processing
- * (threshold, regions, minimum-area rectangles, box score, unclip, scaling, clipping), reading order, crops,
- * classifier windows, recognizer batching, the detector's size rule and greedy CTC decoding.
+ * (threshold, regions, minimum-area rectangles, box score, unclip, scaling, clipping), reading order by columns,
+ * the page's geometry (quarter turn, skew) and frames, the orientation vote, crops, classifier windows, recognizer
+ * batching, the detector's size rule and CTC decoding (with the space rule).
  */
 import { describe, expect, it } from "vitest";
 import type { RgbaImage } from "../src/media/image/decode";
@@ -20,9 +21,13 @@ import {
   type ProbabilityMap,
   unclipDistance,
 } from "../src/tasks/ocr/db-postprocess";
-import { detectorSize } from "../src/tasks/ocr/detector-input";
+import { detectorInputOf, detectorSize } from "../src/tasks/ocr/detector-input";
 import { convexHull, minAreaRect, miniBoxOrder, type Point, type Quad, roundHalfEven } from "../src/tasks/ocr/geometry";
 import { classifierWindows, recognizerBatches } from "../src/tasks/ocr/line-input";
+import { orientLines } from "../src/tasks/ocr/orientation";
+import { borderColour, frameDetectorInput, pageFrame } from "../src/tasks/ocr/page-frame";
+import { longSideAngle, pageGeometry, weightedMedian } from "../src/tasks/ocr/page-geometry";
+import { readLines } from "../src/tasks/ocr/pipeline";
 import { readingOrder } from "../src/tasks/ocr/reading-order";
 
 /** A map of `width` x `height` with `value` on the given [x0, x1] x [y0, y1] blocks (inclusive), 0 elsewhere. */
@@ -210,17 +215,166 @@ describe("DB post-processing", () => {
 });
 
 describe("reading order", () => {
-  const box = (x: number, y: number): Quad => [
+  /** A line's region: `width` x 10 pixels from (x, y). */
+  const line = (x: number, y: number, width = 100): Quad => [
     [x, y],
-    [x + 10, y],
-    [x + 10, y + 5],
-    [x, y + 5],
+    [x + width, y],
+    [x + width, y + 10],
+    [x, y + 10],
   ];
 
-  it("goes top to bottom, and left to right within 10 pixels of the same height", () => {
-    const boxes = [box(100, 52), box(0, 50), box(0, 0), box(50, 45), box(0, 100), box(200, 3)];
-    // by y: (0,0) (200,3) (50,45) (0,50) (100,52) (0,100); (0,50) is within 10 px of (50,45) and left of it
-    expect(readingOrder(boxes)).toEqual([2, 5, 1, 3, 0, 4]);
+  it("reads a single column top to bottom, and boxes side by side in a row left to right", () => {
+    const boxes = [line(0, 60), line(0, 0), line(60, 30, 40), line(0, 31, 50)];
+    // the row at y 30-31: its two boxes are 10 px apart, less than a gutter (2 line heights), so left to right
+    expect(readingOrder(boxes)).toEqual([1, 3, 2, 0]);
+  });
+
+  it("reads two columns one after the other, between a heading and a footer across both", () => {
+    const heading = line(60, 0, 150); // centred: misses the left column's first line, crosses the gutter
+    const left = [line(0, 30, 20), line(0, 60), line(0, 90)];
+    const right = [line(140, 30), line(140, 60)];
+    const footer = line(0, 130, 240);
+    const boxes = [right[1]!, footer, left[2]!, heading, left[0]!, right[0]!, left[1]!];
+    expect(readingOrder(boxes).map((i) => boxes[i])).toEqual([heading, ...left, ...right, footer]);
+  });
+
+  it("leaves out lines that read as nothing: a speck in the gutter does not join two columns into rows", () => {
+    const regions = [line(0, 30), line(105, 32, 30), line(140, 30), line(0, 60), line(140, 60)];
+    // without the speck (105-135) the gap between the columns is 40 px; with it, 5 px on either side
+    expect(readingOrder(regions)).toEqual([0, 1, 2, 3, 4]);
+    // two steps per line over blank, a, b, space: "a", nothing, "b", "ab", "ba"
+    const [blank, a, b] = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
+    const output = Float32Array.from([a, blank, blank, blank, b, blank, a, b, b, a].flat());
+    const outputs = {
+      boxes: regions,
+      layout: { regions, skew: 0 },
+      batches: [{ lines: [0, 1, 2, 3, 4], output: { data: output, shape: [5, 2, 4] } }],
+      angle: 0,
+      skew: 0,
+    };
+    const read = readLines(outputs, ["", "a", "b", " "], { dropScore: 0.5, spaceThreshold: 1 });
+    expect(read.map((l) => l.text)).toEqual(["a", "ab", "b", "ba"]);
+  });
+
+  it("orders a tilted page as it reads once turned back", () => {
+    const tilt = (quad: Quad, degrees: number): Quad => {
+      const r = (degrees * Math.PI) / 180;
+      return quad.map(([x, y]) => [x * Math.cos(r) - y * Math.sin(r), x * Math.sin(r) + y * Math.cos(r)]) as never;
+    };
+    const boxes = [line(0, 0), line(0, 30), line(140, 0), line(140, 30)].map((q) => tilt(q, 8));
+    // tilted 8° clockwise, the right column's first line sits 20 px lower than the left's
+    expect(readingOrder(boxes, 8)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe("page geometry", () => {
+  const rect = (cx: number, cy: number, length: number, height: number, degrees: number): Quad => {
+    const r = (degrees * Math.PI) / 180;
+    const [ux, uy, vx, vy] = [Math.cos(r), Math.sin(r), -Math.sin(r), Math.cos(r)];
+    const at = (u: number, v: number): Point => [cx + u * ux + v * vx, cy + u * uy + v * vy];
+    return [
+      at(-length / 2, -height / 2),
+      at(length / 2, -height / 2),
+      at(length / 2, height / 2),
+      at(-length / 2, height / 2),
+    ];
+  };
+
+  it("measures the tilt of a rectangle's long side, clockwise, within (−90, 90]", () => {
+    expect(longSideAngle(rect(0, 0, 100, 10, 5)).angle).toBeCloseTo(5, 9);
+    expect(longSideAngle(rect(0, 0, 10, 100, 0)).angle).toBeCloseTo(90, 9);
+    expect(longSideAngle(rect(0, 0, 100, 10, 175)).angle).toBeCloseTo(-5, 9);
+  });
+
+  it("takes the length-weighted median tilt of the elongated regions and ignores squarish ones", () => {
+    const regions = [
+      rect(0, 0, 300, 10, 4),
+      rect(0, 50, 100, 10, 9),
+      rect(0, 90, 20, 15, 40),
+      rect(0, 120, 200, 10, 3),
+    ];
+    // weights 300 (4°), 100 (9°), 200 (3°): half of 600 is reached at 4°; the 20x15 region does not count
+    expect(pageGeometry(regions)).toEqual({ quarterTurned: false, skew: expect.closeTo(4, 9) });
+    expect(weightedMedian([])).toBe(0);
+  });
+
+  it("finds a page lying a quarter turn off from tall regions, its tilt measured from the vertical", () => {
+    expect(pageGeometry([rect(0, 0, 300, 10, 93), rect(40, 0, 200, 10, -88), rect(0, 0, 40, 12, 0)])).toEqual({
+      quarterTurned: true,
+      skew: expect.closeTo(3, 9),
+    });
+  });
+});
+
+describe("page frames", () => {
+  it("turn a page a quarter counter-clockwise exactly: the canvas swaps sides, corners map back", () => {
+    const frame = pageFrame({ width: 40, height: 10 }, -90);
+    expect([frame.width, frame.height]).toEqual([10, 40]);
+    expect(frame.toImage([0, 0])).toEqual([40, 0]);
+    expect(frame.toImage([10, 40])).toEqual([0, 10]);
+  });
+
+  it("hold a page tilted by a small angle on a canvas just large enough, its centre fixed", () => {
+    const frame = pageFrame({ width: 100, height: 50 }, 10);
+    const r = (10 * Math.PI) / 180;
+    expect(frame.width).toBe(Math.ceil(100 * Math.cos(r) + 50 * Math.sin(r)));
+    expect(frame.toImage([frame.width / 2, frame.height / 2])).toEqual([50, 25]);
+    // the image's right-middle point, turned 10° clockwise about the centre
+    const [x, y] = frame.toImage([frame.width / 2 + 50 * Math.cos(r), frame.height / 2 + 50 * Math.sin(r)]);
+    expect([x, y].map((v) => Math.round(v * 1e9) / 1e9)).toEqual([100, 25]);
+  });
+
+  it("sample the detector's input from the image, the uncovered corners in the border's colour", () => {
+    const image = coordinateImage(64, 64);
+    const straight = frameDetectorInput(image, pageFrame(image, 0), 64 * 64);
+    expect(straight.data).toEqual(detectorInputOf(image).data);
+    const turned = frameDetectorInput(image, pageFrame(image, 45), 128 * 128);
+    const border = borderColour(image);
+    const corner = detectorInputOf({
+      width: 32,
+      height: 32,
+      data: new Uint8Array(32 * 32 * 4).fill(0).map((_, i) => border[i % 4]!),
+    });
+    expect(turned.data[0]).toBeCloseTo(corner.data[0]!, 6);
+  });
+});
+
+describe("page orientation", () => {
+  const settings = { mode: "page", lineThreshold: 0.9, overrideProbability: 0.99, overrideWindows: 3 } as const;
+
+  it("turns every line of a page the long lines find upside down, a confidently wrong short line too", () => {
+    const lines = [
+      { upsideDown: 1, windows: 4 },
+      { upsideDown: 0.999, windows: 2 },
+      { upsideDown: 0.03, windows: 1 }, // "out" upside down, taken as upright with p = 0.97
+    ];
+    expect(orientLines(lines, settings)).toEqual({ pageTurned: true, turned: [true, true, true] });
+    // each line on its own, as PaddleOCR: the short line is read the wrong way up
+    expect(orientLines(lines, { ...settings, mode: "line" })).toEqual({
+      pageTurned: true,
+      turned: [true, true, false],
+    });
+  });
+
+  it("weighs each line by how sure the classifier was and how much of it it saw", () => {
+    const unsure = Array.from({ length: 5 }, () => ({ upsideDown: 0.6, windows: 1 }));
+    // five lines at 0.6 (votes 0.2 each) against one 2-window line at 0.1 (votes −0.8 twice)
+    expect(orientLines([...unsure, { upsideDown: 0.1, windows: 2 }], settings).pageTurned).toBe(false);
+  });
+
+  it("lets a line go against the page only when long and sure of itself", () => {
+    const page = [
+      { upsideDown: 1, windows: 8 },
+      { upsideDown: 0.995, windows: 8 },
+    ];
+    const long = { upsideDown: 0.002, windows: 3 };
+    const short = { upsideDown: 0.002, windows: 2 };
+    const unsure = { upsideDown: 0.05, windows: 2 };
+    expect(orientLines([...page, long, short, unsure], settings).turned).toEqual([true, true, false, true, true]);
   });
 });
 
@@ -384,6 +538,23 @@ describe("CTC decoding", () => {
       { text: "", score: 0 },
       { text: "a", score: expect.closeTo(0.4, 6) },
     ]);
+  });
+
+  it("writes a space between two characters where the space class reaches the threshold, never at the ends", () => {
+    // "a", a blank step where the space is the runner-up at 0.3, "b", then a trailing blank with the same
+    const [a, gap, b] = [
+      [0.1, 0.8, 0.05, 0.05],
+      [0.6, 0.05, 0.05, 0.3],
+      [0.1, 0.1, 0.7, 0.1],
+    ];
+    const probabilities = steps(a!, gap!, b!, gap!);
+    expect(ctcDecode(probabilities, [1, 4, 4], alphabet)[0]!.text).toBe("ab");
+    const [line] = ctcDecode(probabilities, [1, 4, 4], alphabet, 0.3);
+    expect(line).toEqual({ text: "a b", score: expect.closeTo((0.8 + 0.7) / 2, 6) });
+    expect(ctcDecode(probabilities, [1, 4, 4], alphabet, 0.31)[0]!.text).toBe("ab");
+    // a space the greedy path writes is not written twice
+    const spaced = steps([0.1, 0.8, 0.05, 0.05], [0.2, 0.05, 0.05, 0.7], [0.6, 0.05, 0.05, 0.3], [0.1, 0.1, 0.7, 0.1]);
+    expect(ctcDecode(spaced, [1, 4, 4], alphabet, 0.05)[0]!.text).toBe("a b");
   });
 
   it("refuses an output whose classes do not match the dictionary", () => {

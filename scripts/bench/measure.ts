@@ -1,4 +1,5 @@
 /** Timing helpers for the benchmark: sequential samples with warm-up, percentiles, formatting. */
+import { fetchAgainIfClosed } from "../lib/fetch-again";
 
 export interface Summary {
   p50: number;
@@ -79,7 +80,7 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
 
 /** POSTs `body` and returns the Server-Timing of the answer (body read and dropped); throws unless 2xx. */
 export async function postTimed(url: string, init: { headers: Record<string, string>; body: string | Uint8Array }) {
-  const response = await fetch(url, { method: "POST", ...init });
+  const response = await fetchAgainIfClosed(url, { method: "POST", ...init });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
   await response.arrayBuffer();
   return serverTiming(response.headers.get("server-timing"));

@@ -57,7 +57,14 @@ export function binaryRequest(
   apiKey?: string,
   seed?: number,
 ): BenchRequest & { body: Uint8Array } {
-  const tensors = sampleTensors(manifest, seed);
+  return binaryTensorRequest(sampleTensors(manifest, seed), apiKey);
+}
+
+/** An OIP binary-extension request for these tensors, asking for binary outputs. */
+export function binaryTensorRequest(
+  tensors: readonly SampleTensor[],
+  apiKey?: string,
+): BenchRequest & { body: Uint8Array } {
   const header = new TextEncoder().encode(
     JSON.stringify({
       inputs: tensors.map(({ name, datatype, shape, data }) => ({

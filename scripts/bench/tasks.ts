@@ -1,11 +1,15 @@
 /**
  * Per task model, end-to-end HTTP latency of `POST /v1/run/{model}` next to the time spent inside session.run and in
  * pre/post-processing (the Worker's Server-Timing `run`, `pre`, `post`, averaged), so the share spent outside the
- * model is visible. Aim: pre + post under 20% of end to end.
+ * model is visible (aim: pre + post under 20% of end to end); and for `ppocr`, what its page steps (orientation
+ * vote, quarter-turn check, deskew) cost on upright pages against the per-line pipeline (aim: at most 1.15×).
  */
+import { readFileSync } from "node:fs";
+import { repoPath } from "../lib/bundled-models";
 import { taskSample } from "../lib/task-samples";
+import type { WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";
-import { ms, postTimed, sample, share, stageMeans, type Timing, table } from "./measure";
+import { median, ms, postTimed, ratio, sample, share, stageMeans, type Timing, table } from "./measure";
 
 const WARMUP = 30;
 // Timed requests per task: enough for about TARGET_MS of requests, within these bounds. Stage times are means of
@@ -15,8 +19,71 @@ const MIN_ITERATIONS = 100;
 const MAX_ITERATIONS = 1500;
 const TARGET_MS = 4000;
 
+/** Upright pages (no quarter turn, tilted under 1°): the OCR page steps must cost them little. */
+const UPRIGHT_PAGES = [
+  { what: "a 3-line English page (745x162 PNG)", path: "test/data/ocr/images/en-doc-08.png", type: "image/png" },
+  {
+    what: "a photographed 6-line page, tilted 0.4° (394x322 JPEG)",
+    path: "test/data/ocr-pages/images/dev-011.jpg",
+    type: "image/jpeg",
+  },
+];
+/** The OCR pipeline without its page steps: each line's own direction, no deskew (PaddleOCR's behaviour). */
+const PER_LINE = "?orientation=line&deskew=false";
+const PAGE_ROUNDS = 9;
+const PAGE_REQUESTS_PER_ROUND = 8;
+
 export async function benchTasks({ server, manifests, log }: BenchContext): Promise<string> {
   const open = await server("open");
+  const stages = await benchTaskStages(open, manifests, log);
+  if (!manifests.some((m) => m.name === "ppocr")) return stages;
+  return [stages, "", await benchOcrPageSteps(open, log)].join("\n");
+}
+
+/**
+ * `ppocr` with its page steps (the default: the lines' vote on the page's direction, the quarter-turn check, deskew)
+ * against the same pipeline without them (`?orientation=line&deskew=false`), on upright pages, in alternating rounds
+ * of sequential requests; the median round's mean is reported for each.
+ */
+async function benchOcrPageSteps(open: WorkerHandle, log: BenchContext["log"]): Promise<string> {
+  const rows = [];
+  for (const page of UPRIGHT_PAGES) {
+    log(`tasks: ppocr page steps on ${page.path}`);
+    const init = {
+      headers: { "Content-Type": page.type, "Cache-Control": "no-store" },
+      body: readFileSync(repoPath(page.path)),
+    };
+    const runs: Record<string, number | undefined> = {};
+    const call = (query: string) => async () => {
+      runs[query] = (await postTimed(`${open.baseUrl}/v1/run/ppocr${query}`, init)).sessionRuns;
+    };
+    const rounds: Record<string, number[]> = { "": [], [PER_LINE]: [] };
+    for (const query of Object.keys(rounds)) await sample(call(query), { warmup: 5, iterations: 1 });
+    for (let round = 0; round < PAGE_ROUNDS; round++) {
+      for (const query of round % 2 === 0 ? ["", PER_LINE] : [PER_LINE, ""]) {
+        rounds[query]!.push((await sample(call(query), { warmup: 0, iterations: PAGE_REQUESTS_PER_ROUND })).mean);
+      }
+    }
+    const [withSteps, perLine] = [median(rounds[""]!), median(rounds[PER_LINE]!)];
+    rows.push([
+      page.what,
+      `${ms(withSteps)} (${runs[""]})`,
+      `${ms(perLine)} (${runs[PER_LINE]})`,
+      ratio(withSteps, perLine),
+    ]);
+  }
+  return [
+    "### OCR page steps on upright pages",
+    "",
+    "`POST /v1/run/ppocr` with the page steps (the default: the lines' vote on the page's direction, the quarter-turn check,",
+    `deskew when tilted over 1°) against \`${PER_LINE}\` (each line's own direction, no deskew), ${PAGE_ROUNDS} alternating rounds`,
+    `of ${PAGE_REQUESTS_PER_ROUND} sequential requests each; the median round's mean per request, session runs in brackets. Aim: at most 1.15×.`,
+    "",
+    table(["upright page", "with page steps ms (runs)", "per line ms (runs)", "ratio"], rows),
+  ].join("\n");
+}
+
+async function benchTaskStages(open: WorkerHandle, manifests: BenchContext["manifests"], log: BenchContext["log"]) {
   const rows = [];
   for (const manifest of manifests) {
     const request = taskSample(manifest);

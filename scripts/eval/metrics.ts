@@ -1,7 +1,8 @@
 /**
  * Scores for `npm run eval` and the OCR checks: per-class precision/recall/F1 for classifiers; mean absolute error,
  * root mean square error and R² for regressors; exact match and character error rate (CER = edit distance / reference
- * length, in Unicode code points) for OCR, per line or per page and summed per group; frame agreement for voice
+ * length, in Unicode code points) for OCR, per line or per page (exact lines) and summed per group (a page's angle,
+ * skew, columns); frame agreement for voice
  * activity. Pure functions.
  */
 
@@ -163,9 +164,12 @@ export function scorePage(recognized: readonly string[], reference: readonly str
   };
 }
 
-/** Pages summed per group, then over all of them (group "all"). */
-export function scoreGroups(pages: readonly { group: string; score: PageScore }[]): GroupScore[] {
-  const groups = [...new Set(pages.map((p) => p.group))];
+/** Sums per group (a page may be in several, e.g. its angle and its skew) and over all pages ("all", last). */
+export function scoreGroups(pages: readonly { groups: readonly string[]; score: PageScore }[]): GroupScore[] {
+  const seen = [...new Set(pages.flatMap((p) => p.groups))];
+  const rank = (group: string) =>
+    PAGE_GROUPS.includes(group) ? PAGE_GROUPS.indexOf(group) : PAGE_GROUPS.length + seen.indexOf(group);
+  const groups = seen.sort((a, b) => rank(a) - rank(b));
   const summarize = (group: string, members: readonly { score: PageScore }[]): GroupScore => {
     const sum = (f: (s: PageScore) => number) => members.reduce((total, m) => total + f(m.score), 0);
     return {
@@ -181,9 +185,27 @@ export function scoreGroups(pages: readonly { group: string; score: PageScore }[
     ...groups.map((g) =>
       summarize(
         g,
-        pages.filter((p) => p.group === g),
+        pages.filter((p) => p.groups.includes(g)),
       ),
     ),
     summarize("all", pages),
   ];
+}
+
+/** The groups of `pageGroups`, in the order tables show them. */
+const PAGE_GROUPS = ["0°", "90°", "180°", "270°", "straight", "skewed", "1 column", "2 columns"];
+
+/** A straight page is tilted by at most this many degrees; the pipeline deskews beyond about 1°. */
+const STRAIGHT_DEGREES = 1;
+
+/**
+ * The groups a page of a page set (test/data/ocr-pages) is scored in: its angle, straight or skewed, and its columns.
+ * @example pageGroups({angle: 180, skew: -4.2, columns: 2}) // ["180°", "skewed", "2 columns"]
+ */
+export function pageGroups(page: { angle?: number; skew?: number; columns?: number }): string[] {
+  const groups: string[] = [];
+  if (page.angle !== undefined) groups.push(`${page.angle}°`);
+  if (page.skew !== undefined) groups.push(Math.abs(page.skew) <= STRAIGHT_DEGREES ? "straight" : "skewed");
+  if (page.columns !== undefined) groups.push(page.columns === 1 ? "1 column" : `${page.columns} columns`);
+  return groups;
 }

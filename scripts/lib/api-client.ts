@@ -3,6 +3,9 @@
  * responses and admin API calls. Plain fetch, so it runs in Node and in workerd (the tests seed through it).
  */
 
+/** Times a call answered 503 with Retry-After is sent again. */
+const BUSY_RETRIES = 4;
+
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Where a server listens, its admin token, and the fetch that reaches it (the global one by default). */
@@ -40,7 +43,21 @@ export async function adminCall<T>(
     payload = JSON.stringify(body);
   }
   const fetcher = server.fetch ?? fetch;
-  const response = await expectOk(fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload }), what);
+  const send = () => fetcher(`${server.baseUrl}${path}`, { method, headers, body: payload });
+  let answer = await send();
+  // 503 with Retry-After: the isolate had no WASM memory free for this upload's session at that moment (a few tries)
+  for (
+    let attempt = 1;
+    answer.status === 503 && answer.headers.has("Retry-After") && attempt <= BUSY_RETRIES;
+    attempt++
+  ) {
+    await answer.body?.cancel();
+    await new Promise((resolve) =>
+      setTimeout(resolve, 1000 * Math.min(5, Number(answer.headers.get("Retry-After")) || 1)),
+    );
+    answer = await send();
+  }
+  const response = await expectOk(answer, what);
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -4,6 +4,7 @@
  * the Worker's own socket: `wrangler dev` adds a proxy Worker in a second workerd in front of it (≈2 ms per request
  * on loopback), which exists only in local development. Also runs the benchmark's own small Workers (scripts/bench/).
  */
+
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import { Miniflare, type MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { type AdminServer, createTenantKey } from "./api-client";
 import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
+import { fetchAgainIfClosed } from "./fetch-again";
 import { seedModels } from "./seed-models";
 import { offlineEnv } from "./wrangler";
 
@@ -86,7 +88,7 @@ export async function startWorker({
   try {
     const manifests = bundledManifests().filter((m) => seed === true || (Array.isArray(seed) && seed.includes(m.name)));
     if (manifests.length > 0) {
-      await seedModels({ manifests, fetch, baseUrl, token: adminToken, readWeights: readRepoFile });
+      await seedModels({ manifests, fetch: fetchAgainIfClosed, baseUrl, token: adminToken, readWeights: readRepoFile });
     }
     const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
     return { baseUrl, adminToken, apiKey, stop };

@@ -13,16 +13,21 @@ import {
   type FloatTensor,
   type OcrLine,
   type OcrNetworks,
+  type OcrOutputs,
   readLines,
   runOcrNetworks,
 } from "../../src/tasks/ocr/pipeline.ts";
-import { OcrConfigSchema, ocrSettings, ocrStages } from "../../src/tasks/ocr/settings.ts";
+import { OcrConfigSchema, type OcrOptions, ocrSettings, ocrStages } from "../../src/tasks/ocr/settings.ts";
 import { bundledManifests, readRepoFile } from "../lib/bundled-models";
 
 export type Runtime = "onnxruntime-node" | "onnxruntime-web";
 
 export interface NodeOcrResult {
   lines: OcrLine[];
+  angle: number;
+  skew: number;
+  /** What the networks gave (boxes in reading order, the recognizer's outputs), for analyses. */
+  outputs: OcrOutputs;
   /** Milliseconds: the whole call, and the part inside `session.run`. */
   totalMillis: number;
   runMillis: number;
@@ -68,7 +73,9 @@ async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; options:
 export async function createNodeOcr(
   runtime: Runtime = "onnxruntime-node",
   model = "ppocr",
-): Promise<(bytes: Uint8Array) => Promise<NodeOcrResult>> {
+  /** Manifest settings to change, e.g. `{postprocess: {unclipRatio: 2}}` (for measurements). */
+  overrides: { preprocess?: Record<string, unknown>; postprocess?: Record<string, unknown> } = {},
+): Promise<(bytes: Uint8Array, options?: OcrOptions) => Promise<NodeOcrResult>> {
   const manifests = new Map(bundledManifests().map((m) => [m.name, m]));
   const resolve = (reference: string) => {
     const [name, requested] = reference.split("@") as [string, string | undefined];
@@ -82,10 +89,9 @@ export async function createNodeOcr(
   const versionOf = (reference: string) => resolve(reference).entry;
   const { manifest: detector, version: detectorVersionName, entry: detectorVersion } = resolve(model);
   const config = OcrConfigSchema.parse({
-    preprocess: detector.preprocess ?? {},
-    postprocess: detector.postprocess ?? {},
+    preprocess: { ...detector.preprocess, ...overrides.preprocess },
+    postprocess: { ...detector.postprocess, ...overrides.postprocess },
   });
-  const settings = ocrSettings(config);
   const stages = ocrStages(config, detectorVersionName);
   const dictionary = detectorVersion.assets?.[config.preprocess.dictionary];
   if (!dictionary) throw new Error(`${model} has no asset ${config.preprocess.dictionary}`);
@@ -97,7 +103,8 @@ export async function createNodeOcr(
   const recognize = await open(versionOf(stages.recognizer).file);
   const classify = stages.classifier === undefined ? undefined : await open(versionOf(stages.classifier).file);
 
-  return async (bytes) => {
+  return async (bytes, options = {}) => {
+    const settings = ocrSettings(config, options);
     const started = performance.now();
     let runMillis = 0;
     let runs = 0;
@@ -117,8 +124,9 @@ export async function createNodeOcr(
       recognize: (input) => run(recognize, input),
     };
     const image = flattenAlpha(decodeImage(bytes, MAX_IMAGE_PIXELS), [255, 255, 255]);
-    const outputs = await runOcrNetworks(image, detectorInput(image, config.preprocess.maxPixels), networks, settings);
-    const lines = readLines(outputs, alphabet, settings.dropScore);
-    return { lines, totalMillis: performance.now() - started, runMillis, runs };
+    const outputs = await runOcrNetworks(image, detectorInput(image, settings.maxPixels), networks, settings);
+    const lines = readLines(outputs, alphabet, settings);
+    const { angle, skew } = outputs;
+    return { lines, angle, skew, outputs, totalMillis: performance.now() - started, runMillis, runs };
   };
 }

@@ -8,6 +8,9 @@
  *   released, least recently used first, to make room. The heap never grows past its ceiling (./wasm-heap.ts).
  * - Uploads create a session to read the model's signature and measure its memory (./calibration.ts); it stays,
  *   so the first request is warm, unless the upload is refused.
+ * - A cold request starts onnxruntime's initialisation and the weights' R2 read as soon as it knows its model
+ *   (`prepare`), so both overlap the rest of its way in (body, response cache, the tenant's admission); the
+ *   session is created only once the request is admitted.
  */
 import { AppError } from "../errors";
 import type { OnnxValueInfo } from "../onnx/reader";
@@ -105,6 +108,13 @@ export interface PoolOptions {
   heapCeilingBytes?: number;
 }
 
+/** One read of a model's weights from R2, shared by every request that waits for it. */
+interface WeightsRead {
+  bytes: Promise<Uint8Array>;
+  /** How long the read took, once done. */
+  millis?: number;
+}
+
 interface Entry extends SessionStats {
   session: ort.InferenceSession;
   /** Order of last use (clocks in workerd only move at I/O, so timestamps tie). */
@@ -119,10 +129,16 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
 const INITIAL_HEAP = 16 * 1024 * 1024;
 /** Blocks of the model file's size a session's creation may hold at once: the file, its parsed graph, the weights. */
 const CREATION_BLOCKS = 3;
+/** Weights read ahead (`prepare`) and not yet turned into a session that an isolate keeps; the oldest go first. */
+const MAX_READ_AHEAD = 4;
 
 export class SessionPool {
   private readonly entries = new Map<string, Entry>();
-  private readonly fetching = new Map<string, Promise<Uint8Array>>();
+  /** Weights being read, or read and not yet loaded into a session (a request read them ahead of its admission). */
+  private readonly reads = new Map<string, WeightsRead>();
+  /** onnxruntime's initialisation, then this pool's measurement of the heap it left. */
+  private backend: Promise<void> | undefined;
+  private initReported = false;
   /** Jobs queued or running per digest: such sessions are never released to make room. */
   private readonly pending = new Map<string, number>();
   /** Digests to release once their pending jobs are done (their version or model was deleted). */
@@ -143,6 +159,21 @@ export class SessionPool {
 
   setBudget(bytes: number): void {
     this.budgetBytes = bytes;
+  }
+
+  /**
+   * Starts what a first run of `source` will wait for: onnxruntime's initialisation and the R2 read of the weights
+   * (only onnxruntime's without a source). Neither waits for the other, and a run started later joins them. The
+   * caller keeps the request alive until the returned promise settles (`waitUntil`): in workerd, I/O started by one
+   * request must not be left for another to finish. Never rejects; a failure is met again by the run.
+   */
+  prepare(source?: ModelSource): Promise<void> {
+    const work: Promise<unknown>[] = [this.ready()];
+    if (source && !this.entries.has(source.digest)) work.push(this.read(source, {}));
+    return Promise.all(work).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /**
@@ -233,6 +264,7 @@ export class SessionPool {
    * else after the runs queued on it.
    */
   async release(digest: string): Promise<void> {
+    this.reads.delete(digest);
     const entry = this.entries.get(digest);
     if (!entry) return;
     if ((this.pending.get(digest) ?? 0) > 0) this.retired.add(digest);
@@ -259,8 +291,9 @@ export class SessionPool {
     };
   }
 
-  /** Releases every idle session (tests and operators use this to measure cold starts). */
+  /** Releases every idle session and drops weights read ahead (tests and operators use this to measure cold starts). */
   async clear(): Promise<void> {
+    this.reads.clear();
     for (const entry of [...this.entries.values()])
       if ((this.pending.get(entry.digest) ?? 0) === 0) await this.releaseEntry(entry);
   }
@@ -291,7 +324,7 @@ export class SessionPool {
     const { digest } = source;
     this.pending.set(digest, (this.pending.get(digest) ?? 0) + 1);
     try {
-      const bytes = this.entries.has(digest) ? undefined : await this.fetchOnce(source, timings);
+      const bytes = this.entries.has(digest) ? undefined : await this.readAndStart(source, timings);
       const queued = performance.now();
       return await this.scheduler.run(digest, async () => {
         timings.queue = performance.now() - queued;
@@ -309,18 +342,57 @@ export class SessionPool {
     }
   }
 
-  /** The weights of `source`, read once however many requests wait for them. */
-  private fetchOnce(source: ModelSource, timings: Partial<RunTimings>): Promise<Uint8Array> {
-    let promise = this.fetching.get(source.digest);
-    if (!promise) {
-      const started = performance.now();
-      promise = source.load().finally(() => {
-        this.fetching.delete(source.digest);
-        timings.fetch = performance.now() - started;
-      });
-      this.fetching.set(source.digest, promise);
+  /**
+   * The weights of `source` and a running onnxruntime, the one not waiting for the other. onnxruntime's start is
+   * reported (`init`) with the isolate's first session, whichever request started it.
+   */
+  private async readAndStart(source: ModelSource, timings: Partial<RunTimings>): Promise<Uint8Array> {
+    const [bytes] = await Promise.all([this.read(source, timings), this.ready()]);
+    if (!this.initReported) {
+      this.initReported = true;
+      timings.init = ortInitMillis();
     }
-    return promise;
+    return bytes;
+  }
+
+  /** onnxruntime, initialised once per isolate; the heap it leaves is the baseline every plan counts from. */
+  private ready(): Promise<void> {
+    this.backend ??= ensureOrt().then(
+      () => {
+        this.baselineBytes = usedBytes();
+      },
+      (error: unknown) => {
+        this.backend = undefined; // a later request tries again
+        throw error;
+      },
+    );
+    return this.backend;
+  }
+
+  /**
+   * The weights of `source`, read once however many requests wait for them, and kept until a session is made of
+   * them (a request may read them ahead of its admission, and its run start later).
+   */
+  private read(source: ModelSource, timings: Partial<RunTimings>): Promise<Uint8Array> {
+    const { digest } = source;
+    let read = this.reads.get(digest);
+    if (!read) {
+      const started = performance.now();
+      const record: WeightsRead = { bytes: source.load() };
+      record.bytes.then(
+        () => (record.millis = performance.now() - started),
+        () => this.reads.get(digest) === record && this.reads.delete(digest),
+      );
+      this.reads.set(digest, record);
+      // read-ahead weights whose requests were refused are dropped, oldest first
+      if (this.reads.size > MAX_READ_AHEAD) this.reads.delete(this.reads.keys().next().value!);
+      read = record;
+    }
+    const joined = read;
+    return joined.bytes.then((bytes) => {
+      timings.fetch = joined.millis;
+      return bytes;
+    });
   }
 
   private async create(
@@ -328,13 +400,8 @@ export class SessionPool {
     fetched: Uint8Array | undefined,
     timings: Partial<RunTimings>,
   ): Promise<Entry> {
-    const initStarted = performance.now();
-    if (ortInitMillis() === 0) {
-      await ensureOrt();
-      timings.init = performance.now() - initStarted;
-      this.baselineBytes = usedBytes();
-    }
-    const bytes = fetched ?? (await this.fetchOnce(source, timings)); // evicted since it was read: read again
+    await this.ready();
+    const bytes = fetched ?? (await this.read(source, timings)); // evicted since it was read: read again
     await this.makeRoom(source.bytes, { count: CREATION_BLOCKS });
     const createStarted = performance.now();
     let usedBefore = 0;
@@ -368,6 +435,7 @@ export class SessionPool {
       session,
     };
     this.entries.set(source.digest, entry);
+    this.reads.delete(source.digest); // the session holds the weights now
     this.retired.delete(source.digest);
     return entry;
   }
@@ -410,6 +478,9 @@ export class SessionPool {
   private fits(bytes: number, count: number): boolean {
     const heap = wasmHeap();
     if (!heap || bytes <= 0) return true;
+    // what the heap may still grow holds the blocks in one piece: no need to probe the free space (dozens of
+    // malloc/free calls, which a small model's warm run would pay again and again)
+    if (bytes * count <= this.budgetBytes - heap.bytes()) return true;
     const { top, holes } = heap.freeSpace();
     const growable = Math.max(0, top + this.budgetBytes - heap.bytes());
     const blocks = (space: number) => Math.floor(space / bytes);

@@ -6,9 +6,11 @@
  * (infer: ./ocr/pipeline.ts); CTC decoding (postprocess). One unit per image. Each detector version may name its
  * own classifier and recognizer (./ocr/settings.ts), e.g. the int8 default runs the int8 stages.
  *
- * Request: an `image/png` or `image/jpeg` body, or JSON `{image: number[]}` (the file's bytes).
- * Response: `{lines: [{text, score, box}]}` in reading order; `box` is four corners (top-left, top-right,
- * bottom-right, bottom-left) in the original image's pixels.
+ * Request: an `image/png` or `image/jpeg` body (options in the query string: `?orientation=line&deskew=false`), or
+ * JSON `{image: number[], orientation?, deskew?}` (the file's bytes).
+ * Response: `{angle, skew, lines: [{text, score, box}]}`: how far the page is turned clockwise (0, 90, 180, 270)
+ * and tilted beyond that (degrees), and the lines in reading order (column by column); `box` is four corners in the
+ * image's pixels, clockwise from the text's top-left as the text reads.
  */
 import { z } from "zod";
 import { AppError } from "../errors";
@@ -18,8 +20,24 @@ import type { Tensor } from "../runtime/tensor";
 import { taskConfig } from "./config";
 import { type Alphabet, parseAlphabet } from "./ocr/ctc";
 import { type DetectorInput, detectorInput } from "./ocr/detector-input";
-import { type FloatTensor, type OcrNetworks, type OcrOutputs, readLines, runOcrNetworks } from "./ocr/pipeline";
-import { type OcrConfig, OcrConfigSchema, type OcrStages, ocrSettings, ocrStages } from "./ocr/settings";
+import {
+  type FloatTensor,
+  type OcrNetworks,
+  type OcrOutputs,
+  type OcrSettings,
+  readLines,
+  runOcrNetworks,
+} from "./ocr/pipeline";
+import {
+  type OcrConfig,
+  OcrConfigSchema,
+  type OcrOptions,
+  OcrOptionsShape,
+  type OcrStages,
+  ocrSettings,
+  ocrStages,
+} from "./ocr/settings";
+import { optionsFromQuery } from "./query-options";
 import type { ModelHandle, TaskContext, TaskDefinition } from "./task";
 
 const Point = z.tuple([z.number().int(), z.number().int()]);
@@ -27,25 +45,36 @@ const Point = z.tuple([z.number().int(), z.number().int()]);
 export const OcrRequestSchema = z
   .object({
     image: z.array(z.number().int().min(0).max(255)).min(1).meta({ description: "the bytes of a PNG or JPEG file" }),
+    ...OcrOptionsShape,
   })
   .strict()
   .meta({ id: "OcrRequest", example: { image: [137, 80, 78, 71, 13, 10, 26, 10] } });
 
 export const OcrResponseSchema = z
   .object({
+    angle: z
+      .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
+      .meta({ description: "how far the page is turned clockwise; the lines were read with it turned back" }),
+    skew: z.number().meta({
+      description:
+        "degrees the lines are tilted clockwise beyond `angle`, as measured (pages tilted over 1° are turned back before reading)",
+    }),
     lines: z.array(
       z.object({
         text: z.string(),
         score: z.number().meta({ description: "mean probability of the recognized characters" }),
-        box: z
-          .tuple([Point, Point, Point, Point])
-          .meta({ description: "corners in image pixels: top-left, top-right, bottom-right, bottom-left" }),
+        box: z.tuple([Point, Point, Point, Point]).meta({
+          description:
+            "corners in image pixels, clockwise from the text's top-left as the text reads (top-left, top-right, bottom-right, bottom-left of an upright line)",
+        }),
       }),
     ),
   })
   .meta({
     id: "OcrResponse",
     example: {
+      angle: 0,
+      skew: 0.4,
       lines: [
         {
           text: "Invoice No. 2024-0117",
@@ -62,7 +91,7 @@ export const OcrResponseSchema = z
   });
 
 /** JSON bodies carry the bytes as numbers; media bodies as they came. */
-export interface OcrRequest {
+export interface OcrRequest extends OcrOptions {
   image: ArrayLike<number>;
 }
 export type OcrResponse = z.infer<typeof OcrResponseSchema>;
@@ -71,6 +100,7 @@ export interface PreparedPage {
   image: RgbaImage;
   detection: DetectorInput;
   config: OcrConfig;
+  settings: OcrSettings;
   alphabet: Alphabet;
 }
 
@@ -85,7 +115,8 @@ async function preparePage(request: OcrRequest, context: TaskContext): Promise<P
   const config = taskConfig(ocr, context.model.manifest);
   const alphabet = await context.model.asset(config.preprocess.dictionary, parseAlphabet);
   const image = flattenAlpha(decodeImage(fromBytes(request.image), context.limits.maxImagePixels), WHITE);
-  return { image, detection: detectorInput(image, config.preprocess.maxPixels), config, alphabet };
+  const settings = ocrSettings(config, request);
+  return { image, detection: detectorInput(image, settings.maxPixels), config, settings, alphabet };
 }
 
 async function runNetworks(prepared: PreparedPage, context: TaskContext): Promise<OcrOutputs> {
@@ -97,7 +128,7 @@ async function runNetworks(prepared: PreparedPage, context: TaskContext): Promis
     classify: classifier && ((input) => runFloat(classifier, input)),
     recognize: (input) => runFloat(recognizer, input),
   };
-  return runOcrNetworks(prepared.image, prepared.detection, networks, ocrSettings(prepared.config));
+  return runOcrNetworks(prepared.image, prepared.detection, networks, prepared.settings);
 }
 
 function stageReferences({ classifier, recognizer }: OcrStages): Record<string, string> {
@@ -120,11 +151,14 @@ async function runFloat(model: ModelHandle, input: FloatTensor): Promise<FloatTe
 export const ocr = {
   name: "ocr",
   summary:
-    "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{lines: [{text, score, box}]}`: text lines in reading order with their corners.",
+    "An image (`image/png`, `image/jpeg`, or `{image: number[]}` with the file's bytes) → `{angle, skew, lines: [{text, score, box}]}`: the page's orientation and text lines in reading order (column by column) with their corners. Options `orientation` (`page` or `line`) and `deskew`, as JSON fields or query parameters of a media body.",
   request: OcrRequestSchema,
   response: OcrResponseSchema,
   mediaTypes: ["image/png", "image/jpeg"],
-  fromMedia: ({ bytes }) => ({ image: bytes }),
+  fromMedia: ({ bytes, query }) => ({
+    image: bytes,
+    ...optionsFromQuery("ocr", OcrOptionsShape, query, ["deskew"]),
+  }),
   config: OcrConfigSchema,
   stages: (manifest, version): Record<string, string> =>
     stageReferences(ocrStages(taskConfig<OcrConfig>(ocr, manifest), version)),
@@ -132,8 +166,10 @@ export const ocr = {
   preprocess: preparePage,
   infer: runNetworks,
   postprocess(outputs, prepared) {
-    const lines = readLines(outputs, prepared.alphabet, prepared.config.postprocess.dropScore);
+    const lines = readLines(outputs, prepared.alphabet, prepared.settings);
     return {
+      angle: outputs.angle as OcrResponse["angle"],
+      skew: outputs.skew,
       lines: lines.map(({ text, score, box }) => ({
         text,
         score,

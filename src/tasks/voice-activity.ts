@@ -18,14 +18,13 @@
  * maxSpeechDurationS?}`: defaults every request may override (snake_case: `threshold`, `neg_threshold`, …).
  */
 import { z } from "zod";
-import { AppError, quote } from "../errors";
-import { hasOwn } from "../lookup";
+import { AppError } from "../errors";
 import { resampledLength, resampleSource, type SampleSource } from "../media/audio/resample";
 import { decodeMono, decodeMonoRange, readWavHeader, type WavHeader } from "../media/audio/wav";
 import type { Tensor } from "../runtime/tensor";
-import { parseOrFail } from "../validation";
 import { taskConfig } from "./config";
 import { float32ToJson } from "./float-json";
+import { optionsFromQuery } from "./query-options";
 import type { MediaBody, TaskContext, TaskDefinition } from "./task";
 import { type SegmentOptions, speechSegments } from "./voice/speech-segments";
 
@@ -388,32 +387,6 @@ export function segmentSpeech(probabilities: Float32Array, prepared: PreparedAud
   return prepared.frames ? { segments, frames: float32ToJson(probabilities) } : { segments };
 }
 
-/** Options from a media body's query string: the JSON fields' names and checks; unknown names are a 400. */
-export function optionsFromQuery(query: URLSearchParams): RequestOptions {
-  const values: Record<string, unknown> = {};
-  for (const [name, value] of query) {
-    if (!hasOwn(OptionsShape, name))
-      throw new AppError(
-        "invalid_request",
-        `unknown query parameter '${name}'; voice-activity takes ${Object.keys(OptionsShape).join(", ")}`,
-      );
-    if (hasOwn(values, name))
-      throw new AppError("invalid_request", `query parameter '${name}' is given more than once`);
-    if (name === "frames")
-      values[name] = value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : value;
-    else values[name] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
-  }
-  return parseOrFail(
-    z.object(OptionsShape).strict(),
-    values,
-    ({ where, message, path }) =>
-      new AppError(
-        "invalid_request",
-        `invalid query parameter '${where}' (${quote(values[String(path[0])])}): ${message}`,
-      ),
-  );
-}
-
 function fromBase64(text: string): Uint8Array | undefined {
   try {
     return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -430,7 +403,7 @@ export const voiceActivity = {
   response: VoiceActivityResponseSchema,
   mediaTypes: WAV_MEDIA_TYPES,
   fromMedia: (body: MediaBody): VoiceActivityRequest => ({
-    ...optionsFromQuery(body.query),
+    ...optionsFromQuery("voice-activity", OptionsShape, body.query, ["frames"]),
     audio: new WavAudio(body.bytes),
   }),
   config: ConfigSchema,

@@ -1,7 +1,7 @@
 /**
  * `POST /ocr` for the REFERENCE service: the `ocr` pipeline with onnxruntime-node's native sessions
  * (scripts/ocr/node-pipeline.ts), the same decoding, pre- and post-processing as the Worker around an independent
- * runtime. Body: the image file's bytes. Answers `{lines: [{text, score, box}]}`.
+ * runtime. Body: the image file's bytes; options in the query string. Answers `{angle, skew, lines: [{text, score, box}]}`.
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,10 +20,18 @@ async function load(): Promise<NodeOcr> {
   return module.createNodeOcr("onnxruntime-node");
 }
 
+/** Options as the Worker takes them in a query string: `orientation=line`, `deskew=false`. */
 export async function ocrReference(
   image: Uint8Array,
-): Promise<{ lines: { text: string; score: number; box: readonly (readonly number[])[] }[] }> {
+  query = new URLSearchParams(),
+): Promise<{
+  angle: number;
+  skew: number;
+  lines: { text: string; score: number; box: readonly (readonly number[])[] }[];
+}> {
   pipeline ??= load();
-  const { lines } = await (await pipeline)(image);
-  return { lines };
+  const orientation = query.get("orientation") ?? undefined;
+  const deskew = query.has("deskew") ? query.get("deskew") === "true" : undefined;
+  const { angle, skew, lines } = await (await pipeline)(image, { orientation: orientation as never, deskew });
+  return { angle, skew, lines };
 }

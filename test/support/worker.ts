@@ -22,19 +22,25 @@ export type { BundledManifest };
 
 const binding = (env as unknown as { REFERENCE: Fetcher }).REFERENCE;
 
+/** Closed connections to REFERENCE a call may meet in a row (workerd keeps one per earlier concurrent call). */
+const REFERENCE_ATTEMPTS = 8;
+
 /**
- * The REFERENCE binding (Node), asked once more when its connection dropped: Node closes a keep-alive connection
- * after 5 idle seconds, and a test that spends longer inside the Worker (uploading a large model) can find workerd
- * still holding it. Every REFERENCE call computes from its request alone, so asking again is safe.
+ * The REFERENCE binding (Node), asked again when its connection dropped: Node closes a keep-alive connection after 5
+ * idle seconds, and a test that spends longer inside the Worker (uploading a large model, reading a page on a loaded
+ * machine) can find workerd still holding it, or several of them after concurrent calls; each stale one fails at
+ * once. Every REFERENCE call computes from its request alone, so asking again is safe. Bounded: a lasting failure is
+ * thrown.
  */
 export const reference = {
   async fetch(input: string, init?: RequestInit): Promise<Response> {
     const body = init?.body instanceof ReadableStream ? undefined : init?.body;
-    try {
-      return await binding.fetch(input, init);
-    } catch (error) {
-      if (!/Network connection lost/.test(String(error))) throw error;
-      return binding.fetch(input, { ...init, body });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await binding.fetch(input, attempt === 1 ? init : { ...init, body });
+      } catch (error) {
+        if (attempt >= REFERENCE_ATTEMPTS || !/Network connection lost/.test(String(error))) throw error;
+      }
     }
   },
 };
@@ -115,13 +121,32 @@ export async function json<T = any>(response: Response | Promise<Response>): Pro
   return (await (await response).json()) as T;
 }
 
-/** Uploads bundled models through the admin API (skips ones already stored). */
-export async function seedBundled(...names: BundledName[]): Promise<void> {
+/**
+ * Uploads bundled models through the admin API (skips ones already stored): every version of `name`, or only the
+ * versions named as `name@version` (and the aliases that point at them), which spares uploading weights a test
+ * never runs.
+ * @example seedBundled("ppocr-cls@int8", "ppocr-rec@int8", "ppocr@int8-stages")
+ */
+export async function seedBundled(...references: BundledName[]): Promise<void> {
+  const wanted = new Map<string, Set<string> | undefined>();
+  for (const reference of references) {
+    const [name, version] = reference.split("@") as [string, string | undefined];
+    if (!BUNDLED[name]) throw new Error(`no bundled model '${name}' in models/`);
+    const versions = wanted.get(name);
+    if (version === undefined) wanted.set(name, undefined);
+    else if (!wanted.has(name) || versions) wanted.set(name, new Set([...(versions ?? []), version]));
+  }
   await seedModels({
-    manifests: names.map((name) => {
-      const manifest = BUNDLED[name];
-      if (!manifest) throw new Error(`no bundled model '${name}' in models/`);
-      return manifest;
+    manifests: [...wanted].map(([name, versions]) => {
+      const manifest = BUNDLED[name]!;
+      if (!versions) return manifest;
+      const keep = <T>(entries: Record<string, T>, test: (key: string, value: T) => boolean) =>
+        Object.fromEntries(Object.entries(entries).filter(([key, value]) => test(key, value)));
+      return {
+        ...manifest,
+        versions: keep(manifest.versions, (version) => versions.has(version)),
+        aliases: keep(manifest.aliases, (_, version) => versions.has(version)),
+      };
     }),
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
     baseUrl: "http://edge-maas.test",

@@ -21,6 +21,7 @@ import {
 import { cachedResponse } from "./caching";
 import { modelLimits } from "./limits";
 import { metered } from "./metering";
+import { readAhead } from "./read-ahead";
 import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
@@ -51,6 +52,7 @@ export async function prepareInference(c: Context<AppEnv>, model: ResolvedModel)
 
 /** OIP inference on a resolved model; also what `POST /v1/run/{model}` does for `tensor` models. */
 export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): Promise<Response> {
+  readAhead(c, model);
   const { request, inputs, outputNames, batch } = await prepareInference(c, model);
   const cacheSpec = {
     model,

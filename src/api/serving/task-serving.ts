@@ -16,6 +16,7 @@ import { modelLimits } from "./limits";
 import { metered } from "./metering";
 import { resolveModel } from "./model-access";
 import { createModelHandle, type RunLedger } from "./model-handle";
+import { readAhead } from "./read-ahead";
 import { takeRunSlot } from "./run-slots";
 import { recordColdStart } from "./timings";
 
@@ -40,6 +41,7 @@ export async function serveTask<Request, Response>(
   const { model, task, request } = call;
   const units = task.units(request);
   const stages = await resolveStages(c, model, task);
+  readAhead(c, model, ...[...stages.values()].map((stage) => stage.model));
   const cacheSpec = {
     model,
     task: call.shape ?? task.name,

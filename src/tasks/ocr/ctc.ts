@@ -3,6 +3,11 @@
  * rec_postprocess.py): at each time step take the most probable class (greedy), drop repeats of the previous
  * step's class and the CTC blank, and map classes to characters. The line's score is the mean of the kept steps'
  * probabilities (0 when nothing is kept).
+ *
+ * One addition, for the space (the last class): between two characters where greedy decoding emits none, a space
+ * is written when the space class reaches `spaceThreshold` at a step in between. Narrow word gaps are where
+ * PP-OCR's recognizer loses spaces ("Itwas"): there the blank wins the step but the space is still clearly the
+ * runner-up, while between letters of one word it stays near zero (docs/design/ocr.md, "Word spacing").
  */
 import { AppError } from "../../errors";
 
@@ -32,10 +37,17 @@ export interface DecodedLine {
 }
 
 /**
- * Greedy CTC decoding of a [lines, steps, classes] probability tensor.
+ * Greedy CTC decoding of a [lines, steps, classes] probability tensor; the last class is the space.
+ * @param spaceThreshold write a space between two characters when the space class reaches this at a step between
+ *   them (the space's probability does not count into the score); absent: greedy decoding alone, as PaddleOCR
  * @example ctcDecode(Float32Array.from([0.1, 0.9, 0.8, 0.2]), [1, 2, 2], ["", "a", " "]) // [{text: "a", score: 0.9}]
  */
-export function ctcDecode(probabilities: Float32Array, shape: readonly number[], alphabet: Alphabet): DecodedLine[] {
+export function ctcDecode(
+  probabilities: Float32Array,
+  shape: readonly number[],
+  alphabet: Alphabet,
+  spaceThreshold = Infinity,
+): DecodedLine[] {
   const [lines = 0, steps = 0, classes = 0] = shape;
   if (shape.length !== 3 || probabilities.length !== lines * steps * classes) {
     throw new AppError(
@@ -49,12 +61,15 @@ export function ctcDecode(probabilities: Float32Array, shape: readonly number[],
       `the recognizer has ${classes} classes but the dictionary gives ${alphabet.length} (blank + characters + space)`,
     );
   }
+  const space = classes - 1;
   const decoded: DecodedLine[] = [];
   for (let line = 0; line < lines; line++) {
     let text = "";
     let sum = 0;
     let kept = 0;
     let previous = -1;
+    // the highest space probability since the last character written, while no space was
+    let spaceSince = -1;
     for (let step = 0; step < steps; step++) {
       const base = (line * steps + step) * classes;
       let best = 0;
@@ -67,9 +82,13 @@ export function ctcDecode(probabilities: Float32Array, shape: readonly number[],
         }
       }
       if (best !== 0 && best !== previous) {
+        if (best !== space && spaceSince >= spaceThreshold) text += " ";
         text += alphabet[best];
         sum += bestProbability;
         kept += 1;
+        spaceSince = best === space ? -1 : 0;
+      } else if (best === 0 && spaceSince >= 0) {
+        spaceSince = Math.max(spaceSince, probabilities[base + space]!);
       }
       previous = best;
     }

@@ -50,6 +50,11 @@ export interface TextBox {
   box: Quad;
   /** Mean probability inside the box before unclipping. */
   score: number;
+  /**
+   * The region's rectangle before it was grown, in original image pixels (unrounded, `miniBoxOrder`): where the
+   * text's core lies, for the page's geometry and reading order (grown boxes of neighbouring lines overlap).
+   */
+  core: Quad;
 }
 
 /**
@@ -75,6 +80,7 @@ export function boxesFromProbabilityMap(
     const grown = growRect(rect, unclipDistance(rect.width, rect.height, settings.unclipRatio));
     if (Math.min(grown.width, grown.height) < MIN_SIZE + 2) continue;
 
+    const toSource = ([x, y]: Point): Point => [(x / width) * source.width, (y / height) * source.height];
     const scaled = mapQuad(miniBoxOrder(grown.corners), ([x, y]) => [
       clamp(roundHalfEven((x / width) * source.width), 0, source.width),
       clamp(roundHalfEven((y / height) * source.height), 0, source.height),
@@ -84,7 +90,7 @@ export function boxesFromProbabilityMap(
       clamp(y, 0, source.height - 1),
     ]);
     if (Math.trunc(distance(box[0], box[1])) <= 3 || Math.trunc(distance(box[0], box[3])) <= 3) continue;
-    boxes.push({ box, score });
+    boxes.push({ box, score, core: mapQuad(miniBoxOrder(rect.corners), toSource) });
   }
   return boxes;
 }

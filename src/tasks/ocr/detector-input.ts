@@ -42,7 +42,12 @@ export function detectorSize(width: number, height: number, maxPixels: number): 
 
 export function detectorInput(image: RgbaImage, maxPixels: number): DetectorInput {
   const { width, height } = detectorSize(image.width, image.height, maxPixels);
-  const resized = resizeBilinear(image, width, height);
+  return detectorInputOf(resizeBilinear(image, width, height));
+}
+
+/** An image already at the detector's size (sides multiples of 32), normalized into its input. */
+export function detectorInputOf(resized: RgbaImage): DetectorInput {
+  const { width, height } = resized;
   const data = new Float32Array(3 * width * height);
   writePlanes(resized, data, 0, width, height, DETECTOR_NORMALIZATION);
   return { data, width, height };

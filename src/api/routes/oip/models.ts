@@ -10,6 +10,7 @@ import { InferResponseSchema, ModelMetadataSchema, ModelReadySchema, OipErrorSch
 import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { serveInference } from "../../serving/inference";
 import { authorize, resolveModel } from "../../serving/model-access";
+import { readAhead } from "../../serving/read-ahead";
 
 const ModelParams = z.object({ model: z.string().meta({ example: "silero-vad" }) });
 const VersionParams = ModelParams.extend({ version: z.string().meta({ example: "1" }) });
@@ -90,6 +91,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
 }
 
 async function inferHandler(c: Context<AppEnv>): Promise<Response> {
+  readAhead(c); // onnxruntime starts while the manifest is read
   return serveInference(c, await resolveModel(c));
 }
 

@@ -28,6 +28,7 @@ import { openAiErrorResponses } from "../../protocol/error-schemas";
 import { embeddingInput, inputList } from "../../protocol/openai-input";
 import { jsonBody, jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { resolveModel } from "../../serving/model-access";
+import { readAhead } from "../../serving/read-ahead";
 import { readTaskRequest } from "../../serving/task-request";
 import { parseModelReference, serveTask } from "../../serving/task-serving";
 
@@ -147,6 +148,7 @@ export function registerEmbeddingsRoute(app: OpenAPIHono<AppEnv>): void {
 }
 
 async function embeddingsHandler(c: Context<AppEnv>): Promise<Response> {
+  readAhead(c); // onnxruntime starts while the body and the manifest are read
   const { request } = await readTaskRequest(c, openAiEmbeddings);
   const { name, version } = parseModelReference(request.model);
   const model = await resolveModel(c, name, version);

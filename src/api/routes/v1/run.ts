@@ -13,6 +13,7 @@ import { InferRequestSchema, InferResponseSchema } from "../../protocol/oip/sche
 import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
 import { serveInference } from "../../serving/inference";
 import { resolveModel } from "../../serving/model-access";
+import { readAhead } from "../../serving/read-ahead";
 import { readTaskRequest } from "../../serving/task-request";
 import { parseModelReference, serveTask } from "../../serving/task-serving";
 
@@ -57,8 +58,10 @@ export function registerRunRoute(app: OpenAPIHono<AppEnv>): void {
 
 async function runHandler(c: Context<AppEnv>): Promise<Response> {
   const { name, version } = parseModelReference(c.req.param("model")!);
+  readAhead(c); // onnxruntime starts while the manifest is read
   const model = await resolveModel(c, name, version);
   if (model.manifest.task === "tensor") return serveInference(c, model);
+  readAhead(c, model); // the weights are read while the request's body is
   const task = taskDefinition(model.manifest.task);
   if (!task)
     throw new AppError(

@@ -1,0 +1,472 @@
+/**
+ * Cold start, warm WASM efficiency and what a request costs, per bundled model:
+ * - the first request to a fresh isolate, split by the Worker's Server-Timing (onnxruntime's start and the R2 read
+ *   run side by side; the session is created after them);
+ * - session creation in fresh processes (onnxruntime-web, the same WASM): the file as uploaded at the full
+ *   optimization level (what the Worker does) against a graph optimized at the hardware-independent `basic` level
+ *   by onnxruntime-node, created with optimizations off; and what the first run costs against a warm one (is a
+ *   warm-up run at creation worth it?);
+ * - the fixed cost of a run (an identity graph at 1 to 1M elements) and each model's warm run, in the isolate
+ *   against onnxruntime-node (native) in the same run;
+ * - CPU per warm request (the workerd process's CPU time over sequential requests) and its price at Cloudflare's
+ *   published rates.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ortNode from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
+import { writeOnnxModel } from "../../src/onnx/writer.ts";
+import { adminCall, expectOk } from "../lib/api-client";
+import { type BundledManifest, defaultVersion, ROOT, readRepoFile, repoPath } from "../lib/bundled-models";
+import { sampleInputs } from "../lib/sample-inputs";
+import { startWorker, type WorkerHandle } from "../lib/worker-server";
+import type { BenchContext } from "./context";
+import { median, ms, ratio, sample, serverTiming, table } from "./measure";
+import { binaryRequest, binaryTensorRequest, type SampleTensor, sampleTensors, uncached } from "./oip-requests";
+
+ortWeb.env.wasm.numThreads = 1;
+/** What the section measures, and how much of it. */
+const SETUP = {
+  smallBytes: 1_000_000, // the cold-start goal is for models under 1 MB
+  goalMs: 150,
+  doDelayMs: 40,
+  coldRounds: 2,
+  variantRounds: 3,
+  cpuRequests: 200,
+  profileRuns: 1000,
+  /** CPU time each per-run figure is measured over (the kernel counts it in 10 ms ticks). */
+  minCpuMs: 500,
+  identity: "bench-identity",
+  identitySizes: [1, 1_000, 100_000, 1_000_000],
+};
+
+/** Cloudflare's published prices (Workers Paid, Standard usage model), beyond the included allotments. */
+export const WORKERS_PRICES = {
+  read: "2026-12-06",
+  page: "https://developers.cloudflare.com/workers/platform/pricing/",
+  perMillionRequests: 0.3,
+  perMillionCpuMs: 0.02,
+};
+/** The nearest Workers AI model per bundled model, at its published price (pricing page dated 2026-08-28). */
+const WORKERS_AI: Record<string, string> = {
+  "bert-fixture": "@cf/baai/bge-small-en-v1.5: $0.020 per M input tokens",
+  "lid-176": "@cf/huggingface/distilbert-sst-2-int8 (sentiment): $0.026 per M input tokens",
+  "mnist-digits": "@cf/microsoft/resnet-50: $2.51 per M images",
+  "ppocr-cls": "@cf/microsoft/resnet-50: $2.51 per M images",
+  "silero-vad": "none for VAD (nearest audio model: @cf/pipecat-ai/smart-turn-v2, $0.00033795 per audio minute)",
+};
+
+export async function benchColdStart({ manifests, log, port, stateDir }: BenchContext): Promise<string> {
+  const small = manifests.filter((m) => defaultVersion(m).bytes < SETUP.smallBytes);
+  const persistTo = stateDir();
+  const names = small.map((m) => m.name);
+  const start = () => startWorker({ port: port(3), persistTo, vars: { TENANCY: "off" }, seed: names });
+
+  let server = await start();
+  const cold: ColdFigures[] = [];
+  try {
+    for (const manifest of small) {
+      const rounds: ColdFigures[] = [];
+      for (let round = 0; round < SETUP.coldRounds; round++) {
+        log(`cold first request: ${manifest.name} (${round + 1}/${SETUP.coldRounds})`);
+        await server.stop();
+        server = await start();
+        rounds.push(await coldRequest(server, manifest));
+      }
+      cold.push(rounds.sort((a, b) => a.total - b.total)[0]!);
+    }
+    const metered = await meteredColdRequests(small, port(4), stateDir(), log);
+
+    log("fixed cost of a run: an identity graph");
+    const identity = await identityFigures(server);
+    const warm = [];
+    for (const manifest of small) {
+      log(`warm run and CPU per request: ${manifest.name}`);
+      warm.push(await warmFigures(server, manifest));
+    }
+    log("session creation variants in fresh processes");
+    const variants = [];
+    for (const manifest of small) variants.push(await variantFigures(manifest, stateDir(), log));
+    return render(cold, metered, identity, warm, variants);
+  } finally {
+    await server.stop();
+  }
+}
+
+interface ColdFigures {
+  model: string;
+  bytes: number;
+  total: number;
+  timing: Record<string, number>;
+}
+
+async function coldRequest(server: WorkerHandle, manifest: BundledManifest): Promise<ColdFigures> {
+  const { headers, body } = uncached(binaryRequest(manifest, server.apiKey));
+  const started = performance.now();
+  const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
+  const response = await expectOk(fetch(url, { method: "POST", headers, body }));
+  await response.arrayBuffer();
+  const total = performance.now() - started;
+  const timing = serverTiming(response.headers.get("server-timing"));
+  return { model: manifest.name, bytes: defaultVersion(manifest).bytes, total, timing };
+}
+
+/**
+ * The same first requests from an exact-metered tenant whose Durable Object is `DO_DELAY_MS` away: the admission's
+ * round trip overlaps onnxruntime's start and the weights' read.
+ */
+async function meteredColdRequests(
+  small: BundledManifest[],
+  port: number,
+  persistTo: string,
+  log: (line: string) => void,
+): Promise<ColdFigures[]> {
+  const vars = { DO_DELAY_MS: String(SETUP.doDelayMs) };
+  const seed = small.map((m) => m.name);
+  // the first start uploads the models, and an upload leaves its session warm: measure from the next start on
+  await (await startWorker({ port, persistTo, vars, seed })).stop();
+  const figures: ColdFigures[] = [];
+  for (const manifest of small) {
+    log(`cold first metered request (DO_DELAY_MS=${SETUP.doDelayMs}): ${manifest.name}`);
+    const server = await startWorker({ port, persistTo, vars, seed });
+    try {
+      figures.push(await coldRequest(server, manifest));
+    } finally {
+      await server.stop();
+    }
+  }
+  return figures;
+}
+
+/** Per-run time of an identity graph in the isolate, in onnxruntime-web in Node and in onnxruntime-node. */
+async function identityFigures(server: WorkerHandle) {
+  const value = { name: "x", elemType: 1, dims: ["n"] };
+  const model = writeOnnxModel({
+    inputs: [value],
+    outputs: [{ ...value, name: "y" }],
+    nodes: [{ opType: "Identity", inputs: ["x"], outputs: ["y"] }],
+  });
+  await adminCall(server, "PUT", `/admin/models/${SETUP.identity}`, { task: "tensor" });
+  await expectOk(
+    fetch(`${server.baseUrl}/admin/models/${SETUP.identity}/versions/1`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${server.adminToken}`, "Content-Type": "application/octet-stream" },
+      body: model,
+    }),
+  );
+  const web = await ortWeb.InferenceSession.create(model, { executionProviders: ["wasm"] });
+  const native = await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  const rows = [];
+  for (const n of SETUP.identitySizes) {
+    const data = new Float32Array(n).fill(1);
+    const isolate = await profile(server, SETUP.identity, "1", [{ name: "x", datatype: "FP32", shape: [n], data }]);
+    const inWeb = await cpuPerCall(() => web.run({ x: new ortWeb.Tensor("float32", data, [n]) }));
+    const inNative = await cpuPerCall(() => native.run({ x: new ortNode.Tensor("float32", data, [n]) }));
+    rows.push({ n, isolate, web: inWeb, native: inNative });
+  }
+  await web.release();
+  await native.release();
+  return rows;
+}
+
+/**
+ * CPU milliseconds per `runtime.run` inside the isolate: the workerd process's CPU time over admin profile calls
+ * (1,000 runs each, until at least `SETUP.minCpuMs` of CPU is spent). CPU time, not the isolate's clock: workerd's clock
+ * only moves on I/O, and CPU time is what the machine's load inflates least.
+ */
+async function profile(server: WorkerHandle, model: string, version: string, tensors: SampleTensor[]): Promise<number> {
+  const { headers, body } = binaryTensorRequest(tensors, server.adminToken);
+  const url = `${server.baseUrl}/admin/models/${model}/versions/${version}/profile?iterations=${SETUP.profileRuns}`;
+  const call = async () => (await expectOk(fetch(url, { method: "POST", headers, body: new Uint8Array(body) }))).json();
+  await call(); // warm-up
+  const workerd = workerdPids();
+  const before = cpuMillis(workerd);
+  let runs = 0;
+  while (cpuMillis(workerd) - before < SETUP.minCpuMs && runs < 50 * SETUP.profileRuns) {
+    await call();
+    runs += SETUP.profileRuns;
+  }
+  return (cpuMillis(workerd) - before) / runs;
+}
+
+/** CPU milliseconds per call of `fn` in this process (after a warm-up), over at least `SETUP.minCpuMs` of CPU. */
+async function cpuPerCall(fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 50; i++) await fn();
+  const started = process.cpuUsage();
+  const spent = () => {
+    const { user, system } = process.cpuUsage(started);
+    return (user + system) / 1000;
+  };
+  let calls = 0;
+  while (spent() < SETUP.minCpuMs && calls < 200_000) {
+    for (let i = 0; i < 20; i++) await fn();
+    calls += 20;
+  }
+  return spent() / calls;
+}
+
+/** A model's warm run in the isolate and natively, and the workerd process's CPU per warm HTTP request. */
+async function warmFigures(server: WorkerHandle, manifest: BundledManifest) {
+  const tensors = sampleTensors(manifest);
+  const isolate = await profile(server, manifest.name, manifest.aliases.default!, tensors);
+  const weights = await readRepoFile(defaultVersion(manifest).file);
+  const native = await nativeRun(weights, tensors);
+  const request = uncached(binaryRequest(manifest));
+  const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
+  const post = async () => (await expectOk(fetch(url, { method: "POST", ...request }))).arrayBuffer();
+  await sample(post, { warmup: 50, iterations: 1 });
+  const workerd = workerdPids();
+  const before = cpuMillis(workerd);
+  const http = await sample(post, { warmup: 0, iterations: SETUP.cpuRequests });
+  const cpu = (cpuMillis(workerd) - before) / SETUP.cpuRequests;
+  return { model: manifest.name, isolate, native, httpP50: http.p50, cpu };
+}
+
+async function nativeRun(weights: Uint8Array, tensors: ReturnType<typeof sampleTensors>): Promise<number | undefined> {
+  try {
+    const session = await ortNode.InferenceSession.create(weights, { intraOpNumThreads: 1 });
+    const feeds = Object.fromEntries(
+      tensors.map((t) => [t.name, new ortNode.Tensor(t.datatype === "INT64" ? "int64" : "float32", t.data, t.shape)]),
+    );
+    const perRun = await cpuPerCall(() => session.run(feeds));
+    await session.release();
+    return perRun;
+  } catch {
+    return undefined; // e.g. a graph only the Worker's rewrite makes servable
+  }
+}
+
+/** workerd processes this benchmark started (Miniflare runs workerd as a child of this process). */
+function workerdPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [comm, rest] = [
+        stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+        stat.slice(stat.lastIndexOf(")") + 2),
+      ];
+      if (comm === "workerd" && Number(rest.split(" ")[1]) === process.pid) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+/** User + system CPU milliseconds of these processes (Linux: clock ticks of 10 ms). */
+function cpuMillis(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+  }
+  return ticks * 10;
+}
+
+type Level = "disabled" | "all";
+interface Variant {
+  create: number;
+  first: number;
+  warm: number;
+}
+
+/**
+ * The uploaded file at the full level (as the Worker creates sessions) against the `basic`-optimized graph with
+ * optimizations off, each in fresh processes (median of rounds).
+ */
+async function variantFigures(manifest: BundledManifest, dir: string, log: (line: string) => void) {
+  const original = repoPath(defaultVersion(manifest).file);
+  await readRepoFile(defaultVersion(manifest).file);
+  const optimized = join(dir, `${manifest.name}.basic.onnx`);
+  const feeds = join(dir, `${manifest.name}.feeds.json`);
+  const inputs = sampleInputs(manifest).map((i) => ({
+    name: i.name,
+    type: i.datatype === "INT64" ? "int64" : "float32",
+    shape: i.shape,
+    data: i.data,
+  }));
+  writeFileSync(feeds, JSON.stringify(inputs));
+  try {
+    const session = await ortNode.InferenceSession.create(original, {
+      graphOptimizationLevel: "basic",
+      optimizedModelFilePath: optimized,
+      intraOpNumThreads: 1,
+    });
+    await session.release();
+    const run = (file: string, level: Level): Variant => {
+      const out = execFileSync(
+        process.execPath,
+        ["--import", "tsx", "scripts/bench/session-variant.ts", file, level, feeds],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          timeout: 120_000,
+          stdio: ["ignore", "pipe", "ignore"], // a graph onnxruntime-web cannot run fails with pages of its bundle
+        },
+      );
+      return JSON.parse(out.trim().split("\n").at(-1)!) as Variant;
+    };
+    const asUploaded: Variant[] = [];
+    const preOptimized: Variant[] = [];
+    for (let round = 0; round < SETUP.variantRounds; round++) {
+      asUploaded.push(run(original, "all"));
+      preOptimized.push(run(optimized, "disabled"));
+    }
+    const mid = (list: Variant[], key: keyof Variant) => median(list.map((v) => v[key]));
+    const figures = (list: Variant[]) => ({
+      create: mid(list, "create"),
+      first: mid(list, "first"),
+      warm: mid(list, "warm"),
+    });
+    return {
+      model: manifest.name,
+      bytes: defaultVersion(manifest).bytes,
+      optimizedBytes: readFileSync(optimized).byteLength,
+      asUploaded: figures(asUploaded),
+      preOptimized: figures(preOptimized),
+    };
+  } catch (error) {
+    log(`  ${manifest.name}: ${String(error).split("\n")[0]}`);
+    return { model: manifest.name, bytes: defaultVersion(manifest).bytes };
+  } finally {
+    rmSync(optimized, { force: true });
+  }
+}
+
+function render(
+  cold: ColdFigures[],
+  metered: ColdFigures[],
+  identity: Awaited<ReturnType<typeof identityFigures>>,
+  warm: Awaited<ReturnType<typeof warmFigures>>[],
+  variants: Awaited<ReturnType<typeof variantFigures>>[],
+): string {
+  const stage = (t: Record<string, number>, name: string) => (t[name] === undefined ? "–" : ms(t[name]));
+  const fixed = identity[0]!;
+  const largest = identity.at(-1)!;
+  const perMiB = (t: (r: (typeof identity)[number]) => number) => ((t(largest) - t(fixed)) / (largest.n * 4)) * 2 ** 20;
+  const cost = (cpu: number) => WORKERS_PRICES.perMillionRequests + cpu * WORKERS_PRICES.perMillionCpuMs;
+  return [
+    "## Cold start, warm WASM efficiency and cost per request",
+    "",
+    `Models under 1 MB. **Cold**: the first request to a fresh isolate (the Worker restarted on the same state, the best of ${SETUP.coldRounds}),`,
+    "`TENANCY=off`, split by the Worker's Server-Timing. onnxruntime's start (`ORT init`) and the R2 read of the weights run",
+    "side by side from the moment the request knows its model; the session is created once both are done (and, on a metered",
+    "request, once the tenant's object has admitted it). `R2 read` is the read's wall time: it overlaps onnxruntime's start,",
+    "and one thread serves both, so a read that lands while onnxruntime initialises is seen when it is done.",
+    `Goal: client total ≤ ${SETUP.goalMs} ms on this machine.`,
+    "",
+    table(
+      ["model", "file KB", "client total ms", "goal", "ORT init", "R2 read", "session create", "first run"],
+      cold.map((c) => [
+        c.model,
+        (c.bytes / 1000).toFixed(0),
+        ms(c.total),
+        c.total <= SETUP.goalMs ? "met" : `${ratio(c.total, SETUP.goalMs)} of it`,
+        stage(c.timing, "ort-init"),
+        stage(c.timing, "r2-read"),
+        stage(c.timing, "session"),
+        stage(c.timing, "infer"),
+      ]),
+    ),
+    "",
+    `The same first requests from an exact-metered tenant with \`DO_DELAY_MS=${SETUP.doDelayMs}\` (its Durable Object a region away; one`,
+    "server start per model): `auth` is the admission's round trip, which onnxruntime's start and the R2 read now overlap.",
+    "",
+    table(
+      ["model", "client total ms", "auth", "ORT init", "R2 read", "session create", "first run", "metered − open ms"],
+      metered.map((m) => {
+        const open = cold.find((c) => c.model === m.model);
+        return [
+          m.model,
+          ms(m.total),
+          stage(m.timing, "auth"),
+          stage(m.timing, "ort-init"),
+          stage(m.timing, "r2-read"),
+          stage(m.timing, "session"),
+          stage(m.timing, "infer"),
+          open ? ms(m.total - open.total) : "–",
+        ];
+      }),
+    ),
+    "",
+    `**Session creation** in fresh Node processes running onnxruntime-web (the Worker's WASM build, one thread; median of ${SETUP.variantRounds}):`,
+    "the file as uploaded at the full optimization level (what the Worker does today) against the same graph optimized at",
+    "the hardware-independent `basic` level by onnxruntime-node (`optimizedModelFilePath`) and created with optimizations",
+    "off. `first run` against `warm run` says what a warm-up run at creation would move off the first request.",
+    "",
+    table(
+      [
+        "model",
+        "create: as uploaded, all / pre-optimized, off ms",
+        "create ratio",
+        "first run / warm run ms (as uploaded)",
+        "warm run: as uploaded / pre-optimized ms",
+      ],
+      variants.map((v) =>
+        "asUploaded" in v && v.asUploaded && v.preOptimized
+          ? [
+              v.model,
+              `${ms(v.asUploaded.create)} / ${ms(v.preOptimized.create)}`,
+              ratio(v.preOptimized.create, v.asUploaded.create),
+              `${ms(v.asUploaded.first)} / ${ms(v.asUploaded.warm)}`,
+              `${ms(v.asUploaded.warm)} / ${ms(v.preOptimized.warm)}`,
+            ]
+          : [v.model, "–", "–", "–", "–"],
+      ),
+    ),
+    "",
+    "**Fixed cost of a run**: an identity graph (`y = x`, FP32) at 1 to 1M elements, in CPU ms per run. `in isolate` is",
+    "`runtime.run` inside the Worker (the admin profile route, 1,000 runs a call: our tensors in, the scheduler, the memory",
+    "plan, `session.run`, tensors out), as the workerd process's CPU time over at least 0.5 s of it; onnxruntime-web in",
+    "Node and onnxruntime-node (native, one thread) run the same graph in this process, timed by its CPU time the same way.",
+    "",
+    table(
+      ["elements", "in isolate CPU ms", "onnxruntime-web in Node CPU ms", "native CPU ms", "isolate / native"],
+      identity.map((r) => [
+        r.n.toLocaleString("en"),
+        ms(r.isolate),
+        ms(r.web),
+        ms(r.native),
+        ratio(r.isolate, r.native),
+      ]),
+    ),
+    "",
+    `Per run with 1 element: ${ms(fixed.isolate)} ms in the isolate, ${ms(fixed.web)} ms in onnxruntime-web alone, ${ms(fixed.native)} ms`,
+    `native. Copies in and out add about ${ms(perMiB((r) => r.isolate))} ms per MiB of input in the isolate (${ms(perMiB((r) => r.native))} native).`,
+    "",
+    "**Warm run and cost**: each model's sample request. `in isolate` and `native`: CPU ms per run, measured as above.",
+    `CPU per request = the workerd process's user + system CPU over ${SETUP.cpuRequests} sequential uncached binary HTTP requests`,
+    "(it includes workerd's own HTTP handling, so it bounds the billed CPU from above). Cost per million requests at",
+    `Cloudflare Workers' published Standard prices (${WORKERS_PRICES.page}, read ${WORKERS_PRICES.read}):`,
+    `$${WORKERS_PRICES.perMillionRequests} per million requests + $${WORKERS_PRICES.perMillionCpuMs} per million CPU ms, beyond the Paid plan's included`,
+    "10 M requests and 30 M CPU ms a month. Workers AI's published price of the nearest model for the same task",
+    "(https://developers.cloudflare.com/workers-ai/platform/pricing/, dated 2026-08-28) is listed where one exists.",
+    "",
+    table(
+      [
+        "model",
+        "in isolate CPU ms",
+        "native CPU ms",
+        "isolate / native",
+        "HTTP p50 ms",
+        "CPU ms / request",
+        "$ per M requests",
+        "nearest Workers AI model",
+      ],
+      warm.map((w) => [
+        w.model,
+        ms(w.isolate),
+        ms(w.native),
+        w.native === undefined ? "–" : ratio(w.isolate, w.native),
+        ms(w.httpP50),
+        ms(w.cpu),
+        `$${cost(w.cpu).toFixed(3)}`,
+        WORKERS_AI[w.model] ?? "none",
+      ]),
+    ),
+  ].join("\n");
+}
