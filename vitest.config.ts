@@ -27,6 +27,7 @@ export default defineConfig({
               // a 4 MiB body cap and a 256 KiB cached-response cap keep the oversized tests cheap
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
+                ADMIN_TOKEN_NEXT: "test-admin-token-next",
                 MAX_REQUEST_BYTES: String(4 * 1024 * 1024),
                 CACHE_MAX_BYTES: String(256 * 1024),
               },

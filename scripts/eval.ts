@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { errorLine } from "../tools/cli/errors";
+import { progressBar } from "../tools/cli/progress";
 import {
   classificationScore,
   frameAgreement,
@@ -16,6 +18,13 @@ import {
   scorePage,
   segmentsToFrames,
 } from "./eval/metrics";
+
+// a missing file, a server that is down, a refused key: one line and exit 1, never a stack trace
+for (const event of ["uncaughtException", "unhandledRejection"] as const)
+  process.on(event, (error) => {
+    console.error(errorLine(error));
+    process.exit(1);
+  });
 
 const USAGE = `usage: npm run eval -- --model <name[@version]> --data <file> [options]
 
@@ -140,9 +149,15 @@ function request(row: Record<string, any>): { body: string | Uint8Array; content
 async function answers(model: string): Promise<unknown[]> {
   if (!responses.has(model)) {
     const out = [];
-    for (const row of rows) {
-      const { body, contentType } = request(row);
-      out.push(await call("POST", `/v1/run/${model}`, body, contentType));
+    const bar = values.json || !process.stderr.isTTY ? undefined : progressBar(model, rows.length, "items");
+    try {
+      for (const row of rows) {
+        const { body, contentType } = request(row);
+        out.push(await call("POST", `/v1/run/${model}`, body, contentType));
+        bar?.update(out.length);
+      }
+    } finally {
+      bar?.stop();
     }
     responses.set(model, out);
   }

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   "not_found",
   "model_not_found",
   "version_not_found",
+  "alias_not_found",
+  "asset_not_found",
   "method_not_allowed",
   // limits
   "payload_too_large",
@@ -34,6 +36,7 @@ export const ERROR_CODES = [
   "invalid_manifest",
   "version_exists",
   "alias_in_use",
+  "version_in_use",
   "conflict",
   // access: admin token, then API keys (one code per reason a key is refused)
   "unauthorized",

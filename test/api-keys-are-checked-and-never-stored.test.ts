@@ -147,6 +147,7 @@ describe("key records", () => {
       "lastUsedAt",
       "name",
       "prefix",
+      "requestsPerMinute",
       "revokedAt",
       "scopes",
       "tenantId",

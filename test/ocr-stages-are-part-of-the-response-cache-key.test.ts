@@ -68,6 +68,29 @@ async function missThenHit(model: string, png = image): Promise<string> {
   return first.body;
 }
 
+/**
+ * Points the pipeline's stages (directly, and through the alias `current`) and the stage's `default` at another
+ * version of the stage: what an operator does before a version in use can be deleted.
+ */
+async function usePipelineStage(version: string): Promise<void> {
+  if (version !== "a") {
+    const upload = await put(
+      `/admin/models/${STAGE}/versions/${version}?default=false`,
+      await repoFile(RECOGNIZER_FP32),
+    );
+    expect(upload.status).toBe(201);
+  }
+  for (const alias of ["current", "default"]) {
+    const moved = await put(`/admin/models/${STAGE}/aliases/${alias}`, JSON.stringify({ version }), "application/json");
+    expect(moved.status).toBe(200);
+  }
+  const manifest = manifestOf({
+    recognizer: `${STAGE}@${version}`,
+    versions: { aliased: { recognizer: `${STAGE}@current` } },
+  });
+  expect((await put(`/admin/models/${PIPELINE}`, JSON.stringify(manifest), "application/json")).ok).toBe(true);
+}
+
 beforeAll(async () => {
   image = await repoFile("test/data/ocr/images/en-line-07.png");
   otherImage = await repoFile("test/data/ocr/images/en-line-01.png");
@@ -94,10 +117,15 @@ describe("a changed stage never serves an old cached OCR answer", () => {
     const before = await missThenHit(`${PIPELINE}@1`);
     expect(JSON.parse(before).lines.map((l: { text: string }) => l.text)).toEqual(["Hello, World!"]);
 
-    expect((await admin(`/admin/models/${STAGE}/versions/a`, { method: "DELETE" })).status).toBe(200);
+    // a stage in use cannot be deleted (409): the operator points the pipeline elsewhere first, then back
+    const deleteA = () => admin(`/admin/models/${STAGE}/versions/a`, { method: "DELETE" });
+    expect((await deleteA()).status).toBe(409);
+    await usePipelineStage("spare");
+    expect((await deleteA()).status).toBe(200);
     expect((await put(`/admin/models/${STAGE}/versions/a?default=false`, await repoFile(RECOGNIZER_INT8))).status).toBe(
       201,
     );
+    await usePipelineStage("a");
 
     const after = await missThenHit(`${PIPELINE}@1`);
     expect(after).toBe((await read(`${PIPELINE}@1`, "no-store")).body);

@@ -6,7 +6,7 @@
  * memory (measured at upload) against what the isolate's budget leaves; idle sessions are released to make room. A
  * request over the budget is 413 `too_much_compute`, the heap stays within the budget, and a good request answers
  * as onnxruntime-node does afterwards. (The 29,000-pixel line itself is sent to `npm run dev` in
- * test/e2e/oversized-runs-get-413-and-the-heap-stays-within-budget.test.ts: its body is larger than this project's
+ * test/e2e/oversized-runs-get-413-before-the-heap-moves.test.ts: its body is larger than this project's
  * test body limit.)
  */
 import { beforeAll, describe, expect, it } from "vitest";

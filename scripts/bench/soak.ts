@@ -5,6 +5,7 @@
  * 29,000-pixel line the server must refuse (413). Every minute it reads the isolate's WASM heap and the p50 of the
  * minute's requests: both should stay flat. Any other status fails the section.
  */
+import { fetchAgainIfClosed } from "../lib/fetch-again";
 import { taskSample } from "../lib/task-samples";
 import type { BenchContext } from "./context";
 import { recognizerLine } from "./fairness";
@@ -36,7 +37,8 @@ export async function benchSoak({ server, manifests, log }: BenchContext): Promi
   const minutes = Number(process.env.SOAK_MINUTES ?? 10);
   const metered = await server("metered");
   const auth = { Authorization: `Bearer ${metered.apiKey}` };
-  const post = (path: string, init: RequestInit) => fetch(`${metered.baseUrl}${path}`, { method: "POST", ...init });
+  const post = (path: string, init: RequestInit) =>
+    fetchAgainIfClosed(`${metered.baseUrl}${path}`, { method: "POST", ...init });
   const tasks = manifests.flatMap((manifest) => {
     const sample = taskSample(manifest);
     return sample ? [{ name: manifest.name, sample }] : [];

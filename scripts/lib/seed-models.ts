@@ -7,7 +7,7 @@ import { type AdminServer, adminCall, type Fetch } from "./api-client";
 import type { BundledFile, BundledManifest, BundledVersion } from "./bundled-manifest";
 
 /** Manifest fields an operator may set (ManifestInputSchema in src/registry/manifest.ts). */
-const INPUT_FIELDS = [
+export const INPUT_FIELDS = [
   "task",
   "description",
   "visibility",

@@ -13,6 +13,8 @@ const LAYERS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ["src/lookup.ts", 0],
   ["src/config.ts", 0],
   ["src/types", 0],
+  // the typed client: plain fetch, imports nothing of the Worker (the Worker shares its float16 codec)
+  ["src/client", 0],
   ["src/onnx", 1],
   ["src/media", 2],
   ["src/runtime", 2],

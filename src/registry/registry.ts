@@ -261,6 +261,34 @@ export class ModelRegistry {
     });
   }
 
+  /** Removes an alias; `default` stays (it is what a model answers without a version), point it elsewhere instead. */
+  async deleteAlias(model: string, alias: string): Promise<Manifest> {
+    if (alias === DEFAULT_ALIAS)
+      throw new AppError("conflict", "the 'default' alias cannot be deleted; point it at another version instead");
+    return this.update(model, false, (current) => {
+      if (!own(current!.aliases, alias))
+        throw new AppError("alias_not_found", `model '${model}' has no alias '${alias}'`);
+      const { [alias]: _, ...aliases } = current!.aliases;
+      return { ...current!, aliases, updatedAt: now() };
+    });
+  }
+
+  /**
+   * Removes an asset from the model's current set: versions uploaded from now on no longer pin it. Versions that
+   * pinned it keep serving with it, so its bytes are deleted only when no version refers to them.
+   */
+  async deleteAsset(model: string, name: string): Promise<Manifest> {
+    let removed: AssetEntry | undefined;
+    const manifest = await this.update(model, false, (current) => {
+      removed = own(current!.assets, name);
+      if (!removed) throw new AppError("asset_not_found", `model '${model}' has no asset '${name}'`);
+      const { [name]: _, ...assets } = current!.assets!;
+      return { ...current!, assets, updatedAt: now() };
+    });
+    if (!assetsInUse(manifest).has(removed!.sha256)) await this.bucket.delete(assetKey(model, removed!.sha256));
+    return manifest;
+  }
+
   /**
    * Removes a version. Refused (409) while an alias points at it and other versions remain; removing the last
    * version also clears its aliases. Weights are deleted once no version refers to them.
@@ -287,13 +315,8 @@ export class ModelRegistry {
       await this.bucket.delete(weightsKey(model, removed!.sha256));
       await this.options.runtime?.release(removed!.sha256);
     }
-    const assetsInUse = new Set(
-      [
-        ...Object.values(manifest.assets ?? {}),
-        ...Object.values(manifest.versions).flatMap((entry) => Object.values(entry.assets ?? {})),
-      ].map((a) => a.sha256),
-    );
-    const unused = Object.values(removed!.assets ?? {}).filter((asset) => !assetsInUse.has(asset.sha256));
+    const inUse = assetsInUse(manifest);
+    const unused = Object.values(removed!.assets ?? {}).filter((asset) => !inUse.has(asset.sha256));
     if (unused.length > 0) await this.bucket.delete(unused.map((asset) => assetKey(model, asset.sha256)));
     return manifest;
   }
@@ -438,6 +461,16 @@ function prepareUpload(bytes: Uint8Array, limits: UploadLimits): PreparedUpload 
     original: changes,
     classLabels: servable.classLabels,
   };
+}
+
+/** The digests of the assets the model's current set and its versions refer to. */
+function assetsInUse(manifest: Manifest): Set<string> {
+  return new Set(
+    [
+      ...Object.values(manifest.assets ?? {}),
+      ...Object.values(manifest.versions).flatMap((entry) => Object.values(entry.assets ?? {})),
+    ].map((a) => a.sha256),
+  );
 }
 
 function pickVersion(manifest: Manifest, reference: string): string | undefined {

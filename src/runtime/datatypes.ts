@@ -3,6 +3,7 @@
  * names, the ONNX `TensorProto.DataType` numbers and what holds each in JavaScript: a typed array for the numeric
  * types, an array of strings for `BYTES` (onnxruntime's `string` tensors, UTF-8 text).
  */
+import type { TensorData, TypedData } from "../client/tensor-bytes";
 
 export const DATATYPES = [
   "BOOL",
@@ -24,20 +25,7 @@ export type Datatype = (typeof DATATYPES)[number];
 /** Every datatype whose elements have a fixed width (all but `BYTES`). */
 export type NumericDatatype = Exclude<Datatype, "BYTES">;
 
-export type TypedData =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | BigUint64Array
-  | BigInt64Array
-  | Float32Array
-  | Float64Array;
-
-/** A typed array for numeric datatypes; one string per element for `BYTES`. */
-export type TensorData = TypedData | string[];
+export type { TensorData, TypedData };
 
 type TypedArrayConstructor = {
   new (length: number): TypedData;

@@ -29,6 +29,11 @@ export class DirectoryObject extends DurableObject<Env> {
     );
   }
 
+  /** Drops a deleted tenant from the listing; its keys' rows stay, so they still resolve (and are refused). */
+  removeTenant(id: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM tenants WHERE id = ?", id);
+  }
+
   tenants(): DirectoryTenant[] {
     return this.ctx.storage.sql
       .exec<{ id: string; name: string; created_at: number }>(

@@ -48,7 +48,8 @@ export class LeaseLedger {
     const tokens = Math.min(whole(want.tokens), Math.floor(bucket.tokens * LEASE_SHARE));
     const keys = want.keyHashes.slice(0, MAX_LEASE_KEYS).flatMap((hash) => {
       const key = this.tenants.keyByHash(hash);
-      if (!key || keyStatusRejection(key, now)) return [];
+      // a key with its own rate limit is admitted exactly, by this object, where its bucket lives
+      if (!key || key.requestsPerMinute !== null || keyStatusRejection(key, now)) return [];
       const { id, prefix, scopes, expiresAt, expiresAtMs, allowedOrigins } = key;
       return [{ hash, id, prefix, scopes, expiresAt, expiresAtMs, allowedOrigins }];
     });

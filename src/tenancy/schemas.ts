@@ -70,6 +70,11 @@ export const AllowedOriginsSchema = z
     example: ["https://shop.example", "https://*.shop.example"],
   });
 
+const KeyRequestsPerMinute = z.number().int().min(1).max(1_000_000).meta({
+  description:
+    "The key's own token bucket (capacity and refill per minute), under the tenant's: a request needs a token from both",
+});
+
 export const KeyInputSchema = z
   .strictObject({
     name: z.string().min(1).max(200),
@@ -79,6 +84,7 @@ export const KeyInputSchema = z
       .optional()
       .meta({ description: "RFC 3339; the key stops working at this instant" }),
     allowedOrigins: AllowedOriginsSchema.optional(),
+    requestsPerMinute: KeyRequestsPerMinute.optional(),
   })
   .meta({ id: "KeyInput" });
 
@@ -89,8 +95,32 @@ export const KeyPatchSchema = z
     allowedOrigins: AllowedOriginsSchema.nullable()
       .optional()
       .meta({ description: "`null` unbinds the key (any origin, or none)" }),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .meta({ description: "RFC 3339, or `null` for a key that never expires" }),
+    requestsPerMinute: KeyRequestsPerMinute.nullable()
+      .optional()
+      .meta({ description: "The key's own rate limit, or `null` for none (the tenant's alone)" }),
   })
   .meta({ id: "KeyPatch" });
+
+/** Longest grace period a rotated key keeps working: a week. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+
+export const KeyRotationSchema = z
+  .strictObject({
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_ROTATION_GRACE_SECONDS)
+      .default(DEFAULT_ROTATION_GRACE_SECONDS)
+      .meta({ description: "How long the old secret keeps working (default 86400: one day; at most a week; 0: none)" }),
+  })
+  .meta({ id: "KeyRotation" });
 
 export type Limits = z.infer<typeof LimitsSchema>;
 export type MeteringMode = z.infer<typeof MeteringSchema>;
@@ -119,4 +149,6 @@ export interface KeyRecord {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The key's own rate limit (requests per minute), under the tenant's; `null`: the tenant's alone. */
+  requestsPerMinute: number | null;
 }

@@ -119,11 +119,61 @@ export class Tenancy {
       name: input.name,
       scopes: input.scopes,
       expiresAt,
+      requestsPerMinute: input.requestsPerMinute ?? null,
       allowedOrigins: input.allowedOrigins ?? null,
     });
-    await this.directory().registerKey(hash, id, tenantId);
-    await this.env.KEYS.put(KV_PREFIX + hash, JSON.stringify({ tenantId }));
+    await this.publishKey(hash, id, tenantId);
     return { ...record, key: plaintext };
+  }
+
+  /** Changes a key's name, scopes, expiry or own rate limit (exact: next request; leased: within the lease TTL). */
+  async updateKey(keyId: string, patch: KeyPatch): Promise<KeyRecord> {
+    const tenantId = await this.directory().tenantOfKeyId(keyId);
+    const change = {
+      ...patch,
+      expiresAt:
+        patch.expiresAt === undefined ? undefined : patch.expiresAt === null ? null : Date.parse(patch.expiresAt),
+    };
+    const record = tenantId ? await this.tenant(tenantId).updateKey(keyId, change) : undefined;
+    if (!record) throw new AppError("key_not_found", `no active key '${keyId}'`);
+    return record;
+  }
+
+  /**
+   * A new secret for a key: a new key with the same name, scopes, expiry, rate limit and origins, shown once, while the old
+   * secret keeps working for `gracePeriodSeconds` (then it expires; 0 revokes it at once).
+   */
+  async rotateKey(
+    keyId: string,
+    gracePeriodSeconds: number,
+  ): Promise<KeyRecord & { key: string; previous: KeyRecord }> {
+    const tenantId = await this.directory().tenantOfKeyId(keyId);
+    const { plaintext, hash, displayPrefix } = await generateKey();
+    const id = randomId("key");
+    const rotated = tenantId
+      ? await this.tenant(tenantId).rotateKey(
+          keyId,
+          { id, hash, prefix: displayPrefix },
+          Date.now() + gracePeriodSeconds * 1000,
+        )
+      : undefined;
+    if (!rotated) throw new AppError("key_not_found", `no active key '${keyId}'`);
+    await this.publishKey(hash, id, tenantId!);
+    return { ...rotated.key, key: plaintext, previous: rotated.previous };
+  }
+
+  /** Deletes a tenant: its keys are refused from the next request on; the answer carries its whole ledger. */
+  async deleteTenant(id: string): Promise<{ tenant: Tenant; keys: KeyRecord[]; usage: UsageReport }> {
+    const deleted = (await this.exists(id)) ? await this.tenant(id).deleteTenant() : undefined;
+    if (!deleted) throw new AppError("tenant_not_found", `no tenant '${id}'`);
+    await this.directory().removeTenant(id);
+    return deleted;
+  }
+
+  /** Makes a new key's hash resolve to its tenant: the directory, then KV (the edge's cache of it). */
+  private async publishKey(hash: string, keyId: string, tenantId: string): Promise<void> {
+    await this.directory().registerKey(hash, keyId, tenantId);
+    await this.env.KEYS.put(KV_PREFIX + hash, JSON.stringify({ tenantId }));
   }
 
   async listKeys(tenantId: string): Promise<KeyRecord[]> {
@@ -132,13 +182,6 @@ export class Tenancy {
   }
 
   /** Changes a key's name, scopes or allowed origins (exact metering: the next request; leased: within 1 s). */
-  async updateKey(keyId: string, patch: KeyPatch): Promise<KeyRecord> {
-    const tenantId = await this.directory().tenantOfKeyId(keyId);
-    const record = tenantId ? await this.tenant(tenantId).updateKey(keyId, patch) : undefined;
-    if (!record) throw new AppError("key_not_found", `no key '${keyId}'`);
-    return record;
-  }
-
   async revokeKey(keyId: string): Promise<KeyRecord> {
     const tenantId = await this.directory().tenantOfKeyId(keyId);
     const record = tenantId ? await this.tenant(tenantId).revokeKey(keyId) : undefined;

@@ -29,8 +29,8 @@ import type {
   UsageReport,
 } from "./metering-types";
 import { takeToken } from "./rate-limit";
-import type { KeyPatch, KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
-import { type LedgerEvent, type NewKey, TenantStore } from "./tenant-store";
+import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
+import { type KeyChange, type LedgerEvent, type NewKeyRow, TenantStore } from "./tenant-store";
 
 const RESERVATION_TTL_MS = 5 * 60_000;
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -70,20 +70,61 @@ export class TenantObject extends DurableObject<Env> {
     return this.store.tenant();
   }
 
-  addKey(key: NewKey): KeyRecord {
+  addKey(key: NewKeyRow): KeyRecord {
     this.store.insertKey(key, Date.now());
     return this.store.keyById(key.id)!;
   }
 
-  updateKey(id: string, patch: KeyPatch): KeyRecord | undefined {
-    const current = this.store.keyById(id);
-    if (!current) return undefined;
-    this.store.updateKey(id, {
-      name: patch.name ?? current.name,
-      scopes: patch.scopes ?? current.scopes,
-      allowedOrigins: patch.allowedOrigins === undefined ? current.allowedOrigins : patch.allowedOrigins,
-    });
+  /** Changes a key's name, scopes, expiry or own rate limit; `undefined` when there is no such active key. */
+  updateKey(id: string, change: KeyChange): KeyRecord | undefined {
+    const key = this.store.keyById(id);
+    if (!key || key.revokedAt) return undefined;
+    this.store.updateKey(id, change);
     return this.store.keyById(id);
+  }
+
+  /**
+   * Rotates a key in one step: a new key (`fresh`: its id and hash) with the old one's name, scopes, expiry,
+   * rate limit and origins, while the old one now expires at `graceEndsAt` (or its own expiry, if sooner); 0 grace revokes it.
+   */
+  rotateKey(
+    id: string,
+    fresh: { id: string; hash: string; prefix: string },
+    graceEndsAt: number,
+  ): { key: KeyRecord; previous: KeyRecord } | undefined {
+    const old = this.store.keyById(id);
+    const now = Date.now();
+    if (!old || old.revokedAt || (old.expiresAt !== null && Date.parse(old.expiresAt) <= now)) return undefined;
+    const oldExpiry = old.expiresAt === null ? null : Date.parse(old.expiresAt);
+    this.transaction(() => {
+      this.store.insertKey(
+        {
+          ...fresh,
+          name: old.name,
+          scopes: old.scopes,
+          expiresAt: oldExpiry,
+          requestsPerMinute: old.requestsPerMinute,
+          allowedOrigins: old.allowedOrigins,
+        },
+        now,
+      );
+      if (graceEndsAt <= now) this.store.revokeKey(id, now);
+      else this.store.updateKey(id, { expiresAt: Math.min(graceEndsAt, oldExpiry ?? graceEndsAt) });
+    });
+    return { key: this.store.keyById(fresh.id)!, previous: this.store.keyById(id)! };
+  }
+
+  /**
+   * Deletes the tenant: every key is revoked at once and the tenant is gone for every route. The answer carries
+   * what the operator may still need (its keys and its whole usage ledger, by day); the rows stay in storage.
+   */
+  deleteTenant(): { tenant: Tenant; keys: KeyRecord[]; usage: UsageReport } | undefined {
+    const tenant = this.store.tenant();
+    if (!tenant) return undefined;
+    const now = Date.now();
+    const usage = this.usage({ from: 0, to: now + 1, granularity: "day" })!;
+    this.transaction(() => this.store.deleteTenant(now));
+    return { tenant, keys: this.store.keys(), usage };
   }
 
   keys(): KeyRecord[] {
@@ -191,7 +232,7 @@ export class TenantObject extends DurableObject<Env> {
       month,
     };
     this.transaction(() => {
-      this.store.saveBucket(rate.bucket);
+      rate.save();
       record(event);
       if (key.lastUsedMs === null || now - key.lastUsedMs > TOUCH_INTERVAL_MS) this.store.touchKey(key.id, now);
     });
@@ -206,7 +247,7 @@ export class TenantObject extends DurableObject<Env> {
     if (!tenant) return UNKNOWN_KEY;
 
     const month = monthOf(now);
-    const rate = takeToken(this.store.bucket(), tenant.limits.requestsPerMinute, now);
+    const rate = this.takeTokens(key, tenant.limits.requestsPerMinute, now);
     const rateLimit = { limit: rate.limit, remaining: rate.remaining, resetSeconds: rate.resetSeconds };
     const used = this.store.monthUsage(month);
     const left = tenant.limits.monthlyUnits - used.committed - used.reserved;
@@ -217,11 +258,11 @@ export class TenantObject extends DurableObject<Env> {
     });
 
     if (!rate.allowed) {
-      this.store.saveBucket(rate.bucket);
+      rate.save();
       return {
         kind: "rejected",
         code: "rate_limited",
-        message: `rate limit of ${rate.limit} requests per minute reached`,
+        message: `${rate.whose} rate limit of ${rate.limit} requests per minute reached`,
         retryAfterSeconds: rate.retryAfterSeconds,
         rateLimit,
         quota: quota(Math.max(0, left)),
@@ -244,6 +285,32 @@ export class TenantObject extends DurableObject<Env> {
       rate,
       month,
       result: { keyId: key.id, units: request.units, rateLimit, quota: quota(left - request.units) },
+    };
+  }
+
+  /**
+   * A token from the tenant's bucket and, when the key has its own rate limit, from the key's too: both or neither
+   * (a request refused by one takes nothing from the other). The decision reported is the tighter bucket's.
+   */
+  private takeTokens(key: KeyRecord, tenantRpm: number, now: number) {
+    const tenantRate = takeToken(this.store.bucket(), tenantRpm, now);
+    const keyRpm = key.requestsPerMinute;
+    if (keyRpm === null)
+      return { ...tenantRate, whose: "the tenant's", save: () => this.store.saveBucket(tenantRate.bucket) };
+    const keyRate = takeToken(this.store.keyBucket(key.id), keyRpm, now);
+    const allowed = tenantRate.allowed && keyRate.allowed;
+    const tighter =
+      !keyRate.allowed || (tenantRate.allowed && keyRate.remaining < tenantRate.remaining) ? keyRate : tenantRate;
+    return {
+      ...tighter,
+      allowed,
+      whose: tighter === keyRate ? "the key's" : "the tenant's",
+      save: () => {
+        if (allowed) {
+          this.store.saveBucket(tenantRate.bucket);
+          this.store.saveKeyBucket(key.id, keyRate.bucket);
+        }
+      },
     };
   }
 

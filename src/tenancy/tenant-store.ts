@@ -15,17 +15,6 @@ import type { StoredResponse, UnsettledCharge, UsageQuery, UsageRow } from "./me
 import type { Bucket } from "./rate-limit";
 import type { KeyRecord, Limits, MeteringMode, Tenant } from "./schemas";
 
-/** A key as the tenant object stores it: its hash, never its plaintext; `expiresAt` in epoch milliseconds. */
-export interface NewKey {
-  id: string;
-  hash: string;
-  prefix: string;
-  name: string;
-  scopes: string[];
-  expiresAt: number | null;
-  allowedOrigins: string[] | null;
-}
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tenant (id TEXT PRIMARY KEY, name TEXT NOT NULL, rpm INTEGER NOT NULL, monthly_units INTEGER NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, scopes TEXT NOT NULL,
@@ -53,7 +42,11 @@ const MIGRATIONS = [
    CREATE INDEX leases_by_status_expiry ON leases (status, expires_at);
    CREATE TABLE lease_batches (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, received_at INTEGER NOT NULL);
    CREATE INDEX lease_batches_by_time ON lease_batches (received_at);`,
-  // 2: the web origins a key may be called from (JSON array; NULL: any)
+  // 2: a key's own rate limit and its token bucket; a deleted tenant keeps its rows, marked
+  `ALTER TABLE keys ADD COLUMN rpm INTEGER;
+   CREATE TABLE key_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+   ALTER TABLE tenant ADD COLUMN deleted_at INTEGER;`,
+  // 3: the web origins a key may be called from (JSON array; NULL: any)
   "ALTER TABLE keys ADD COLUMN allowed_origins TEXT;",
 ];
 
@@ -97,6 +90,28 @@ export interface IdempotencyEntry {
 
 type Row = Record<string, SqlStorageValue>;
 type StoredKey = KeyRecord & { expiresAtMs: number | null; revoked: boolean; lastUsedMs: number | null };
+
+/** A key as first written (only its hash, never its plaintext). */
+export interface NewKeyRow {
+  id: string;
+  hash: string;
+  prefix: string;
+  name: string;
+  scopes: string[];
+  expiresAt: number | null;
+  requestsPerMinute: number | null;
+  /** `null`: callable from any origin, or none. */
+  allowedOrigins: string[] | null;
+}
+
+/** What a key update changes; `undefined` keeps a field. */
+export interface KeyChange {
+  name?: string;
+  scopes?: string[];
+  expiresAt?: number | null;
+  requestsPerMinute?: number | null;
+  allowedOrigins?: string[] | null;
+}
 type MonthUsage = { committed: number; reserved: number };
 
 export class TenantStore {
@@ -127,7 +142,7 @@ export class TenantStore {
 
   tenant(): Tenant | undefined {
     if (this.cachedTenant === undefined) {
-      const row = this.first("SELECT * FROM tenant LIMIT 1");
+      const row = this.first("SELECT * FROM tenant WHERE deleted_at IS NULL LIMIT 1");
       this.cachedTenant = row
         ? {
             id: String(row.id),
@@ -165,9 +180,16 @@ export class TenantStore {
     this.cachedTenant = undefined;
   }
 
-  insertKey(key: NewKey, now: number): void {
+  /** Marks the tenant deleted (its rows stay) and revokes every key it has. */
+  deleteTenant(now: number): void {
+    this.sql.exec("UPDATE tenant SET deleted_at = ? WHERE deleted_at IS NULL", now);
+    this.sql.exec("UPDATE keys SET revoked_at = ? WHERE revoked_at IS NULL", now);
+    this.forgetCached();
+  }
+
+  insertKey(key: NewKeyRow, now: number): void {
     this.sql.exec(
-      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, rpm, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       key.id,
       key.hash,
       key.prefix,
@@ -175,19 +197,41 @@ export class TenantStore {
       JSON.stringify(key.scopes),
       now,
       key.expiresAt,
+      key.requestsPerMinute,
       key.allowedOrigins && JSON.stringify(key.allowedOrigins),
     );
   }
 
-  updateKey(id: string, change: { name: string; scopes: string[]; allowedOrigins: string[] | null }): void {
+  /** Changes a key's name, scopes, expiry (ms, `null`: never), own rate limit (`null`: none) or origins (`null`: any). */
+  updateKey(id: string, patch: KeyChange): void {
+    const columns: [string, SqlStorageValue][] = [];
+    if (patch.name !== undefined) columns.push(["name", patch.name]);
+    if (patch.scopes !== undefined) columns.push(["scopes", JSON.stringify(patch.scopes)]);
+    if (patch.expiresAt !== undefined) columns.push(["expires_at", patch.expiresAt]);
+    if (patch.requestsPerMinute !== undefined) columns.push(["rpm", patch.requestsPerMinute]);
+    if (patch.allowedOrigins !== undefined)
+      columns.push(["allowed_origins", patch.allowedOrigins && JSON.stringify(patch.allowedOrigins)]);
+    if (columns.length === 0) return;
     this.sql.exec(
-      "UPDATE keys SET name = ?, scopes = ?, allowed_origins = ? WHERE id = ?",
-      change.name,
-      JSON.stringify(change.scopes),
-      change.allowedOrigins && JSON.stringify(change.allowedOrigins),
+      `UPDATE keys SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`,
+      ...columns.map(([, value]) => value),
       id,
     );
     this.cachedKeys.clear();
+  }
+
+  keyBucket(keyId: string): Bucket | undefined {
+    const row = this.first("SELECT tokens, updated_at FROM key_buckets WHERE key_id = ?", keyId);
+    return row ? { tokens: Number(row.tokens), updatedAt: Number(row.updated_at) } : undefined;
+  }
+
+  saveKeyBucket(keyId: string, bucket: Bucket): void {
+    this.sql.exec(
+      "INSERT INTO key_buckets (key_id, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+      keyId,
+      bucket.tokens,
+      bucket.updatedAt,
+    );
   }
 
   keyByHash(hash: string): StoredKey | undefined {
@@ -501,7 +545,7 @@ export class TenantStore {
   private cachedTenantId?: string;
 
   private tenantId(): string {
-    this.cachedTenantId ??= this.tenant()?.id;
+    this.cachedTenantId ??= this.first("SELECT id FROM tenant LIMIT 1")?.id as string | undefined;
     return this.cachedTenantId ?? "";
   }
 
@@ -522,6 +566,7 @@ export class TenantStore {
       expiresAt: iso(row.expires_at),
       revokedAt: iso(row.revoked_at),
       lastUsedAt: iso(row.last_used_at),
+      requestsPerMinute: row.rpm == null ? null : Number(row.rpm),
       expiresAtMs: row.expires_at == null ? null : Number(row.expires_at),
       revoked: row.revoked_at != null,
       lastUsedMs: row.last_used_at == null ? null : Number(row.last_used_at),
@@ -531,5 +576,18 @@ export class TenantStore {
 
 function publicKey(key: KeyRecord): KeyRecord {
   const { id, tenantId, name, prefix, scopes, allowedOrigins, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
-  return { id, tenantId, name, prefix, scopes, allowedOrigins, createdAt, expiresAt, revokedAt, lastUsedAt };
+  const { requestsPerMinute } = key;
+  return {
+    id,
+    tenantId,
+    name,
+    prefix,
+    scopes,
+    allowedOrigins,
+    createdAt,
+    expiresAt,
+    revokedAt,
+    lastUsedAt,
+    requestsPerMinute,
+  };
 }

@@ -51,7 +51,7 @@ export function jsonElements(t: TestTensor): unknown[] {
   return Array.from(t.data as ArrayLike<number>);
 }
 
-/** The value of IEEE-754 half bits (written here independently of src/runtime/float16.ts). */
+/** The value of IEEE-754 half bits (written here independently of src/client/float16.ts). */
 export function halfToNumber(bits: number): number {
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;

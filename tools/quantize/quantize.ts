@@ -1,6 +1,6 @@
 /**
  * The quantizer: ONNX bytes in, smaller ONNX bytes and a report out. Pure TypeScript over @bufbuild/protobuf, so it
- * runs in Node (scripts/quantize.ts) and in a Worker alike.
+ * runs in Node (`edge-maas quantize`, tools/cli/commands/quantize.ts) and in a Worker alike.
  *
  * Modes (see docs/design/quantization.md for what each costs in onnxruntime-web's WASM kernels):
  * - `weight-int8`: every weight → int8 per channel + DequantizeLinear(axis) (opset upgraded to 13 when older);

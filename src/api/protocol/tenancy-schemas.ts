@@ -23,12 +23,21 @@ export const KeySchema = z
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
     lastUsedAt: z.string().nullable().meta({ description: "Updated at most once a minute" }),
+    requestsPerMinute: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "The key's own rate limit, under the tenant's; null: the tenant's alone" }),
   })
   .meta({ id: "ApiKey" });
 
 export const CreatedKeySchema = KeySchema.extend({
   key: z.string().meta({ description: "The plaintext key: shown once, never stored" }),
 }).meta({ id: "CreatedApiKey" });
+
+export const RotatedKeySchema = CreatedKeySchema.extend({
+  previous: KeySchema.meta({ description: "The old key: its `expiresAt` is now the end of the grace period" }),
+}).meta({ id: "RotatedApiKey" });
 
 export const UsageQuerySchema = z.object({
   from: z.string().optional().meta({ description: "RFC 3339 date or date-time (default: start of this UTC month)" }),
@@ -91,3 +100,11 @@ export const RefundInputSchema = z
     reason: z.string().max(500).optional().meta({ description: "Kept in the ledger" }),
   })
   .meta({ id: "RefundInput" });
+
+export const DeletedTenantSchema = z
+  .object({
+    tenant: TenantSchema,
+    keys: z.array(KeySchema).meta({ description: "Its keys, all revoked" }),
+    usage: UsageReportSchema.meta({ description: "Its whole usage ledger, by day, model and key" }),
+  })
+  .meta({ id: "DeletedTenant" });

@@ -5,6 +5,9 @@
  * `BYTES` elements are strings in JSON and, in binary, each a 4-byte little-endian length then its bytes (the
  * binary tensor data extension, as Triton writes it); onnxruntime carries them as UTF-8 text.
  */
+
+import { fromHalfBits, toHalfBits } from "../../../client/float16";
+import { encodeBytesElements } from "../../../client/tensor-bytes";
 import { AppError, quote } from "../../../errors";
 import {
   allocate,
@@ -19,7 +22,6 @@ import {
   type TensorData,
   viewBytes,
 } from "../../../runtime/datatypes";
-import { fromHalfBits, toHalfBits } from "../../../runtime/float16";
 import type { DeclaredTensor } from "../../../runtime/signature";
 import type { Tensor } from "../../../runtime/tensor";
 import { parseOrFail } from "../../../validation";
@@ -363,21 +365,6 @@ const bytesPerElementNote = (tensor: Tensor) =>
  */
 export function tensorBytes(tensor: Tensor): Uint8Array {
   return Array.isArray(tensor.data) ? encodeBytesElements(tensor.data) : asBytes(tensor.data);
-}
-
-/** `BYTES` elements, each as a 4-byte little-endian length and its UTF-8 bytes. */
-export function encodeBytesElements(strings: readonly string[]): Uint8Array {
-  const encoder = new TextEncoder();
-  const encoded = strings.map((s) => encoder.encode(s));
-  const out = new Uint8Array(encoded.reduce((n, e) => n + 4 + e.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const element of encoded) {
-    view.setUint32(offset, element.byteLength, true);
-    out.set(element, offset + 4);
-    offset += 4 + element.byteLength;
-  }
-  return out;
 }
 
 /** onnxruntime-web hands strings to the runtime as C strings: a NUL would silently end the element there. */

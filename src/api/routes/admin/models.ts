@@ -22,6 +22,7 @@ import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
 import { errorResponses } from "../../protocol/error-schemas";
 import { jsonResponse, mountWithOwnBody } from "../../protocol/openapi";
+import { stageUsers } from "../../serving/stage-users";
 
 const tags = ["Admin: models"];
 const security = [{ adminToken: [] }];
@@ -182,6 +183,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       tags,
       security,
       summary: "Delete a version",
+      description:
+        "Refused (409 `alias_in_use`) while an alias points at it and other versions remain, and (409 `version_in_use`) while a pipeline (an OCR model's classifier or recognizer) names it, directly or through an alias, as one of its stages.",
       request: { params: VersionParams },
       responses: {
         200: jsonResponse(ManifestSchema, "The manifest without it"),
@@ -190,7 +193,56 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      return c.json(await c.get("registry").deleteVersion(model, version), 200);
+      const registry = c.get("registry");
+      const users = await stageUsers(registry, model, version);
+      if (users.length > 0)
+        throw new AppError(
+          "version_in_use",
+          `version '${version}' of '${model}' is a stage of ${users.join(", ")}; change those manifests first`,
+        );
+      return c.json(await registry.deleteVersion(model, version), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}/aliases/{alias}",
+      tags,
+      security,
+      summary: "Delete an alias",
+      description:
+        "Requests naming the alias get 404 afterwards. `default` cannot be deleted (409): it is what the model answers without a version; point it elsewhere instead.",
+      request: { params: AliasParams },
+      responses: {
+        200: jsonResponse(ManifestSchema, "The manifest without it"),
+        ...errorResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { model, alias } = c.req.valid("param");
+      return c.json(await c.get("registry").deleteAlias(model, alias), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}/assets/{name}",
+      tags,
+      security,
+      summary: "Delete an asset",
+      description:
+        "Removes it from the model's current assets: versions uploaded afterwards no longer pin it. Versions that pinned it keep it (their answers never change), so its bytes stay stored until no version refers to them.",
+      request: { params: AssetParams },
+      responses: {
+        200: jsonResponse(ManifestSchema, "The manifest without it"),
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const { model, name } = c.req.valid("param");
+      return c.json(await c.get("registry").deleteAsset(model, name), 200);
     },
   );
 

@@ -2,7 +2,13 @@
  * Admin routes for tenants and their API keys, and a tenant's usage. All under the admin token.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { KeyInputSchema, KeyPatchSchema, TenantInputSchema, TenantPatchSchema } from "../../../tenancy/schemas";
+import {
+  KeyInputSchema,
+  KeyPatchSchema,
+  KeyRotationSchema,
+  TenantInputSchema,
+  TenantPatchSchema,
+} from "../../../tenancy/schemas";
 import { parseUsageQuery } from "../../../tenancy/usage-query";
 import type { AppEnv } from "../../context";
 import { limitBody } from "../../middleware/body-limit";
@@ -10,8 +16,10 @@ import { errorResponses } from "../../protocol/error-schemas";
 import { jsonBody, jsonResponse } from "../../protocol/openapi";
 import {
   CreatedKeySchema,
+  DeletedTenantSchema,
   KeySchema,
   RefundInputSchema,
+  RotatedKeySchema,
   TenantSchema,
   UnsettledChargeSchema,
   UsageQuerySchema,
@@ -21,6 +29,7 @@ import {
 const tags = ["Admin: tenants"];
 const security = [{ adminToken: [] }];
 const TenantParams = z.object({ id: z.string().meta({ example: "ten_3f9a0c…" }) });
+const KeyParams = z.object({ keyId: z.string().meta({ example: "key_8b2e41…" }) });
 const smallJson = limitBody((config) => config.maxAdminJsonBytes, "the request");
 
 export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -87,6 +96,24 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(
     createRoute({
+      method: "delete",
+      path: "/admin/tenants/{id}",
+      tags,
+      security,
+      summary: "Delete a tenant and its keys",
+      description:
+        "Every key of the tenant is revoked at once (exact metering: from the next request; leased: within the lease TTL of 1 s, as any revocation) and the tenant disappears from every route. Its usage ledger is exported in the response (every charged request, by day and by model and key) so the last month can still be billed; no route reads it afterwards.",
+      request: { params: TenantParams },
+      responses: {
+        200: jsonResponse(DeletedTenantSchema, "Deleted: the tenant, its (now revoked) keys and its usage"),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => c.json(await c.get("tenancy").deleteTenant(c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
       method: "post",
       path: "/admin/tenants/{id}/keys",
       tags,
@@ -124,7 +151,7 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Revoke an API key",
       description: "Takes effect on the very next request.",
-      request: { params: z.object({ keyId: z.string() }) },
+      request: { params: KeyParams },
       responses: { 200: jsonResponse(KeySchema, "Revoked"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await c.get("tenancy").revokeKey(c.req.valid("param").keyId), 200),
@@ -136,15 +163,34 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/admin/keys/{keyId}",
       tags,
       security,
-      summary: "Change an API key's name, scopes or allowed origins",
+      summary: "Change an API key's name, scopes, allowed origins, expiry or rate limit",
       description:
-        "Takes effect on the next request in exact metering; in leased metering within the lease TTL (1 s). " +
-        "`allowedOrigins: null` unbinds the key from web origins.",
+        "`requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). `allowedOrigins: null` unbinds the key from web origins. Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.",
       middleware: smallJson,
-      request: { params: z.object({ keyId: z.string() }), body: jsonBody(KeyPatchSchema) },
+      request: { params: KeyParams, body: jsonBody(KeyPatchSchema) },
       responses: { 200: jsonResponse(KeySchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
     }),
     async (c) => c.json(await c.get("tenancy").updateKey(c.req.valid("param").keyId, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/keys/{keyId}/rotate",
+      tags,
+      security,
+      summary: "Rotate an API key",
+      description:
+        "Creates a new key with the old one's name, scopes, expiry and rate limit; its plaintext is in the response, once. The old secret keeps working for the grace period (default one day, at most a week), then expires; `gracePeriodSeconds: 0` revokes it at once. Usage of both is the tenant's.",
+      middleware: smallJson,
+      request: { params: KeyParams, body: jsonBody(KeyRotationSchema) },
+      responses: {
+        201: jsonResponse(RotatedKeySchema, "The new key, and the old one with its new expiry"),
+        ...errorResponses(400, 401, 404, 413, 415),
+      },
+    }),
+    async (c) =>
+      c.json(await c.get("tenancy").rotateKey(c.req.valid("param").keyId, c.req.valid("json").gracePeriodSeconds), 201),
   );
 
   app.openapi(

@@ -1,6 +1,6 @@
 /**
- * IEEE-754 half precision <-> JavaScript numbers. JSON carries FP16 tensors as numbers; onnxruntime-web and the
- * binary tensor extension carry their 16-bit patterns.
+ * IEEE-754 half precision <-> JavaScript numbers, for the typed client and the Worker's OIP codec alike. JSON carries
+ * FP16 tensors as numbers; onnxruntime-web and the binary tensor extension carry their 16-bit patterns.
  */
 
 const f32 = new Float32Array(1);
