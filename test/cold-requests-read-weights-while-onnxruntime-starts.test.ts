@@ -63,6 +63,19 @@ describe("read ahead", () => {
     expect(newest.loads).toBe(1);
   });
 
+  it("keeps at most half the WASM budget of read-ahead weights: of three 50 MiB files in 256 MiB, the oldest goes", async () => {
+    const pool = new SessionPool(256 * 1024 * 1024);
+    const models = [1, 2, 3].map((factor) => gatedSource(factor));
+    for (const { source, open } of models) {
+      source.bytes = 50 * 1024 * 1024; // as the manifest says; the read itself is tiny
+      open();
+      await pool.prepare(source);
+    }
+    // newest first, so that reading a dropped one again (and dropping another) comes last
+    for (const { source } of [...models].reverse()) await pool.prepare(source);
+    expect(models.map(({ source }) => source.loads)).toEqual([2, 1, 1]);
+  });
+
   it("a request the tenant's object refuses creates no session; the next admitted one does and answers 2x", async () => {
     const model = `read-ahead-${crypto.randomUUID().slice(0, 8)}`;
     await uploadMeteredModel(model);

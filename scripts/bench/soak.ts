@@ -66,7 +66,9 @@ export async function benchSoak({ server, manifests, log }: BenchContext): Promi
   ];
   const runtime = async () =>
     (await (
-      await fetch(`${metered.baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${metered.adminToken}` } })
+      await fetchAgainIfClosed(`${metered.baseUrl}/admin/runtime`, {
+        headers: { Authorization: `Bearer ${metered.adminToken}` },
+      })
     ).json()) as RuntimeStats;
 
   const fresh = (): Window => ({ times: [], byKind: {}, statuses: {} });

@@ -111,6 +111,8 @@ export interface PoolOptions {
 /** One read of a model's weights from R2, shared by every request that waits for it. */
 interface WeightsRead {
   bytes: Promise<Uint8Array>;
+  /** The file's size, known before it is read. */
+  size: number;
   /** How long the read took, once done. */
   millis?: number;
 }
@@ -129,7 +131,10 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
 const INITIAL_HEAP = 16 * 1024 * 1024;
 /** Blocks of the model file's size a session's creation may hold at once: the file, its parsed graph, the weights. */
 const CREATION_BLOCKS = 3;
-/** Weights read ahead (`prepare`) and not yet turned into a session that an isolate keeps; the oldest go first. */
+/**
+ * Weights read ahead (`prepare`) and not yet turned into a session that an isolate keeps: at most this many models,
+ * and at most half the WASM budget in bytes (the largest weights an upload may have); the oldest go first.
+ */
 const MAX_READ_AHEAD = 4;
 
 export class SessionPool {
@@ -378,14 +383,13 @@ export class SessionPool {
     let read = this.reads.get(digest);
     if (!read) {
       const started = performance.now();
-      const record: WeightsRead = { bytes: source.load() };
+      const record: WeightsRead = { bytes: source.load(), size: source.bytes };
       record.bytes.then(
         () => (record.millis = performance.now() - started),
         () => this.reads.get(digest) === record && this.reads.delete(digest),
       );
       this.reads.set(digest, record);
-      // read-ahead weights whose requests were refused are dropped, oldest first
-      if (this.reads.size > MAX_READ_AHEAD) this.reads.delete(this.reads.keys().next().value!);
+      this.dropOldReads(record);
       read = record;
     }
     const joined = read;
@@ -393,6 +397,18 @@ export class SessionPool {
       timings.fetch = joined.millis;
       return bytes;
     });
+  }
+
+  /** Drops the oldest reads (whose requests were refused, or are still waiting) past the read-ahead bounds. */
+  private dropOldReads(keep: WeightsRead): void {
+    let bytes = 0;
+    for (const read of this.reads.values()) bytes += read.size;
+    for (const [digest, read] of this.reads) {
+      if (this.reads.size <= MAX_READ_AHEAD && bytes <= this.budgetBytes / 2) return;
+      if (read === keep) continue;
+      this.reads.delete(digest);
+      bytes -= read.size;
+    }
   }
 
   private async create(
