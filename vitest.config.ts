@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildPages } from "./scripts/build-pages.ts";
 import { referenceService } from "./test/node/reference-service.ts";
+
+// wrangler.toml's [assets] folder must exist before the Workers pool reads the config (wrangler dev and deploy build
+// it themselves through [build]); the e2e tests' `npm run dev` builds it again
+await buildPages({ quiet: true });
 
 // Two projects, one command (`npm test`):
 // - `workers`: tests inside workerd with the Worker's real bindings (local R2/KV/Durable Objects from wrangler.toml).

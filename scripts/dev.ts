@@ -42,6 +42,9 @@ try {
   const models = [...new Set(results.map((r) => r.model))];
   console.log(`[edge-maas] serving ${models.join(", ")} on ${BASE_URL} (API: ${BASE_URL}/openapi.json)`);
   console.log(`[edge-maas] try: curl -H "Authorization: Bearer $(cat ${KEY_FILE})" ${BASE_URL}/v2/models/${models[0]}`);
+  // the key and token go in the fragment, which the browser never sends: the page keeps them in sessionStorage
+  console.log(`[edge-maas] playground: ${BASE_URL}/playground#key=${devKey.key}`);
+  console.log(`[edge-maas] console:    ${BASE_URL}/console#token=${token}`);
 } catch (error) {
   console.error(`[edge-maas] could not seed the bundled models: ${(error as Error).message}`);
   wrangler.kill("SIGINT");

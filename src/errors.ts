@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   "expired_key",
   "revoked_key",
   "insufficient_scope",
+  "origin_not_allowed",
   // tenancy
   "rate_limited",
   "quota_exceeded",

@@ -140,6 +140,7 @@ describe("API keys", () => {
 describe("key records", () => {
   it("show exactly the documented fields", async () => {
     const fields = [
+      "allowedOrigins",
       "createdAt",
       "expiresAt",
       "id",

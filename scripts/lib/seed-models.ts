@@ -51,7 +51,13 @@ export async function seedModels({
   const results = [];
   for (const bundled of largestFirst(manifests)) {
     const name = bundled.name;
-    const input = Object.fromEntries(INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]));
+    const input: Record<string, unknown> = Object.fromEntries(
+      INPUT_FIELDS.filter((k) => bundled[k] !== undefined).map((k) => [k, bundled[k]]),
+    );
+    // each version's measured quantization, kept in the manifest for operators (the console shows the deltas)
+    const quantization = Object.entries(bundled.versions).filter(([, entry]) => entry.quantization);
+    if (quantization.length > 0)
+      input.quantization = Object.fromEntries(quantization.map(([version, entry]) => [version, entry.quantization]));
     await adminCall(server, "PUT", `/admin/models/${name}`, input, `seeding the manifest of ${name}`);
     const stored = await adminCall<{ versions: Record<string, Stored> }>(server, "GET", `/admin/models/${name}`);
     for (const [version, entry] of Object.entries(bundled.versions)) {

@@ -8,6 +8,7 @@ import { firstIssue } from "../validation";
 import type { AppEnv } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
 import { compressBinaryResponses } from "./middleware/content-encoding";
+import { publicCors } from "./middleware/cors";
 import { observeRequests } from "./middleware/observe";
 import { requestIdOnEveryResponse } from "./middleware/request-id";
 import { services } from "./middleware/services";
@@ -43,6 +44,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(compressBinaryResponses());
   app.use(requestIdOnEveryResponse());
   app.use(timing({ totalDescription: "total" }));
+  // before anything that needs a key: preflights are answered here
+  const cors = publicCors();
+  for (const path of ["/v1/*", "/v2/*", "/openapi.json"]) app.use(path, cors);
   app.use(services());
   app.use(observeRequests());
   app.use("/admin/*", adminAuth());

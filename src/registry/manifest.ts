@@ -169,6 +169,17 @@ const SourceSchema = z
   })
   .strict();
 
+/** How a quantized version was made from another, and what it measured against it (as `npm run eval` reports). */
+const QuantizationNoteSchema = z
+  .looseObject({
+    from: z.string().meta({ description: "the version it was made from" }),
+    mode: z.string().max(500).optional(),
+  })
+  .meta({
+    description:
+      "`from`, `mode`, and measures: `<measure>DeltaPoints` fields are shown as deltas against `from` (e.g. `accuracyDeltaPoints: -0.06`)",
+  });
+
 /** What `PUT /admin/models/{model}` accepts. Unknown fields are rejected. */
 export const ManifestInputSchema = z
   .object({
@@ -204,6 +215,9 @@ export const ManifestInputSchema = z
         example: { state: 1 },
       }),
     source: SourceSchema.optional(),
+    quantization: z.record(z.string(), QuantizationNoteSchema).optional().meta({
+      description: "per version: how it was quantized and its measured deltas (descriptive; the console shows it)",
+    }),
   })
   .strict();
 

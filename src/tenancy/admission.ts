@@ -11,10 +11,12 @@ import type { BeginRequest, LeaseNews, Outcome, Rejection } from "./metering-typ
 import { chargeHeaders, rejectionError } from "./rejection";
 import type { DurableStubs } from "./stubs";
 
-/** An API key that exists, before its status (revoked, expired, scopes) is checked. */
+/** An API key that exists, before its status (revoked, expired, origin, scopes) is checked. */
 export interface Caller {
   tenantId: string;
   keyHash: string;
+  /** The request's `Origin` header (`null`: none): every check of the key sees it. */
+  origin: string | null;
 }
 
 export interface MeterRequest {
@@ -64,7 +66,7 @@ export class Admissions {
     const { leasing, done } = this.leasing(holder);
     const object = this.stubs.tenant(caller.tenantId);
     const result = await object
-      .begin({ ...request, keyHash: caller.keyHash, idempotency, leasing })
+      .begin({ ...request, keyHash: caller.keyHash, origin: caller.origin, idempotency, leasing })
       .catch(failed(done));
     done(result.kind === "admitted" ? result : undefined);
     if (holder) this.keepLeasing(holder, caller.tenantId);
@@ -94,7 +96,9 @@ export class Admissions {
     }
     const { leasing, done } = this.leasing(holder);
     const object = this.stubs.tenant(caller.tenantId);
-    const result = await object.chargeCached({ ...request, keyHash: caller.keyHash, leasing }).catch(failed(done));
+    const result = await object
+      .chargeCached({ ...request, keyHash: caller.keyHash, origin: caller.origin, leasing })
+      .catch(failed(done));
     done(result.kind === "charged" ? result : undefined);
     this.keepLeasing(holder, caller.tenantId);
     if (result.kind === "rejected") {
@@ -145,7 +149,7 @@ export class Admissions {
   }
 
   private local(holder: LeaseHolder, caller: Caller, request: MeterRequest): LeasedAdmission | undefined {
-    const local = holder.admit(caller.keyHash, request, Date.now());
+    const local = holder.admit(caller.keyHash, { ...request, origin: caller.origin }, Date.now());
     if (local && "kind" in local) throw rejectionError(local);
     if (local) this.keepLeasing(holder, caller.tenantId);
     return local;

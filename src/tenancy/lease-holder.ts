@@ -43,6 +43,7 @@ export interface LocalNeed {
   model: string;
   version: string;
   units: number;
+  origin: string | null;
 }
 
 /** A request admitted from a lease; `answered` or `failed` settles it locally. */

@@ -8,7 +8,7 @@
  * an exact reservation that was never settled: what it did not report is charged as `unsettled`, refundable.
  */
 import { monthOf, secondsToNextMonth, startOfNextMonth } from "./calendar";
-import { keyRejection } from "./key-check";
+import { keyStatusRejection } from "./key-check";
 import type { Lease, LeaseStore } from "./lease-store";
 import type { LeaseCap, LeaseGrant, LeaseWant, Leasing, UsageBatch } from "./metering-types";
 import { giveBack, rateState, refill } from "./rate-limit";
@@ -49,9 +49,9 @@ export class LeaseLedger {
     const keys = want.keyHashes.slice(0, MAX_LEASE_KEYS).flatMap((hash) => {
       const key = this.tenants.keyByHash(hash);
       // a key with its own rate limit is admitted exactly, by this object, where its bucket lives
-      if (!key || key.requestsPerMinute !== null || keyRejection(key, { scope: "*" }, now)) return [];
-      const { id, prefix, scopes, expiresAt, expiresAtMs } = key;
-      return [{ hash, id, prefix, scopes, expiresAt, expiresAtMs }];
+      if (!key || key.requestsPerMinute !== null || keyStatusRejection(key, now)) return [];
+      const { id, prefix, scopes, expiresAt, expiresAtMs, allowedOrigins } = key;
+      return [{ hash, id, prefix, scopes, expiresAt, expiresAtMs, allowedOrigins }];
     });
     if (units < 1 || tokens < 1 || keys.length === 0) return undefined;
 

@@ -9,6 +9,7 @@ export type RejectionCode =
   | "expired_key"
   | "revoked_key"
   | "insufficient_scope"
+  | "origin_not_allowed"
   | "rate_limited"
   | "quota_exceeded"
   | "idempotency_key_reused"
@@ -49,6 +50,8 @@ export interface BeginRequest {
   model: string;
   version: string;
   units: number;
+  /** The request's `Origin` header (`null`: none), for keys bound to web origins. */
+  origin: string | null;
   idempotency?: { key: string; fingerprint: string };
   /** From an isolate of a leased tenant: what it hands back of its leases, and the lease it would like next. */
   leasing?: Leasing;
@@ -99,6 +102,7 @@ export interface KeyGrant {
   scopes: string[];
   expiresAt: string | null;
   expiresAtMs: number | null;
+  allowedOrigins: string[] | null;
 }
 
 export interface LeaseGrant {

@@ -3,6 +3,7 @@
  * records the tenant's Durable Object returns.
  */
 import { z } from "zod";
+import { MAX_ALLOWED_ORIGINS, originEntryProblem } from "./origins";
 
 export const SCOPE = /^(infer|usage:read|infer:[a-z0-9][a-z0-9._-]{0,63})$/;
 export const Scope = z.string().regex(SCOPE, "'infer', 'usage:read' or 'infer:{model}'").meta({ example: "infer" });
@@ -48,6 +49,27 @@ export const TenantPatchSchema = z
   })
   .meta({ id: "TenantPatch" });
 
+export const OriginEntry = z
+  .string()
+  .superRefine((entry, ctx) => {
+    const problem = originEntryProblem(entry);
+    if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(entry.slice(0, 80))} ${problem}` });
+  })
+  .meta({ example: "https://*.shop.example" });
+
+export const AllowedOriginsSchema = z
+  .array(OriginEntry)
+  .min(1)
+  .max(MAX_ALLOWED_ORIGINS)
+  .meta({
+    id: "AllowedOrigins",
+    description:
+      "Binds the key to web pages: a request made with it must carry one of these `Origin`s (exact, or " +
+      "`https://*.domain` for its subdomains), or it is refused with 403 `origin_not_allowed` and not charged. " +
+      "For keys that live in browsers; a request without an Origin (a server, curl) is refused too.",
+    example: ["https://shop.example", "https://*.shop.example"],
+  });
+
 const KeyRequestsPerMinute = z.number().int().min(1).max(1_000_000).meta({
   description:
     "The key's own token bucket (capacity and refill per minute), under the tenant's: a request needs a token from both",
@@ -61,6 +83,7 @@ export const KeyInputSchema = z
       .datetime({ offset: true })
       .optional()
       .meta({ description: "RFC 3339; the key stops working at this instant" }),
+    allowedOrigins: AllowedOriginsSchema.optional(),
     requestsPerMinute: KeyRequestsPerMinute.optional(),
   })
   .meta({ id: "KeyInput" });
@@ -69,6 +92,9 @@ export const KeyPatchSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional(),
     scopes: z.array(Scope).min(1).max(64).optional(),
+    allowedOrigins: AllowedOriginsSchema.nullable()
+      .optional()
+      .meta({ description: "`null` unbinds the key (any origin, or none)" }),
     expiresAt: z.iso
       .datetime({ offset: true })
       .nullable()
@@ -117,6 +143,8 @@ export interface KeyRecord {
   name: string;
   prefix: string;
   scopes: string[];
+  /** `null`: the key is not bound to web origins. */
+  allowedOrigins: string[] | null;
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;

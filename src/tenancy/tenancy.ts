@@ -41,8 +41,11 @@ export class Tenancy {
     this.meter = new Admissions(this.stubs, durableStubs(env, doDelayMillis), waitUntil, () => this.blockingCalls++);
   }
 
-  /** Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory. */
-  async identify(token: string | undefined): Promise<Caller> {
+  /**
+   * Cheap checks first: the key's shape, then its hash in this isolate's memory, in KV, then the directory.
+   * @param origin  the request's `Origin` header (`null`: none), checked with the key wherever the key is
+   */
+  async identify(token: string | undefined, origin: string | null): Promise<Caller> {
     if (token === undefined) throw new AppError("missing_key", "send your API key as 'Authorization: Bearer <key>'");
     if (!isWellFormedKey(token))
       throw new AppError(
@@ -51,13 +54,13 @@ export class Tenancy {
       );
     const keyHash = await hashKey(token);
     const known = owners.get(keyHash);
-    if (known) return { tenantId: known, keyHash };
+    if (known) return { tenantId: known, keyHash, origin };
     const cached = await this.env.KEYS.get<{ tenantId: string }>(KV_PREFIX + keyHash, { type: "json", cacheTtl: 3600 });
     const tenantId = cached?.tenantId ?? (await this.directory().tenantOfKeyHash(keyHash));
     if (!tenantId) throw new AppError("unknown_key", "the API key is not valid");
     if (!cached) this.waitUntil(this.env.KEYS.put(KV_PREFIX + keyHash, JSON.stringify({ tenantId })));
     remember(keyHash, tenantId);
-    return { tenantId, keyHash };
+    return { tenantId, keyHash, origin };
   }
 
   async authorize(
@@ -65,7 +68,11 @@ export class Tenancy {
     scope: string,
     model?: string,
   ): Promise<{ keyId: string; tenantId: string; scopes: string[] }> {
-    const result = await this.tenant(caller.tenantId).authorize(caller.keyHash, scope, model);
+    const result = await this.tenant(caller.tenantId).authorize(caller.keyHash, {
+      scope,
+      model,
+      origin: caller.origin,
+    });
     if (result.kind === "rejected") throw rejectionError(result);
     return result;
   }
@@ -113,6 +120,7 @@ export class Tenancy {
       scopes: input.scopes,
       expiresAt,
       requestsPerMinute: input.requestsPerMinute ?? null,
+      allowedOrigins: input.allowedOrigins ?? null,
     });
     await this.publishKey(hash, id, tenantId);
     return { ...record, key: plaintext };
@@ -132,7 +140,7 @@ export class Tenancy {
   }
 
   /**
-   * A new secret for a key: a new key with the same name, scopes, expiry and rate limit, shown once, while the old
+   * A new secret for a key: a new key with the same name, scopes, expiry, rate limit and origins, shown once, while the old
    * secret keeps working for `gracePeriodSeconds` (then it expires; 0 revokes it at once).
    */
   async rotateKey(
@@ -173,6 +181,7 @@ export class Tenancy {
     return this.tenant(tenantId).keys();
   }
 
+  /** Changes a key's name, scopes or allowed origins (exact metering: the next request; leased: within 1 s). */
   async revokeKey(keyId: string): Promise<KeyRecord> {
     const tenantId = await this.directory().tenantOfKeyId(keyId);
     const record = tenantId ? await this.tenant(tenantId).revokeKey(keyId) : undefined;

@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { monthOf, secondsToNextMonth } from "./calendar";
-import { keyRejection, UNKNOWN_KEY } from "./key-check";
+import { type KeyNeed, keyRejection, UNKNOWN_KEY } from "./key-check";
 import { LeaseLedger } from "./lease-ledger";
 import { LeaseStore } from "./lease-store";
 import type {
@@ -84,8 +84,8 @@ export class TenantObject extends DurableObject<Env> {
   }
 
   /**
-   * Rotates a key in one step: a new key (`fresh`: its id and hash) with the old one's name, scopes, expiry and
-   * rate limit, while the old one now expires at `graceEndsAt` (or its own expiry, if sooner); 0 grace revokes it.
+   * Rotates a key in one step: a new key (`fresh`: its id and hash) with the old one's name, scopes, expiry,
+   * rate limit and origins, while the old one now expires at `graceEndsAt` (or its own expiry, if sooner); 0 grace revokes it.
    */
   rotateKey(
     id: string,
@@ -104,6 +104,7 @@ export class TenantObject extends DurableObject<Env> {
           scopes: old.scopes,
           expiresAt: oldExpiry,
           requestsPerMinute: old.requestsPerMinute,
+          allowedOrigins: old.allowedOrigins,
         },
         now,
       );
@@ -136,8 +137,8 @@ export class TenantObject extends DurableObject<Env> {
   }
 
   /** Checks a key without metering (listing models, reading usage); scope `*` accepts any active key. */
-  authorize(keyHash: string, scope: string, model?: string): AuthorizeResult {
-    const key = this.activeKey(keyHash, scope, Date.now(), model);
+  authorize(keyHash: string, need: KeyNeed): AuthorizeResult {
+    const key = this.activeKey(keyHash, need, Date.now());
     if ("kind" in key) return key;
     return { kind: "authorized", keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
   }
@@ -147,7 +148,7 @@ export class TenantObject extends DurableObject<Env> {
     this.receive(request.leasing, now);
     const idempotency = request.idempotency && this.store.idempotency(request.idempotency.key);
     if (idempotency) {
-      const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+      const key = this.activeKey(request.keyHash, request, now);
       if ("kind" in key) return key;
       if (idempotency.fingerprint !== request.idempotency!.fingerprint) {
         return {
@@ -241,7 +242,7 @@ export class TenantObject extends DurableObject<Env> {
   /** Key status and scope, rate limit, then quota; nothing is written here. */
   private admit(request: ChargeRequest, now: number) {
     const tenant = this.store.tenant();
-    const key = this.activeKey(request.keyHash, request.scope, now, request.model);
+    const key = this.activeKey(request.keyHash, request, now);
     if ("kind" in key) return key;
     if (!tenant) return UNKNOWN_KEY;
 
@@ -396,13 +397,12 @@ export class TenantObject extends DurableObject<Env> {
 
   private activeKey(
     keyHash: string,
-    scope: string,
+    need: KeyNeed,
     now: number,
-    model?: string,
   ): Rejection | (KeyRecord & { lastUsedMs: number | null; expiresAtMs: number | null }) {
     const key = this.store.keyByHash(keyHash);
     if (!key) return UNKNOWN_KEY;
-    return keyRejection(key, { scope, model }, now) ?? key;
+    return keyRejection(key, need, now) ?? key;
   }
 
   /** One SQLite transaction; if it fails, the rows kept in memory are dropped with it. */

@@ -46,6 +46,8 @@ const MIGRATIONS = [
   `ALTER TABLE keys ADD COLUMN rpm INTEGER;
    CREATE TABLE key_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
    ALTER TABLE tenant ADD COLUMN deleted_at INTEGER;`,
+  // 3: the web origins a key may be called from (JSON array; NULL: any)
+  "ALTER TABLE keys ADD COLUMN allowed_origins TEXT;",
 ];
 
 /** Stored response bodies are split into rows under SQLite's 2 MB row limit. */
@@ -98,6 +100,8 @@ export interface NewKeyRow {
   scopes: string[];
   expiresAt: number | null;
   requestsPerMinute: number | null;
+  /** `null`: callable from any origin, or none. */
+  allowedOrigins: string[] | null;
 }
 
 /** What a key update changes; `undefined` keeps a field. */
@@ -106,6 +110,7 @@ export interface KeyChange {
   scopes?: string[];
   expiresAt?: number | null;
   requestsPerMinute?: number | null;
+  allowedOrigins?: string[] | null;
 }
 type MonthUsage = { committed: number; reserved: number };
 
@@ -184,7 +189,7 @@ export class TenantStore {
 
   insertKey(key: NewKeyRow, now: number): void {
     this.sql.exec(
-      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, rpm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO keys (id, hash, prefix, name, scopes, created_at, expires_at, rpm, allowed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       key.id,
       key.hash,
       key.prefix,
@@ -193,16 +198,19 @@ export class TenantStore {
       now,
       key.expiresAt,
       key.requestsPerMinute,
+      key.allowedOrigins && JSON.stringify(key.allowedOrigins),
     );
   }
 
-  /** Changes a key's name, scopes, expiry (ms, `null`: never) or own rate limit (`null`: none). */
+  /** Changes a key's name, scopes, expiry (ms, `null`: never), own rate limit (`null`: none) or origins (`null`: any). */
   updateKey(id: string, patch: KeyChange): void {
     const columns: [string, SqlStorageValue][] = [];
     if (patch.name !== undefined) columns.push(["name", patch.name]);
     if (patch.scopes !== undefined) columns.push(["scopes", JSON.stringify(patch.scopes)]);
     if (patch.expiresAt !== undefined) columns.push(["expires_at", patch.expiresAt]);
     if (patch.requestsPerMinute !== undefined) columns.push(["rpm", patch.requestsPerMinute]);
+    if (patch.allowedOrigins !== undefined)
+      columns.push(["allowed_origins", patch.allowedOrigins && JSON.stringify(patch.allowedOrigins)]);
     if (columns.length === 0) return;
     this.sql.exec(
       `UPDATE keys SET ${columns.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ?`,
@@ -554,6 +562,7 @@ export class TenantStore {
       name: String(row.name),
       prefix: String(row.prefix),
       scopes: JSON.parse(String(row.scopes)) as string[],
+      allowedOrigins: row.allowed_origins == null ? null : (JSON.parse(String(row.allowed_origins)) as string[]),
       createdAt: iso(row.created_at)!,
       expiresAt: iso(row.expires_at),
       revokedAt: iso(row.revoked_at),
@@ -567,6 +576,19 @@ export class TenantStore {
 }
 
 function publicKey(key: KeyRecord): KeyRecord {
-  const { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt, requestsPerMinute } = key;
-  return { id, tenantId, name, prefix, scopes, createdAt, expiresAt, revokedAt, lastUsedAt, requestsPerMinute };
+  const { id, tenantId, name, prefix, scopes, allowedOrigins, createdAt, expiresAt, revokedAt, lastUsedAt } = key;
+  const { requestsPerMinute } = key;
+  return {
+    id,
+    tenantId,
+    name,
+    prefix,
+    scopes,
+    allowedOrigins,
+    createdAt,
+    expiresAt,
+    revokedAt,
+    lastUsedAt,
+    requestsPerMinute,
+  };
 }

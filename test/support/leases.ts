@@ -28,9 +28,11 @@ export async function send(key: string, init: RequestInit): Promise<Response> {
 }
 
 /** Sends distinct one-unit requests until one is admitted from a lease; returns how many were sent. */
-export async function untilLeased(key: string, first = 1): Promise<number> {
+export async function untilLeased(key: string, first = 1, headers: Record<string, string> = {}): Promise<number> {
   for (let sent = 1; sent <= 50; sent++) {
-    if (metering(await send(key, scaleRequest(1, first + sent))).mode === "leased") return sent;
+    const request = scaleRequest(1, first + sent);
+    const response = await send(key, { ...request, headers: { ...(request.headers as object), ...headers } });
+    if (metering(response).mode === "leased") return sent;
   }
   throw new Error("no request was admitted from a lease");
 }

@@ -61,7 +61,7 @@ export async function beginDirectly(
   const stub = env.TENANTS.get(env.TENANTS.idFromName(tenantId));
   const keyHash = await hashKey(key);
   const result = await runInDurableObject(stub, (instance: TenantObject) =>
-    instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units, ...extra }),
+    instance.begin({ keyHash, scope: "infer", model: METERED_MODEL, version: "1", units, origin: null, ...extra }),
   );
   return { stub, keyHash, result };
 }

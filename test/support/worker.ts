@@ -94,7 +94,7 @@ export async function createTenant(input: {
 
 export async function createKey(
   tenantId: string,
-  input: { name?: string; scopes?: string[]; expiresAt?: string } = {},
+  input: { name?: string; scopes?: string[]; expiresAt?: string; allowedOrigins?: string[] } = {},
 ): Promise<{ id: string; key: string; prefix: string }> {
   const response = await admin(`/admin/tenants/${tenantId}/keys`, {
     method: "POST",

@@ -1,6 +1,6 @@
 /**
  * Resolves `Authorization: Bearer <API key>` to `c.get("tenant")` on tenant routes. Only the cheap, stateless part
- * happens here (shape, hash, owner lookup); the key's status, scopes and limits are checked by the tenant's
+ * happens here (shape, hash, owner lookup); the key's status, origin, scopes and limits are checked by the tenant's
  * Durable Object in the same call that meters the request, so a metered request costs one call before its work.
  * With `TENANCY=off` every route is open and `c.get("tenant")` is undefined.
  */
@@ -19,7 +19,7 @@ export function tenantKey() {
     }
     const header = c.req.header("Authorization");
     const token = header === undefined ? undefined : (bearerToken(header) ?? "");
-    c.set("tenant", await c.get("tenancy").identify(token));
+    c.set("tenant", await c.get("tenancy").identify(token, c.req.header("Origin") ?? null));
     await next();
   });
 }

@@ -28,6 +28,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   expired_key: 401,
   revoked_key: 401,
   insufficient_scope: 403,
+  origin_not_allowed: 403,
   rate_limited: 429,
   quota_exceeded: 429,
   idempotency_key_reused: 422,

@@ -6,10 +6,12 @@
 import { z } from "@hono/zod-openapi";
 import { own } from "../../lookup";
 import { type Manifest, versionNames } from "../../registry/manifest";
+import { featuresOf, TabularPreprocessSchema } from "../../tasks/tabular/rows";
 import { SERVER_NAME } from "./server-info";
 import { describeTask } from "./task-docs";
 
 const TensorSchema = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
+const FeatureSchema = z.object({ name: z.string(), min: z.number().optional(), max: z.number().optional() });
 
 export const ModelObjectSchema = z
   .object({
@@ -31,6 +33,10 @@ export const ModelObjectSchema = z
     version: z.string().nullable().meta({ description: "the version `inputs` and `outputs` describe" }),
     inputs: z.array(TensorSchema).meta({ description: "-1 for dynamic dimensions" }),
     outputs: z.array(TensorSchema),
+    features: z.array(FeatureSchema).optional().meta({
+      description:
+        "tabular models whose features have names: the features in column order, with the range the manifest gives; rows may be sent as objects of these names",
+    }),
     schemas: z
       .object({
         contentTypes: z.array(z.string()),
@@ -73,6 +79,26 @@ export function modelObject(manifest: Manifest, described: { id?: string; versio
     version: entry ? version : null,
     inputs: tensors(entry?.inputs),
     outputs: tensors(entry?.outputs),
+    ...featureList(manifest, entry?.inputs),
     schemas: describeTask(manifest.task) ?? null,
+  };
+}
+
+/** A tabular model's named features: from its manifest, or the names of its inputs when it takes one per feature. */
+function featureList(
+  manifest: Manifest,
+  inputs: { name: string }[] = [],
+): { features?: z.infer<typeof FeatureSchema>[] } {
+  if (!manifest.task.startsWith("tabular-")) return {};
+  const preprocess = TabularPreprocessSchema.safeParse(manifest.preprocess ?? {});
+  const declared = preprocess.success ? featuresOf(preprocess.data) : undefined;
+  const named = declared ?? (inputs.length > 1 ? inputs.map(({ name }) => ({ name })) : undefined);
+  if (!named || named.some((f) => f.name === undefined)) return {};
+  return {
+    features: named.map(({ name, min, max }: { name?: string; min?: number; max?: number }) => ({
+      name: name!,
+      min,
+      max,
+    })),
   };
 }

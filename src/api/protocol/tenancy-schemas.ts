@@ -15,6 +15,10 @@ export const KeySchema = z
     name: z.string(),
     prefix: z.string().meta({ description: "The key's first characters, for recognising it; never the key" }),
     scopes: z.array(z.string()),
+    allowedOrigins: z
+      .array(z.string())
+      .nullable()
+      .meta({ description: "The web origins the key may be used from; `null`: not bound to origins" }),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable(),

@@ -2634,8 +2634,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change an API key's name, scopes, expiry or rate limit
-         * @description `requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.
+         * Change an API key's name, scopes, allowed origins, expiry or rate limit
+         * @description `requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). `allowedOrigins: null` unbinds the key from web origins. Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.
          */
         patch: {
             parameters: {
@@ -3732,7 +3732,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "response_too_large" | "too_much_compute" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "too_many_concurrent_runs" | "runtime_busy" | "internal_error";
+                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "response_too_large" | "too_much_compute" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "origin_not_allowed" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "too_many_concurrent_runs" | "runtime_busy" | "internal_error";
                 message: string;
                 requestId: string;
             };
@@ -3798,6 +3798,16 @@ export interface components {
                 license?: string;
                 package?: string;
                 notes?: string;
+            };
+            /** @description per version: how it was quantized and its measured deltas (descriptive; the console shows it) */
+            quantization?: {
+                [key: string]: {
+                    /** @description the version it was made from */
+                    from: string;
+                    mode?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
             versions: {
                 [key: string]: components["schemas"]["ModelVersion"];
@@ -3972,6 +3982,16 @@ export interface components {
                 license?: string;
                 package?: string;
                 notes?: string;
+            };
+            /** @description per version: how it was quantized and its measured deltas (descriptive; the console shows it) */
+            quantization?: {
+                [key: string]: {
+                    /** @description the version it was made from */
+                    from: string;
+                    mode?: string;
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         UploadResult: {
@@ -4246,6 +4266,8 @@ export interface components {
             /** @description The key's first characters, for recognising it; never the key */
             prefix: string;
             scopes: string[];
+            /** @description The web origins the key may be used from; `null`: not bound to origins */
+            allowedOrigins: string[] | null;
             createdAt: string;
             expiresAt: string | null;
             revokedAt: string | null;
@@ -4261,6 +4283,8 @@ export interface components {
             /** @description The key's first characters, for recognising it; never the key */
             prefix: string;
             scopes: string[];
+            /** @description The web origins the key may be used from; `null`: not bound to origins */
+            allowedOrigins: string[] | null;
             createdAt: string;
             expiresAt: string | null;
             revokedAt: string | null;
@@ -4285,12 +4309,29 @@ export interface components {
              * @description RFC 3339; the key stops working at this instant
              */
             expiresAt?: string;
+            allowedOrigins?: components["schemas"]["AllowedOrigins"];
             /** @description The key's own token bucket (capacity and refill per minute), under the tenant's: a request needs a token from both */
             requestsPerMinute?: number;
         };
+        /**
+         * @description Binds the key to web pages: a request made with it must carry one of these `Origin`s (exact, or `https://*.domain` for its subdomains), or it is refused with 403 `origin_not_allowed` and not charged. For keys that live in browsers; a request without an Origin (a server, curl) is refused too.
+         * @example [
+         *       "https://shop.example",
+         *       "https://*.shop.example"
+         *     ]
+         */
+        AllowedOrigins: string[];
         KeyPatch: {
             name?: string;
             scopes?: string[];
+            /**
+             * @description `null` unbinds the key (any origin, or none)
+             * @example [
+             *       "https://shop.example",
+             *       "https://*.shop.example"
+             *     ]
+             */
+            allowedOrigins?: string[] | null;
             /**
              * Format: date-time
              * @description RFC 3339, or `null` for a key that never expires
@@ -4306,6 +4347,8 @@ export interface components {
             /** @description The key's first characters, for recognising it; never the key */
             prefix: string;
             scopes: string[];
+            /** @description The web origins the key may be used from; `null`: not bound to origins */
+            allowedOrigins: string[] | null;
             createdAt: string;
             expiresAt: string | null;
             revokedAt: string | null;
@@ -4323,6 +4366,8 @@ export interface components {
                 /** @description The key's first characters, for recognising it; never the key */
                 prefix: string;
                 scopes: string[];
+                /** @description The web origins the key may be used from; `null`: not bound to origins */
+                allowedOrigins: string[] | null;
                 createdAt: string;
                 expiresAt: string | null;
                 revokedAt: string | null;
@@ -4440,6 +4485,12 @@ export interface components {
                 name: string;
                 datatype: string;
                 shape: number[];
+            }[];
+            /** @description tabular models whose features have names: the features in column order, with the range the manifest gives; rows may be sent as objects of these names */
+            features?: {
+                name: string;
+                min?: number;
+                max?: number;
             }[];
             /** @description how to call `POST /v1/run/{model}`: the content types it takes, request and answer */
             schemas: {

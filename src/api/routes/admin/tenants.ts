@@ -163,9 +163,9 @@ export function registerAdminTenantRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/admin/keys/{keyId}",
       tags,
       security,
-      summary: "Change an API key's name, scopes, expiry or rate limit",
+      summary: "Change an API key's name, scopes, allowed origins, expiry or rate limit",
       description:
-        "`requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.",
+        "`requestsPerMinute` gives the key its own token bucket under the tenant's (a request needs a token from both; keys with one are always admitted by the tenant's Durable Object, in either metering mode). `allowedOrigins: null` unbinds the key from web origins. Takes effect on the next request in exact metering, within the lease TTL (1 s) in leased metering.",
       middleware: smallJson,
       request: { params: KeyParams, body: jsonBody(KeyPatchSchema) },
       responses: { 200: jsonResponse(KeySchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415) },
