@@ -4,7 +4,7 @@
  * and the failed attempt took milliseconds. For requests that may be sent twice (uploads by digest, `no-store`
  * measurements).
  */
-const CLOSED = new Set(["ECONNRESET", "UND_ERR_SOCKET"]);
+const CLOSED = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 export async function fetchAgainIfClosed(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   try {
