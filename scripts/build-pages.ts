@@ -26,9 +26,10 @@ export interface BuiltFile {
 
 /** Builds the pages; returns the files written, with their sizes. */
 export async function buildPages({ quiet = false }: { quiet?: boolean } = {}): Promise<BuiltFile[]> {
-  rmSync(ASSETS, { recursive: true, force: true });
+  // written over in place, never by removing the folder: a running `wrangler dev` serves from it, and answered 500 for
+  // every page once the folder it watched was deleted (a `wrangler deploy --dry-run` runs this build too)
   mkdirSync(join(ASSETS, "pages"), { recursive: true });
-  await build({
+  const result = await build({
     absWorkingDir: ROOT,
     entryPoints: {
       playground: "web/playground/main.ts",
@@ -43,10 +44,17 @@ export async function buildPages({ quiet = false }: { quiet?: boolean } = {}): P
     sourcemap: false,
     legalComments: "none",
     logLevel: quiet ? "silent" : "warning",
+    metafile: true,
   });
   const template = readFileSync(join(WEB, "page.html"), "utf8");
   for (const page of PAGES) writeFileSync(join(ASSETS, `${page.name}.html`), pageHtml(template, page));
   copyFileSync(join(WEB, "_headers"), join(ASSETS, "_headers"));
+  const built = new Set([
+    ...Object.keys(result.metafile.outputs).map((output) => join(ROOT, output)),
+    ...PAGES.map((page) => join(ASSETS, `${page.name}.html`)),
+    join(ASSETS, "_headers"),
+  ]);
+  for (const path of listFiles(ASSETS)) if (!built.has(path)) rmSync(path); // what an earlier build left
   const files = listFiles(ASSETS).map((path) => {
     const bytes = readFileSync(path);
     return { file: path.slice(ASSETS.length + 1), bytes: bytes.byteLength, gzipBytes: gzipSync(bytes).byteLength };
