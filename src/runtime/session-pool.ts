@@ -490,10 +490,8 @@ export class SessionPool {
 
   /** Free bytes in the heap and what it may still grow within its budget, in however many pieces. */
   private freeBytes(): number {
-    const heap = wasmHeap();
-    if (!heap) return Number.POSITIVE_INFINITY;
-    const { top, holes } = heap.freeSpace();
-    return holes.reduce((sum, hole) => sum + hole, Math.max(0, top + this.budgetBytes - heap.bytes()));
+    const free = this.freePieces();
+    return free ? free.holes.reduce((sum, hole) => sum + hole, free.growable) : Number.POSITIVE_INFINITY;
   }
 
   private fits(bytes: number, count: number): boolean {
@@ -502,10 +500,17 @@ export class SessionPool {
     // what the heap may still grow holds the blocks in one piece: no need to probe the free space (dozens of
     // malloc/free calls, which a small model's warm run would pay again and again)
     if (bytes * count <= this.budgetBytes - heap.bytes()) return true;
-    const { top, holes } = heap.freeSpace();
-    const growable = Math.max(0, top + this.budgetBytes - heap.bytes());
+    const { growable, holes } = this.freePieces()!;
     const blocks = (space: number) => Math.floor(space / bytes);
     return holes.reduce((sum, hole) => sum + blocks(hole), blocks(growable)) >= count;
+  }
+
+  /** The heap's free holes, and its free end together with what the heap may still grow within the budget. */
+  private freePieces(): { growable: number; holes: number[] } | undefined {
+    const heap = wasmHeap();
+    if (!heap) return undefined;
+    const { top, holes } = heap.freeSpace();
+    return { growable: Math.max(0, top + this.budgetBytes - heap.bytes()), holes };
   }
 
   /**
