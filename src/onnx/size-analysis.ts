@@ -218,7 +218,8 @@ function outputFact(node: OnnxNode, facts: Fact[], scope: Scope): Fact {
 
 /** The node as ./shape-values.ts evaluates it: numeric attributes only. */
 export function toValueNode(node: OnnxNode): ValueNode {
-  const attributes: Record<string, number | number[]> = {};
+  // attribute names come from the uploaded file: no prototype for a name like `__proto__` to reach
+  const attributes: Record<string, number | number[]> = Object.create(null);
   for (const [name, attribute] of node.attributes) {
     if (attribute.i !== undefined) attributes[name] = attribute.i;
     else if (attribute.ints) attributes[name] = attribute.ints;
