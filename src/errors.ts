@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "version_not_found",
   "alias_not_found",
   "asset_not_found",
+  "optimized_graph_not_found",
   "method_not_allowed",
   // limits
   "payload_too_large",
@@ -34,6 +35,8 @@ export const ERROR_CODES = [
   // uploads and registry state
   "invalid_model",
   "invalid_manifest",
+  // an optimized graph that does not match the version's graph (signature or outputs)
+  "optimized_graph_differs",
   "version_exists",
   "alias_in_use",
   "version_in_use",

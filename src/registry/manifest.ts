@@ -99,6 +99,27 @@ export const RuntimeFactsSchema = z
   })
   .meta({ id: "RuntimeFacts" });
 
+/**
+ * A version's graph optimized ahead of time (onnxruntime-node, `basic` level), which its sessions are created from
+ * with optimizations off; the uploaded graph stays stored beside it.
+ */
+export const OptimizedGraphSchema = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+    level: z.literal("basic").meta({ description: "the onnxruntime optimization level it was written at" }),
+    runtime: RuntimeFactsSchema.meta({
+      description:
+        "what its upload measured: its session's memory, and the request-dependent sizes of its own graph; runs are planned with the larger of its memory line and the original's",
+    }),
+    createdAt: z.string(),
+  })
+  .meta({
+    id: "OptimizedGraph",
+    description:
+      "the version's graph optimized ahead of time at onnxruntime's hardware-independent `basic` level; sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs",
+  });
+
 export const VersionEntrySchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -130,6 +151,7 @@ export const VersionEntrySchema = z
       .optional()
       .meta({ description: "the model's assets when this version was uploaded; the version keeps using them" }),
     runtime: RuntimeFactsSchema.optional(),
+    optimized: OptimizedGraphSchema.optional(),
     createdAt: z.string(),
   })
   .meta({ id: "ModelVersion" });
@@ -241,6 +263,7 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 export type VersionEntry = z.infer<typeof VersionEntrySchema>;
 export type AssetEntry = z.infer<typeof AssetEntrySchema>;
 export type RuntimeFacts = z.infer<typeof RuntimeFactsSchema>;
+export type OptimizedGraph = z.infer<typeof OptimizedGraphSchema>;
 
 /** Version names sorted, numeric names numerically ("2" before "10"). */
 export function versionNames(manifest: { versions: Readonly<Record<string, unknown>> }): string[] {

@@ -10,18 +10,21 @@ import { servableClassifier } from "../onnx/classifier-outputs";
 import { capLoopTripCounts } from "../onnx/loop-cap";
 import { OnnxFormatError, type OnnxModelInfo, type OnnxValueInfo } from "../onnx/reader";
 import { checkDeclaredBatchAxes, graphInputShapes, inferBatchAxes } from "../runtime/batch-axes";
-import type { RunLimits } from "../runtime/budget";
+import type { MemoryProfile, RunLimits } from "../runtime/budget";
 import { ortText } from "../runtime/ort-errors";
-import type { Inspection, InspectOptions, ModelSource } from "../runtime/session-pool";
+import type { Inspection, InspectOptions, ModelSource, RunResult } from "../runtime/session-pool";
+import type { NamedTensors } from "../runtime/tensor";
 import {
   type AssetEntry,
   type Manifest,
   type ManifestInput,
   ManifestSchema,
   MODEL_NAME,
+  type OptimizedGraph,
   type RuntimeFacts,
   type VersionEntry,
 } from "./manifest";
+import { checkOptimizedGraph } from "./optimized-graph";
 import { drawVersion, primaryVersion, type TrafficWeights } from "./traffic";
 import { describeUnsupported, unsupportedOperator } from "./unsupported-operator";
 import { checkGraph, readUpload, type UploadLimits } from "./upload-checks";
@@ -37,6 +40,9 @@ export interface ResolvedModel {
 export interface ModelRuntime {
   /** Creates a session from uploaded bytes: the model's own signature and measured memory. */
   inspect(source: ModelSource, declared: Map<string, OnnxValueInfo>, options: InspectOptions): Promise<Inspection>;
+  /** Runs a model (an optimized graph's check compares two runs). */
+  run(source: ModelSource, inputs: NamedTensors): Promise<RunResult>;
+  has(digest: string): boolean;
   release(digest: string): Promise<void>;
 }
 
@@ -164,17 +170,15 @@ export class ModelRegistry {
       bytes: bytes.byteLength,
       load: async () => (checks.loopCap ? capLoopTripCounts(bytes, checks.loopCap) : bytes),
     };
-    const inspectOptions = {
-      maxDims: existing.limits?.maxDims,
-      maxElements: existing.limits?.maxElements ?? this.options.maxElements ?? Number.POSITIVE_INFINITY,
-    };
-    const { signature, memory } = await runtime.inspect(source, declared, inspectOptions).catch((error: unknown) => {
-      if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
-      const unsupported = unsupportedOperator(ortText(error.cause), info);
-      throw unsupported
-        ? new AppError("invalid_model", describeUnsupported(unsupported), { cause: error.cause })
-        : error;
-    });
+    const { signature, memory } = await runtime
+      .inspect(source, declared, this.inspectOptions(existing))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError) || error.code !== "invalid_model" || error.cause === undefined) throw error;
+        const unsupported = unsupportedOperator(ortText(error.cause), info);
+        throw unsupported
+          ? new AppError("invalid_model", describeUnsupported(unsupported), { cause: error.cause })
+          : error;
+      });
 
     try {
       const key = weightsKey(model, servedSha256);
@@ -224,6 +228,99 @@ export class ModelRegistry {
       }
       throw error;
     }
+  }
+
+  /**
+   * Stores a version's graph optimized ahead of time (its companion, written by onnxruntime-node at the `basic`
+   * level) beside the uploaded one, which stays stored. It passes every check an upload does, then those of
+   * ./optimized-graph.ts (same inputs and outputs, same answers as the served graph). From then on the version's
+   * sessions are created from it with optimizations off. The same graph again is a no-op; another one replaces it.
+   * A refused graph leaves storage and the session pool as they were.
+   */
+  async addOptimized(
+    model: string,
+    version: string,
+    upload: Uint8Array,
+  ): Promise<{ optimized: OptimizedGraph; created: boolean }> {
+    const runtime = this.options.runtime;
+    if (!runtime) throw new AppError("internal_error", "this registry cannot validate uploads (no runtime)");
+    const manifest = await this.get(model);
+    const entry = own(manifest.versions, version);
+    if (!entry) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+    const limits = this.options.uploads ?? DEFAULT_UPLOADS;
+    const { info, served: bytes } = prepareUpload(upload, limits);
+    const checks = checkGraph(info, limits, manifest.limits?.maxLoopIterations);
+    const sha256 = await digestHex(bytes);
+    if (entry.optimized?.sha256 === sha256) return { optimized: entry.optimized, created: false };
+    if (sha256 === entry.sha256)
+      throw new AppError(
+        "invalid_model",
+        "this is the version's own graph, not one optimized ahead of time (write it with onnxruntime-node at the basic level)",
+      );
+    const original = this.source(manifest, version, { ...entry, optimized: undefined });
+    const companion: ModelSource = {
+      digest: sha256,
+      label: original.label,
+      bytes: bytes.byteLength,
+      graph: "optimized",
+      load: async () => (checks.loopCap ? capLoopTripCounts(bytes, checks.loopCap) : bytes),
+    };
+    const loaded = { original: runtime.has(original.digest), companion: runtime.has(sha256) };
+    let replaced: OptimizedGraph | undefined;
+    try {
+      const memory = await checkOptimizedGraph({
+        runtime,
+        original,
+        companion,
+        info,
+        entry,
+        inspectOptions: this.inspectOptions(manifest),
+      });
+      const key = weightsKey(model, sha256);
+      if (!(await this.bucket.head(key)))
+        await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: "application/octet-stream" } });
+      const optimized: OptimizedGraph = {
+        sha256,
+        bytes: bytes.byteLength,
+        level: "basic",
+        runtime: { memory, ...checks },
+        createdAt: now(),
+      };
+      const updated = await this.update(model, false, (current) => {
+        const stored = own(current!.versions, version);
+        if (stored?.sha256 !== entry.sha256)
+          throw new AppError("version_not_found", `version '${version}' of '${model}' was deleted meanwhile`);
+        replaced = stored.optimized;
+        const versions = { ...current!.versions, [version]: { ...stored, optimized } };
+        return { ...current!, versions, updatedAt: now() };
+      });
+      await this.dropUnused(model, updated, [entry.sha256, replaced?.sha256]);
+      return { optimized, created: true };
+    } catch (error) {
+      // nothing of a refused graph stays: its blob and session, and the original's session if it was not loaded
+      const current = (await this.read(model))?.manifest;
+      if (!current || !storedDigests(current).has(sha256)) await this.bucket.delete(weightsKey(model, sha256));
+      const served = current ? servedDigests(current) : new Set<string>();
+      if (!loaded.companion && !served.has(sha256)) await runtime.release(sha256);
+      if (!loaded.original) await runtime.release(original.digest);
+      throw error;
+    }
+  }
+
+  /** Drops a version's optimized graph: its sessions are created from the uploaded graph again. */
+  async deleteOptimized(model: string, version: string): Promise<Manifest> {
+    let removed: OptimizedGraph | undefined;
+    const manifest = await this.update(model, false, (current) => {
+      const entry = own(current!.versions, version);
+      if (!entry) throw new AppError("version_not_found", `model '${model}' has no version '${version}'`);
+      if (!entry.optimized)
+        throw new AppError("optimized_graph_not_found", `version '${version}' of '${model}' has no optimized graph`);
+      removed = entry.optimized;
+      const { optimized: _, ...kept } = entry;
+      return { ...current!, versions: { ...current!.versions, [version]: kept }, updatedAt: now() };
+    });
+    await this.dropUnused(model, manifest, [removed!.sha256]);
+    return manifest;
   }
 
   /**
@@ -327,11 +424,7 @@ export class ModelRegistry {
       const aliases = Object.fromEntries(Object.entries(current!.aliases).filter(([, target]) => target !== version));
       return { ...current!, versions, aliases, updatedAt: now() };
     });
-    const stillUsed = Object.values(manifest.versions).some((entry) => entry.sha256 === removed!.sha256);
-    if (!stillUsed) {
-      await this.bucket.delete(weightsKey(model, removed!.sha256));
-      await this.options.runtime?.release(removed!.sha256);
-    }
+    await this.dropUnused(model, manifest, [removed!.sha256, removed!.optimized?.sha256]);
     const inUse = assetsInUse(manifest);
     const unused = Object.values(removed!.assets ?? {}).filter((asset) => !inUse.has(asset.sha256));
     if (unused.length > 0) await this.bucket.delete(unused.map((asset) => assetKey(model, asset.sha256)));
@@ -347,16 +440,37 @@ export class ModelRegistry {
     if (page.objects.length > 0) await this.bucket.delete(page.objects.map((object) => object.key));
   }
 
+  /** Deletes the blobs of `digests` no version stores any more, and releases the sessions no version serves. */
+  private async dropUnused(model: string, manifest: Manifest, digests: (string | undefined)[]): Promise<void> {
+    const stored = storedDigests(manifest);
+    const served = servedDigests(manifest);
+    for (const digest of new Set(digests)) {
+      if (digest === undefined) continue;
+      if (!stored.has(digest)) await this.bucket.delete(weightsKey(model, digest));
+      if (!served.has(digest)) await this.options.runtime?.release(digest);
+    }
+  }
+
+  private inspectOptions(manifest: Manifest): InspectOptions {
+    return {
+      maxDims: manifest.limits?.maxDims,
+      maxElements: manifest.limits?.maxElements ?? this.options.maxElements ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /** Where a version's sessions come from: its optimized graph when it has one, else the uploaded graph. */
   private source(manifest: Manifest, version: string, entry: VersionEntry): ModelSource {
     const model = manifest.name;
-    const loopCap = entry.runtime?.loopCap;
+    const served = entry.optimized ?? entry;
+    const loopCap = served.runtime?.loopCap;
     return {
-      digest: entry.sha256,
+      digest: served.sha256,
       label: `${model}:${version}`,
-      bytes: entry.bytes,
+      bytes: served.bytes,
+      graph: entry.optimized ? "optimized" : "original",
       limits: runLimits(manifest, entry),
       load: async () => {
-        const object = await this.bucket.get(weightsKey(model, entry.sha256));
+        const object = await this.bucket.get(weightsKey(model, served.sha256));
         if (!object) {
           cache.delete(model);
           throw new AppError("version_not_found", `the weights of '${model}' version '${version}' are gone; retry`);
@@ -401,9 +515,8 @@ export class ModelRegistry {
   private async releaseSessions(before: Manifest, after?: Manifest): Promise<void> {
     const runtime = this.options.runtime;
     if (!runtime) return;
-    const kept = new Set(Object.values(after?.versions ?? {}).map((entry) => entry.sha256));
-    for (const entry of Object.values(before.versions))
-      if (!kept.has(entry.sha256)) await runtime.release(entry.sha256);
+    const kept = after ? servedDigests(after) : new Set<string>();
+    for (const digest of storedDigests(before)) if (!kept.has(digest)) await runtime.release(digest);
   }
 
   /** Read-modify-write with an etag precondition, retried when another writer got there first. */
@@ -432,15 +545,48 @@ export class ModelRegistry {
   }
 }
 
-/** The limits a version's runs are held to: the manifest's, and what its upload measured. */
+/**
+ * The limits a version's runs are held to: the manifest's, and what its upload measured. With an optimized graph,
+ * the sizes its own graph computes, and the larger of the two graphs' memory (one may plan its tensors worse).
+ */
 function runLimits(manifest: Manifest, entry: VersionEntry): RunLimits {
   const { maxDims, maxLoopIterations } = manifest.limits ?? {};
+  const memory = largerMemory(entry.runtime?.memory, entry.optimized?.runtime.memory);
+  const sizes = entry.optimized ? entry.optimized.runtime.sizes : entry.runtime?.sizes;
   return {
     ...(maxDims ? { maxDims } : {}),
     ...(maxLoopIterations ? { maxLoopIterations } : {}),
-    ...(entry.runtime?.memory ? { memory: entry.runtime.memory } : {}),
-    ...(entry.runtime?.sizes ? { sizes: entry.runtime.sizes } : {}),
+    ...(memory ? { memory } : {}),
+    ...(sizes ? { sizes } : {}),
   };
+}
+
+/** A profile at least as large as each: the larger session, and a run line above both lines for every input size. */
+function largerMemory(a?: MemoryProfile, b?: MemoryProfile): MemoryProfile | undefined {
+  if (!a || !b) return a ?? b;
+  const run =
+    a.run && b.run
+      ? {
+          fixedBytes: Math.max(a.run.fixedBytes, b.run.fixedBytes),
+          bytesPerElement: Math.max(a.run.bytesPerElement, b.run.bytesPerElement),
+        }
+      : undefined; // one was not measured: the budget's conservative default, as for that graph alone
+  return { sessionBytes: Math.max(a.sessionBytes, b.sessionBytes), ...(run ? { run } : {}) };
+}
+
+/** The digests of every graph the manifest's versions store: uploaded (served or not) and optimized. */
+function storedDigests(manifest: Manifest): Set<string> {
+  return new Set(
+    Object.values(manifest.versions).flatMap((entry) => [
+      entry.sha256,
+      ...(entry.optimized ? [entry.optimized.sha256] : []),
+    ]),
+  );
+}
+
+/** The digests of the graphs the manifest's versions' sessions are created from. */
+function servedDigests(manifest: Manifest): Set<string> {
+  return new Set(Object.values(manifest.versions).map((entry) => entry.optimized?.sha256 ?? entry.sha256));
 }
 
 interface PreparedUpload {

@@ -39,7 +39,14 @@ export interface ModelSource {
   load(): Promise<Uint8Array>;
   /** What the version's upload measured and its manifest allows (absent for versions stored before they were). */
   limits?: RunLimits;
+  /**
+   * `optimized`: a graph onnxruntime already optimized ahead of time (the version's companion), created with
+   * optimizations off; `original` (the default): the uploaded graph, optimized at the full level on creation.
+   */
+  graph?: SessionGraph;
 }
+
+export type SessionGraph = "original" | "optimized";
 
 /** Milliseconds spent in each stage of one run; stages that did not happen are absent. */
 export interface RunTimings {
@@ -58,6 +65,8 @@ export interface RunResult {
 export interface SessionStats {
   digest: string;
   label: string;
+  /** Which graph the session was created from (see `ModelSource.graph`). */
+  graph: SessionGraph;
   modelBytes: number;
   /** WASM memory the session holds, measured when it was created. */
   chargedBytes: number;
@@ -126,6 +135,11 @@ interface Entry extends SessionStats {
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   executionProviders: ["wasm"],
   graphOptimizationLevel: "all",
+};
+/** A graph optimized ahead of time is loaded as it is: optimizing it again is the time it was made to save. */
+const PREOPTIMIZED_OPTIONS: ort.InferenceSession.SessionOptions = {
+  ...SESSION_OPTIONS,
+  graphOptimizationLevel: "disabled",
 };
 /** The heap before any session: onnxruntime's initial memory, until measured. */
 const INITIAL_HEAP = 16 * 1024 * 1024;
@@ -425,12 +439,13 @@ export class SessionPool {
     const bytes = fetched ?? (await this.read(source, timings)); // evicted since it was read: read again
     await this.makeRoom(source.bytes, { count: CREATION_BLOCKS });
     const createStarted = performance.now();
+    const graph = source.graph ?? "original";
     let usedBefore = 0;
     let session: ort.InferenceSession;
     try {
       session = await this.retryWithRoom(() => {
         usedBefore = usedBytes();
-        return ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+        return ort.InferenceSession.create(bytes, graph === "optimized" ? PREOPTIMIZED_OPTIONS : SESSION_OPTIONS);
       });
     } catch (error) {
       if (isAllocationFailure(error))
@@ -446,6 +461,7 @@ export class SessionPool {
     const entry: Entry = {
       digest: source.digest,
       label: source.label,
+      graph,
       modelBytes: source.bytes,
       chargedBytes: Math.max(0, usedBytes() - usedBefore),
       fetchMillis: timings.fetch ?? 0,

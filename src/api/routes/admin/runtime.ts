@@ -29,6 +29,10 @@ const RuntimeStatsSchema = z
       z.object({
         digest: z.string(),
         label: z.string(),
+        graph: z.enum(["original", "optimized"]).meta({
+          description:
+            "`optimized`: created with optimizations off from the version's graph optimized ahead of time; `original`: from the uploaded graph at the full level",
+        }),
         modelBytes: z.number().int(),
         chargedBytes: z.number().int().meta({ description: "WASM memory the session holds" }),
         fetchMillis: z.number(),

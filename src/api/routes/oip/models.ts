@@ -51,7 +51,7 @@ export function registerOipModelRoutes(app: OpenAPIHono<AppEnv>): void {
           name: model.manifest.name,
           ready: true,
           version: model.version,
-          loaded: c.get("runtime").has(model.entry.sha256),
+          loaded: c.get("runtime").has(model.source.digest),
         },
         200,
       );

@@ -1,0 +1,41 @@
+/**
+ * Writes a model's graph optimized ahead of time at onnxruntime's hardware-independent `basic` level (constant
+ * folding, redundant node elimination, simple fusions), the companion a version may carry
+ * (`PUT /admin/models/{model}/versions/{version}/optimized`): the Worker then creates that version's sessions with
+ * optimizations off. onnxruntime-web cannot write it (its WASM build has no file system), so it is made here, in
+ * Node, by onnxruntime-node. Node only; used by the seeding of bundled models and the CLI's `models push`.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The level the Worker records; `extended` and `all` fuse into hardware-specific kernels and are not portable. */
+export const OPTIMIZATION_LEVEL = "basic";
+
+/**
+ * The graph of `model` (the .onnx file's bytes) optimized at the `basic` level by onnxruntime-node.
+ *
+ * @example
+ * const optimized = await optimizeGraph(await readFile("model.onnx"));
+ */
+export async function optimizeGraph(model: Uint8Array): Promise<Uint8Array> {
+  // loaded on first use: onnxruntime-node is a devDependency, and its native module costs ~100 ms to load
+  const ort = await import("onnxruntime-node");
+  const dir = await mkdtemp(join(tmpdir(), "edge-maas-optimize-"));
+  try {
+    const input = join(dir, "model.onnx");
+    const output = join(dir, "optimized.onnx");
+    await writeFile(input, model);
+    // from a path, so that a model with external data would resolve it beside the file (the Worker refuses those anyway)
+    const session = await ort.InferenceSession.create(input, {
+      graphOptimizationLevel: OPTIMIZATION_LEVEL,
+      optimizedModelFilePath: output,
+      intraOpNumThreads: 1,
+      executionMode: "sequential",
+    });
+    await session.release();
+    return new Uint8Array(await readFile(output));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

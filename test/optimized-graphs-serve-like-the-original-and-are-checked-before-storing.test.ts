@@ -1,0 +1,156 @@
+/**
+ * A version may carry its graph optimized ahead of time (onnxruntime-node, `basic` level): its sessions are then
+ * created from it with optimizations off. The optimized graphs here are written by onnxruntime-node itself (REFERENCE
+ * `/optimize`, the function the seeding and the CLI use); answers are checked against onnxruntime-node's run of the
+ * ORIGINAL file, and `y = x · w` fixtures with weights computed here.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { weightedSum } from "./support/fixtures";
+import { decodeResponse, float32Of, float32OfWire, inferJson, randomImageInput, wireMap } from "./support/oip";
+import {
+  admin,
+  bundledFile,
+  expectClose,
+  json,
+  reference,
+  referenceRun,
+  repoFile,
+  uploadModel,
+} from "./support/worker";
+
+const bucket = (env as unknown as { MODELS: R2Bucket }).MODELS;
+
+async function optimized(bytes: Uint8Array): Promise<Uint8Array> {
+  const response = await reference.fetch("http://reference/optimize", { method: "POST", body: bytes });
+  if (!response.ok) throw new Error(`optimizing: ${await response.text()}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function putOptimized(model: string, version: string, bytes: Uint8Array): Promise<Response> {
+  return admin(`/admin/models/${model}/versions/${version}/optimized`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/octet-stream" },
+    body: bytes,
+  });
+}
+
+interface Session {
+  digest: string;
+  label: string;
+  graph: string;
+}
+
+async function sessions(): Promise<Session[]> {
+  return (await json<{ sessions: Session[] }>(admin("/admin/runtime"))).sessions;
+}
+
+async function storedKeys(model: string): Promise<string[]> {
+  return (await bucket.list({ prefix: `models/${model}/` })).objects.map((o) => o.key).sort();
+}
+
+describe("a version's graph optimized ahead of time", () => {
+  const model = `optimized-mnist-${crypto.randomUUID().slice(0, 8)}`;
+  const file = bundledFile("mnist-digits", "1");
+  let original: Uint8Array;
+  let companion: Uint8Array;
+
+  beforeAll(async () => {
+    original = await repoFile(file);
+    companion = await optimized(original);
+    expect((await uploadModel(model, original)).status).toBe(201);
+  });
+
+  it("answers like onnxruntime-node's run of the original file, from a session created from the optimized graph", async () => {
+    const stored = await putOptimized(model, "1", companion);
+    expect(stored.status, await stored.clone().text()).toBe(201);
+    const { optimized: entry } = await json<{ optimized: { sha256: string; bytes: number; level: string } }>(stored);
+    expect(entry).toMatchObject({ bytes: companion.byteLength, level: "basic" });
+    expect(await storedKeys(model)).toContain(`models/${model}/${entry.sha256}.onnx`); // beside the original
+
+    await admin("/admin/runtime/sessions", { method: "DELETE" }); // cold: the session is made again from R2
+    const inputs = randomImageInput(17, [2, 1, 28, 28]).map((input) => ({ ...input, name: "image" }));
+    const response = await inferJson(`/v2/models/${model}/infer`, inputs);
+    const { logits } = (await decodeResponse(response)).outputs;
+    const expected = await referenceRun({ bytes: original }, wireMap(inputs));
+    expectClose(float32Of(logits!), float32OfWire(expected.logits!), 1e-4);
+    const session = (await sessions()).find((s) => s.label === `${model}:1`);
+    expect(session).toMatchObject({ digest: entry.sha256, graph: "optimized" });
+
+    const again = await putOptimized(model, "1", companion); // the same graph again: nothing changes
+    expect(again.status).toBe(200);
+  });
+
+  it("is dropped on request, and the version's sessions come from the uploaded graph again", async () => {
+    const manifest = await json(admin(`/admin/models/${model}`));
+    const digest = manifest.versions["1"].optimized.sha256 as string;
+    const dropped = await admin(`/admin/models/${model}/versions/1/optimized`, { method: "DELETE" });
+    expect(dropped.status).toBe(200);
+    expect((await json(dropped)).versions["1"].optimized).toBeUndefined();
+    expect(await storedKeys(model)).not.toContain(`models/${model}/${digest}.onnx`);
+    const inputs = randomImageInput(3, [1, 1, 28, 28]).map((input) => ({ ...input, name: "image" }));
+    const response = await inferJson(`/v2/models/${model}/infer`, inputs);
+    expect(response.status).toBe(200);
+    expect((await sessions()).find((s) => s.label === `${model}:1`)?.graph).toBe("original");
+    const twice = await admin(`/admin/models/${model}/versions/1/optimized`, { method: "DELETE" });
+    expect(twice.status).toBe(404);
+    expect((await json(twice)).error.code).toBe("optimized_graph_not_found");
+  });
+});
+
+describe("an optimized graph that is not the version's", () => {
+  const model = `optimized-refused-${crypto.randomUUID().slice(0, 8)}`;
+  const weights = weightedSum(64, 1);
+
+  beforeAll(async () => {
+    expect((await uploadModel(model, weights)).status).toBe(201);
+    await inferJson(`/v2/models/${model}/infer`, [
+      { name: "x", datatype: "FP32", shape: [1, 64], data: new Float32Array(64) },
+    ]);
+  });
+
+  async function expectRefused(bytes: Uint8Array, message: RegExp): Promise<void> {
+    const before = {
+      keys: await storedKeys(model),
+      sessions: await sessions(),
+      manifest: await json(admin(`/admin/models/${model}`)),
+    };
+    const response = await putOptimized(model, "1", bytes);
+    expect(response.status).toBe(422);
+    const body = await json(response);
+    expect(body.error.code).toBe("optimized_graph_differs");
+    expect(body.error.message).toMatch(message);
+    expect(await storedKeys(model)).toEqual(before.keys);
+    expect((await sessions()).map((s) => s.digest).sort()).toEqual(before.sessions.map((s) => s.digest).sort());
+    expect(await json(admin(`/admin/models/${model}`))).toEqual(before.manifest);
+  }
+
+  it("is refused when an input's shape differs, naming it, and nothing is stored", async () => {
+    await expectRefused(
+      await optimized(weightedSum(65, 1)),
+      /input 'x' has shape \[1, 65\]; the version's has \[1, 64\]/,
+    );
+  });
+
+  it("is refused when its weights differ, naming the output, and nothing is stored", async () => {
+    await expectRefused(await optimized(weightedSum(64, 2)), /output 'y' differs at element 0/);
+  });
+
+  it("is 404 for a version or a model that does not exist", async () => {
+    const bytes = await optimized(weights);
+    const noVersion = await putOptimized(model, "7", bytes);
+    expect(noVersion.status).toBe(404);
+    expect((await json(noVersion)).error.code).toBe("version_not_found");
+    expect((await putOptimized(`${model}-missing`, "1", bytes)).status).toBe(404);
+  });
+
+  it("is deleted from storage with its version", async () => {
+    const stored = await putOptimized(model, "1", await optimized(weights));
+    expect(stored.status).toBe(201);
+    const { optimized: entry } = await json(stored);
+    expect(await storedKeys(model)).toContain(`models/${model}/${entry.sha256}.onnx`);
+    expect((await admin(`/admin/models/${model}/versions/1`, { method: "DELETE" })).status).toBe(200);
+    expect(await storedKeys(model)).toEqual([`models/${model}/manifest.json`]);
+    expect((await sessions()).some((s) => s.digest === entry.sha256)).toBe(false);
+  });
+});
