@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundledManifests, ROOT, readRepoFile } from "./lib/bundled-models";
 import { ensureDevKey } from "./lib/dev-key";
+import { companionOf } from "./lib/optimize-graph";
 import { seedModels } from "./lib/seed-models";
 import { adminTokenIn, offlineEnv, waitUntilLive } from "./lib/wrangler";
 
@@ -35,6 +36,7 @@ try {
     baseUrl: BASE_URL,
     token,
     readWeights: readRepoFile,
+    optimize: companionOf,
     log: (line) => console.log(`[edge-maas] ${line}`),
   });
   const devKey = await ensureDevKey({ baseUrl: BASE_URL, adminToken: token, path: KEY_FILE });

@@ -5,6 +5,7 @@
  */
 import { type AdminServer, adminCall, type Fetch } from "./api-client";
 import type { BundledFile, BundledManifest, BundledVersion } from "./bundled-manifest";
+import type { Companion } from "./optimize-graph";
 
 /** Manifest fields an operator may set (ManifestInputSchema in src/registry/manifest.ts). */
 export const INPUT_FIELDS = [
@@ -29,11 +30,17 @@ export interface SeedOptions {
   token: string;
   /** Reads a version's or an asset's `file` (a path in the checkout). */
   readWeights: (file: string) => Promise<Uint8Array>;
+  /**
+   * Writes a version's graph optimized ahead of time (Node: ./optimize-graph.ts), uploaded beside versions that have
+   * none yet; without it (inside workerd) versions are served from the uploaded graph.
+   */
+  optimize?: (model: Uint8Array) => Promise<Companion>;
   log?: (line: string) => void;
 }
 
 interface Stored {
   sha256: string;
+  optimized?: { sha256: string };
   /** The file a version was uploaded from, when the server serves a rewritten graph (e.g. without ZipMap). */
   original?: { sha256: string };
   assets?: Record<string, { sha256: string }>;
@@ -45,6 +52,7 @@ export async function seedModels({
   baseUrl,
   token,
   readWeights,
+  optimize,
   log = () => {},
 }: SeedOptions): Promise<{ model: string; version: string; uploaded: boolean }[]> {
   const server: AdminServer = { baseUrl, adminToken: token, fetch };
@@ -64,6 +72,8 @@ export async function seedModels({
       const existing = stored.versions[version];
       if (existing && uploadedDigest(existing) === entry.sha256) {
         ensureSameAssets(name, version, existing, entry);
+        if (optimize && !existing.optimized)
+          await addOptimized(server, name, version, entry, readWeights, optimize, log);
         results.push({ model: name, version, uploaded: false });
         continue;
       }
@@ -77,6 +87,7 @@ export async function seedModels({
       const result = await upload(server, path, entry, readWeights, `${name} version ${version}`);
       ensureSameAssets(name, version, result, entry);
       log(`uploaded ${name}:${version} (${(entry.bytes / 1e6).toFixed(1)} MB)`);
+      if (optimize) await addOptimized(server, name, version, entry, readWeights, optimize, log);
       results.push({ model: name, version, uploaded: true });
     }
     for (const [alias, version] of Object.entries(bundled.aliases)) {
@@ -98,6 +109,29 @@ async function upload(
   if (uploadedDigest(result) !== bundled.sha256)
     throw new Error(`${what}: stored digest ${uploadedDigest(result)} differs from its manifest's (${bundled.sha256})`);
   return result;
+}
+
+/**
+ * Uploads a version's optimized graph. One the server refuses is reported and left out: the version is then served
+ * from its uploaded graph, as it was before.
+ */
+async function addOptimized(
+  server: AdminServer,
+  name: string,
+  version: string,
+  bundled: BundledFile,
+  readWeights: SeedOptions["readWeights"],
+  optimize: NonNullable<SeedOptions["optimize"]>,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = performance.now();
+  const companion = await optimize(await readWeights(bundled.file));
+  if ("skipped" in companion) return log(`${name}:${version} served as uploaded: ${companion.skipped}`);
+  const path = `/admin/models/${name}/versions/${version}/optimized`;
+  await adminCall(server, "PUT", path, companion.graph, `the optimized graph of ${name}:${version}`).then(
+    () => log(`optimized ${name}:${version} (${Math.round(performance.now() - started)} ms, checked by the server)`),
+    (error: Error) => log(`${name}:${version} served as uploaded: ${error.message}`),
+  );
 }
 
 /**

@@ -16,6 +16,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { type AdminServer, createTenantKey } from "./api-client";
 import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
 import { fetchAgainIfClosed } from "./fetch-again";
+import { companionOf } from "./optimize-graph";
 import { seedModels } from "./seed-models";
 import { offlineEnv } from "./wrangler";
 
@@ -88,7 +89,14 @@ export async function startWorker({
   try {
     const manifests = bundledManifests().filter((m) => seed === true || (Array.isArray(seed) && seed.includes(m.name)));
     if (manifests.length > 0) {
-      await seedModels({ manifests, fetch: fetchAgainIfClosed, baseUrl, token: adminToken, readWeights: readRepoFile });
+      await seedModels({
+        manifests,
+        fetch: fetchAgainIfClosed,
+        baseUrl,
+        token: adminToken,
+        readWeights: readRepoFile,
+        optimize: companionOf,
+      });
     }
     const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
     return { baseUrl, adminToken, apiKey, stop };

@@ -24,6 +24,19 @@ export type UploadOptions = CallOptions & {
 
 const bytes = (body: unknown) => body;
 
+/** The options of a raw-bytes upload (`makeDefault` belongs to versions only). */
+function octetStream(file: Uint8Array, options: UploadOptions) {
+  const { onProgress, makeDefault: _, ...call } = options;
+  const { body, duplex } = uploadBody(file, onProgress);
+  return {
+    ...call,
+    ...(duplex ? { duplex } : {}),
+    headers: { ...call.headers, "Content-Type": "application/octet-stream" },
+    body: body as never,
+    bodySerializer: bytes,
+  };
+}
+
 export function adminApi(raw: RawClient) {
   const model = (name: string) => ({ path: { model: name } });
   const tenant = (id: string) => ({ path: { id } });
@@ -68,20 +81,32 @@ export function adminApi(raw: RawClient) {
           }),
         ),
       /** `PUT /admin/models/{model}/assets/{name}`: a tokenizer, a vocabulary... (before the version that needs it). */
-      uploadAsset: (name: string, asset: string, file: Uint8Array, options: UploadOptions = {}) => {
-        const { onProgress, makeDefault: _, ...call } = options;
-        const { body, duplex } = uploadBody(file, onProgress);
-        return unwrap(
+      uploadAsset: (name: string, asset: string, file: Uint8Array, options: UploadOptions = {}) =>
+        unwrap(
           raw.PUT("/admin/models/{model}/assets/{name}", {
-            ...call,
-            ...(duplex ? { duplex } : {}),
+            ...octetStream(file, options),
             params: { path: { model: name, name: asset } },
-            headers: { ...call.headers, "Content-Type": "application/octet-stream" },
-            body: body as never,
-            bodySerializer: bytes,
           }),
-        );
-      },
+        ),
+      /**
+       * `PUT /admin/models/{model}/versions/{version}/optimized`: the version's graph optimized ahead of time by
+       * onnxruntime-node at the `basic` level; its sessions are then created from it with optimizations off.
+       */
+      uploadOptimized: (name: string, version: string, file: Uint8Array, options: UploadOptions = {}) =>
+        unwrap(
+          raw.PUT("/admin/models/{model}/versions/{version}/optimized", {
+            ...octetStream(file, options),
+            params: { path: { model: name, version } },
+          }),
+        ),
+      /** `DELETE /admin/models/{model}/versions/{version}/optimized`: sessions come from the uploaded graph again. */
+      deleteOptimized: (name: string, version: string, options?: CallOptions) =>
+        unwrap(
+          raw.DELETE("/admin/models/{model}/versions/{version}/optimized", {
+            ...options,
+            params: { path: { model: name, version } },
+          }),
+        ),
       /** `PUT /admin/models/{model}/aliases/{alias}`: points an alias at a version. */
       setAlias: (name: string, alias: string, version: string, options?: CallOptions) =>
         unwrap(

@@ -110,7 +110,14 @@ describe("models", () => {
     expect(Object.keys(body.assets)).toEqual(["labels.txt"]);
     expect(body.description).toBe("direction classifier");
     expect(body.versions["1"].sha256).toBe(pushed.sha256);
-    expect(json(["models", "push", model, MODEL_FILE, "--no-default"])).toMatchObject({ version: "2", default: false });
+    // the graph optimized by onnxruntime-node went up beside the version, and the server checked and kept it
+    expect(body.versions["1"].optimized).toMatchObject({ sha256: pushed.optimized.sha256, level: "basic" });
+    expect(json(["models", "push", model, MODEL_FILE, "--no-default", "--no-optimize"])).toMatchObject({
+      version: "2",
+      default: false,
+      optimized: "not asked (--no-optimize)",
+    });
+    expect((await admin(`/admin/models/${model}`)).body.versions["2"].optimized).toBeUndefined();
   });
 
   it("ls, show, alias, rm-alias, rm-asset and rm-version change what the admin API shows", async () => {

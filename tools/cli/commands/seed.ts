@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { bundledManifests, readRepoFile } from "../../../scripts/lib/bundled-models";
+import { companionOf } from "../../../scripts/lib/optimize-graph";
 import { seedModels } from "../../../scripts/lib/seed-models";
 import type { Config } from "../config";
 import { CliError } from "../errors";
@@ -47,6 +48,7 @@ export async function seed(
           baseUrl: config.url,
           token: config.adminToken,
           readWeights: readRepoFile,
+          optimize: companionOf,
         })),
       );
       bar?.update(done + 1);
