@@ -87,6 +87,35 @@ const ManifestUploadSchema = ManifestInputSchema.extend({
     .meta({ description: "`tensor` (OIP tensors in and out) or the task that serves the model on /v1/run" }),
 }).meta({ id: "ManifestInput" });
 
+/** A DELETE of part of a manifest, answered with the manifest without it. */
+function removal<P extends string, Params extends z.ZodObject>(
+  path: P,
+  params: Params,
+  summary: string,
+  description: string,
+) {
+  return createRoute({
+    method: "delete",
+    path,
+    tags,
+    security,
+    summary,
+    description,
+    request: { params },
+    responses: { 200: jsonResponse(ManifestSchema, "The manifest without it"), ...errorResponses(400, 401, 404) },
+  });
+}
+
+/** Registers a removal route: `remove` gets the path's parameters and returns the manifest without what it removed. */
+function registerRemoval<Params extends z.ZodObject>(
+  app: OpenAPIHono<AppEnv>,
+  route: ReturnType<typeof removal<string, Params>>,
+  remove: (registry: AppEnv["Variables"]["registry"], params: z.infer<Params>) => Promise<Manifest>,
+): void {
+  // the route's own validation has checked the parameters
+  app.openapi(route, async (c) => c.json(await remove(c.get("registry"), c.req.param() as z.infer<Params>), 200));
+}
+
 export function summarize(manifest: Manifest): z.infer<typeof ModelSummarySchema> {
   const { name, task, description, visibility, owner, aliases, traffic } = manifest;
   return { name, task, description, visibility, owner, versions: versionNames(manifest), aliases, traffic };
@@ -206,25 +235,15 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     what: "the optimized graph",
   });
 
-  app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/admin/models/{model}/versions/{version}/optimized",
-      tags,
-      security,
-      summary: "Drop a version's optimized graph",
-      description:
-        "The version's sessions are created from its uploaded graph again (at the full optimization level). 404 `optimized_graph_not_found` when it has none.",
-      request: { params: VersionParams },
-      responses: {
-        200: jsonResponse(ManifestSchema, "The manifest without it"),
-        ...errorResponses(400, 401, 404),
-      },
-    }),
-    async (c) => {
-      const { model, version } = c.req.valid("param");
-      return c.json(await c.get("registry").deleteOptimized(model, version), 200);
-    },
+  registerRemoval(
+    app,
+    removal(
+      "/admin/models/{model}/versions/{version}/optimized",
+      VersionParams,
+      "Drop a version's optimized graph",
+      "The version's sessions are created from its uploaded graph again (at the full optimization level). 404 `optimized_graph_not_found` when it has none.",
+    ),
+    (registry, { model, version }) => registry.deleteOptimized(model, version),
   );
 
   const asset = createRoute({
@@ -292,25 +311,15 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: "delete",
-      path: "/admin/models/{model}/assets/{name}",
-      tags,
-      security,
-      summary: "Delete an asset",
-      description:
-        "Removes it from the model's current assets: versions uploaded afterwards no longer pin it. Versions that pinned it keep it (their answers never change), so its bytes stay stored until no version refers to them.",
-      request: { params: AssetParams },
-      responses: {
-        200: jsonResponse(ManifestSchema, "The manifest without it"),
-        ...errorResponses(400, 401, 404),
-      },
-    }),
-    async (c) => {
-      const { model, name } = c.req.valid("param");
-      return c.json(await c.get("registry").deleteAsset(model, name), 200);
-    },
+  registerRemoval(
+    app,
+    removal(
+      "/admin/models/{model}/assets/{name}",
+      AssetParams,
+      "Delete an asset",
+      "Removes it from the model's current assets: versions uploaded afterwards no longer pin it. Versions that pinned it keep it (their answers never change), so its bytes stay stored until no version refers to them.",
+    ),
+    (registry, { model, name }) => registry.deleteAsset(model, name),
   );
 
   app.openapi(
@@ -361,31 +370,26 @@ async function octetStreamBody(c: Context<AppEnv>, what: string): Promise<Uint8A
   return new Uint8Array(await c.req.arrayBuffer());
 }
 
-async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
+/** The model and version of a graph upload's path, and its body (an .onnx file). */
+async function graphUpload(c: Context<AppEnv>, what: string) {
   const model = ModelName.safeParse(c.req.param("model"));
   const version = VersionName.safeParse(c.req.param("version"));
   if (!model.success || !version.success) throw new AppError("invalid_request", "invalid model or version name");
-  const bytes = await octetStreamBody(c, "the .onnx file");
+  const bytes = await octetStreamBody(c, what);
   if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
+  return { model: model.data, version: version.data, bytes };
+}
+
+async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
+  const { model, version, bytes } = await graphUpload(c, "the .onnx file");
   const makeDefault = c.req.query("default") !== "false";
-  const { manifest, entry, created } = await c
-    .get("registry")
-    .addVersion(model.data, version.data, bytes, { makeDefault });
-  const body = {
-    model: model.data,
-    version: version.data,
-    default: manifest.aliases.default === version.data,
-    ...entry,
-  };
+  const { manifest, entry, created } = await c.get("registry").addVersion(model, version, bytes, { makeDefault });
+  const body = { model, version, default: manifest.aliases.default === version, ...entry };
   return c.json(body, created ? 201 : 200);
 }
 
 async function uploadOptimized(c: Context<AppEnv>): Promise<Response> {
-  const model = ModelName.safeParse(c.req.param("model"));
-  const version = VersionName.safeParse(c.req.param("version"));
-  if (!model.success || !version.success) throw new AppError("invalid_request", "invalid model or version name");
-  const bytes = await octetStreamBody(c, "the optimized .onnx graph");
-  if (bytes.byteLength === 0) throw new AppError("invalid_model", "the upload is empty");
-  const { optimized, created } = await c.get("registry").addOptimized(model.data, version.data, bytes);
-  return c.json({ model: model.data, version: version.data, optimized }, created ? 201 : 200);
+  const { model, version, bytes } = await graphUpload(c, "the optimized .onnx graph");
+  const { optimized, created } = await c.get("registry").addOptimized(model, version, bytes);
+  return c.json({ model, version, optimized }, created ? 201 : 200);
 }
