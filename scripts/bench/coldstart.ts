@@ -1,7 +1,8 @@
 /**
  * Cold start, warm WASM efficiency and what a request costs, per bundled model:
  * - the first request to a fresh isolate, split by the Worker's Server-Timing (onnxruntime's start and the R2 read
- *   run side by side; the session is created after them);
+ *   run side by side; the session is created after them); for versions with an optimized graph, the same again with
+ *   it dropped (the session created from the uploaded graph at the full level), in the same run;
  * - session creation in fresh processes (onnxruntime-web, the same WASM): the file as uploaded at the full
  *   optimization level (what the Worker does) against a graph optimized at the hardware-independent `basic` level
  *   by onnxruntime-node, created with optimizations off; and what the first run costs against a warm one (is a
@@ -19,6 +20,7 @@ import * as ortWeb from "onnxruntime-web";
 import { writeOnnxModel } from "../../src/onnx/writer.ts";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, ROOT, readRepoFile, repoPath } from "../lib/bundled-models";
+import { companionOf } from "../lib/optimize-graph";
 import { sampleInputs } from "../lib/sample-inputs";
 import { startWorker, type WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";
@@ -63,18 +65,33 @@ export async function benchColdStart({ manifests, log, port, stateDir }: BenchCo
   const names = small.map((m) => m.name);
   const start = () => startWorker({ port: port(3), persistTo, vars: { TENANCY: "off" }, seed: names });
 
+  // later starts on the same state do not seed: the seeding would put back an optimized graph the bench dropped
+  const restart = () => startWorker({ port: port(3), persistTo, vars: { TENANCY: "off" }, seed: [] });
+
   let server = await start();
   const cold: ColdFigures[] = [];
+  const withoutOptimized: ColdFigures[] = [];
   try {
     for (const manifest of small) {
       const rounds: ColdFigures[] = [];
+      const plain: ColdFigures[] = [];
+      const optimized = await optimizedGraphOf(server, manifest);
       for (let round = 0; round < SETUP.coldRounds; round++) {
         log(`cold first request: ${manifest.name} (${round + 1}/${SETUP.coldRounds})`);
         await server.stop();
-        server = await start();
+        server = await restart();
         rounds.push(await coldRequest(server, manifest));
+        if (!optimized) continue;
+        // the same, its version served from the uploaded graph: the optimized one dropped, then put back
+        await optimized.drop(server);
+        await server.stop();
+        server = await restart();
+        plain.push(await coldRequest(server, manifest));
+        await optimized.put(server);
       }
-      cold.push(rounds.sort((a, b) => a.total - b.total)[0]!);
+      const best = (list: ColdFigures[]) => list.sort((a, b) => a.total - b.total)[0]!;
+      cold.push(best(rounds));
+      if (plain.length > 0) withoutOptimized.push(best(plain));
     }
     const metered = await meteredColdRequests(small, port(4), stateDir(), log);
 
@@ -88,7 +105,7 @@ export async function benchColdStart({ manifests, log, port, stateDir }: BenchCo
     log("session creation variants in fresh processes");
     const variants = [];
     for (const manifest of small) variants.push(await variantFigures(manifest, stateDir(), log));
-    return render(cold, metered, identity, warm, variants);
+    return render(cold, withoutOptimized, metered, identity, warm, variants);
   } finally {
     await server.stop();
   }
@@ -99,6 +116,28 @@ interface ColdFigures {
   bytes: number;
   total: number;
   timing: Record<string, number>;
+}
+
+/**
+ * The optimized graph the seeding stored for a model's default version (none for quantized graphs and those the
+ * server could not compare), with calls that drop it and put it back.
+ */
+async function optimizedGraphOf(server: WorkerHandle, manifest: BundledManifest) {
+  const version = manifest.aliases.default!;
+  const stored = await adminCall<{ versions: Record<string, { optimized?: { bytes: number } }> }>(
+    server,
+    "GET",
+    `/admin/models/${manifest.name}`,
+  );
+  if (!stored.versions[version]?.optimized) return undefined;
+  const companion = await companionOf(await readRepoFile(defaultVersion(manifest).file));
+  if (!("graph" in companion)) return undefined;
+  const path = `/admin/models/${manifest.name}/versions/${version}/optimized`;
+  return {
+    bytes: companion.graph.byteLength,
+    drop: (on: WorkerHandle) => adminCall(on, "DELETE", path),
+    put: (on: WorkerHandle) => adminCall(on, "PUT", path, companion.graph),
+  };
 }
 
 async function coldRequest(server: WorkerHandle, manifest: BundledManifest): Promise<ColdFigures> {
@@ -339,6 +378,7 @@ async function variantFigures(manifest: BundledManifest, dir: string, log: (line
 
 function render(
   cold: ColdFigures[],
+  withoutOptimized: ColdFigures[],
   metered: ColdFigures[],
   identity: Awaited<ReturnType<typeof identityFigures>>,
   warm: Awaited<ReturnType<typeof warmFigures>>[],
@@ -373,6 +413,43 @@ function render(
       ]),
     ),
     "",
+    "**With and without the optimized graph**, in the same run: a model whose default version carries its graph optimized",
+    "ahead of time (the seeding stores one unless the graph is quantized or the server could not compare it) is measured",
+    "cold as served (the table above: session created from the optimized graph, optimizations off) and cold again with",
+    "the optimized graph dropped (session created from the uploaded graph at the full level), the best of",
+    `${SETUP.coldRounds} each, alternating.`,
+    "",
+    table(
+      [
+        "model",
+        "client total ms: optimized / uploaded",
+        "ratio",
+        "session create ms: optimized / uploaded",
+        "ratio",
+        "first run ms: optimized / uploaded",
+      ],
+      withoutOptimized.map((plain) => {
+        const served = cold.find((c) => c.model === plain.model)!;
+        const session = (c: ColdFigures) => c.timing.session;
+        return [
+          plain.model,
+          `${ms(served.total)} / ${ms(plain.total)}`,
+          ratio(served.total, plain.total),
+          `${stage(served.timing, "session")} / ${stage(plain.timing, "session")}`,
+          session(served) !== undefined && session(plain) !== undefined
+            ? ratio(session(served)!, session(plain)!)
+            : "–",
+          `${stage(served.timing, "infer")} / ${stage(plain.timing, "infer")}`,
+        ];
+      }),
+    ),
+    `Default versions served as uploaded (no optimized graph): ${
+      cold
+        .filter((c) => !withoutOptimized.some((p) => p.model === c.model))
+        .map((c) => c.model)
+        .join(", ") || "none"
+    }.`,
+    "",
     `The same first requests from an exact-metered tenant with \`DO_DELAY_MS=${SETUP.doDelayMs}\` (its Durable Object a region away; one`,
     "server start per model): `auth` is the admission's round trip, which onnxruntime's start and the R2 read now overlap.",
     "",
@@ -394,7 +471,7 @@ function render(
     ),
     "",
     `**Session creation** in fresh Node processes running onnxruntime-web (the Worker's WASM build, one thread; median of ${SETUP.variantRounds}):`,
-    "the file as uploaded at the full optimization level (what the Worker does today) against the same graph optimized at",
+    "the file as uploaded at the full optimization level (what the Worker does without an optimized graph) against the same graph optimized at",
     "the hardware-independent `basic` level by onnxruntime-node (`optimizedModelFilePath`) and created with optimizations",
     "off. `first run` against `warm run` says what a warm-up run at creation would move off the first request.",
     "",

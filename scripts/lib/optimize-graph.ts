@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readOnnxModel } from "../../src/onnx/reader";
+import { readOnnxModel } from "../../src/onnx/reader.ts";
 
 /** The level the Worker records; `extended` and `all` fuse into hardware-specific kernels and are not portable. */
 export const OPTIMIZATION_LEVEL = "basic";
