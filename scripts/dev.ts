@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundledManifests, ROOT, readRepoFile } from "./lib/bundled-models";
+import { companionOf } from "./lib/companion";
 import { ensureDevKey } from "./lib/dev-key";
-import { companionOf } from "./lib/optimize-graph";
 import { seedModels } from "./lib/seed-models";
 import { adminTokenIn, offlineEnv, waitUntilLive } from "./lib/wrangler";
 

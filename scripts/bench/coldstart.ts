@@ -20,7 +20,7 @@ import * as ortWeb from "onnxruntime-web";
 import { writeOnnxModel } from "../../src/onnx/writer.ts";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, ROOT, readRepoFile, repoPath } from "../lib/bundled-models";
-import { companionOf } from "../lib/optimize-graph";
+import { companionOf } from "../lib/companion";
 import { sampleInputs } from "../lib/sample-inputs";
 import { startWorker, type WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";

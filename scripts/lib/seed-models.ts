@@ -5,7 +5,7 @@
  */
 import { type AdminServer, adminCall, type Fetch } from "./api-client";
 import type { BundledFile, BundledManifest, BundledVersion } from "./bundled-manifest";
-import type { Companion } from "./optimize-graph";
+import type { Companion } from "./companion";
 
 /** Manifest fields an operator may set (ManifestInputSchema in src/registry/manifest.ts). */
 export const INPUT_FIELDS = [
@@ -31,7 +31,7 @@ export interface SeedOptions {
   /** Reads a version's or an asset's `file` (a path in the checkout). */
   readWeights: (file: string) => Promise<Uint8Array>;
   /**
-   * Writes a version's graph optimized ahead of time (Node: ./optimize-graph.ts), uploaded beside versions that have
+   * Writes a version's graph optimized ahead of time (Node: ./companion.ts), uploaded beside versions that have
    * none yet; without it (inside workerd) versions are served from the uploaded graph.
    */
   optimize?: (model: Uint8Array) => Promise<Companion>;

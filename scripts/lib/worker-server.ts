@@ -15,8 +15,8 @@ import { Miniflare, type MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { type AdminServer, createTenantKey } from "./api-client";
 import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
+import { companionOf } from "./companion";
 import { fetchAgainIfClosed } from "./fetch-again";
-import { companionOf } from "./optimize-graph";
 import { seedModels } from "./seed-models";
 import { offlineEnv } from "./wrangler";
 

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import type { Companion } from "../../../scripts/lib/optimize-graph";
+import type { Companion } from "../../../scripts/lib/companion";
 import { INPUT_FIELDS } from "../../../scripts/lib/seed-models";
 import type { ManifestInput } from "../../../src/client";
 import { readOnnxModel } from "../../../src/onnx/reader";
@@ -207,7 +207,7 @@ async function pushOptimized(
 ): Promise<{ sha256: string; bytes: number } | string> {
   let companion: Companion;
   try {
-    const { companionOf } = await import("../../../scripts/lib/optimize-graph");
+    const { companionOf } = await import("../../../scripts/lib/companion");
     companion = await companionOf(bytes);
   } catch (error) {
     return `not made (${(error as Error).message}); is onnxruntime-node installed (npm ci)? --no-optimize skips it`;

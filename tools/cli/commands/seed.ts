@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { bundledManifests, readRepoFile } from "../../../scripts/lib/bundled-models";
-import { companionOf } from "../../../scripts/lib/optimize-graph";
+import { companionOf } from "../../../scripts/lib/companion";
 import { seedModels } from "../../../scripts/lib/seed-models";
 import type { Config } from "../config";
 import { CliError } from "../errors";

@@ -1,0 +1,36 @@
+/**
+ * Whether a version gets a graph optimized ahead of time (./optimize-graph.ts) beside it, and that graph: the rule the
+ * producers (seeding, `edge-maas models push`) share. Node only.
+ */
+import { readOnnxModel } from "../../src/onnx/reader";
+import { optimizeGraph } from "./optimize-graph";
+
+/**
+ * An optimized graph this much larger than its original (plus 64 KiB for small files' metadata) is not worth storing:
+ * it costs more R2 reading and memory than the skipped optimization saves.
+ */
+export const MAX_GROWTH = 1.5;
+const GROWTH_SLACK = 64 * 1024;
+/**
+ * Operators of quantized graphs. onnxruntime fuses them into int8 kernels only at the `extended` level, which an
+ * optimized graph loaded with optimizations off never gets; and `basic` constant folding turns weights stored as
+ * int8 back into float32 (2-5x the bytes, measured on the bundled int8 versions).
+ */
+const QUANTIZED =
+  /^(DequantizeLinear|QuantizeLinear|DynamicQuantizeLinear|QLinear\w+|MatMulInteger|ConvInteger|MatMulNBits|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/;
+
+/** What a producer uploads beside a version: its optimized graph, or why there is none. */
+export type Companion = { graph: Uint8Array } | { skipped: string };
+
+/** The optimized graph of `model` when it is worth storing (not for quantized graphs; see `MAX_GROWTH`). */
+export async function companionOf(model: Uint8Array): Promise<Companion> {
+  const quantized = readOnnxModel(model).operators.find((op) => QUANTIZED.test(op.opType));
+  if (quantized)
+    return {
+      skipped: `a quantized graph (${quantized.opType}) keeps its int8 kernels only when optimized as it is loaded`,
+    };
+  const graph = await optimizeGraph(model);
+  if (graph.byteLength > model.byteLength * MAX_GROWTH + GROWTH_SLACK)
+    return { skipped: `the optimized graph is ${(graph.byteLength / model.byteLength).toFixed(1)}x the file's size` };
+  return { graph };
+}
