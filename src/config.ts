@@ -46,6 +46,11 @@ export interface Config {
   metricsFlushTimer: boolean;
   /** Delay added to every Durable Object call (benchmarks and tests only; 0 when `DO_DELAY_MS` is absent). */
   doDelayMillis: number;
+  /**
+   * `isolate`: onnxruntime starts with the isolate, before its first request. `request`: the first request that
+   * needs a model starts it (the bench's before-and-after; or where isolates that serve only Durable Objects matter).
+   */
+  ortStart: "isolate" | "request";
 }
 
 const MiB = 1024 * 1024;
@@ -70,7 +75,8 @@ type ConfigVars = Partial<
     | "MAX_JSON_RESPONSE_BYTES"
     | "DO_DELAY_MS"
     | "MONITORING"
-    | "METRICS_FLUSH_TIMER",
+    | "METRICS_FLUSH_TIMER"
+    | "ORT_START",
     string
   >
 >;
@@ -101,6 +107,7 @@ export function readConfig(vars: ConfigVars): Config {
     doDelayMillis: nonNegative(vars.DO_DELAY_MS, 0),
     monitoring: vars.MONITORING === "off" || vars.MONITORING === "metrics" ? vars.MONITORING : "on",
     metricsFlushTimer: vars.METRICS_FLUSH_TIMER !== "off",
+    ortStart: vars.ORT_START === "request" ? "request" : "isolate",
   };
 }
 

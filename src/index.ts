@@ -1,11 +1,16 @@
 /**
- * The Worker entry point. Nothing heavy happens at import time (the startup limit is 1 s): onnxruntime-web
- * initialises on the first request that needs a model.
+ * The Worker entry point. onnxruntime-web starts with the isolate, before its first request (./runtime/ort.ts),
+ * unless `ORT_START=request`; nothing else runs at import time (the startup limit is 1 s of CPU).
  */
+import { env } from "cloudflare:workers";
 import { createApp } from "./api/app";
+import { readConfig } from "./config";
+import { startWithIsolate } from "./runtime/ort";
 
 export { MetricsObject } from "./monitoring/metrics-object";
 export { DirectoryObject } from "./tenancy/directory-object";
 export { TenantObject } from "./tenancy/tenant-object";
+
+if (readConfig(env).ortStart === "isolate") startWithIsolate();
 
 export default createApp();

@@ -8,7 +8,12 @@
  * initialises we define that hook on `Object.prototype`, so the glue calls it with its imports and the module object
  * itself. We instantiate the precompiled module there, wrap the heap's growth (./wasm-heap.ts) and keep the module's
  * `malloc`/`free` to measure free space. The hook is removed as soon as the backend is up (docs/architecture.md,
- * "onnxruntime-web in workerd"). Nothing here runs at import time: the startup limit is 1 s.
+ * "onnxruntime-web in workerd").
+ *
+ * The Worker starts the backend when its isolate starts (`startWithIsolate`, from the entry module): Cloudflare
+ * starts isolates ahead of requests where it can (while the TLS handshake runs), and `wrangler dev` starts its
+ * isolate before it listens, so a fresh isolate's first request no longer waits for it (docs/design/cold-start.md).
+ * It costs a few hundred milliseconds of the startup's 1 s CPU limit; nothing else heavy runs there.
  */
 
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
@@ -22,14 +27,35 @@ let initialising: Promise<void> | undefined;
 let heap: WasmHeap | undefined;
 let heapCeiling = Number.POSITIVE_INFINITY;
 let initMillis = 0;
+let initStartedWith: OrtStart | undefined;
+
+/** What started the backend: the isolate's start, or a request that found it not yet started. */
+export type OrtStart = "isolate" | "request";
 
 /** Initialises the backend once per isolate; concurrent callers share the same promise. */
-export function ensureOrt(): Promise<void> {
-  initialising ??= initialise().catch((error: unknown) => {
-    initialising = undefined; // a later request may try again
-    throw error;
-  });
+export function ensureOrt(startedBy: OrtStart = "request"): Promise<void> {
+  if (!initialising) {
+    initStartedWith = startedBy;
+    initialising = initialise().catch((error: unknown) => {
+      initialising = undefined; // a later request may try again
+      throw error;
+    });
+  }
   return initialising;
+}
+
+/**
+ * Starts the backend as the isolate starts, from the entry module's top level. workerd runs the whole start there
+ * (the precompiled module's instantiation and the runtime's set-up need no I/O). A failure is left for the first
+ * request to meet again.
+ */
+export function startWithIsolate(): void {
+  ensureOrt("isolate").catch(() => undefined);
+}
+
+/** What started the backend in this isolate (undefined until something did). */
+export function ortStartedBy(): OrtStart | undefined {
+  return initStartedWith;
 }
 
 /** Bytes of the WASM heap. It only ever grows; 0 before the backend is initialised. */
@@ -60,7 +86,8 @@ type InstantiateHook = (
 ) => void;
 
 async function initialise(): Promise<void> {
-  const started = performance.now();
+  // Date, not performance: workerd's performance clock does not move during the isolate's start
+  const started = Date.now();
   ort.env.wasm.numThreads = 1; // workerd has no threads
   ort.env.wasm.proxy = false;
   // onnxruntime-web wants the bytes or a path before it starts the glue; the glue never reads them once the
@@ -88,7 +115,7 @@ async function initialise(): Promise<void> {
   } finally {
     delete (Object.prototype as { instantiateWasm?: unknown }).instantiateWasm;
   }
-  initMillis = performance.now() - started;
+  initMillis = Date.now() - started;
 }
 
 function warmupModel(): Uint8Array {

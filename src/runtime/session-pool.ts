@@ -24,7 +24,16 @@ import {
   type RunPlan,
 } from "./budget";
 import { calibrate, calibrationDims } from "./calibration";
-import { ensureOrt, ort, ortInitMillis, setHeapCeiling, wasmHeap, wasmMemoryBytes } from "./ort";
+import {
+  ensureOrt,
+  type OrtStart,
+  ort,
+  ortInitMillis,
+  ortStartedBy,
+  setHeapCeiling,
+  wasmHeap,
+  wasmMemoryBytes,
+} from "./ort";
 import { describeLoadFailure, describeRunFailure } from "./ort-errors";
 import { RunScheduler } from "./run-scheduler";
 import { readSignature, type Signature } from "./signature";
@@ -78,6 +87,8 @@ export interface SessionStats {
 
 export interface PoolStats {
   ortInitMillis: number;
+  /** What started onnxruntime in this isolate: the isolate's start, or a request (null: not started). */
+  ortStartedBy: OrtStart | null;
   wasmMemoryBytes: number;
   /** Free bytes inside the heap (blocks of 64 KiB and more). */
   freeBytes: number;
@@ -301,6 +312,7 @@ export class SessionPool {
     const free = heap?.freeSpace() ?? { bytes: 0, top: 0, holes: [] };
     return {
       ortInitMillis: ortInitMillis(),
+      ortStartedBy: ortStartedBy() ?? null,
       wasmMemoryBytes: wasmMemoryBytes(),
       freeBytes: free.bytes,
       freeTopBytes: free.top,
@@ -368,11 +380,12 @@ export class SessionPool {
 
   /**
    * The weights of `source` and a running onnxruntime, the one not waiting for the other. onnxruntime's start is
-   * reported (`init`) with the isolate's first session, whichever request started it.
+   * reported (`init`) with the isolate's first session when a request started it, whichever request that was (not
+   * when the isolate's start did: no request waited for it).
    */
   private async readAndStart(source: ModelSource, timings: Partial<RunTimings>): Promise<Uint8Array> {
     const [bytes] = await Promise.all([this.read(source, timings), this.ready()]);
-    if (!this.initReported) {
+    if (ortStartedBy() === "request" && !this.initReported) {
       this.initReported = true;
       timings.init = ortInitMillis();
     }

@@ -1,6 +1,6 @@
 /**
  * The quick start as a new user meets it: `npm run dev` answers on its port, the key it wrote lists every bundled
- * model, and the admin token it created opens the admin API.
+ * model, the admin token it created opens the admin API, and onnxruntime is up before the first inference request.
  */
 import { describe, expect, it } from "vitest";
 import { bundledManifests } from "../../scripts/lib/bundled-models";
@@ -27,5 +27,13 @@ describe("npm run dev", () => {
       (await fetch(`${baseUrl}/admin/models`, { headers: { Authorization: `Bearer ${adminToken}` } })).status,
     ).toBe(200);
     expect((await fetch(`${baseUrl}/admin/models`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
+  });
+
+  it("started onnxruntime with its isolate, before any request needed it", async () => {
+    const { baseUrl, adminToken } = devServer();
+    const runtime = await fetch(`${baseUrl}/admin/runtime`, { headers: { Authorization: `Bearer ${adminToken}` } });
+    const stats = (await runtime.json()) as { ortStartedBy: string | null; ortInitMillis: number };
+    expect(stats.ortStartedBy).toBe("isolate");
+    expect(stats.ortInitMillis).toBeGreaterThan(0);
   });
 });

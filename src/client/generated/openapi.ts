@@ -4233,7 +4233,13 @@ export interface components {
             };
         };
         RuntimeStats: {
+            /** @description how long onnxruntime's start took in this isolate (0: not yet) */
             ortInitMillis: number;
+            /**
+             * @description what started onnxruntime: the isolate's start , or a request (ORT_START=request, or after a start that failed)
+             * @enum {string|null}
+             */
+            ortStartedBy: "isolate" | "request" | null;
             /** @description the WASM heap's size; it never shrinks */
             wasmMemoryBytes: number;
             /** @description free blocks of 64 KiB and more inside the heap */

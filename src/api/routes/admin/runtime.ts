@@ -11,7 +11,11 @@ const security = [{ adminToken: [] }];
 
 const RuntimeStatsSchema = z
   .object({
-    ortInitMillis: z.number(),
+    ortInitMillis: z.number().meta({ description: "how long onnxruntime's start took in this isolate (0: not yet)" }),
+    ortStartedBy: z.enum(["isolate", "request"]).nullable().meta({
+      description:
+        "what started onnxruntime: the isolate's start , or a request (ORT_START=request, or after a start that failed)",
+    }),
     wasmMemoryBytes: z.number().int().meta({ description: "the WASM heap's size; it never shrinks" }),
     freeBytes: z.number().int().meta({ description: "free blocks of 64 KiB and more inside the heap" }),
     freeTopBytes: z.number().int().meta({ description: "of them, those at the heap's end" }),
