@@ -15,6 +15,11 @@ export interface BundledFile {
 
 export interface BundledVersion extends BundledFile, Pick<VersionEntry, "inputs" | "outputs"> {
   assets?: Record<string, BundledFile>;
+  /**
+   * `false`: the seeding does not write this version's graph optimized ahead of time (the server cannot compare it
+   * with the version, e.g. a graph that checks a sample rate; trying again on every start would only cost time).
+   */
+  optimize?: false;
   /** How a quantized version was made from version `from`, and what it scored. */
   quantization?: { from: string; mode: string } & Record<string, unknown>;
 }

@@ -119,11 +119,12 @@ async function addOptimized(
   server: AdminServer,
   name: string,
   version: string,
-  bundled: BundledFile,
+  bundled: BundledVersion,
   readWeights: SeedOptions["readWeights"],
   optimize: NonNullable<SeedOptions["optimize"]>,
   log: (line: string) => void,
 ): Promise<void> {
+  if (bundled.optimize === false) return;
   const started = performance.now();
   const companion = await optimize(await readWeights(bundled.file));
   if ("skipped" in companion) return log(`${name}:${version} served as uploaded: ${companion.skipped}`);
