@@ -2,7 +2,7 @@
  * Whether a version gets a graph optimized ahead of time (./optimize-graph.ts) beside it, and that graph: the rule the
  * producers (seeding, `edge-maas models push`) share. Node only.
  */
-import { readOnnxModel } from "../../src/onnx/reader";
+import { type OnnxModelInfo, readOnnxModel } from "../../src/onnx/reader";
 import { optimizeGraph } from "./optimize-graph";
 
 /**
@@ -10,7 +10,15 @@ import { optimizeGraph } from "./optimize-graph";
  * it costs more R2 reading and memory than the skipped optimization saves.
  */
 export const MAX_GROWTH = 1.5;
+/**
+ * Weights stored as 8-bit integers and turned back into float32 by the graph itself (the `weight-int8-folded`
+ * quantization) are unpacked by every session's creation too, at any optimization level: an optimized graph that
+ * holds them unpacked (4x the bytes, and their scales) holds what its sessions would hold anyway, and only costs a larger read.
+ */
+export const MAX_GROWTH_UNPACKED = 5;
 const GROWTH_SLACK = 64 * 1024;
+const INT8 = 3;
+const UINT8 = 2;
 /**
  * Operators of quantized graphs. onnxruntime fuses them into int8 kernels only at the `extended` level, which an
  * optimized graph loaded with optimizations off never gets; and `basic` constant folding turns weights stored as
@@ -22,7 +30,7 @@ const QUANTIZED =
 /** What a producer uploads beside a version: its optimized graph, or why there is none. */
 export type Companion = { graph: Uint8Array } | { skipped: string };
 
-/** The optimized graph of `model` when it is worth storing (not for quantized graphs; see `MAX_GROWTH`). */
+/** The optimized graph of `model` when it is worth storing (not for graphs with int8 kernels; see `MAX_GROWTH`). */
 export async function companionOf(model: Uint8Array): Promise<Companion> {
   const quantized = readOnnxModel(model).operators.find((op) => QUANTIZED.test(op.opType));
   if (quantized)
@@ -30,7 +38,16 @@ export async function companionOf(model: Uint8Array): Promise<Companion> {
       skipped: `a quantized graph (${quantized.opType}) keeps its int8 kernels only when optimized as it is loaded`,
     };
   const graph = await optimizeGraph(model);
-  if (graph.byteLength > model.byteLength * MAX_GROWTH + GROWTH_SLACK)
+  const unpacked = storesBytesAsWeights(readOnnxModel(model)) && !storesBytesAsWeights(readOnnxModel(graph));
+  if (graph.byteLength > model.byteLength * (unpacked ? MAX_GROWTH_UNPACKED : MAX_GROWTH) + GROWTH_SLACK)
     return { skipped: `the optimized graph is ${(graph.byteLength / model.byteLength).toFixed(1)}x the file's size` };
   return { graph };
+}
+
+/** Whether most of the graph's weight bytes are 8-bit integers. */
+function storesBytesAsWeights(info: OnnxModelInfo): boolean {
+  const weights = info.graph.initializers;
+  const total = weights.reduce((sum, w) => sum + w.byteLength, 0);
+  const bytes = weights.filter((w) => w.dataType === INT8 || w.dataType === UINT8);
+  return total > 0 && bytes.reduce((sum, w) => sum + w.byteLength, 0) > total / 2;
 }
