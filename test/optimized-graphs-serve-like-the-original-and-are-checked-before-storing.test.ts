@@ -136,6 +136,40 @@ describe("an optimized skl2onnx classifier", () => {
   });
 });
 
+describe("an optimized graph of a model that checks an input's value", () => {
+  it("is compared on the manifest's sampleInputs (Silero VAD's sample rate), then answers like onnxruntime-node's run of the original", async () => {
+    const model = `optimized-vad-${crypto.randomUUID().slice(0, 8)}`;
+    const original = await repoFile(bundledFile("silero-vad", "int8"));
+    const samples = { input: { shape: [1, 576] }, state: { shape: [2, 1, 128] }, sr: { data: [16000] } };
+    expect((await uploadModel(model, original)).status).toBe(201);
+    const companion = await optimized(original);
+    const refused = await putOptimized(model, "1", companion); // generated inputs fail its sample-rate check
+    expect(refused.status).toBe(422);
+    expect((await json(refused)).error.message).toMatch(/sampleInputs/);
+
+    const manifest = await admin(`/admin/models/${model}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ task: "tensor", sampleInputs: samples }),
+    });
+    expect(manifest.status, await manifest.clone().text()).toBe(200);
+    const stored = await putOptimized(model, "1", companion);
+    expect(stored.status, await stored.clone().text()).toBe(201);
+
+    await admin("/admin/runtime/sessions", { method: "DELETE" });
+    const window = Float32Array.from({ length: 576 }, (_, i) => 0.4 * Math.sin(i / 7) + 0.1 * Math.sin(i / 2));
+    const inputs = [
+      { name: "input", datatype: "FP32", shape: [1, 576], data: window },
+      { name: "state", datatype: "FP32", shape: [2, 1, 128], data: new Float32Array(256) },
+      { name: "sr", datatype: "INT64", shape: [], data: BigInt64Array.from([16000n]) },
+    ];
+    const { outputs } = await decodeResponse(await inferJson(`/v2/models/${model}/infer`, inputs));
+    const expected = await referenceRun({ bytes: original }, wireMap(inputs));
+    expectClose(float32Of(outputs.output!), float32OfWire(expected.output!), 1e-4);
+    expect((await sessions()).find((s) => s.label === `${model}:1`)?.graph).toBe("optimized");
+  });
+});
+
 describe("an optimized graph that is not the version's", () => {
   const model = `optimized-refused-${crypto.randomUUID().slice(0, 8)}`;
   const weights = weightedSum(64, 1);

@@ -5,6 +5,7 @@
  */
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
+import { readOnnxModel } from "../../src/onnx/reader";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, readRepoFile } from "../lib/bundled-models";
 import { startDevServer } from "../lib/dev-server";
@@ -124,10 +125,10 @@ export async function benchInference({
         ms(w.overhead),
         ms(w.transport),
         ms(w.ours),
-        ms(w.web.p50),
-        ms(w.native.p50),
-        ratio(w.isolateMean, w.web.p50),
-        ratio(w.web.p50, w.native.p50),
+        w.web ? ms(w.web.p50) : "–",
+        w.native ? ms(w.native.p50) : "–",
+        w.web ? ratio(w.isolateMean, w.web.p50) : "–",
+        w.web && w.native ? ratio(w.web.p50, w.native.p50) : "–",
       ]),
     ),
     "",
@@ -208,7 +209,12 @@ async function warmFigures(server: WorkerHandle, bare: BenchWorkerHandle, manife
   };
 }
 
+/**
+ * The uploaded file's run in this process; undefined for a file only the Worker's rewrite makes servable (a
+ * scikit-learn classifier's ZipMap output, which onnxruntime-web cannot return).
+ */
 async function timeInProcess(ort: typeof ortNode, weights: Uint8Array, manifest: BundledManifest) {
+  if (readOnnxModel(weights).operators.some((op) => op.opType === "ZipMap")) return undefined;
   const session = await ort.InferenceSession.create(
     weights,
     ort === (ortWeb as unknown) ? { executionProviders: ["wasm"] } : { intraOpNumThreads: 1 },

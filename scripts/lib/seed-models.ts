@@ -19,6 +19,7 @@ export const INPUT_FIELDS = [
   "cache",
   "limits",
   "batchAxes",
+  "sampleInputs",
   "source",
 ] as const;
 

@@ -236,6 +236,22 @@ export const ManifestInputSchema = z
           "input name → the axis of its batch dimension, or null for an input without one: what OIP requests are metered by and limits.maxBatch bounds. Inputs not named keep the batch read from the graph (the symbolic dimension leading the most inputs, else a dynamic leading dimension).",
         example: { state: 1 },
       }),
+    sampleInputs: z
+      .record(
+        z.string(),
+        z
+          .object({
+            shape: z.array(z.number().int().nonnegative()).optional(),
+            data: z.array(z.number()).min(1).optional(),
+          })
+          .strict(),
+      )
+      .optional()
+      .meta({
+        description:
+          "input name → the shape and/or values the server's own runs of the model must give it (a sample rate its graph checks, a window it needs), in place of generated ones; the values repeat to fill the shape. Used to compare a version's optimized graph with it.",
+        example: { sr: { data: [16000] }, input: { shape: [1, 576] } },
+      }),
     source: SourceSchema.optional(),
     quantization: z.record(z.string(), QuantizationNoteSchema).optional().meta({
       description: "per version: how it was quantized and its measured deltas (descriptive; the console shows it)",

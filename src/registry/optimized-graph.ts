@@ -8,7 +8,7 @@
 import { AppError } from "../errors";
 import type { OnnxModelInfo } from "../onnx/reader";
 import type { MemoryProfile } from "../runtime/budget";
-import { generatedInputs, outputsDifference, signatureDifference } from "../runtime/graph-agreement";
+import { generatedInputs, outputsDifference, type SampleInputs, signatureDifference } from "../runtime/graph-agreement";
 import type { InspectOptions, ModelSource } from "../runtime/session-pool";
 import type { VersionEntry } from "./manifest";
 import type { ModelRuntime } from "./registry";
@@ -22,6 +22,8 @@ export interface OptimizedGraphCheck {
   info: OnnxModelInfo;
   entry: VersionEntry;
   inspectOptions: InspectOptions;
+  /** The manifest's `sampleInputs`: shapes and values the generated inputs must use. */
+  samples?: SampleInputs;
 }
 
 /** Checks the companion; returns its session's measured memory. Throws `optimized_graph_differs` (422). */
@@ -47,7 +49,7 @@ export async function checkOptimizedGraph(check: OptimizedGraphCheck): Promise<M
 
   let compared = 0;
   for (const kind of ["varied", "zeros"] as const) {
-    const inputs = generatedInputs(entry.inputs, kind);
+    const inputs = generatedInputs(entry.inputs, kind, check.samples);
     const reference = await runtime.run(original, inputs).catch(ranOut);
     if (!reference) continue; // not inputs this model takes (e.g. a sample rate it checks)
     const answer = await runtime.run(companion, inputs).catch((error: unknown) => {
@@ -62,7 +64,7 @@ export async function checkOptimizedGraph(check: OptimizedGraphCheck): Promise<M
   if (compared === 0)
     throw new AppError(
       "invalid_model",
-      "the version's graph runs on none of the generated inputs (varied values, then zeros), so an optimized graph cannot be compared with it; serve it as uploaded",
+      "the version's graph runs on none of the generated inputs (varied values, then zeros), so an optimized graph cannot be compared with it: give the manifest `sampleInputs` the graph accepts (e.g. a value it checks), or serve it as uploaded",
     );
   return memory;
 }

@@ -275,6 +275,7 @@ export class ModelRegistry {
         info,
         entry,
         inspectOptions: this.inspectOptions(manifest),
+        samples: manifest.sampleInputs,
       });
       const key = weightsKey(model, sha256);
       if (!(await this.bucket.head(key)))

@@ -16,6 +16,9 @@ import type { NamedTensors, Tensor } from "./tensor";
  */
 export const TOLERANCE = { absolute: 1e-4, relative: 1e-3 } as const;
 
+/** Per input, the shape and values a model's generated inputs must have (a manifest's `sampleInputs`). */
+export type SampleInputs = Record<string, { shape?: number[]; data?: number[] }>;
+
 /** A dynamic non-leading dimension's size in generated inputs: what calibration first runs a model at. */
 const DYNAMIC_SIZE = 32;
 /** FP16 bit patterns of 0, ±0.5, ±1: small values whose sums stay finite. */
@@ -46,9 +49,14 @@ function specsDifference(kind: string, served: TensorSpec[], candidate: TensorSp
 /**
  * Inputs for a signature, the same every time: leading dynamic dimensions 1, other dynamic ones 32 (where the
  * upload's calibration first ran the model). `varied`: floats in [-1, 1), integers 0 or 1 (valid token ids, masks
- * and indices for any model that takes them), words for strings; `zeros`: zeros and empty strings.
+ * and indices for any model that takes them), words for strings; `zeros`: zeros and empty strings. An input named in
+ * `samples` takes its shape and values from there instead (values repeat to fill the shape).
  */
-export function generatedInputs(inputs: TensorSpec[], kind: "varied" | "zeros"): NamedTensors {
+export function generatedInputs(
+  inputs: TensorSpec[],
+  kind: "varied" | "zeros",
+  samples: SampleInputs = {},
+): NamedTensors {
   let state = 0x9e3779b9;
   const next = () => {
     // xorshift32: deterministic, no dependency
@@ -60,22 +68,30 @@ export function generatedInputs(inputs: TensorSpec[], kind: "varied" | "zeros"):
   const varied = kind === "varied";
   return Object.fromEntries(
     inputs.map((spec) => {
-      const shape = (spec.shape ?? []).map((dim, axis) => (dim >= 0 ? dim : axis === 0 ? 1 : DYNAMIC_SIZE));
+      const sample = Object.hasOwn(samples, spec.name) ? samples[spec.name] : undefined;
+      const shape =
+        sample?.shape ?? (spec.shape ?? []).map((dim, axis) => (dim >= 0 ? dim : axis === 0 ? 1 : DYNAMIC_SIZE));
       const count = elementCount(shape);
-      return [
-        spec.name,
-        { datatype: spec.datatype, shape, data: values(spec.datatype, count, varied ? next : () => 0) },
-      ];
+      const given = sample?.data;
+      const data = given
+        ? values(spec.datatype, count, (i) => given[i % given.length]!, true)
+        : values(spec.datatype, count, varied ? next : () => 0);
+      return [spec.name, { datatype: spec.datatype, shape, data }];
     }),
   );
 }
 
-function values(datatype: Datatype, count: number, next: () => number): Tensor["data"] {
-  if (!isNumeric(datatype)) return Array.from({ length: count }, () => (next() === 0 ? "" : word(next)));
+/** `next` gives a number in [0, 1) to map onto the datatype, or (`exact`) the value itself. */
+function values(datatype: Datatype, count: number, next: (i: number) => number, exact = false): Tensor["data"] {
+  if (!isNumeric(datatype)) return Array.from({ length: count }, (_, i) => (next(i) === 0 ? "" : word(() => next(i))));
   const info = datatypeInfo(datatype);
   const data = new info.array(count);
   for (let i = 0; i < count; i++) {
-    const r = next();
+    const r = next(i);
+    if (exact) {
+      data[i] = info.big ? BigInt(Math.trunc(r)) : r;
+      continue;
+    }
     if (datatype === "FP16") data[i] = HALF_VALUES[Math.floor(r * HALF_VALUES.length)]!;
     else if (datatype === "FP32" || datatype === "FP64") data[i] = r === 0 ? 0 : 2 * r - 1;
     else data[i] = info.big ? BigInt(Math.floor(r * 2)) : Math.floor(r * 2);

@@ -3955,6 +3955,28 @@ export interface components {
             batchAxes?: {
                 [key: string]: number | null;
             };
+            /**
+             * @description input name → the shape and/or values the server's own runs of the model must give it (a sample rate its graph checks, a window it needs), in place of generated ones; the values repeat to fill the shape. Used to compare a version's optimized graph with it.
+             * @example {
+             *       "sr": {
+             *         "data": [
+             *           16000
+             *         ]
+             *       },
+             *       "input": {
+             *         "shape": [
+             *           1,
+             *           576
+             *         ]
+             *       }
+             *     }
+             */
+            sampleInputs?: {
+                [key: string]: {
+                    shape?: number[];
+                    data?: number[];
+                };
+            };
             source?: {
                 url?: string;
                 license?: string;
@@ -4160,6 +4182,28 @@ export interface components {
              */
             batchAxes?: {
                 [key: string]: number | null;
+            };
+            /**
+             * @description input name → the shape and/or values the server's own runs of the model must give it (a sample rate its graph checks, a window it needs), in place of generated ones; the values repeat to fill the shape. Used to compare a version's optimized graph with it.
+             * @example {
+             *       "sr": {
+             *         "data": [
+             *           16000
+             *         ]
+             *       },
+             *       "input": {
+             *         "shape": [
+             *           1,
+             *           576
+             *         ]
+             *       }
+             *     }
+             */
+            sampleInputs?: {
+                [key: string]: {
+                    shape?: number[];
+                    data?: number[];
+                };
             };
             source?: {
                 url?: string;
