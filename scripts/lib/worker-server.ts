@@ -96,6 +96,7 @@ export async function startWorker({
         token: adminToken,
         readWeights: readRepoFile,
         optimize: companionOf,
+        log: (line) => console.log("[seed]", line),
       });
     }
     const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
