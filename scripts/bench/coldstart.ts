@@ -21,6 +21,7 @@ import { writeOnnxModel } from "../../src/onnx/writer.ts";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, ROOT, readRepoFile, repoPath } from "../lib/bundled-models";
 import { companionOf } from "../lib/companion";
+import { fetchAgainIfClosed } from "../lib/fetch-again";
 import { sampleInputs } from "../lib/sample-inputs";
 import { startWorker, type WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";
@@ -246,7 +247,9 @@ async function identityFigures(server: WorkerHandle) {
 async function profile(server: WorkerHandle, model: string, version: string, tensors: SampleTensor[]): Promise<number> {
   const { headers, body } = binaryTensorRequest(tensors, server.adminToken);
   const url = `${server.baseUrl}/admin/models/${model}/versions/${version}/profile?iterations=${SETUP.profileRuns}`;
-  const call = async () => (await expectOk(fetch(url, { method: "POST", headers, body: new Uint8Array(body) }))).json();
+  // sent again if workerd closed the kept-alive connection as it was reused (a profile call changes nothing)
+  const call = async () =>
+    (await expectOk(fetchAgainIfClosed(url, { method: "POST", headers, body: new Uint8Array(body) }))).json();
   await call(); // warm-up
   const workerd = workerdPids();
   const before = cpuMillis(workerd);
@@ -282,7 +285,7 @@ async function warmFigures(server: WorkerHandle, manifest: BundledManifest) {
   const native = await nativeRun(weights, tensors);
   const request = uncached(binaryRequest(manifest));
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
-  const post = async () => (await expectOk(fetch(url, { method: "POST", ...request }))).arrayBuffer();
+  const post = async () => (await expectOk(fetchAgainIfClosed(url, { method: "POST", ...request }))).arrayBuffer();
   await sample(post, { warmup: 50, iterations: 1 });
   const workerd = workerdPids();
   const before = cpuMillis(workerd);

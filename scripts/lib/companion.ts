@@ -2,7 +2,7 @@
  * Whether a version gets a graph optimized ahead of time (./optimize-graph.ts) beside it, and that graph: the rule the
  * producers (seeding, `edge-maas models push`) share. Node only.
  */
-import { type OnnxModelInfo, readOnnxModel } from "../../src/onnx/reader";
+import { type OnnxGraph, type OnnxModelInfo, type OnnxTensorInfo, readOnnxModel } from "../../src/onnx/reader";
 import { optimizeGraph } from "./optimize-graph";
 
 /**
@@ -44,10 +44,21 @@ export async function companionOf(model: Uint8Array): Promise<Companion> {
   return { graph };
 }
 
-/** Whether most of the graph's weight bytes are 8-bit integers. */
+/** Whether most of the graph's weight bytes (initializers and `Constant` values, in every graph) are 8-bit integers. */
 function storesBytesAsWeights(info: OnnxModelInfo): boolean {
-  const weights = info.graph.initializers;
+  const weights = tensorsOf(info.graph);
   const total = weights.reduce((sum, w) => sum + w.byteLength, 0);
   const bytes = weights.filter((w) => w.dataType === INT8 || w.dataType === UINT8);
   return total > 0 && bytes.reduce((sum, w) => sum + w.byteLength, 0) > total / 2;
+}
+
+/** A graph's stored tensors and those of its subgraphs (an If's branches, a Loop's body). */
+function tensorsOf(graph: OnnxGraph): OnnxTensorInfo[] {
+  return [
+    ...graph.initializers,
+    ...graph.nodes.flatMap((node) => [
+      ...(node.opType === "Constant" && node.attributes.get("value")?.t ? [node.attributes.get("value")!.t!] : []),
+      ...[...node.attributes.values()].flatMap((attribute) => attribute.graphs.flatMap(tensorsOf)),
+    ]),
+  ];
 }
