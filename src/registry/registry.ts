@@ -665,9 +665,9 @@ function now(): string {
 }
 
 /**
- * How a file is written to R2: under its digest, which is also kept as metadata. Not as R2's own `sha256` check: the
- * local R2 of `wrangler dev` (Miniflare) sometimes never completes a put that carries one, with workerd busy at 100%
- * CPU (seen when seeding the bundled models), and the key already names the digest of the bytes written.
+ * How a file is written to R2: under its digest, which is also kept as metadata. Not with R2's own `sha256` check: a
+ * seeding sequence whose put carried one stalled local workerd in most runs and never without it (the key already
+ * names the digest of the bytes written). Other seeding stalls remain (docs/testing.md).
  */
 function stored(sha256: string): R2PutOptions {
   return { customMetadata: { sha256 }, httpMetadata: { contentType: "application/octet-stream" } };
