@@ -170,6 +170,19 @@ describe("an optimized graph of a model that checks an input's value", () => {
   });
 });
 
+describe("a manifest's sampleInputs", () => {
+  it("are refused with a 400 beyond a million elements, before anything is generated", async () => {
+    const model = `samples-bounded-${crypto.randomUUID().slice(0, 8)}`;
+    const response = await admin(`/admin/models/${model}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ task: "tensor", sampleInputs: { x: { shape: [100_000, 100_000] } } }),
+    });
+    expect(response.status).toBe(400);
+    expect((await json(response)).error.message).toMatch(/at most 1048576 elements/);
+  });
+});
+
 describe("an optimized graph that is not the version's", () => {
   const model = `optimized-refused-${crypto.randomUUID().slice(0, 8)}`;
   const weights = weightedSum(64, 1);

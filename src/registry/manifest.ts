@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { DATATYPES } from "../runtime/datatypes";
 
+/** A manifest's sample input is generated in full before it runs: its size is bounded here, not by the run's plan. */
+const MAX_SAMPLE_ELEMENTS = 1 << 20;
+
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const TASK_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -241,7 +244,13 @@ export const ManifestInputSchema = z
         z.string(),
         z
           .object({
-            shape: z.array(z.number().int().nonnegative()).optional(),
+            shape: z
+              .array(z.number().int().nonnegative())
+              .max(8)
+              .refine((shape) => shape.reduce((product, dim) => product * dim, 1) <= MAX_SAMPLE_ELEMENTS, {
+                message: `a sample input holds at most ${MAX_SAMPLE_ELEMENTS} elements`,
+              })
+              .optional(),
             data: z.array(z.number()).min(1).optional(),
           })
           .strict(),
