@@ -6,6 +6,7 @@
  * decompressed with DecompressionStream: the formats are the standard ones (RFC 1952 gzip, RFC 1950 zlib).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { MIN_COMPRESSED_BYTES } from "../src/api/middleware/content-encoding";
 import { scaleBy } from "./support/fixtures";
 import { admin, call, json, uploadModel } from "./support/worker";
 
@@ -174,6 +175,27 @@ describe("compressed responses", () => {
       expect(response.headers.get("Content-Encoding"), accept).toBeNull();
       expect(new Uint8Array(await response.arrayBuffer())).toEqual(plainBytes);
     }
+  });
+
+  it("a binary response under 1 KiB goes out as it is to a client that accepts gzip, with the same bytes", async () => {
+    const { body, headerLength } = binaryRequest([1, 2, 3, 4], true);
+    const headers = {
+      "Content-Type": "application/octet-stream",
+      "Inference-Header-Content-Length": String(headerLength),
+    };
+    const plain = new Uint8Array(await (await post(INFER, body, headers)).arrayBuffer());
+    expect(plain.byteLength).toBeLessThan(MIN_COMPRESSED_BYTES);
+    const response = await post(INFER, body, { ...headers, "Accept-Encoding": "gzip, deflate" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Encoding")).toBeNull();
+    expect(response.headers.get("Vary")).toContain("Accept-Encoding");
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes).toEqual(plain);
+    // the scale model's outputs, read after the JSON header: 3 × the inputs
+    const outputs = new Float32Array(
+      bytes.slice(Number(response.headers.get("Inference-Header-Content-Length"))).buffer,
+    );
+    expect([...outputs]).toEqual([3, 6, 9, 12]);
   });
 
   it("JSON answers are left to the platform, which compresses JSON itself", async () => {

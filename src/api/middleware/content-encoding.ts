@@ -10,7 +10,9 @@
  *
  * Responses: Cloudflare (and Miniflare locally) already compress JSON and text for clients that accept gzip or
  * brotli, but not `application/octet-stream`, the binary tensor extension's responses; those are compressed here
- * when the client accepts gzip or deflate (tritonclient's `response_compression_algorithm`).
+ * when the client accepts gzip or deflate (tritonclient's `response_compression_algorithm`) and the body is at least
+ * `MIN_COMPRESSED_BYTES`: a smaller one (a classifier's few scores) saves a few hundred bytes at most, while the
+ * compression stream costs its response about 0.5–1 ms (measured on loopback, docs/BENCHMARKS.md).
  */
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../../errors";
@@ -21,6 +23,8 @@ const SLICE_BYTES = 4096;
 const READ_BYTES = 64 * 1024;
 
 const INFLATABLE = new Set(["gzip", "x-gzip", "deflate"]);
+/** Binary response bodies shorter than this go out as they are (Hono's `compress` and nginx-style thresholds). */
+export const MIN_COMPRESSED_BYTES = 1024;
 
 export interface DecodedRequest {
   /** The request, its body decoded; as is when it had no content coding. */
@@ -161,14 +165,63 @@ export function compressBinaryResponses() {
     if (!coding) return c.header("Vary", "Accept-Encoding", { append: true });
     const headers = new Headers(response.headers);
     headers.append("Vary", "Accept-Encoding");
+    const { head, rest } = await peek(response.body, MIN_COMPRESSED_BYTES);
+    // replaced, not merged: Hono's setter would copy the old headers back, Content-Length with them
+    c.res = undefined;
+    if (!rest) {
+      c.res = new Response(head, { status: response.status, headers });
+      return;
+    }
     headers.set("Content-Encoding", coding);
     headers.delete("Content-Length");
-    const body = response.body.pipeThrough(new CompressionStream(coding));
-    // replaced, not merged (Hono's setter would copy the old headers back, Content-Length with them); `manual`: the
-    // body is already in its Content-Encoding, the runtime must not encode it again
-    c.res = undefined;
+    const body = rest.pipeThrough(new CompressionStream(coding));
+    // `manual`: the body is already in its Content-Encoding, the runtime must not encode it again
     c.res = new Response(body, { status: response.status, headers, encodeBody: "manual" });
   });
+}
+
+/**
+ * Reads `body` until it has given at least `minBytes` or ended. Ended: its bytes (`rest` undefined). Otherwise the
+ * whole body again as `rest`, the bytes read first and then the remainder, read as it is pulled: at most about
+ * `minBytes` plus one chunk is ever held here.
+ */
+async function peek(
+  body: ReadableStream<Uint8Array>,
+  minBytes: number,
+): Promise<{ head: Uint8Array; rest?: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  while (length < minBytes) {
+    const { done, value } = await reader.read();
+    if (done) return { head: concat(chunks, length) };
+    chunks.push(value);
+    length += value.byteLength;
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      chunks.length = 0;
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { head: new Uint8Array(0), rest };
+}
+
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /**
