@@ -4,6 +4,8 @@
  * `y = factor · x` computed here, not by our code.
  */
 import { describe, expect, it } from "vitest";
+import { WARM_UP_MANIFEST, warmRequestPath } from "../src/api/serving/warm-start";
+import { ManifestSchema } from "../src/registry/manifest";
 import { type ModelSource, SessionPool } from "../src/runtime/session-pool";
 import { scaleBy } from "./support/fixtures";
 import { scaleRequest, uploadMeteredModel } from "./support/tenancy";
@@ -103,5 +105,11 @@ describe("read ahead", () => {
     expect(admitted.headers.get("Server-Timing")).not.toMatch(/ort-init/);
     expect((await json<{ ortStartedBy: string }>(admin("/admin/runtime"))).ortStartedBy).toBe("isolate");
     expect(await sessions()).toHaveLength(1);
+  });
+
+  it("the isolate's start walks the request path's own code: its manifest is one the registry accepts as stored", () => {
+    // a manifest the schema refused would warm only the error path, not the one every request takes
+    expect(ManifestSchema.safeParse(WARM_UP_MANIFEST).success).toBe(true);
+    expect(() => warmRequestPath()).not.toThrow(); // pure work: it also ran when this isolate started
   });
 });
