@@ -1,5 +1,5 @@
 /**
- * A version may carry its graph optimized ahead of time (onnxruntime-node, `basic` level): its sessions are then
+ * A version may carry its graph optimized ahead of time (onnxruntime-node, `basic` or `extended` level): its sessions are then
  * created from it with optimizations off. The optimized graphs here are written by onnxruntime-node itself (REFERENCE
  * `/optimize`, the function the seeding and the CLI use); answers are checked against onnxruntime-node's run of the
  * ORIGINAL file, scikit-learn's own predictions (test/data/tabular/), and `y = x · w` fixtures with weights computed
@@ -23,14 +23,14 @@ import {
 
 const bucket = (env as unknown as { MODELS: R2Bucket }).MODELS;
 
-async function optimized(bytes: Uint8Array): Promise<Uint8Array> {
-  const response = await reference.fetch("http://reference/optimize", { method: "POST", body: bytes });
+async function optimized(bytes: Uint8Array, level: "basic" | "extended" = "basic"): Promise<Uint8Array> {
+  const response = await reference.fetch(`http://reference/optimize?level=${level}`, { method: "POST", body: bytes });
   if (!response.ok) throw new Error(`optimizing: ${await response.text()}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function putOptimized(model: string, version: string, bytes: Uint8Array): Promise<Response> {
-  return admin(`/admin/models/${model}/versions/${version}/optimized`, {
+function putOptimized(model: string, version: string, bytes: Uint8Array, level?: string): Promise<Response> {
+  return admin(`/admin/models/${model}/versions/${version}/optimized${level ? `?level=${level}` : ""}`, {
     method: "PUT",
     headers: { "Content-Type": "application/octet-stream" },
     body: bytes,
@@ -81,6 +81,30 @@ describe("a version's graph optimized ahead of time", () => {
 
     const again = await putOptimized(model, "1", companion); // the same graph again: nothing changes
     expect(again.status).toBe(200);
+  });
+
+  it("at the extended level (convolutions fused with their activations into onnxruntime's FusedConv) is stored as such and answers like onnxruntime-node's run of the original", async () => {
+    const fused = await optimized(original, "extended");
+    // onnxruntime-node's own rewrite, not ours: the fused operator is in the file it wrote
+    expect(new TextDecoder("latin1").decode(fused)).toContain("FusedConv");
+    const stored = await putOptimized(model, "1", fused, "extended");
+    expect(stored.status, await stored.clone().text()).toBe(201);
+    const { optimized: entry } = await json<{ optimized: { sha256: string; level: string } }>(stored);
+    expect(entry.level).toBe("extended");
+    expect((await json(admin(`/admin/models/${model}`))).versions["1"].optimized.level).toBe("extended");
+
+    await admin("/admin/runtime/sessions", { method: "DELETE" });
+    const inputs = randomImageInput(29, [3, 1, 28, 28]).map((input) => ({ ...input, name: "image" }));
+    const { logits } = (await decodeResponse(await inferJson(`/v2/models/${model}/infer`, inputs))).outputs;
+    const expected = await referenceRun({ bytes: original }, wireMap(inputs));
+    expectClose(float32Of(logits!), float32OfWire(expected.logits!), 1e-4);
+    expect((await sessions()).find((s) => s.label === `${model}:1`)).toMatchObject({ digest: entry.sha256 });
+  });
+
+  it("is refused with a 400 naming the levels for a level onnxruntime-web cannot load (`all` lays tensors out for the writing CPU)", async () => {
+    const response = await putOptimized(model, "1", companion, "all");
+    expect(response.status).toBe(400);
+    expect((await json(response)).error.message).toMatch(/level must be one of basic, extended/);
   });
 
   it("is dropped on request, and the version's sessions come from the uploaded graph again", async () => {

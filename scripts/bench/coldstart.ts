@@ -18,6 +18,7 @@ import { join } from "node:path";
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { writeOnnxModel } from "../../src/onnx/writer.ts";
+import type { OptimizationLevel } from "../../src/registry/manifest";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, ROOT, readRepoFile, repoPath } from "../lib/bundled-models";
 import { companionOf } from "../lib/companion";
@@ -159,19 +160,19 @@ type ColdPair = Record<OrtStart, ColdFigures>;
  */
 async function optimizedGraphOf(server: WorkerHandle, manifest: BundledManifest) {
   const version = manifest.aliases.default!;
-  const stored = await adminCall<{ versions: Record<string, { optimized?: { bytes: number } }> }>(
-    server,
-    "GET",
-    `/admin/models/${manifest.name}`,
-  );
-  if (!stored.versions[version]?.optimized) return undefined;
-  const companion = await companionOf(await readRepoFile(defaultVersion(manifest).file));
+  const stored = await adminCall<{
+    versions: Record<string, { optimized?: { bytes: number; level: OptimizationLevel } }>;
+  }>(server, "GET", `/admin/models/${manifest.name}`);
+  const level = stored.versions[version]?.optimized?.level;
+  if (!level) return undefined;
+  const companion = await companionOf(await readRepoFile(defaultVersion(manifest).file), level);
   if (!("graph" in companion)) return undefined;
   const path = `/admin/models/${manifest.name}/versions/${version}/optimized`;
   return {
     bytes: companion.graph.byteLength,
+    level,
     drop: (on: WorkerHandle) => adminCall(on, "DELETE", path),
-    put: (on: WorkerHandle) => adminCall(on, "PUT", path, companion.graph),
+    put: (on: WorkerHandle) => adminCall(on, "PUT", `${path}?level=${level}`, companion.graph),
   };
 }
 
@@ -329,8 +330,21 @@ async function lowestOf(measure: () => Promise<number>): Promise<number> {
 /** A model's warm run in the isolate and natively, and the workerd process's CPU per warm HTTP request. */
 async function warmFigures(server: WorkerHandle, manifest: BundledManifest) {
   const tensors = sampleTensors(manifest);
-  const isolate = await profile(server, manifest.name, manifest.aliases.default!, tensors);
+  const version = manifest.aliases.default!;
+  const isolate = await profile(server, manifest.name, version, tensors);
   const weights = await readRepoFile(defaultVersion(manifest).file);
+  // served from an `extended` graph: the same run from the `basic` one, then the served graph put back
+  const served = await optimizedGraphOf(server, manifest);
+  let basic: number | undefined;
+  if (served?.level === "extended") {
+    const companion = await companionOf(weights, "basic");
+    if ("graph" in companion) {
+      const path = `/admin/models/${manifest.name}/versions/${version}/optimized?level=basic`;
+      await adminCall(server, "PUT", path, companion.graph);
+      basic = await profile(server, manifest.name, version, tensors);
+      await served.put(server);
+    }
+  }
   const native = await nativeRun(weights, tensors);
   const request = uncached(binaryRequest(manifest));
   const url = `${server.baseUrl}/v2/models/${manifest.name}/infer`;
@@ -340,7 +354,7 @@ async function warmFigures(server: WorkerHandle, manifest: BundledManifest) {
   const before = cpuMillis(workerd);
   const http = await sample(post, { warmup: 0, iterations: SETUP.cpuRequests });
   const cpu = (cpuMillis(workerd) - before) / SETUP.cpuRequests;
-  return { model: manifest.name, isolate, native, httpP50: http.p50, cpu };
+  return { model: manifest.name, isolate, basic, level: served?.level, native, httpP50: http.p50, cpu };
 }
 
 async function nativeRun(weights: Uint8Array, tensors: ReturnType<typeof sampleTensors>): Promise<number | undefined> {
@@ -633,6 +647,9 @@ function render(
     `native. Copies in and out add about ${ms(perMiB((r) => r.isolate))} ms per MiB of input in the isolate (${ms(perMiB((r) => r.native))} native).`,
     "",
     "**Warm run and cost**: each model's sample request. `in isolate` and `native`: CPU ms per run, measured as above.",
+    "`graph`: what the isolate's session was made from: the version's graph optimized ahead of time at that level (the",
+    "seeding stores `extended`, fused into the CPU kernels, when the server accepts it), or the uploaded one. `with the",
+    "basic graph`: the same run, in the same isolate, once the `basic` graph replaced it.",
     `CPU per request = the workerd process's user + system CPU over ${SETUP.cpuRequests} sequential uncached binary HTTP requests`,
     "(it includes workerd's own HTTP handling, so it bounds the billed CPU from above). Cost per million requests at",
     `Cloudflare Workers' published Standard prices (${WORKERS_PRICES.page}, read ${WORKERS_PRICES.read}):`,
@@ -643,7 +660,10 @@ function render(
     table(
       [
         "model",
+        "graph",
         "in isolate CPU ms",
+        "with the basic graph",
+        "extended / basic",
         "native CPU ms",
         "isolate / native",
         "HTTP p50 ms",
@@ -653,7 +673,10 @@ function render(
       ],
       warm.map((w) => [
         w.model,
+        w.level ?? "uploaded",
         ms(w.isolate),
+        w.basic === undefined ? "–" : ms(w.basic),
+        w.basic === undefined ? "–" : ratio(w.isolate, w.basic),
         ms(w.native),
         w.native === undefined ? "–" : ratio(w.isolate, w.native),
         ms(w.httpP50),

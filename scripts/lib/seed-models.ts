@@ -3,9 +3,11 @@
  * `npm run dev` (Node) and the tests (workerd) seed the same way. Skips versions already stored with the same digest,
  * so it is cheap to run on every start.
  */
+
+import type { OptimizationLevel } from "../../src/registry/manifest";
 import { type AdminServer, adminCall, type Fetch } from "./api-client";
 import type { BundledFile, BundledManifest, BundledVersion } from "./bundled-manifest";
-import type { Companion } from "./companion";
+import { type Companion, storeCompanion } from "./store-companion";
 
 /** Manifest fields an operator may set (ManifestInputSchema in src/registry/manifest.ts). */
 export const INPUT_FIELDS = [
@@ -35,7 +37,7 @@ export interface SeedOptions {
    * Writes a version's graph optimized ahead of time (Node: ./companion.ts), uploaded beside versions that have
    * none yet; without it (inside workerd) versions are served from the uploaded graph.
    */
-  optimize?: (model: Uint8Array) => Promise<Companion>;
+  optimize?: (model: Uint8Array, level: OptimizationLevel) => Promise<Companion>;
   log?: (line: string) => void;
 }
 
@@ -127,13 +129,16 @@ async function addOptimized(
 ): Promise<void> {
   if (bundled.optimize === false) return;
   const started = performance.now();
-  const companion = await optimize(await readWeights(bundled.file));
-  if ("skipped" in companion) return log(`${name}:${version} served as uploaded: ${companion.skipped}`);
+  const weights = await readWeights(bundled.file);
   const path = `/admin/models/${name}/versions/${version}/optimized`;
-  await adminCall(server, "PUT", path, companion.graph, `the optimized graph of ${name}:${version}`).then(
-    () => log(`optimized ${name}:${version} (${Math.round(performance.now() - started)} ms, checked by the server)`),
-    (error: Error) => log(`${name}:${version} served as uploaded: ${error.message}`),
+  const result = await storeCompanion(
+    (level) => optimize(weights, level),
+    (graph, level) =>
+      adminCall(server, "PUT", `${path}?level=${level}`, graph, `the optimized graph of ${name}:${version}`),
   );
+  if ("notStored" in result) return log(`${name}:${version} served as uploaded: ${result.notStored}`);
+  const ms = Math.round(performance.now() - started);
+  log(`optimized ${name}:${version} at the ${result.level} level (${ms} ms, checked by the server)`);
 }
 
 /**

@@ -90,13 +90,19 @@ export function adminApi(raw: RawClient) {
         ),
       /**
        * `PUT /admin/models/{model}/versions/{version}/optimized`: the version's graph optimized ahead of time by
-       * onnxruntime-node at the `basic` level; its sessions are then created from it with optimizations off.
+       * onnxruntime-node at `level` (`basic` when absent); its sessions are then created from it with optimizations off.
        */
-      uploadOptimized: (name: string, version: string, file: Uint8Array, options: UploadOptions = {}) =>
+      uploadOptimized: (
+        name: string,
+        version: string,
+        file: Uint8Array,
+        level?: "basic" | "extended",
+        options: UploadOptions = {},
+      ) =>
         unwrap(
           raw.PUT("/admin/models/{model}/versions/{version}/optimized", {
             ...octetStream(file, options),
-            params: { path: { model: name, version } },
+            params: { path: { model: name, version }, query: level ? { level } : {} },
           }),
         ),
       /** `DELETE /admin/models/{model}/versions/{version}/optimized`: sessions come from the uploaded graph again. */

@@ -103,14 +103,22 @@ export const RuntimeFactsSchema = z
   .meta({ id: "RuntimeFacts" });
 
 /**
- * A version's graph optimized ahead of time (onnxruntime-node, `basic` level), which its sessions are created from
+ * The onnxruntime levels an optimized graph may be written at: `basic` (hardware-independent rewrites) or `extended`
+ * (also fusions into the CPU execution provider's own kernels, which onnxruntime-web's WASM backend is). `all` adds
+ * layout changes for the writing machine's CPU, which the Worker's onnxruntime does not have.
+ */
+export const OPTIMIZATION_LEVELS = ["basic", "extended"] as const;
+export type OptimizationLevel = (typeof OPTIMIZATION_LEVELS)[number];
+
+/**
+ * A version's graph optimized ahead of time (onnxruntime-node, `basic` or `extended` level), which its sessions are created from
  * with optimizations off; the uploaded graph stays stored beside it.
  */
 export const OptimizedGraphSchema = z
   .object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     bytes: z.number().int().positive(),
-    level: z.literal("basic").meta({ description: "the onnxruntime optimization level it was written at" }),
+    level: z.enum(OPTIMIZATION_LEVELS).meta({ description: "the onnxruntime optimization level it was written at" }),
     runtime: RuntimeFactsSchema.meta({
       description:
         "what its upload measured: its session's memory, and the request-dependent sizes of its own graph; runs are planned with the larger of its memory line and the original's",
@@ -120,7 +128,7 @@ export const OptimizedGraphSchema = z
   .meta({
     id: "OptimizedGraph",
     description:
-      "the version's graph optimized ahead of time at onnxruntime's hardware-independent `basic` level; sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs",
+      "the version's graph optimized ahead of time by onnxruntime (`basic` or `extended` level); sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs",
   });
 
 export const VersionEntrySchema = z

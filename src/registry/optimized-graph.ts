@@ -1,6 +1,6 @@
 /**
- * The checks a version's optimized graph (its companion, written ahead of time by onnxruntime-node at the `basic`
- * level) passes before it is stored, beyond those of any upload (size, node count, loops, the ZipMap rewrite): its
+ * The checks a version's optimized graph (its companion, written ahead of time by onnxruntime-node at the `basic` or
+ * `extended` level) passes before it is stored, beyond those of any upload (size, node count, loops, the ZipMap rewrite): its
  * graph-level names first, before onnxruntime sees it; then, once loaded with optimizations off, the same inputs and
  * outputs (names, datatypes, shapes) as the served graph and the same outputs on generated inputs
  * (src/runtime/graph-agreement.ts). Its session stays loaded: it is what the version serves from then on.

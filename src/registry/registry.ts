@@ -20,6 +20,7 @@ import {
   type ManifestInput,
   ManifestSchema,
   MODEL_NAME,
+  type OptimizationLevel,
   type OptimizedGraph,
   type RuntimeFacts,
   type VersionEntry,
@@ -227,8 +228,8 @@ export class ModelRegistry {
   }
 
   /**
-   * Stores a version's graph optimized ahead of time (its companion, written by onnxruntime-node at the `basic`
-   * level) beside the uploaded one, which stays stored. It passes every check an upload does, then those of
+   * Stores a version's graph optimized ahead of time (its companion, written by onnxruntime-node at the `basic` or
+   * `extended` level, which the caller states and is recorded) beside the uploaded one, which stays stored. It passes every check an upload does, then those of
    * ./optimized-graph.ts (same inputs and outputs, same answers as the served graph). From then on the version's
    * sessions are created from it with optimizations off. The same graph again is a no-op; another one replaces it.
    * A refused graph leaves storage and the session pool as they were.
@@ -237,6 +238,7 @@ export class ModelRegistry {
     model: string,
     version: string,
     upload: Uint8Array,
+    level: OptimizationLevel = "basic",
   ): Promise<{ optimized: OptimizedGraph; created: boolean }> {
     const runtime = this.options.runtime;
     if (!runtime) throw new AppError("internal_error", "this registry cannot validate uploads (no runtime)");
@@ -251,7 +253,7 @@ export class ModelRegistry {
     if (sha256 === entry.sha256)
       throw new AppError(
         "invalid_model",
-        "this is the version's own graph, not one optimized ahead of time (write it with onnxruntime-node at the basic level)",
+        "this is the version's own graph, not one optimized ahead of time (write it with onnxruntime-node at the basic or extended level)",
       );
     const original = this.source(manifest, version, { ...entry, optimized: undefined });
     const companion: ModelSource = {
@@ -278,7 +280,7 @@ export class ModelRegistry {
       const optimized: OptimizedGraph = {
         sha256,
         bytes: bytes.byteLength,
-        level: "basic",
+        level,
         runtime: { memory, ...checks },
         createdAt: now(),
       };

@@ -56,7 +56,12 @@ export async function referenceService(request: Request): Promise<Response> {
     if (url.pathname === "/vad-frames" && request.method === "POST")
       return Response.json(await vadFrames((await request.json()) as VadFramesRequest));
     if (url.pathname === "/optimize" && request.method === "POST")
-      return new Response(await optimizeGraph(new Uint8Array(await request.arrayBuffer())));
+      return new Response(
+        await optimizeGraph(
+          new Uint8Array(await request.arrayBuffer()),
+          url.searchParams.get("level") === "extended" ? "extended" : "basic",
+        ),
+      );
     if (url.pathname.startsWith("/fasttext/") && request.method === "POST")
       return await fastTextReference(request, url);
     return new Response("not found", { status: 404 });

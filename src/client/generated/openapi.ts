@@ -1481,11 +1481,13 @@ export interface paths {
         get?: never;
         /**
          * Upload a version's graph optimized ahead of time
-         * @description The body is the version's .onnx graph optimized by onnxruntime-node at the hardware-independent `basic` level (`optimizedModelFilePath`; `edge-maas models push` and the seeding of bundled models write it). It passes every check an upload does, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).
+         * @description The body is the version's .onnx graph optimized by onnxruntime-node (`optimizedModelFilePath`) at the `level` the query names: `basic` (the default; hardware-independent rewrites) or `extended` (also fusions into the CPU execution provider's kernels, such as a convolution with its activation, which onnxruntime-web runs as well). `edge-maas models push` and the seeding of bundled models write the `extended` graph and fall back to `basic` when the server refuses it. It passes every check an upload does, and must load in the Worker's onnxruntime-web, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).
          */
         put: {
             parameters: {
-                query?: never;
+                query?: {
+                    level?: "basic" | "extended";
+                };
                 header?: never;
                 path: {
                     model: string;
@@ -4102,7 +4104,7 @@ export interface components {
                 bytesPerElement: number;
             }[];
         };
-        /** @description the version's graph optimized ahead of time at onnxruntime's hardware-independent `basic` level; sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs */
+        /** @description the version's graph optimized ahead of time by onnxruntime (`basic` or `extended` level); sessions are created from it with optimizations off. It was checked at upload to have the same inputs and outputs as the served graph and the same outputs on generated inputs */
         OptimizedGraph: {
             sha256: string;
             bytes: number;
@@ -4110,7 +4112,7 @@ export interface components {
              * @description the onnxruntime optimization level it was written at
              * @enum {string}
              */
-            level: "basic";
+            level: "basic" | "extended";
             /** @description what its upload measured: its session's memory, and the request-dependent sizes of its own graph; runs are planned with the larger of its memory line and the original's */
             runtime: {
                 memory: components["schemas"]["MemoryProfile"];

@@ -7,10 +7,11 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import type { Companion } from "../../../scripts/lib/companion";
 import { INPUT_FIELDS } from "../../../scripts/lib/seed-models";
+import { type Companion, storeCompanion } from "../../../scripts/lib/store-companion";
 import type { ManifestInput } from "../../../src/client";
 import { readOnnxModel } from "../../../src/onnx/reader";
+import type { OptimizationLevel } from "../../../src/registry/manifest";
 import { MODES, type Mode, quantizeModel } from "../../quantize/quantize";
 import { adminClient } from "../config";
 import { CliError } from "../errors";
@@ -107,7 +108,10 @@ export function registerModels(program: Command): void {
         default: uploaded.default,
         inputs: uploaded.inputs.map((t) => `${t.name} ${t.datatype} [${(t.shape ?? []).join(", ")}]`),
         outputs: uploaded.outputs.map((t) => `${t.name} ${t.datatype} [${(t.shape ?? []).join(", ")}]`),
-        optimized: typeof optimized === "string" ? optimized : `${optimized.sha256} (${optimized.bytes} bytes)`,
+        optimized:
+          typeof optimized === "string"
+            ? optimized
+            : `${optimized.sha256} (${optimized.bytes} bytes, ${optimized.level} level)`,
       });
     });
 
@@ -204,19 +208,22 @@ async function pushOptimized(
   name: string,
   version: string,
   bytes: Uint8Array,
-): Promise<{ sha256: string; bytes: number } | string> {
-  let companion: Companion;
+): Promise<{ sha256: string; bytes: number; level: OptimizationLevel } | string> {
+  let companionOf: (model: Uint8Array, level: OptimizationLevel) => Promise<Companion>;
   try {
-    const { companionOf } = await import("../../../scripts/lib/companion");
-    companion = await companionOf(bytes);
+    ({ companionOf } = await import("../../../scripts/lib/companion"));
   } catch (error) {
     return `not made (${(error as Error).message}); is onnxruntime-node installed (npm ci)? --no-optimize skips it`;
   }
-  if ("skipped" in companion) return `not stored: ${companion.skipped}`;
   try {
-    const { optimized } = await client.admin.models.uploadOptimized(name, version, companion.graph);
-    return { sha256: optimized.sha256, bytes: optimized.bytes };
+    const result = await storeCompanion(
+      (level) => companionOf(bytes, level),
+      (graph, level) => client.admin.models.uploadOptimized(name, version, graph, level),
+    );
+    if ("notStored" in result) return `not stored: ${result.notStored}`;
+    const { sha256, bytes: size, level } = result.stored.optimized;
+    return { sha256, bytes: size, level };
   } catch (error) {
-    return `refused by the server: ${(error as Error).message}`;
+    return `not made (${(error as Error).message}); is onnxruntime-node installed (npm ci)? --no-optimize skips it`;
   }
 }

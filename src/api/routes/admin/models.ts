@@ -12,6 +12,8 @@ import {
   ManifestInputSchema,
   ManifestSchema,
   ModelName,
+  OPTIMIZATION_LEVELS,
+  type OptimizationLevel,
   OptimizedGraphSchema,
   VersionEntrySchema,
   VersionName,
@@ -222,8 +224,12 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     security,
     summary: "Upload a version's graph optimized ahead of time",
     description:
-      "The body is the version's .onnx graph optimized by onnxruntime-node at the hardware-independent `basic` level (`optimizedModelFilePath`; `edge-maas models push` and the seeding of bundled models write it). It passes every check an upload does, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).",
-    request: { params: VersionParams, body: octetStream },
+      "The body is the version's .onnx graph optimized by onnxruntime-node (`optimizedModelFilePath`) at the `level` the query names: `basic` (the default; hardware-independent rewrites) or `extended` (also fusions into the CPU execution provider's kernels, such as a convolution with its activation, which onnxruntime-web runs as well). `edge-maas models push` and the seeding of bundled models write the `extended` graph and fall back to `basic` when the server refuses it. It passes every check an upload does, and must load in the Worker's onnxruntime-web, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).",
+    request: {
+      params: VersionParams,
+      query: z.object({ level: z.enum(OPTIMIZATION_LEVELS).optional() }),
+      body: octetStream,
+    },
     responses: {
       200: jsonResponse(OptimizedUploadSchema, "Already stored"),
       201: jsonResponse(OptimizedUploadSchema, "Stored"),
@@ -389,7 +395,17 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
 }
 
 async function uploadOptimized(c: Context<AppEnv>): Promise<Response> {
+  // read first: a refusal sent while the client still sends its body can be overtaken by the connection's reset
   const { model, version, bytes } = await graphUpload(c, "the optimized .onnx graph");
-  const { optimized, created } = await c.get("registry").addOptimized(model, version, bytes);
+  const level = c.req.query("level") ?? "basic";
+  if (!isOptimizationLevel(level))
+    throw new AppError("invalid_request", `level must be one of ${OPTIMIZATION_LEVELS.join(", ")}, got '${level}'`, {
+      param: "level",
+    });
+  const { optimized, created } = await c.get("registry").addOptimized(model, version, bytes, level);
   return c.json({ model, version, optimized }, created ? 201 : 200);
+}
+
+function isOptimizationLevel(level: string): level is OptimizationLevel {
+  return (OPTIMIZATION_LEVELS as readonly string[]).includes(level);
 }
