@@ -10,8 +10,7 @@
  * Miniflare's MINIFLARE_WORKERD_PATH, adds them (scripts/workerd/v8-flags.mjs).
  */
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import { ROOT } from "./bundled-models";
+import { fileURLToPath } from "node:url";
 
 export const WORKERD_V8_FLAGS = ["--single-threaded-gc"];
 
@@ -21,7 +20,7 @@ export const WORKERD_V8_FLAGS = ["--single-threaded-gc"];
  * (space-separated; empty for none).
  */
 export function workerdEnv(flags: readonly string[] = WORKERD_V8_FLAGS): Record<string, string> {
-  const wrapper = join(ROOT, "scripts", "workerd", "workerd");
+  const wrapper = fileURLToPath(new URL("../workerd/workerd", import.meta.url));
   const current = process.env.MINIFLARE_WORKERD_PATH;
   if (current && current !== wrapper) return {};
   return {
