@@ -16,10 +16,11 @@ export const WORKERD_V8_FLAGS = ["--single-threaded-gc"];
 
 /**
  * The environment that makes Miniflare (ours, `wrangler dev`'s) start workerd with `flags`. Empty when
- * MINIFLARE_WORKERD_PATH names another workerd already; EDGE_MAAS_WORKERD_V8_FLAGS, when set, replaces the flags
- * (space-separated; empty for none).
+ * MINIFLARE_WORKERD_PATH names another workerd already, and on Windows (the wrapper is a bash script);
+ * EDGE_MAAS_WORKERD_V8_FLAGS, when set, replaces the flags (space-separated; empty for none).
  */
 export function workerdEnv(flags: readonly string[] = WORKERD_V8_FLAGS): Record<string, string> {
+  if (process.platform === "win32") return {};
   const wrapper = fileURLToPath(new URL("../workerd/workerd", import.meta.url));
   const current = process.env.MINIFLARE_WORKERD_PATH;
   if (current && current !== wrapper) return {};
