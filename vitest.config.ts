@@ -1,11 +1,15 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { buildPages } from "./scripts/build-pages.ts";
+import { workerdEnv } from "./scripts/lib/workerd-v8-flags.ts";
 import { referenceService } from "./test/node/reference-service.ts";
 
 // wrangler.toml's [assets] folder must exist before the Workers pool reads the config (wrangler dev and deploy build
 // it themselves through [build]); the e2e tests' `npm run dev` builds it again
 await buildPages({ quiet: true });
+
+// the Workers pool's workerd runs with our V8 flags, as `npm run dev`'s does (scripts/lib/workerd-v8-flags.ts)
+Object.assign(process.env, workerdEnv());
 
 // Two projects, one command (`npm test`):
 // - `workers`: tests inside workerd with the Worker's real bindings (local R2/KV/Durable Objects from wrangler.toml).

@@ -18,6 +18,7 @@ import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
 import { companionOf } from "./companion";
 import { fetchAgainIfClosed } from "./fetch-again";
 import { seedModels } from "./seed-models";
+import { workerdEnv } from "./workerd-v8-flags";
 import { offlineEnv } from "./wrangler";
 
 const HOST = "127.0.0.1";
@@ -61,25 +62,13 @@ interface WorkerOptions {
 }
 
 /**
- * How long one seeding call may take before the server is taken as stalled. Local workerd has now and then stopped
- * answering an upload for good while seeding, busy at 100% CPU (docs/testing.md); a stalled server is started again
- * on the same state, where the seeding resumes (it skips what is stored).
+ * How long one seeding call may take. Local workerd once stopped answering a seeding upload for good, busy at 100%
+ * CPU: a V8 livelock, which the flags of ./workerd-v8-flags.ts remove (docs/testing.md). Should a call hang again,
+ * the bench fails after this long instead of waiting forever.
  */
 const SEED_CALL_TIMEOUT_MS = 90_000;
-const SEED_ATTEMPTS = 3;
 
-export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startWorkerOnce(options);
-    } catch (error) {
-      if (attempt >= SEED_ATTEMPTS || !(error instanceof Error && error.name === "TimeoutError")) throw error;
-      console.log(`[seed] the server stalled (${error.message}); starting it again on the same state`);
-    }
-  }
-}
-
-async function startWorkerOnce({
+export async function startWorker({
   port,
   persistTo,
   vars = {},
@@ -96,6 +85,7 @@ async function startWorkerOnce({
       .filter((file) => file.endsWith(".wasm"))
       .map((file) => ({ type: "CompiledWasm" as const, path: join(outdir, file) })),
   ];
+  Object.assign(process.env, workerdEnv());
   const mf = new Miniflare({
     ...options,
     modulesRoot: outdir,
@@ -161,6 +151,7 @@ export async function startBenchWorker({
     outfile: join(outdir, "worker.js"),
     logLevel: "silent",
   });
+  Object.assign(process.env, workerdEnv());
   const mf = new Miniflare({
     modules: true,
     modulesRoot: outdir,

@@ -1,12 +1,18 @@
 /** Helpers for driving `wrangler dev` and workerd from Node scripts, offline. */
 
-/** The process environment with wrangler's telemetry and Miniflare's cf.json download turned off. */
+import { workerdEnv } from "./workerd-v8-flags";
+
+/**
+ * The process environment with wrangler's telemetry and Miniflare's cf.json download turned off, and workerd started
+ * with our V8 flags (./workerd-v8-flags.ts).
+ */
 export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
     WRANGLER_SEND_METRICS: "false",
     WRANGLER_SEND_ERROR_REPORTS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    ...workerdEnv(),
     ...extra,
   };
 }

@@ -667,10 +667,9 @@ function now(): string {
 }
 
 /**
- * How a file is written to R2: under its digest, which is also kept as metadata. Not with R2's own `sha256` check: a
- * seeding sequence whose put carried one stalled local workerd in most runs and never without it (the key already
- * names the digest of the bytes written). Other seeding stalls remain (docs/testing.md).
+ * How a file is written to R2: under its digest, which R2 checks the bytes against (`sha256`) and which is also kept
+ * as metadata. (A local seeding stall once blamed on the check was V8's, in local workerd: docs/testing.md.)
  */
 function stored(sha256: string): R2PutOptions {
-  return { customMetadata: { sha256 }, httpMetadata: { contentType: "application/octet-stream" } };
+  return { sha256, customMetadata: { sha256 }, httpMetadata: { contentType: "application/octet-stream" } };
 }
