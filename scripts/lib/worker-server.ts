@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { type AdminServer, createTenantKey } from "./api-client";
+import { type AdminServer, createTenantKey, type Fetch } from "./api-client";
 import { bundledManifests, ROOT, readRepoFile } from "./bundled-models";
 import { companionOf } from "./companion";
 import { fetchAgainIfClosed } from "./fetch-again";
@@ -30,6 +30,8 @@ export interface WorkerHandle {
   adminToken: string;
   /** A key of a tenant whose limits no measurement reaches (absent with `TENANCY=off`). */
   apiKey?: string;
+  /** What admin calls to it send with (see `adminCall`). */
+  fetch: Fetch;
   stop(): Promise<void>;
 }
 
@@ -112,7 +114,9 @@ export async function startWorker({
       });
     }
     const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
-    return { baseUrl, adminToken, apiKey, stop };
+    // the bench's admin calls (uploads by digest, profile runs, reads) may be sent again when a kept-alive
+    // connection was closed as it was reused: the request never reached the Worker
+    return { baseUrl, adminToken, apiKey, stop, fetch: fetchAgainIfClosed };
   } catch (error) {
     await stop();
     throw error;
