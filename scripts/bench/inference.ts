@@ -9,6 +9,7 @@ import { readOnnxModel } from "../../src/onnx/reader";
 import { adminCall, expectOk } from "../lib/api-client";
 import { type BundledManifest, defaultVersion, readRepoFile } from "../lib/bundled-models";
 import { startDevServer } from "../lib/dev-server";
+import { fetchAgainIfClosed } from "../lib/fetch-again";
 import type { BenchWorkerHandle, WorkerHandle } from "../lib/worker-server";
 import type { BenchContext } from "./context";
 import { median, mib, ms, ratio, sample, serverTiming, summarize, table } from "./measure";
@@ -163,7 +164,7 @@ async function warmFigures(server: WorkerHandle, bare: BenchWorkerHandle, manife
   const binary = uncached(binaryRequest(manifest));
   const json = uncached(jsonRequest(manifest));
   const post = (target: string, request: BenchRequest) => async () =>
-    (await expectOk(fetch(target, { method: "POST", ...request }))).arrayBuffer();
+    (await expectOk(fetchAgainIfClosed(target, { method: "POST", ...request }))).arrayBuffer();
   const responseBytes = (await post(url, binary)()).byteLength;
   const echo = `${bare.baseUrl}/echo?bytes=${responseBytes}`;
   // JIT tiers settle over the first hundred or so requests of a route: warm up well before timing
@@ -183,7 +184,7 @@ async function warmFigures(server: WorkerHandle, bare: BenchWorkerHandle, manife
   for (let round = 0; round < ROUNDS; round++) {
     const http = await sample(post(url, binary), { warmup: 5, iterations: ROUND_SIZE });
     const transport = await sample(post(echo, binary), { warmup: 5, iterations: ROUND_SIZE });
-    const answer = await expectOk(fetch(profileUrl, { method: "POST", ...profile }));
+    const answer = await expectOk(fetchAgainIfClosed(profileUrl, { method: "POST", ...profile }));
     const isolate = ((await answer.json()) as { meanMillis: number }).meanMillis;
     binaryAll.push(...http.times);
     rounds.http.push(http.p50);
