@@ -60,6 +60,11 @@ interface WorkerOptions {
   vars?: Record<string, string>;
   /** Upload the bundled models: all (default), or those named. */
   seed?: boolean | string[];
+  /**
+   * A key made by an earlier start on the same state, used as it is: no key is made, so that nothing reaches the
+   * isolate before the caller's first request (with `seed: []`).
+   */
+  apiKey?: string;
   inspectorPort?: number;
 }
 
@@ -75,6 +80,7 @@ export async function startWorker({
   persistTo,
   vars = {},
   seed = true,
+  apiKey: givenKey,
   inspectorPort,
 }: WorkerOptions): Promise<WorkerHandle> {
   const outdir = bundleWorker();
@@ -113,7 +119,7 @@ export async function startWorker({
         log: (line) => console.log("[seed]", line),
       });
     }
-    const apiKey = vars.TENANCY === "off" ? undefined : await benchKey({ baseUrl, adminToken });
+    const apiKey = vars.TENANCY === "off" ? undefined : (givenKey ?? (await benchKey({ baseUrl, adminToken })));
     // the bench's admin calls (uploads by digest, profile runs, reads) may be sent again when a kept-alive
     // connection was closed as it was reused: the request never reached the Worker
     return { baseUrl, adminToken, apiKey, stop, fetch: fetchAgainIfClosed };
