@@ -165,63 +165,21 @@ export function compressBinaryResponses() {
     if (!coding) return c.header("Vary", "Accept-Encoding", { append: true });
     const headers = new Headers(response.headers);
     headers.append("Vary", "Accept-Encoding");
-    const { head, rest } = await peek(response.body, MIN_COMPRESSED_BYTES);
+    // binary responses are built in memory (the codec's bytes, a cache entry), so reading them costs a view, and the
+    // compressor is then fed by the runtime's own stream: a JavaScript stream in between cost 2 ms per response
+    const bytes = new Uint8Array(await response.arrayBuffer());
     // replaced, not merged: Hono's setter would copy the old headers back, Content-Length with them
     c.res = undefined;
-    if (!rest) {
-      c.res = new Response(head, { status: response.status, headers });
+    if (bytes.byteLength < MIN_COMPRESSED_BYTES) {
+      c.res = new Response(bytes, { status: response.status, headers });
       return;
     }
     headers.set("Content-Encoding", coding);
     headers.delete("Content-Length");
-    const body = rest.pipeThrough(new CompressionStream(coding));
+    const body = new Response(bytes).body!.pipeThrough(new CompressionStream(coding));
     // `manual`: the body is already in its Content-Encoding, the runtime must not encode it again
     c.res = new Response(body, { status: response.status, headers, encodeBody: "manual" });
   });
-}
-
-/**
- * Reads `body` until it has given at least `minBytes` or ended. Ended: its bytes (`rest` undefined). Otherwise the
- * whole body again as `rest`, the bytes read first and then the remainder, read as it is pulled: at most about
- * `minBytes` plus one chunk is ever held here.
- */
-async function peek(
-  body: ReadableStream<Uint8Array>,
-  minBytes: number,
-): Promise<{ head: Uint8Array; rest?: ReadableStream<Uint8Array> }> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  while (length < minBytes) {
-    const { done, value } = await reader.read();
-    if (done) return { head: concat(chunks, length) };
-    chunks.push(value);
-    length += value.byteLength;
-  }
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      chunks.length = 0;
-    },
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { head: new Uint8Array(0), rest };
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /**
