@@ -224,6 +224,6 @@ async function pushOptimized(
     const { sha256, bytes: size, level } = result.stored.optimized;
     return { sha256, bytes: size, level };
   } catch (error) {
-    return `not made (${(error as Error).message}); is onnxruntime-node installed (npm ci)? --no-optimize skips it`;
+    return `not made: onnxruntime-node could not optimize it (${(error as Error).message}); --no-optimize skips it`;
   }
 }

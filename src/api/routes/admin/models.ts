@@ -13,7 +13,6 @@ import {
   ManifestSchema,
   ModelName,
   OPTIMIZATION_LEVELS,
-  type OptimizationLevel,
   OptimizedGraphSchema,
   VersionEntrySchema,
   VersionName,
@@ -76,6 +75,9 @@ const UploadResultSchema = VersionEntrySchema.extend({
   version: z.string(),
   default: z.boolean().meta({ description: "whether the `default` alias now points at this version" }),
 }).meta({ id: "UploadResult" });
+
+/** `?level=` of an optimized graph's upload (the route reads its own body, so the handler checks it). */
+const OptimizationLevelQuery = z.enum(OPTIMIZATION_LEVELS);
 
 const OptimizedUploadSchema = z
   .object({ model: z.string(), version: z.string(), optimized: OptimizedGraphSchema })
@@ -227,7 +229,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       "The body is the version's .onnx graph optimized by onnxruntime-node (`optimizedModelFilePath`) at the `level` the query names: `basic` (the default; hardware-independent rewrites) or `extended` (also fusions into the CPU execution provider's kernels, such as a convolution with its activation, which onnxruntime-web runs as well). `edge-maas models push` and the seeding of bundled models write the `extended` graph and fall back to `basic` when the server refuses it. It passes every check an upload does, and must load in the Worker's onnxruntime-web, then must have the same inputs and outputs (names, datatypes, shapes) as the version's graph and give the same outputs on generated inputs (floats within 1e-4 + 1e-3 × |value|); otherwise 422 `optimized_graph_differs` names the difference and nothing is stored. The version's sessions are then created from it with optimizations off, which makes a cold session faster; the uploaded graph stays stored. The same graph again is a no-op (200); another replaces it (201).",
     request: {
       params: VersionParams,
-      query: z.object({ level: z.enum(OPTIMIZATION_LEVELS).optional() }),
+      query: z.object({ level: OptimizationLevelQuery.optional() }),
       body: octetStream,
     },
     responses: {
@@ -397,15 +399,13 @@ async function uploadVersion(c: Context<AppEnv>): Promise<Response> {
 async function uploadOptimized(c: Context<AppEnv>): Promise<Response> {
   // read first: a refusal sent while the client still sends its body can be overtaken by the connection's reset
   const { model, version, bytes } = await graphUpload(c, "the optimized .onnx graph");
-  const level = c.req.query("level") ?? "basic";
-  if (!isOptimizationLevel(level))
-    throw new AppError("invalid_request", `level must be one of ${OPTIMIZATION_LEVELS.join(", ")}, got '${level}'`, {
-      param: "level",
-    });
-  const { optimized, created } = await c.get("registry").addOptimized(model, version, bytes, level);
+  const level = OptimizationLevelQuery.safeParse(c.req.query("level") ?? "basic");
+  if (!level.success)
+    throw new AppError(
+      "invalid_request",
+      `level must be one of ${OPTIMIZATION_LEVELS.join(", ")}, got '${c.req.query("level")}'`,
+      { param: "level" },
+    );
+  const { optimized, created } = await c.get("registry").addOptimized(model, version, bytes, level.data);
   return c.json({ model, version, optimized }, created ? 201 : 200);
-}
-
-function isOptimizationLevel(level: string): level is OptimizationLevel {
-  return (OPTIMIZATION_LEVELS as readonly string[]).includes(level);
 }
