@@ -66,6 +66,8 @@ interface WorkerOptions {
    */
   apiKey?: string;
   inspectorPort?: number;
+  /** V8 flags for this workerd beyond ours (scripts/lib/workerd-v8-flags.ts): a bench's experiment. */
+  extraV8Flags?: readonly string[];
 }
 
 /**
@@ -82,6 +84,7 @@ export async function startWorker({
   seed = true,
   apiKey: givenKey,
   inspectorPort,
+  extraV8Flags = [],
 }: WorkerOptions): Promise<WorkerHandle> {
   const outdir = bundleWorker();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
@@ -93,7 +96,7 @@ export async function startWorker({
       .filter((file) => file.endsWith(".wasm"))
       .map((file) => ({ type: "CompiledWasm" as const, path: join(outdir, file) })),
   ];
-  Object.assign(process.env, workerdEnv());
+  Object.assign(process.env, workerdEnv(undefined, extraV8Flags));
   const mf = new Miniflare({
     ...options,
     modulesRoot: outdir,

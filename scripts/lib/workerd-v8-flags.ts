@@ -14,12 +14,18 @@ import { fileURLToPath } from "node:url";
 
 export const WORKERD_V8_FLAGS = ["--single-threaded-gc"];
 
+/** The user's EDGE_MAAS_WORKERD_V8_FLAGS, read before our scripts write the variable into their own environment. */
+const USER_FLAGS = process.env.EDGE_MAAS_WORKERD_V8_FLAGS;
+
 /**
- * The environment that makes Miniflare (ours, `wrangler dev`'s) start workerd with `flags`. Empty when
- * MINIFLARE_WORKERD_PATH names another workerd already, and on Windows (the wrapper is a bash script);
- * EDGE_MAAS_WORKERD_V8_FLAGS, when set, replaces the flags (space-separated; empty for none).
+ * The environment that makes Miniflare (ours, `wrangler dev`'s) start workerd with `flags`, then `extra` (a bench's
+ * experiment). Empty when MINIFLARE_WORKERD_PATH names another workerd already, and on Windows (the wrapper is a bash
+ * script); EDGE_MAAS_WORKERD_V8_FLAGS, when the user set it, replaces `flags` (space-separated; empty for none).
  */
-export function workerdEnv(flags: readonly string[] = WORKERD_V8_FLAGS): Record<string, string> {
+export function workerdEnv(
+  flags: readonly string[] = WORKERD_V8_FLAGS,
+  extra: readonly string[] = [],
+): Record<string, string> {
   if (process.platform === "win32") return {};
   const wrapper = fileURLToPath(new URL("../workerd/workerd", import.meta.url));
   const current = process.env.MINIFLARE_WORKERD_PATH;
@@ -27,7 +33,7 @@ export function workerdEnv(flags: readonly string[] = WORKERD_V8_FLAGS): Record<
   return {
     MINIFLARE_WORKERD_PATH: wrapper,
     EDGE_MAAS_WORKERD_BIN: workerdBinary(),
-    EDGE_MAAS_WORKERD_V8_FLAGS: process.env.EDGE_MAAS_WORKERD_V8_FLAGS ?? flags.join(" "),
+    EDGE_MAAS_WORKERD_V8_FLAGS: [USER_FLAGS ?? flags.join(" "), ...extra].join(" ").trim(),
   };
 }
 
