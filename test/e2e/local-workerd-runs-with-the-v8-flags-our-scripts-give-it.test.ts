@@ -47,6 +47,14 @@ describe("local workerd runs with the V8 flags our scripts give it", () => {
     expect(offlineEnv().EDGE_MAAS_WORKERD_V8_FLAGS).toBe("--single-threaded-gc");
   });
 
+  it("a bench's experiment adds its flags after ours, and workerd accepts them (--no-flush-liftoff-code)", async () => {
+    const env = workerdEnv(undefined, ["--no-flush-liftoff-code"]);
+    expect(env.EDGE_MAAS_WORKERD_V8_FLAGS).toBe("--single-threaded-gc --no-flush-liftoff-code");
+    const result = await answerWith(env.EDGE_MAAS_WORKERD_V8_FLAGS!.split(" "));
+    expect(result.error).toBeUndefined();
+    expect(result.text).toBe("answered");
+  }, 30_000);
+
   it("with --single-threaded-gc, workerd accepts the flag and the Worker answers", async () => {
     const result = await answerWith(WORKERD_V8_FLAGS);
     expect(result.error).toBeUndefined();
