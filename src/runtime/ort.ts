@@ -11,8 +11,9 @@
  * "onnxruntime-web in workerd").
  *
  * The Worker starts the backend when its isolate starts (`startWithIsolate`, from the entry module): Cloudflare
- * starts isolates ahead of requests where it can (while the TLS handshake runs), and `wrangler dev` starts its
- * isolate before it listens, so a fresh isolate's first request no longer waits for it (docs/design/cold-start.md).
+ * starts isolates ahead of requests where it can (while the TLS handshake runs), so a fresh isolate's first request
+ * waits only for what the handshake did not cover, and `wrangler dev` starts its isolate before it listens, so there
+ * the first request waits for none of it (docs/design/cold-start.md).
  * It costs a few hundred milliseconds of the startup's 1 s CPU limit; nothing else heavy runs there.
  */
 
