@@ -5,8 +5,15 @@
  * TTL. What an isolate that died never reported is charged as unsettled, as in exact mode, and refundable.
  * The tenant's object is driven directly (as an isolate would) where the test plays the isolate.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/api/app";
 import { hashKey } from "../src/tenancy/keys";
 import { LEASE_TTL_MS } from "../src/tenancy/lease-ledger";
 import type { LeaseGrant } from "../src/tenancy/metering-types";
@@ -26,6 +33,7 @@ beforeAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const INFER = `/v2/models/${METERED_MODEL}/infer`;
 
 describe("leased metering", () => {
   it("admits warm requests with no blocking call, and the ledger equals the answers (cache hits included)", async () => {
@@ -62,6 +70,34 @@ describe("leased metering", () => {
     const report = await settledUsage(tenant.id);
     expect(report.totals).toMatchObject({ requests: 60, units: 60, unsettledUnits: 0 });
     expect(report.month).toMatchObject({ committedUnits: 60, reservedUnits: 0, limit: 60 });
+  });
+
+  it("a burst with the tenant's object 120 ms away (DO_DELAY_MS): one request waits for the first lease's renewal, none after", async () => {
+    const { tenant, key } = await leasedTenant("leased burst far away");
+    // the Worker's own application with the tenant's object a continent away; waitUntil work is awaited only at the
+    // end, so renewals run beside the burst as they do in a Worker
+    const app = createApp();
+    const far = { ...env, DO_DELAY_MS: "120" };
+    const contexts: ExecutionContext[] = [];
+    const modes: { mode: string; blocking: number }[] = [];
+    for (let i = 0; i < 60; i++) {
+      const request = scaleRequest(1, 20_000 + i);
+      const headers = new Headers(request.headers);
+      headers.set("Authorization", `Bearer ${key}`);
+      const ctx = createExecutionContext();
+      contexts.push(ctx);
+      const response = await app.fetch(new Request(`http://edge-maas.test${INFER}`, { ...request, headers }), far, ctx);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      modes.push(metering(response));
+    }
+    await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
+    expect(modes[0]).toEqual({ mode: "exact", blocking: 1 }); // no lease yet: the first request brings one
+    // the first lease was sized before the burst began: the burst may use it up while its renewal is on the way
+    const waited = modes.slice(1).filter((m) => m.blocking > 0);
+    expect(waited.length).toBeLessThanOrEqual(1);
+    const report = await settledUsage(tenant.id);
+    expect(report.totals).toMatchObject({ requests: 60, units: 60, unsettledUnits: 0 });
   });
 
   it("a lease expires: its last batch arrives after the TTL, unused units go back, and the next request is admitted exactly", async () => {

@@ -29,8 +29,13 @@ const MIN_WANT = 8;
 const MAX_WANT = 100_000;
 /** A lease is asked to cover this many TTLs of the recent traffic (renewal starts at half of it). */
 const WANT_TTLS = 2;
-/** A lease's own pace is measured over this much time at least (one request just after it arrived is no trend). */
-const PACE_FLOOR_MS = 250;
+/**
+ * A lease's own pace counts once it has admitted this many requests (one request just after it arrived is no trend),
+ * measured from its arrival over this much time at least. A burst is seen within its first few requests, so the
+ * renewal it triggers is sized for it while the lease still has a round trip's worth left.
+ */
+const PACE_MIN_REQUESTS = 2;
+const PACE_FLOOR_MS = 50;
 /** Key hashes a holder remembers (the keys a lease is asked to carry). */
 const MAX_KEYS = 32;
 /** Batches kept for resending at most (a few seconds of traffic while the object does not answer). */
@@ -65,6 +70,8 @@ interface HeldLease {
   grant: LeaseGrant;
   /** Local clock; counted from before the request for the lease was sent, so never later than the object's. */
   receivedAt: number;
+  /** Local clock when the grant arrived: the lease's own pace is counted from then. */
+  arrivedAt: number;
   expiresAt: number;
   keys: Map<string, KeyGrant>;
   unitsTaken: number;
@@ -194,13 +201,14 @@ export class LeaseHolder {
   }
 
   /** The tenant object's answer to any call: its mode, and a new lease (the ones held stay until they expire). */
-  accept(news: LeaseNews, sentAt: number): void {
+  accept(news: LeaseNews, sentAt: number, arrivedAt = Date.now()): void {
     this.mode = news.metering;
     if (!news.lease) return;
     const keys = new Map(news.lease.keys.map((key) => [key.hash, key]));
     this.leases.push({
       grant: news.lease,
       receivedAt: sentAt,
+      arrivedAt: Math.max(sentAt, arrivedAt),
       expiresAt: sentAt + news.lease.ttlMs,
       keys,
       unitsTaken: 0,
@@ -252,8 +260,8 @@ export class LeaseHolder {
   private pace(now: number): { units: number; requests: number } {
     const second = this.demand.perMs(now);
     const newest = this.leases.at(-1);
-    if (!newest) return second;
-    const elapsed = Math.max(PACE_FLOOR_MS, now - newest.receivedAt);
+    if (!newest || newest.tokensTaken < PACE_MIN_REQUESTS) return second;
+    const elapsed = Math.max(PACE_FLOOR_MS, now - newest.arrivedAt);
     return {
       units: Math.max(second.units, newest.unitsTaken / elapsed),
       requests: Math.max(second.requests, newest.tokensTaken / elapsed),
