@@ -7,9 +7,9 @@ import type { OptimizationLevel } from "../../src/registry/manifest";
 /**
  * The levels a producer offers the server, most optimized first. `extended` fuses nodes into the CPU execution
  * provider's kernels (a convolution with its activation, a matrix product with its bias): warm runs of the bundled
- * models took 0.85–1.00× as long in onnxruntime-web (docs/design/cold-start.md). The server loads the graph in the Worker's own
- * onnxruntime-web and compares its answers with the version's before it stores it, so an `extended` graph it
- * refuses is followed by the `basic` one.
+ * models took 0.85–1.00× as long in onnxruntime-web (docs/design/cold-start.md). The server loads the graph in the
+ * Worker's own onnxruntime-web and compares its answers with the version's before it stores it, so an `extended`
+ * graph it refuses is followed by the `basic` one.
  */
 export const COMPANION_LEVELS: readonly OptimizationLevel[] = ["extended", "basic"];
 
