@@ -513,6 +513,11 @@ function render(
   variants: Awaited<ReturnType<typeof variantFigures>>[],
 ): string {
   const stage = (t: Record<string, number>, name: string) => (t[name] === undefined ? "–" : ms(t[name]));
+  /** The model's cold first request as served (onnxruntime started with the isolate), which variants compare with. */
+  const servedOf = (model: string) => cold.find((c) => c.isolate.model === model)!.isolate;
+  /** "a / b" of two cold requests: their client totals, or one Server-Timing stage. */
+  const pair = (a: ColdFigures, b: ColdFigures, name?: string) =>
+    name ? `${stage(a.timing, name)} / ${stage(b.timing, name)}` : `${ms(a.total)} / ${ms(b.total)}`;
   const fixed = identity[0]!;
   const largest = identity.at(-1)!;
   const perMiB = (t: (r: (typeof identity)[number]) => number) => ((t(largest) - t(fixed)) / (largest.n * 4)) * 2 ** 20;
@@ -582,18 +587,18 @@ function render(
       [
         "model",
         "client total ms: as measured / kept",
-        "ratio",
+        "kept / as measured",
         "session create ms: as measured / kept",
         "first run ms: as measured / kept",
       ],
       keptCode.map((kept) => {
-        const served = cold.find((c) => c.isolate.model === kept.model)!.isolate;
+        const served = servedOf(kept.model);
         return [
           kept.model,
-          `${ms(served.total)} / ${ms(kept.total)}`,
+          pair(served, kept),
           ratio(kept.total, served.total),
-          `${stage(served.timing, "session")} / ${stage(kept.timing, "session")}`,
-          `${stage(served.timing, "infer")} / ${stage(kept.timing, "infer")}`,
+          pair(served, kept, "session"),
+          pair(served, kept, "infer"),
         ];
       }),
     ),
@@ -614,17 +619,17 @@ function render(
         "first run ms: optimized / uploaded",
       ],
       withoutOptimized.map((plain) => {
-        const served = cold.find((c) => c.isolate.model === plain.model)!.isolate;
+        const served = servedOf(plain.model);
         const session = (c: ColdFigures) => c.timing.session;
         return [
           plain.model,
-          `${ms(served.total)} / ${ms(plain.total)}`,
+          pair(served, plain),
           ratio(served.total, plain.total),
-          `${stage(served.timing, "session")} / ${stage(plain.timing, "session")}`,
+          pair(served, plain, "session"),
           session(served) !== undefined && session(plain) !== undefined
             ? ratio(session(served)!, session(plain)!)
             : "–",
-          `${stage(served.timing, "infer")} / ${stage(plain.timing, "infer")}`,
+          pair(served, plain, "infer"),
         ];
       }),
     ),
